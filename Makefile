@@ -1,0 +1,177 @@
+# libdlnet - build, test, install.  `make help` lists the targets.
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+SONAME := libdlnet.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR_INSTALL ?= $(PREFIX)/lib
+INCDIR_INSTALL ?= $(PREFIX)/include
+
+CC ?= cc
+CXX ?= c++
+# Build tree; `make asan` uses another one so that both can coexist.
+BUILD ?= build
+LIBOUT ?= lib
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+SAN ?=
+
+# BLAS/LAPACKE flags come from pkg-config; recursive variables so that they
+# are read after `deps` has installed what is missing.
+BLAS_PC ?= openblas
+PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke)
+PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke) -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+CFLAGS_LIB = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden -Iinclude -Isrc $(PC_CFLAGS)
+CFLAGS_APP = -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude
+
+SRC := $(sort $(wildcard src/*.c))
+OBJ := $(SRC:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/*.c))
+TEST_SUITES := $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(filter tests/check_%.c,$(TEST_SRC))))
+EXAMPLES := $(patsubst examples/%.c,%,$(sort $(wildcard examples/*.c)))
+BENCHES := $(patsubst bench/%.c,%,$(sort $(wildcard bench/*.c)))
+
+STATIC := $(LIBOUT)/libdlnet.a
+SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
+TESTBIN := $(BUILD)/tests/check_dlnet
+
+.PHONY: all deps help check test run-tests header-check symbols-check installed-check \
+        examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+
+all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
+
+help:
+	@echo "make            build $(STATIC) and $(SHARED)"
+	@echo "make demo       build and run examples/quickstart"
+	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
+	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
+	@echo "make valgrind   run the tests under valgrind"
+	@echo "make bench      benchmarks (ratios measured in one run)"
+	@echo "make docs       API reference with Doxygen (warnings are errors)"
+	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
+
+deps:
+	@sh build-aux/deps.sh core
+
+$(BUILD)/obj/%.o: src/%.c include/dlnet.h $(wildcard src/*.h) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+$(STATIC): $(OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $(OBJ)
+
+$(SHARED): $(OBJ) src/libdlnet.map
+	@mkdir -p $(@D)
+	$(CC) -shared $(SAN) -Wl,-soname,$(SONAME) -Wl,--version-script=src/libdlnet.map \
+	    -Wl,--no-undefined -o $@ $(OBJ) $(PC_LIBS)
+	ln -sf libdlnet.so.$(VERSION) $(LIBOUT)/$(SONAME)
+	ln -sf $(SONAME) $(LIBOUT)/libdlnet.so
+
+pkgconfig/dlnet.pc: pkgconfig/dlnet.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR_INSTALL)|' \
+	    -e 's|@INCLUDEDIR@|$(INCDIR_INSTALL)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@BLAS_PC@|$(BLAS_PC)|' $< > $@
+
+# ---- tests ------------------------------------------------------------------
+$(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach s,$(TEST_SUITES),"DLN_SUITE($(s))") > $@
+
+$(BUILD)/tests/%.o: tests/%.c tests/testutil.h include/dlnet.h $(BUILD)/tests/suites.h | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/tests $(PC_CFLAGS) \
+	    $(CHECK_CFLAGS) -c $< -o $@
+
+$(TESTBIN): $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC)
+	$(CC) $(SAN) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) $(CHECK_LIBS) $(PC_LIBS)
+
+run-tests: $(TESTBIN)
+	$(TESTBIN)
+
+test: run-tests
+
+header-check: | deps
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c++ tests/header/use.cpp
+	@echo "header-check: dlnet.h compiles as C11 and C++11"
+
+symbols-check: $(SHARED)
+	sh tests/symbols.sh $(SHARED) include/dlnet.h
+
+installed-check: all
+	sh tests/installed/run.sh "$(BUILD)/installed"
+
+check: all run-tests header-check symbols-check installed-check examples-check
+	@echo "make check: all passed"
+
+# ---- examples ---------------------------------------------------------------
+$(BUILD)/examples/%: examples/%.c $(SHARED) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_APP) -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet -lm
+
+examples: $(EXAMPLES:%=$(BUILD)/examples/%)
+
+examples-check: examples
+	@set -e; for e in $(EXAMPLES); do \
+	    if [ -f tests/examples/$$e.sh ]; then sh tests/examples/$$e.sh $(BUILD)/examples/$$e; \
+	    else echo "examples-check: no test script for $$e" >&2; exit 1; fi; done
+
+demo: $(BUILD)/examples/quickstart
+	$(BUILD)/examples/quickstart
+
+# ---- sanitizers and valgrind ------------------------------------------------
+asan:
+	rm -rf build/asan
+	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
+
+valgrind: $(TESTBIN)
+	@sh build-aux/deps.sh valgrind
+	CK_FORK=no DLN_TEST_QUICK=1 OPENBLAS_NUM_THREADS=1 valgrind -q --error-exitcode=1 \
+	    --leak-check=full --errors-for-leak-kinds=definite,indirect $(TESTBIN)
+
+# ---- benchmarks, docs, plots ------------------------------------------------
+$(BUILD)/bench/%: bench/%.c $(STATIC) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 $(WARN) -Iinclude -Isrc $(PC_CFLAGS) -o $@ $< $(STATIC) $(PC_LIBS)
+
+bench: $(BENCHES:%=$(BUILD)/bench/%)
+	@set -e; for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b; done
+
+peers: $(BUILD)/bench/grad_hvp
+	sh bench/peers $(BUILD)/bench/grad_hvp
+
+docs:
+	@sh build-aux/deps.sh docs
+	sh docs/build.sh
+
+plots: examples
+	@sh build-aux/deps.sh plots
+	sh docs/plots.sh $(BUILD)
+
+# ---- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL)
+	install -m 644 include/dlnet.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION)
+	ln -sf libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so
+	install -m 644 pkgconfig/dlnet.pc $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+
+clean:
+	rm -rf build lib/libdlnet.* pkgconfig/dlnet.pc

@@ -1,0 +1,49 @@
+#!/bin/sh
+# deps.sh GROUP... - make sure the Debian packages a make target needs are
+# installed. As root, missing packages are installed with apt-get; otherwise
+# the exact apt-get line is printed and the script fails.
+#   core      compiler-side libraries for building and testing libdlnet
+#   valgrind  make valgrind
+#   docs      make docs (Doxygen)
+#   plots     make plots (gnuplot)
+#   peers     bench/peers (PyTorch and NumPy from Debian)
+set -u
+pkgs_for() {
+    case "$1" in
+        core) echo "gcc make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        valgrind) echo "valgrind" ;;
+        docs) echo "doxygen" ;;
+        plots) echo "gnuplot-nox" ;;
+        peers) echo "python3 python3-numpy python3-torch" ;;
+        *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
+    esac
+}
+
+missing=""
+for group in "$@"; do
+    for p in $(pkgs_for "$group"); do
+        # gnuplot may come as gnuplot-nox, -qt or -x11: any of them will do
+        case "$p" in
+            gnuplot-nox) command -v gnuplot >/dev/null 2>&1 && continue ;;
+        esac
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        case "$status" in
+            *" installed") ;;
+            *) missing="$missing $p" ;;
+        esac
+    done
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps.sh: installing missing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null 2>&1
+        apt-get install -y --no-install-recommends $missing || exit 1
+    fi
+    exit 0
+fi
+echo "libdlnet: missing Debian packages:$missing" >&2
+echo "install them with:  sudo apt-get install -y$missing" >&2
+exit 1

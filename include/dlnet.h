@@ -1,0 +1,392 @@
+/**
+ * @file dlnet.h
+ * @brief libdlnet: deep linear networks x -> W_L ... W_1 x, their losses,
+ *        exact derivatives, landscape analysis and optimizers.
+ *
+ * This is the only public header of libdlnet and its reference documentation.
+ *
+ * @section conventions Conventions (apply to every function below)
+ *
+ * - **Layers.** A network of depth L >= 1 has widths d_0 (input) .. d_L
+ *   (output) and layers W_l in R^{d_l x d_{l-1}}, l = 1..L. W_{j:i} denotes
+ *   W_j W_{j-1} ... W_i (i <= j) and W_{i-1:i} = I. P = W_{L:1} is the
+ *   end-to-end matrix.
+ * - **Matrices** are column-major with an explicit leading dimension `ld`
+ *   (as in BLAS/LAPACK): entry (i, j) of an r x c matrix A is A[i + j*ld],
+ *   with ld >= max(1, r). A C-order ("row-major") n x d array is the
+ *   column-major d x n array with ld = d, so data stored one sample per row
+ *   can be passed as X (d_0 x m, one sample per column) without a copy.
+ * - **Parameter vector.** theta = [vec(W_1); ...; vec(W_L)] with column-major
+ *   vec; its length is n = sum_l d_l d_{l-1}. Gradients, directions,
+ *   Hessian-vector products and dense Hessians use this layout.
+ * - **Status.** Every function that can fail returns a ::dln_status;
+ *   ::DLN_OK is 0. Inputs are never modified. On an argument error (NULL,
+ *   dimensions, leading dimensions, non-finite input, range) nothing is
+ *   written; if the arithmetic itself overflows (::DLN_E_NONFINITE on a
+ *   finite input) the contents of output buffers are unspecified. The handle on which the function operates (the loss for
+ *   loss functions, the optimizer for optimizer functions, the net for
+ *   functions that modify it) keeps a one-line detail retrievable with
+ *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
+ *   `const` handles report through the status code alone
+ *   (see dln_strerror()).
+ * - **Ownership.** The caller owns every array it passes. Inputs are read
+ *   during the call only; handles never keep pointers to caller memory; the
+ *   library never returns memory for the caller to free.
+ * - **Threads.** The library has no global mutable state. A `const dln_net`
+ *   may be shared by threads. A ::dln_loss or ::dln_opt holds scratch space
+ *   and must be used by one thread at a time (copy it for each thread). The
+ *   library never changes the BLAS thread count.
+ * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
+ *   the same seed gives the same result, bit for bit, on one machine.
+ * - **Sizes** are `size_t`; every dimension and leading dimension must fit
+ *   the BLAS integer type (::DLN_E_OVERFLOW otherwise).
+ */
+#ifndef DLNET_H
+#define DLNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DLN_API __attribute__((visibility("default")))
+#else
+#define DLN_API
+#endif
+
+/** @name Version
+ *  @{ */
+#define DLN_VERSION_MAJOR 0 /**< Major version (API/ABI epoch). */
+#define DLN_VERSION_MINOR 1 /**< Minor version (SONAME libdlnet.so.0.MINOR). */
+#define DLN_VERSION_PATCH 0 /**< Patch version. */
+/** Version string "MAJOR.MINOR.PATCH" of these macros. */
+#define DLN_VERSION_STRING "0.1.0"
+
+/** Major version of the library actually linked. */
+DLN_API int dln_version_major(void);
+/** Minor version of the library actually linked. */
+DLN_API int dln_version_minor(void);
+/** Patch version of the library actually linked. */
+DLN_API int dln_version_patch(void);
+/** Version string of the library actually linked (static storage). */
+DLN_API const char *dln_version_string(void);
+/** @} */
+
+/** @name Status codes
+ *  Values never change; new codes are appended.
+ *  @{ */
+/** Result of every fallible function. */
+typedef enum dln_status {
+    DLN_OK = 0,            /**< success */
+    DLN_E_NULL = 1,        /**< a required handle or pointer is NULL */
+    DLN_E_DIM = 2,         /**< invalid or mismatched dimensions / indices */
+    DLN_E_LD = 3,          /**< a leading dimension is too small */
+    DLN_E_NONFINITE = 4,   /**< an input (or a computed result) is NaN or Inf */
+    DLN_E_OVERFLOW = 5,    /**< a size exceeds the BLAS integer or address range */
+    DLN_E_RANGE = 6,       /**< an option or argument is out of its range */
+    DLN_E_NOMEM = 7,       /**< memory allocation failed */
+    DLN_E_LAPACK = 8,      /**< a LAPACK routine reported a failure */
+    DLN_E_NOCONV = 9,      /**< an iterative method did not converge */
+    DLN_E_TOO_LARGE = 10,  /**< a requested dense object is unreasonably large */
+    DLN_E_UNSUPPORTED = 11 /**< the request does not apply to this problem */
+} dln_status;
+
+/** Static, human-readable text for a status code (never NULL). */
+DLN_API const char *dln_strerror(dln_status status);
+/** @} */
+
+/** Storage order of a matrix passed to a layer import/export function. */
+typedef enum dln_layout {
+    DLN_COL_MAJOR = 0, /**< column-major, ld >= rows (BLAS convention) */
+    DLN_ROW_MAJOR = 1  /**< row-major (C order), ld >= cols */
+} dln_layout;
+
+/** Choice of the hidden orthonormal frames in constructions. */
+typedef enum dln_frames {
+    DLN_FRAMES_CANONICAL = 0, /**< leading identity columns */
+    DLN_FRAMES_RANDOM = 1     /**< Haar-random orthogonal frames from the seed */
+} dln_frames;
+
+/* ======================================================================== */
+/** @name Network handle
+ *  A network stores its widths and its parameter vector theta. Its weights
+ *  are always finite: every setter rejects NaN and Inf.
+ *  @{ */
+
+/** Opaque deep linear network W_L ... W_1. */
+typedef struct dln_net dln_net;
+
+/**
+ * Create a network of depth L >= 1 with widths d_0..d_L (all >= 1); all
+ * weights are zero.
+ * @param out    receives the new handle (unchanged on failure)
+ * @param depth  L >= 1
+ * @param widths array of L+1 widths d_0 (input) .. d_L (output)
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (L = 0 or a zero width),
+ *         ::DLN_E_OVERFLOW (a width beyond the BLAS range or n overflows),
+ *         ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths);
+/** Free a network; NULL is a no-op. */
+DLN_API void dln_net_free(dln_net *net);
+/** Deep copy of a network (shape and weights) into a new handle. */
+DLN_API dln_status dln_net_copy(dln_net **out, const dln_net *src);
+/** Depth L (0 if net is NULL). */
+DLN_API size_t dln_net_depth(const dln_net *net);
+/** Width d_l for l = 0..L (0 if net is NULL or l > L). */
+DLN_API size_t dln_net_width(const dln_net *net, size_t l);
+/** Number of parameters n = sum_l d_l d_{l-1} (0 if net is NULL). */
+DLN_API size_t dln_net_num_params(const dln_net *net);
+/**
+ * Offset of layer l (1..L) in theta: W_l occupies
+ * theta[offset .. offset + d_l d_{l-1}). Returns n for l = L+1 and
+ * (size_t)-1 for l = 0, l > L+1 or a NULL net.
+ */
+DLN_API size_t dln_net_layer_offset(const dln_net *net, size_t l);
+/** Detail of the last failure of a function that modified @p net. */
+DLN_API const char *dln_net_errmsg(const dln_net *net);
+
+/**
+ * Set layer l (1..L) from a d_l x d_{l-1} matrix W.
+ * With ::DLN_COL_MAJOR, W[i + j*ld] is entry (i,j) and ld >= d_l; with
+ * ::DLN_ROW_MAJOR (an out x in C array), W[i*ld + j] is entry (i,j) and
+ * ld >= d_{l-1}. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
+ * ::DLN_E_LD, ::DLN_E_NONFINITE (the net is unchanged).
+ */
+DLN_API dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
+                                     dln_layout layout);
+/** Copy layer l (1..L) out; same layout rules as dln_net_set_layer(). */
+DLN_API dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
+                                     dln_layout layout);
+/** Set all weights from theta (length n). ::DLN_E_NONFINITE leaves the net unchanged. */
+DLN_API dln_status dln_net_set_params(dln_net *net, const double *theta);
+/** Copy all weights into theta (length n). */
+DLN_API dln_status dln_net_get_params(const dln_net *net, double *theta);
+
+/** Set every weight to zero. */
+DLN_API dln_status dln_net_init_zeros(dln_net *net);
+/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed. */
+DLN_API dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed);
+/**
+ * Scaled orthogonal initialization: each W_l = scale * Q_l with Q_l having
+ * orthonormal columns (d_l >= d_{l-1}) or rows (d_l < d_{l-1}), drawn from the
+ * Haar measure with @p seed. scale >= 0, finite.
+ */
+DLN_API dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed);
+/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}). */
+DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
+/**
+ * Balanced initialization with a prescribed end-to-end matrix (Arora,
+ * Cohen, Golowich & Hu 2018, procedure of unregularized.md 11.4).
+ *
+ * With the thin SVD A = U S V^T (k = rank(A) nonzero singular values):
+ * W_1 = [S^{1/L} V^T; 0], W_j = [S^{1/L} 0; 0 0] (1 < j < L),
+ * W_L = [U S^{1/L}, 0]; with ::DLN_FRAMES_RANDOM the hidden nodes are
+ * rotated by Haar-random O_j (W_j <- O_j W_j O_{j-1}^T) drawn from @p seed.
+ * The result satisfies W_{L:1} = A and W_{j+1}^T W_{j+1} = W_j W_j^T
+ * (exactly balanced), and every layer has singular values s_i^{1/L}.
+ * @param A  d_L x d_0 matrix, column-major, lda >= d_L
+ * @return ::DLN_E_DIM if a hidden width is below rank(A) (rank decided
+ *         with tolerance max(d_0,d_L) eps ||A||_2), ::DLN_E_LD,
+ *         ::DLN_E_NONFINITE, ::DLN_E_LAPACK (SVD failure).
+ */
+DLN_API dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda,
+                                         dln_frames frames, uint64_t seed);
+/**
+ * Balanced initialization from a sampled end-to-end matrix A with i.i.d.
+ * N(0, scale^2) entries (then as dln_net_init_balanced() with random frames).
+ * Requires min(d_1..d_{L-1}) >= min(d_0, d_L).
+ */
+DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint64_t seed);
+
+/**
+ * Partial product W_{j:i} = W_j ... W_i (d_j x d_{i-1}) into @p out
+ * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
+ * identity. The chain is multiplied starting from its thinner end.
+ */
+DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
+                                   size_t ld);
+/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L). */
+DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
+/**
+ * Forward pass Y = W_{L:1} X for a batch of m samples: X is d_0 x m
+ * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
+ * layer, or P first) needs fewer flops. ::DLN_E_NONFINITE if X has NaN/Inf.
+ */
+DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
+                                   double *Y, size_t ldy);
+/** @} */
+
+/* ======================================================================== */
+/** @name Loss handle
+ *
+ * Squared loss with optional per-layer l2 regularization:
+ *
+ *     data form:    F(W) = w/2 ||W_{L:1} X - Y||^2   + sum_l lam_l/2 ||W_l||^2
+ *     target form:  F(W) = 1/2 ||W_{L:1} - Phi||^2   + sum_l lam_l/2 ||W_l||^2
+ *
+ * with w = 1 (the sum form of the papers; default) or w = 1/m (mean
+ * normalization, dln_loss_set_mean()). At creation the data are summarized
+ * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
+ * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
+ * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. The loss value near the
+ * optimum of ill-conditioned regressions keeps full relative accuracy (no
+ * normal equations), and value, gradient and HVP cost O(L d^3) independent
+ * of the sample count m. The target form is R = I, C = Phi, r0 = 0.
+ * The loss never keeps a pointer to the caller's arrays.
+ *
+ * A loss holds scratch space sized for the last network shape it saw: after
+ * the first call for a given shape, value, gradient and HVP do not allocate.
+ * @{ */
+
+/** Opaque loss (data summary, regularization, scratch). */
+typedef struct dln_loss dln_loss;
+
+/** Kind of a loss. */
+typedef enum dln_loss_kind {
+    DLN_LOSS_DATA = 0,  /**< 1/2 ||P X - Y||^2 from samples */
+    DLN_LOSS_TARGET = 1 /**< 1/2 ||P - Phi||^2 (matrix factorization) */
+} dln_loss_kind;
+
+/**
+ * Supervised loss from data X (d_0 x m, ldx >= d_0, one sample per column)
+ * and Y (d_L x m, ldy >= d_L). Any m >= 1, rank-deficient X and m < d_0
+ * are allowed. The data are summarized and not retained.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
+ *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, size_t m,
+                                        const double *X, size_t ldx, const double *Y,
+                                        size_t ldy);
+/**
+ * Add m more samples to a data loss (streamed TSQR update of the summary);
+ * the result equals a loss created from all samples at once, up to rounding.
+ * ::DLN_E_UNSUPPORTED for a target loss.
+ */
+DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
+                                        const double *Y, size_t ldy);
+/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L). */
+DLN_API dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0,
+                                          const double *Phi, size_t ldphi);
+/** Free a loss; NULL is a no-op. */
+DLN_API void dln_loss_free(dln_loss *loss);
+/** Deep copy (summary and options; fresh scratch) for use in another thread. */
+DLN_API dln_status dln_loss_copy(dln_loss **out, const dln_loss *src);
+/** Detail of the last failure of a function called on @p loss. */
+DLN_API const char *dln_loss_errmsg(const dln_loss *loss);
+/** Kind of the loss. */
+DLN_API dln_loss_kind dln_loss_get_kind(const dln_loss *loss);
+/** Input width d_0 the loss expects (0 if NULL). */
+DLN_API size_t dln_loss_input_dim(const dln_loss *loss);
+/** Output width d_L the loss expects (0 if NULL). */
+DLN_API size_t dln_loss_output_dim(const dln_loss *loss);
+/** Number of samples m summarized so far (d_0 for a target loss; 0 if NULL). */
+DLN_API size_t dln_loss_num_samples(const dln_loss *loss);
+
+/**
+ * Per-layer l2 regularization lam_1..lam_L (each finite and >= 0) for
+ * networks of depth @p depth; the loss then rejects nets of another depth
+ * with ::DLN_E_DIM.
+ */
+DLN_API dln_status dln_loss_set_l2(dln_loss *loss, size_t depth, const double *lambda);
+/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it). */
+DLN_API dln_status dln_loss_set_l2_uniform(dln_loss *loss, double lambda);
+/**
+ * Read the coefficients lam_1..lam_depth that apply to a net of depth
+ * @p depth. ::DLN_E_DIM if per-layer coefficients were set for another depth.
+ */
+DLN_API dln_status dln_loss_get_l2(const dln_loss *loss, size_t depth, double *lambda);
+/**
+ * Mean normalization: @p mean = 1 multiplies the data term by 1/m (m = total
+ * samples), 0 restores the sum form (default, as in the papers).
+ * ::DLN_E_UNSUPPORTED for a target loss; ::DLN_E_RANGE for other values.
+ */
+DLN_API dln_status dln_loss_set_mean(dln_loss *loss, int mean);
+/** 1 if mean normalization is on, 0 otherwise. */
+DLN_API int dln_loss_get_mean(const dln_loss *loss);
+/**
+ * The data summary in effect (including mean normalization): R (d_0 x d_0
+ * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
+ * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
+ * For a target loss R = I, C = Phi, r0 = 0.
+ */
+DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
+                                    size_t ldc, double *r0);
+
+/**
+ * Loss value F(W) at the weights of @p net.
+ * Errors: ::DLN_E_NULL, ::DLN_E_DIM (net widths d_0, d_L or depth do not
+ * match the loss), ::DLN_E_NONFINITE (the value overflowed), ::DLN_E_NOMEM
+ * (first call for a shape only).
+ */
+DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value);
+/**
+ * Value and gradient: grad_l F = W_{L:l+1}^T E W_{l-1:1}^T + lam_l W_l with
+ * E = w (P R^T - C) R = w (P X - Y) X^T, in theta layout (length n).
+ * About 3L GEMMs along the thinner side (d_0 or d_L) of the chain.
+ * @p value may be NULL. The prefix/suffix chains are kept so that a following
+ * dln_loss_hvp() at the same weights reuses them.
+ */
+DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *value,
+                                 double *grad);
+/**
+ * Hessian-vector product hv = H(W) v for a direction v in theta layout
+ * (forward-mode derivative of the gradient chain: 8L GEMMs, 6L when the
+ * chains of a dln_loss_grad() or dln_loss_hvp() call at the same weights are
+ * reused). ::DLN_E_NONFINITE if v has NaN/Inf.
+ */
+DLN_API dln_status dln_loss_hvp(dln_loss *loss, const dln_net *net, const double *v,
+                                double *hv);
+/**
+ * Batched HVP: HV[:,j] = H(W) V[:,j] for k directions (V and HV are n x k,
+ * ldv, ldhv >= n). The chains are formed once and the products with W_l of
+ * all directions run as single wide GEMMs.
+ */
+DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k,
+                                      const double *V, size_t ldv, double *HV, size_t ldhv);
+/** Largest n for which dln_loss_hessian() assembles a dense Hessian. */
+#define DLN_HESSIAN_MAX_PARAMS 8192
+/**
+ * Dense Hessian H (n x n, ldh >= n, symmetric, both triangles filled) for
+ * small nets, assembled from n HVPs with cached chains and symmetrized.
+ * ::DLN_E_TOO_LARGE if n > ::DLN_HESSIAN_MAX_PARAMS.
+ */
+DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
+/** @} */
+
+/* ======================================================================== */
+/** @name Hessian spectra
+ *  @{ */
+
+/** Which end of the Hessian spectrum to compute. */
+typedef enum dln_eig_which {
+    DLN_EIG_SMALLEST = 0, /**< the k algebraically smallest (most negative) eigenvalues */
+    DLN_EIG_LARGEST = 1   /**< the k largest eigenvalues */
+} dln_eig_which;
+
+/** What dln_loss_hessian_eigs() did (set struct_size = sizeof before the call). */
+typedef struct dln_eig_report {
+    size_t struct_size;  /**< sizeof(dln_eig_report), set by the caller */
+    size_t iterations;   /**< outer iterations (restarts) of the iterative solver */
+    size_t hvps;         /**< Hessian-vector products used */
+    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over returned pairs */
+    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance */
+    int converged;       /**< 1 if every requested pair met the tolerance */
+    int dense;           /**< 1 if the dense Hessian and LAPACK were used */
+} dln_eig_report;
+
+/* spectrum API: declared by src/spectrum.c's author below this line */
+
+/* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
+
+/* ---- Optimizers (src/opt*.c) ---- */
+
+/* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DLNET_H */

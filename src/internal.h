@@ -1,0 +1,102 @@
+/* internal.h - private structures and helpers shared by the library sources.
+ * Internal functions carry the prefix dlni_ and are never exported. */
+#ifndef DLNET_INTERNAL_H
+#define DLNET_INTERNAL_H
+
+#include "dlnet.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define DLNI_MSG 200 /* size of a handle's error-detail buffer */
+
+struct dln_net {
+    size_t L;     /* depth */
+    size_t n;     /* number of parameters */
+    size_t *d;    /* widths d_0..d_L */
+    size_t *off;  /* off[l-1] = offset of W_l in theta, off[L] = n */
+    double *theta;
+    char err[DLNI_MSG];
+};
+
+/* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. */
+static inline double *dlni_layer(const dln_net *net, size_t l) { return net->theta + net->off[l - 1]; }
+
+/* Scratch for value/gradient/HVP, sized for one network shape.
+ *
+ * Input side (d_0 <= d_L): chain l = B_l = W_{l-1:1} (d_{l-1} x d_0), back
+ * l = V_l = A_l^T E (d_l x d_0). Output side: chain l = A_l = W_{L:l+1}
+ * (d_L x d_l), back l = U_l = E B_l^T (d_L x d_{l-1}). See src/loss.c. */
+typedef struct dlni_work {
+    size_t L, n, *d;    /* shape the buffers are sized for (d: L+1 widths) */
+    int input_side;     /* 1: prefix chains (thin side d_0), 0: suffix chains (d_L) */
+    size_t *coff;       /* offsets of the stored chains (L+2 entries) */
+    size_t *boff;       /* offsets of the stored back products (L+1 entries) */
+    double *chain, *back;
+    double *G, *E;      /* residual P R^T - C and E = G R (d_L x d_0) */
+    double *lam;        /* resolved coefficients lam_1..lam_L */
+    double *theta;      /* weights at which chain/back are valid */
+    int fwd_valid;      /* chain, G, E and value valid at theta */
+    int back_valid;     /* back valid at theta */
+    double value;       /* data part of the value at theta */
+    /* tangents of up to DLNI_BATCH directions, same layout as chain/back */
+    double *dchain, *dback;
+} dlni_work;
+
+#define DLNI_BATCH 8
+
+struct dln_loss {
+    dln_loss_kind kind;
+    size_t d0, dL, m;
+    size_t na;          /* d0 + dL: order of the augmented triangular factor */
+    double *raug;       /* na x na, upper triangle: R of [X^T Y^T] (data form) */
+    double *R;          /* d0 x d0 effective R (scaled for the mean form); NULL for target */
+    double *C;          /* dL x d0 effective C (Phi for target) */
+    double r0;          /* effective r0 */
+    int mean;
+    size_t lam_depth;   /* 0: uniform coefficient lam_uniform; else per-layer lam[] */
+    double lam_uniform;
+    double *lam;
+    dlni_work work;
+    char err[DLNI_MSG];
+};
+
+/* Record a failure in an error buffer and return the status. */
+dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
+int dlni_mul(size_t a, size_t b, size_t *out);
+/* malloc of n doubles with overflow check (NULL on failure; n = 0 gives a
+ * valid 1-element block so that callers need no special case). */
+double *dlni_alloc(size_t n);
+
+/* Random numbers (src/random.c): xoshiro256** seeded by splitmix64. */
+typedef struct dlni_rng { uint64_t s[4]; int has_spare; double spare; } dlni_rng;
+void dlni_rng_seed(dlni_rng *r, uint64_t seed);
+uint64_t dlni_rng_next(dlni_rng *r);
+double dlni_rng_uniform(dlni_rng *r);       /* in (0, 1) */
+double dlni_rng_normal(dlni_rng *r);        /* N(0, 1) */
+void dlni_rng_fill_normal(dlni_rng *r, size_t n, double scale, double *x);
+/* Haar-random m x n matrix with orthonormal columns (m >= n) into Q (ld m). */
+int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
+
+/* Loss internals (src/loss.c, src/hvp.c). */
+dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
+/* Forward chain + residual at net (reused when valid); value = full loss. */
+dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
+/* Gradient into grad (length n) after dlni_forward; value may be NULL. */
+dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
+/* Back products at the forward point (after dlni_forward). */
+void dlni_backward(dln_loss *loss, const dln_net *net);
+/* Chain entry l: B_l (input side, l = 2..L+1) or A_l (output side, l = 0..L-1). */
+const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
+/* Back entry l = 1..L: V_l (input side) or U_l (output side). */
+const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
+void dlni_work_free(dlni_work *w);
+void dlni_work_invalidate(dlni_work *w);
+
+#endif

@@ -1,0 +1,235 @@
+/* linalg.c - thin wrappers over CBLAS and LAPACKE (see linalg.h). */
+#include "linalg.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BI(x) ((int)(x))
+#define LDX(x) ((int)((x) > 0 ? (x) : 1))
+
+int la_fits(size_t x) { return x <= (size_t)INT_MAX; }
+
+static CBLAS_TRANSPOSE tr(int t) { return t ? CblasTrans : CblasNoTrans; }
+
+void la_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const double *A,
+             size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc)
+{
+    if (m == 0 || n == 0) return;
+    if (k == 0) { /* BLAS would do the same; avoid reading A, B */
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < m; i++) C[i + j * ldc] = beta == 0.0 ? 0.0 : beta * C[i + j * ldc];
+        return;
+    }
+    cblas_dgemm(CblasColMajor, tr(ta), tr(tb), BI(m), BI(n), BI(k), alpha, A, LDX(lda), B, LDX(ldb),
+                beta, C, LDX(ldc));
+}
+
+void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                         size_t ldb)
+{
+    if (m == 0 || n == 0) return;
+    cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
+                R, LDX(ldr), B, LDX(ldb));
+}
+
+void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                        size_t ldb)
+{
+    if (m == 0 || n == 0) return;
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0, R,
+                LDX(ldr), B, LDX(ldb));
+}
+
+double la_dot(size_t n, const double *x, const double *y)
+{
+    return n ? cblas_ddot(BI(n), x, 1, y, 1) : 0.0;
+}
+
+double la_nrm2(size_t n, const double *x) { return n ? cblas_dnrm2(BI(n), x, 1) : 0.0; }
+
+void la_axpy(size_t n, double alpha, const double *x, double *y)
+{
+    if (n) cblas_daxpy(BI(n), alpha, x, 1, y, 1);
+}
+
+void la_scal(size_t n, double alpha, double *x)
+{
+    if (n) cblas_dscal(BI(n), alpha, x, 1);
+}
+
+void la_copy(size_t m, size_t n, const double *A, size_t lda, double *B, size_t ldb)
+{
+    if (lda == m && ldb == m) {
+        memmove(B, A, m * n * sizeof *A);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) memmove(B + j * ldb, A + j * lda, m * sizeof *A);
+}
+
+void la_copy_t(size_t m, size_t n, const double *A, size_t lda, double *B, size_t ldb)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < m; i++) B[j + i * ldb] = A[i + j * lda];
+}
+
+void la_set(size_t m, size_t n, double value, double *A, size_t lda)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < m; i++) A[i + j * lda] = value;
+}
+
+void la_set_identity(size_t m, size_t n, double *A, size_t lda)
+{
+    la_set(m, n, 0.0, A, lda);
+    for (size_t i = 0; i < m && i < n; i++) A[i + i * lda] = 1.0;
+}
+
+void la_add(size_t m, size_t n, double alpha, const double *A, size_t lda, double *B, size_t ldb)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < m; i++) B[i + j * ldb] += alpha * A[i + j * lda];
+}
+
+int la_all_finite(size_t m, size_t n, const double *A, size_t lda)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < m; i++)
+            if (!isfinite(A[i + j * lda])) return 0;
+    return 1;
+}
+
+double la_fro(size_t m, size_t n, const double *A, size_t lda)
+{
+    if (lda == m || n == 1) return la_nrm2(m * n, A);
+    double ss = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double c = la_nrm2(m, A + j * lda);
+        ss += c * c;
+    }
+    return sqrt(ss);
+}
+
+static int info_code(lapack_int info) { return info < 0 ? LA_NOMEM : (int)info; }
+
+int la_svd(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
+           size_t ldvt)
+{
+    size_t k = m < n ? m : n;
+    if (k == 0) return LA_OK;
+    char job = (U || VT) ? 'S' : 'N';
+    double dummy = 0.0;
+    double *u = U ? U : &dummy, *vt = VT ? VT : &dummy;
+    size_t lu = U ? ldu : 1, lv = VT ? ldvt : 1;
+    double *uu = NULL, *vv = NULL; /* gesdd computes both or neither */
+    if (job == 'S' && !U) {
+        uu = malloc(m * k * sizeof *uu);
+        if (!uu) return LA_NOMEM;
+        u = uu, lu = m;
+    }
+    if (job == 'S' && !VT) {
+        vv = malloc(k * n * sizeof *vv);
+        if (!vv) { free(uu); return LA_NOMEM; }
+        vt = vv, lv = k;
+    }
+    lapack_int *iwork = malloc(8 * k * sizeof *iwork);
+    double q = 0.0;
+    lapack_int info = iwork ? LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, job, BI(m), BI(n), A, LDX(lda),
+                                                  s, u, LDX(lu), vt, LDX(lv), &q, -1, iwork)
+                            : -1;
+    double *work = NULL;
+    if (info == 0) {
+        size_t lw = (size_t)q + 1;
+        work = malloc(lw * sizeof *work);
+        info = work ? LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, job, BI(m), BI(n), A, LDX(lda), s, u,
+                                          LDX(lu), vt, LDX(lv), work, BI(lw), iwork)
+                    : -1;
+    }
+    free(work), free(iwork), free(uu), free(vv);
+    return info_code(info);
+}
+
+int la_norm2(size_t m, size_t n, const double *A, size_t lda, double *out)
+{
+    size_t k = m < n ? m : n;
+    *out = 0.0;
+    if (k == 0) return LA_OK;
+    double *c = malloc((m * n + k) * sizeof *c);
+    if (!c) return LA_NOMEM;
+    la_copy(m, n, A, lda, c, m);
+    int rc = la_svd(m, n, c, m, c + m * n, NULL, 1, NULL, 1);
+    if (rc == LA_OK) *out = c[m * n];
+    free(c);
+    return rc;
+}
+
+int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz)
+{
+    if (n == 0) return LA_OK;
+    lapack_int m = 0, liw = 0;
+    lapack_int *isuppz = malloc(2 * n * sizeof *isuppz);
+    if (!isuppz) return LA_NOMEM;
+    double q = 0.0, dummy = 0.0;
+    lapack_int qi = 0;
+    char jobz = Z ? 'V' : 'N';
+    double *z = Z ? Z : &dummy;
+    size_t lz = Z ? ldz : 1;
+    lapack_int info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, jobz, 'A', 'U', BI(n), A, LDX(lda), 0.0,
+                                          0.0, 0, 0, 0.0, &m, w, z, LDX(lz), isuppz, &q, -1, &qi,
+                                          -1);
+    double *work = NULL;
+    lapack_int *iwork = NULL;
+    if (info == 0) {
+        size_t lw = (size_t)q + 1;
+        liw = qi + 1;
+        work = malloc(lw * sizeof *work);
+        iwork = malloc((size_t)liw * sizeof *iwork);
+        info = (work && iwork) ? LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, jobz, 'A', 'U', BI(n), A,
+                                                     LDX(lda), 0.0, 0.0, 0, 0, 0.0, &m, w, z,
+                                                     LDX(lz), isuppz, work, BI(lw), iwork, liw)
+                               : -1;
+    }
+    free(work), free(iwork), free(isuppz);
+    return info_code(info);
+}
+
+int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag)
+{
+    if (n == 0) return LA_OK;
+    double *tau = malloc(n * sizeof *tau);
+    if (!tau) return LA_NOMEM;
+    double q1 = 0.0, q2 = 0.0;
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, &q1, -1);
+    if (info == 0)
+        info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, &q2, -1);
+    double *work = NULL;
+    if (info == 0) {
+        size_t lw = (size_t)(q1 > q2 ? q1 : q2) + 1;
+        work = malloc(lw * sizeof *work);
+        info = work ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, work,
+                                          BI(lw))
+                    : -1;
+        if (info == 0 && rdiag)
+            for (size_t i = 0; i < n; i++) rdiag[i] = A[i + i * lda];
+        if (info == 0)
+            info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, work,
+                                       BI(lw));
+    }
+    free(work), free(tau);
+    return info_code(info);
+}
+
+size_t la_tpqrt_nb(size_t n) { return n < 32 ? (n ? n : 1) : 32; }
+
+int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work)
+{
+    if (m == 0 || n == 0) return LA_OK;
+    size_t nb = la_tpqrt_nb(n);
+    double *T = work, *w = work + nb * n;
+    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, BI(m), BI(n), 0, BI(nb), A, LDX(lda), B,
+                                          LDX(ldb), T, BI(nb), w);
+    return info_code(info);
+}

@@ -1,0 +1,63 @@
+/* linalg.h - the only interface between libdlnet and CBLAS/LAPACKE.
+ *
+ * Every wrapper takes size_t dimensions that the caller has already checked
+ * with la_fits() (handles check their shapes once at creation), so that BLAS
+ * and LAPACK never see an out-of-range integer and never report an argument
+ * error themselves. Matrices are column-major. Wrappers that need LAPACK
+ * workspace allocate it (they are never called from a hot loop) and return
+ * LA_NOMEM on allocation failure, or the positive LAPACK info on failure.
+ */
+#ifndef DLNET_LINALG_H
+#define DLNET_LINALG_H
+
+#include <stddef.h>
+
+enum { LA_OK = 0, LA_NOMEM = -1 };
+enum { LA_N = 0, LA_T = 1 }; /* transpose flags */
+
+/* 1 if x fits the BLAS/LAPACK integer type. */
+int la_fits(size_t x);
+
+/* C := alpha op(A) op(B) + beta C, op(A) m x k, op(B) k x n. */
+void la_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const double *A,
+             size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
+/* B := B op(R) with R upper triangular n x n, B m x n. */
+void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                         size_t ldb);
+/* B := op(R)^{-1}-free helper: B := op(R) B with R upper triangular m x m. */
+void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                        size_t ldb);
+double la_dot(size_t n, const double *x, const double *y);
+double la_nrm2(size_t n, const double *x);
+void la_axpy(size_t n, double alpha, const double *x, double *y);
+void la_scal(size_t n, double alpha, double *x);
+
+/* Plain matrix helpers (no BLAS). */
+void la_copy(size_t m, size_t n, const double *A, size_t lda, double *B, size_t ldb);
+void la_copy_t(size_t m, size_t n, const double *A, size_t lda, double *B, size_t ldb); /* B = A^T */
+void la_set(size_t m, size_t n, double value, double *A, size_t lda);
+void la_set_identity(size_t m, size_t n, double *A, size_t lda); /* [I 0; 0 0] */
+/* B := alpha A + B (m x n). */
+void la_add(size_t m, size_t n, double alpha, const double *A, size_t lda, double *B, size_t ldb);
+int la_all_finite(size_t m, size_t n, const double *A, size_t lda);
+/* Frobenius norm of an m x n matrix (scaled, no overflow). */
+double la_fro(size_t m, size_t n, const double *A, size_t lda);
+
+/* Thin SVD A = U diag(s) VT (A is overwritten); U m x k, VT k x n, k = min(m,n).
+ * U or VT may be NULL (then not computed; both NULL: values only). */
+int la_svd(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
+           size_t ldvt);
+/* Spectral norm of A (A is preserved). */
+int la_norm2(size_t m, size_t n, const double *A, size_t lda, double *out);
+/* All eigenvalues (ascending) and, if Z != NULL, eigenvectors of symmetric A
+ * (upper triangle used; A is overwritten). */
+int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz);
+/* Thin QR: A (m x n, m >= n) is replaced by Q (m x n, orthonormal columns);
+ * the diagonal of R goes to rdiag (length n) if not NULL. */
+int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag);
+/* TSQR step: triangular A (n x n) and B (m x n) -> A := R of [A; B]
+ * (B is overwritten). work: >= nb*n + nb*n doubles with nb = la_tpqrt_nb(n). */
+size_t la_tpqrt_nb(size_t n);
+int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
+
+#endif

@@ -1,0 +1,262 @@
+/* loss.c - loss value and gradient (derivatives.md §3-§4).
+ *
+ * With the summary F = 1/2 ||P R^T - C||^2 + r0/2 + sum_l lam_l/2 ||W_l||^2:
+ *   G = P R^T - C,  E = G R = dF/dP,  grad_l = A_l^T E B_l^T + lam_l W_l,
+ * where B_l = W_{l-1:1} (prefix) and A_l = W_{L:l+1} (suffix). The chain is
+ * run along the thinner end (d_0 or d_L) so that every GEMM carries the
+ * factor min(d_0, d_L):
+ *   input side (d_0 <= d_L):  B_{l+1} = W_l B_l,  V_L = E, V_{l-1} = W_l^T V_l,
+ *                             grad_l = V_l B_l^T + lam_l W_l   (B_1 = I)
+ *   output side:              A_{l-1} = A_l W_l,  U_1 = E, U_{l+1} = U_l W_l^T,
+ *                             grad_l = A_l^T U_l + lam_l W_l   (A_L = I)
+ * 3L - 2 GEMMs for the data form, 3L - 3 for the target form (plus two
+ * triangular multiplies by R). The scratch lives in loss->work. */
+#include "internal.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = 0; }
+
+void dlni_work_free(dlni_work *w)
+{
+    free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E);
+    free(w->lam), free(w->theta), free(w->dchain), free(w->dback);
+    memset(w, 0, sizeof *w);
+}
+
+static int same_shape(const dlni_work *w, const dln_net *net)
+{
+    return w->d && w->L == net->L && memcmp(w->d, net->d, (net->L + 1) * sizeof *w->d) == 0;
+}
+
+/* Size the scratch for net's shape (only when the shape changes). */
+static dln_status work_resize(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    if (same_shape(w, net)) return DLN_OK;
+    dlni_work_free(w);
+    const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L];
+    w->L = L, w->n = net->n;
+    w->input_side = d0 <= dL;
+    size_t k = w->input_side ? d0 : dL; /* thin dimension of every chain */
+    w->d = malloc((L + 1) * sizeof *w->d);
+    w->coff = malloc((L + 2) * sizeof *w->coff);
+    w->boff = malloc((L + 1) * sizeof *w->boff);
+    if (!w->d || !w->coff || !w->boff) goto nomem;
+    memcpy(w->d, d, (L + 1) * sizeof *w->d);
+    /* chain/back entry l holds a (width x k) matrix; widths per side */
+    size_t nc = 0, nb = 0;
+    for (size_t l = 0; l <= L + 1; l++) {
+        w->coff[l] = nc;
+        if (l <= L) w->boff[l] = nb;
+        /* input side: B_l (l=2..L+1) has d_{l-1} rows; V_l (l=1..L) d_l rows.
+         * output side: A_l (l=0..L-1) has d_l cols; U_l (l=1..L) d_{l-1} cols. */
+        size_t cw = 0, bw = 0;
+        if (w->input_side) {
+            if (l >= 2) cw = d[l - 1];
+            if (l >= 1 && l <= L) bw = d[l];
+        } else {
+            if (l <= L - 1) cw = d[l];
+            if (l >= 1 && l <= L) bw = d[l - 1];
+        }
+        nc += cw * k, nb += bw * k;
+    }
+    w->chain = dlni_alloc(nc);
+    w->back = dlni_alloc(nb);
+    w->G = dlni_alloc(dL * d0);
+    w->E = dlni_alloc(dL * d0);
+    w->lam = dlni_alloc(L);
+    w->theta = dlni_alloc(net->n);
+    w->dchain = dlni_alloc(DLNI_BATCH * nc); /* tangents: the same layout per direction */
+    w->dback = dlni_alloc(DLNI_BATCH * nb);
+    if (!w->chain || !w->back || !w->G || !w->E || !w->lam || !w->theta || !w->dchain ||
+        !w->dback)
+        goto nomem;
+    return DLN_OK;
+nomem:
+    dlni_work_free(w);
+    return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the scratch of this network shape");
+}
+
+dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
+{
+    if (!loss) return DLN_E_NULL;
+    if (!net) return dlni_fail(loss->err, DLN_E_NULL, "network handle is NULL");
+    if (net->d[0] != loss->d0 || net->d[net->L] != loss->dL)
+        return dlni_fail(loss->err, DLN_E_DIM,
+                         "network maps %zu -> %zu, the loss expects %zu -> %zu", net->d[0],
+                         net->d[net->L], loss->d0, loss->dL);
+    if (loss->lam_depth && loss->lam_depth != net->L)
+        return dlni_fail(loss->err, DLN_E_DIM,
+                         "regularization was set for depth %zu, the network has depth %zu",
+                         loss->lam_depth, net->L);
+    dln_status st = work_resize(loss, net);
+    if (st != DLN_OK) return st;
+    for (size_t l = 0; l < net->L; l++)
+        loss->work.lam[l] = loss->lam_depth ? loss->lam[l] : loss->lam_uniform;
+    return DLN_OK;
+}
+
+/* Chain entry l (B_l or A_l, see the file comment); *ld receives its leading dimension. */
+const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
+{
+    const dlni_work *w = &loss->work;
+    if (w->input_side) { /* B_l, l = 2..L+1 */
+        *ld = net->d[l - 1];
+        return l == 2 ? dlni_layer(net, 1) : w->chain + w->coff[l];
+    }
+    *ld = net->d[net->L]; /* A_l, l = 0..L-1 */
+    return l == net->L - 1 ? dlni_layer(net, net->L) : w->chain + w->coff[l];
+}
+
+const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
+{
+    const dlni_work *w = &loss->work;
+    if (w->input_side) { /* V_l, l = 1..L */
+        *ld = l == net->L ? net->d[net->L] : net->d[l];
+        return l == net->L ? w->E : w->back + w->boff[l];
+    }
+    *ld = net->d[net->L]; /* U_l, l = 1..L */
+    return l == 1 ? w->E : w->back + w->boff[l];
+}
+
+/* Penalty sum_l lam_l/2 ||W_l||^2. */
+static double penalty(const dln_loss *loss, const dln_net *net)
+{
+    double s = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double lam = loss->work.lam[l - 1];
+        if (lam != 0.0) {
+            double nr = la_nrm2(net->d[l] * net->d[l - 1], dlni_layer(net, l));
+            s += 0.5 * lam * nr * nr;
+        }
+    }
+    return s;
+}
+
+/* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2. */
+static double residual(dln_loss *loss, const double *P, size_t ldp)
+{
+    dlni_work *w = &loss->work;
+    size_t d0 = loss->d0, dL = loss->dL;
+    la_copy(dL, d0, P, ldp, w->G, dL);
+    if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, w->G, dL);
+    la_add(dL, d0, -1.0, loss->C, dL, w->G, dL);
+    la_copy(dL, d0, w->G, dL, w->E, dL);
+    if (loss->R) la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
+    double g = la_nrm2(dL * d0, w->G);
+    return 0.5 * g * g + 0.5 * loss->r0;
+}
+
+dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
+{
+    dlni_work *w = &loss->work;
+    const size_t L = net->L, *d = net->d;
+    if (!(w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0)) {
+        w->fwd_valid = w->back_valid = 0;
+        size_t ld, ldp;
+        const double *P;
+        if (w->input_side) {
+            for (size_t l = 2; l <= L; l++) {
+                const double *B = dlni_chain_at(loss, net, l, &ld);
+                la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld,
+                        0.0, w->chain + w->coff[l + 1], d[l]);
+            }
+            P = dlni_chain_at(loss, net, L + 1, &ldp);
+        } else {
+            for (size_t l = L - 1; l >= 1; l--) {
+                const double *A = dlni_chain_at(loss, net, l, &ld);
+                la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l],
+                        0.0, w->chain + w->coff[l - 1], d[L]);
+            }
+            P = dlni_chain_at(loss, net, 0, &ldp);
+        }
+        w->value = residual(loss, P, ldp);
+        memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
+        w->fwd_valid = 1;
+    }
+    double v = w->value + penalty(loss, net);
+    if (value) *value = v;
+    return isfinite(v) ? DLN_OK
+                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+/* Back products V_l (input side) or U_l (output side) at the forward point. */
+void dlni_backward(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    if (w->back_valid) return;
+    const size_t L = net->L, *d = net->d;
+    size_t ld;
+    if (w->input_side) {
+        for (size_t l = L; l >= 2; l--) {
+            const double *V = dlni_back_at(loss, net, l, &ld);
+            la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
+                    w->back + w->boff[l - 1], d[l - 1]);
+        }
+    } else {
+        for (size_t l = 1; l < L; l++) {
+            const double *U = dlni_back_at(loss, net, l, &ld);
+            la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
+                    w->back + w->boff[l + 1], d[L]);
+        }
+    }
+    w->back_valid = 1;
+}
+
+dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)
+{
+    dln_status st = dlni_forward(loss, net, value);
+    if (st != DLN_OK) return st;
+    dlni_backward(loss, net);
+    const dlni_work *w = &loss->work;
+    const size_t L = net->L, *d = net->d;
+    for (size_t l = 1; l <= L; l++) {
+        double *g = grad + net->off[l - 1], lam = w->lam[l - 1];
+        const double *W = dlni_layer(net, l);
+        size_t r = d[l], c = d[l - 1], ldb, ldv;
+        for (size_t i = 0; i < r * c; i++) g[i] = lam * W[i];
+        if (w->input_side) {
+            const double *V = dlni_back_at(loss, net, l, &ldv);
+            if (l == 1)
+                la_add(r, c, 1.0, V, ldv, g, r);
+            else {
+                const double *B = dlni_chain_at(loss, net, l, &ldb);
+                la_gemm(LA_N, LA_T, r, c, d[0], 1.0, V, ldv, B, ldb, 1.0, g, r);
+            }
+        } else {
+            const double *U = dlni_back_at(loss, net, l, &ldv);
+            if (l == L)
+                la_add(r, c, 1.0, U, ldv, g, r);
+            else {
+                const double *A = dlni_chain_at(loss, net, l, &ldb);
+                la_gemm(LA_T, LA_N, r, c, d[L], 1.0, A, ldb, U, ldv, 1.0, g, r);
+            }
+        }
+    }
+    if (!la_all_finite(net->n, 1, grad, net->n))
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+    return DLN_OK;
+}
+
+dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value)
+{
+    dln_status st = dlni_loss_check(loss, net);
+    if (st != DLN_OK) return st;
+    if (!value) return dlni_fail(loss->err, DLN_E_NULL, "value pointer is NULL");
+    double v;
+    st = dlni_forward(loss, net, &v);
+    if (st == DLN_OK) *value = v;
+    return st;
+}
+
+dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)
+{
+    dln_status st = dlni_loss_check(loss, net);
+    if (st != DLN_OK) return st;
+    if (!grad) return dlni_fail(loss->err, DLN_E_NULL, "gradient buffer is NULL");
+    return dlni_grad(loss, net, value, grad);
+}

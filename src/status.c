@@ -1,0 +1,62 @@
+/* status.c - status texts, error details, version, small allocation helpers. */
+#include "internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One list of codes and texts; the enum values themselves are fixed in dlnet.h. */
+#define DLNI_STATUS_LIST(X)                                                        \
+    X(DLN_OK, "success")                                                           \
+    X(DLN_E_NULL, "a required handle or pointer is NULL")                          \
+    X(DLN_E_DIM, "invalid or mismatched dimensions")                               \
+    X(DLN_E_LD, "leading dimension too small")                                     \
+    X(DLN_E_NONFINITE, "non-finite (NaN or Inf) value")                            \
+    X(DLN_E_OVERFLOW, "size exceeds the BLAS integer or address range")            \
+    X(DLN_E_RANGE, "option or argument out of range")                              \
+    X(DLN_E_NOMEM, "out of memory")                                                \
+    X(DLN_E_LAPACK, "a LAPACK routine failed")                                     \
+    X(DLN_E_NOCONV, "iterative method did not converge")                           \
+    X(DLN_E_TOO_LARGE, "requested dense object is too large")                      \
+    X(DLN_E_UNSUPPORTED, "not applicable to this problem")
+
+const char *dln_strerror(dln_status status)
+{
+    switch (status) {
+#define DLNI_CASE(code, text) \
+    case code:                \
+        return text;
+        DLNI_STATUS_LIST(DLNI_CASE)
+#undef DLNI_CASE
+    }
+    return "unknown status code";
+}
+
+int dln_version_major(void) { return DLN_VERSION_MAJOR; }
+int dln_version_minor(void) { return DLN_VERSION_MINOR; }
+int dln_version_patch(void) { return DLN_VERSION_PATCH; }
+const char *dln_version_string(void) { return DLN_VERSION_STRING; }
+
+dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, DLNI_MSG, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+int dlni_mul(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+double *dlni_alloc(size_t n)
+{
+    if (n > SIZE_MAX / sizeof(double)) return NULL;
+    return malloc((n ? n : 1) * sizeof(double));
+}
