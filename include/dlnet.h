@@ -378,7 +378,30 @@ typedef struct dln_eig_report {
     int dense;           /**< 1 if the dense Hessian and LAPACK were used */
 } dln_eig_report;
 
-/* spectrum API: declared by src/spectrum.c's author below this line */
+/**
+ * The k extreme eigenvalues of the Hessian H(W) (and optionally their
+ * eigenvectors), from Hessian-vector products only.
+ *
+ * @param which  ::DLN_EIG_SMALLEST (most negative first, ascending) or
+ *               ::DLN_EIG_LARGEST (largest first, descending)
+ * @param k      1 <= k <= n
+ * @param tol    relative residual tolerance: a pair (theta, x) is accepted
+ *               when ||H x - theta x|| <= tol * ||H||_2 (estimate); 0 selects
+ *               the default 1e-10; otherwise 0 < tol < 1
+ * @param maxit  cap on outer iterations (0: default)
+ * @param seed   seed of the random start block
+ * @param evals  k eigenvalues (output)
+ * @param evecs  n x k orthonormal eigenvectors (ldvec >= n), or NULL
+ * @param report optional details (may be NULL)
+ * @return ::DLN_E_NOCONV if the tolerance was not met within maxit (the best
+ *         estimates are written and report->converged = 0), and the errors of
+ *         dln_loss_hvp().
+ */
+DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which,
+                                         size_t k, double tol, size_t maxit, uint64_t seed,
+                                         double *evals, double *evecs, size_t ldvec,
+                                         dln_eig_report *report);
+/** @} */
 
 /* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
 
