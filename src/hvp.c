@@ -81,19 +81,18 @@ static void hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const d
     for (size_t l = 1; l <= L; l++) {
         stack dvl = tangent(w, net, w->dback, w->boff, l, d[l], k);
         stack dbl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
-        const double *Vl = dlni_back_at(loss, net, l, &ld);
-        const double *B = l >= 2 ? dlni_chain_at(loss, net, l, &ldb) : NULL;
         for (size_t j = 0; j < k; j++) {
             double *h = HV + j * ldhv + net->off[l - 1];
-            const double *D = V + j * ldv + net->off[l - 1];
-            size_t nl = d[l] * d[l - 1];
-            for (size_t i = 0; i < nl; i++) h[i] = w->lam[l - 1] * D[i];
+            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
+                                         V + j * ldv + net->off[l - 1], h);
             if (l == 1) {
-                la_add(d[1], d0, 1.0, dvl.base + j * dvl.stride, dvl.ld, h, d[1]);
+                dlni_add_or_copy(beta, d[1], d0, dvl.base + j * dvl.stride, dvl.ld, h);
                 continue;
             }
+            const double *Vl = dlni_back_at(loss, net, l, &ld);
+            const double *B = dlni_chain_at(loss, net, l, &ldb);
             la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, dvl.base + j * dvl.stride, dvl.ld, B, ldb,
-                    1.0, h, d[l]);
+                    beta, h, d[l]);
             la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, Vl, ld, dbl.base + j * dbl.stride, dbl.ld,
                     1.0, h, d[l]);
         }
@@ -141,19 +140,18 @@ static void hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const 
     for (size_t l = 1; l <= L; l++) {
         stack dul = tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
         stack dal = tangent(w, net, w->dchain, w->coff, l, d[l], k);
-        const double *Ul = dlni_back_at(loss, net, l, &ld);
-        const double *A = l < L ? dlni_chain_at(loss, net, l, &lda) : NULL;
         for (size_t j = 0; j < k; j++) {
             double *h = HV + j * ldhv + net->off[l - 1];
-            const double *D = V + j * ldv + net->off[l - 1];
-            size_t nl = d[l] * d[l - 1];
-            for (size_t i = 0; i < nl; i++) h[i] = w->lam[l - 1] * D[i];
+            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
+                                         V + j * ldv + net->off[l - 1], h);
             if (l == L) {
-                la_add(dL, d[L - 1], 1.0, dul.base + j * dul.stride, dul.ld, h, dL);
+                dlni_add_or_copy(beta, dL, d[L - 1], dul.base + j * dul.stride, dul.ld, h);
                 continue;
             }
+            const double *Ul = dlni_back_at(loss, net, l, &ld);
+            const double *A = dlni_chain_at(loss, net, l, &lda);
             la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, dal.base + j * dal.stride, dal.ld, Ul, ld,
-                    1.0, h, d[l]);
+                    beta, h, d[l]);
             la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, A, lda, dul.base + j * dul.stride, dul.ld,
                     1.0, h, d[l]);
         }

@@ -90,11 +90,17 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
 /* Gradient into grad (length n) after dlni_forward; value may be NULL. */
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
-/* Back products at the forward point (after dlni_forward). */
+/* Back products at the forward point (after dlni_forward); the outermost
+ * one (V_1, or U_L on the output side) is not formed. */
 void dlni_backward(dln_loss *loss, const dln_net *net);
+/* out = lam x (n entries) and return 1 as the GEMM beta that adds to it;
+ * for lam = 0 leave out alone and return 0 (the GEMM overwrites it). */
+double dlni_start_lam(double lam, size_t n, const double *x, double *out);
+/* B (ld m) = A (beta = 0) or B += A (beta = 1), A m x n with ld lda. */
+void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B);
 /* Chain entry l: B_l (input side, l = 2..L+1) or A_l (output side, l = 0..L-1). */
 const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
-/* Back entry l = 1..L: V_l (input side) or U_l (output side). */
+/* Back entry V_l (input side, l = 2..L) or U_l (output side, l = 1..L-1). */
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 void dlni_work_free(dlni_work *w);
 void dlni_work_invalidate(dlni_work *w);

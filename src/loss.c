@@ -184,7 +184,10 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
-/* Back products V_l (input side) or U_l (output side) at the forward point. */
+/* Back products V_L..V_2 (input side) or U_1..U_{L-1} (output side) at the
+ * forward point. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1} W_{L-1}^T)
+ * is not formed: it only enters grad_1 (grad_L), which dlni_grad computes
+ * with the same product, and the HVP never uses it. */
 void dlni_backward(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
@@ -192,13 +195,13 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
     const size_t L = net->L, *d = net->d;
     size_t ld;
     if (w->input_side) {
-        for (size_t l = L; l >= 2; l--) {
+        for (size_t l = L; l >= 3; l--) {
             const double *V = dlni_back_at(loss, net, l, &ld);
             la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
                     w->back + w->boff[l - 1], d[l - 1]);
         }
     } else {
-        for (size_t l = 1; l < L; l++) {
+        for (size_t l = 1; l + 2 <= L; l++) {
             const double *U = dlni_back_at(loss, net, l, &ld);
             la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
                     w->back + w->boff[l + 1], d[L]);
@@ -207,35 +210,62 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
     w->back_valid = 1;
 }
 
+double dlni_start_lam(double lam, size_t n, const double *x, double *out)
+{
+    if (lam == 0.0) return 0.0;
+    for (size_t i = 0; i < n; i++) out[i] = lam * x[i];
+    return 1.0;
+}
+
+void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B)
+{
+    if (beta == 0.0)
+        la_copy(m, n, A, lda, B, m);
+    else
+        la_add(m, n, 1.0, A, lda, B, m);
+}
+
+/* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1); g is d_l x d_{l-1}. */
+static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta, double *g)
+{
+    const size_t L = net->L, *d = net->d, r = d[l], c = d[l - 1];
+    size_t ldc, ldb;
+    if (loss->work.input_side) { /* grad_l = V_l B_l^T, grad_1 = V_1 = W_2^T V_2 */
+        if (l == 1 && L == 1) {
+            const double *E = dlni_back_at(loss, net, 1, &ldb);
+            dlni_add_or_copy(beta, r, c, E, ldb, g);
+        } else if (l == 1) {
+            const double *V2 = dlni_back_at(loss, net, 2, &ldb);
+            la_gemm(LA_T, LA_N, r, c, d[2], 1.0, dlni_layer(net, 2), d[2], V2, ldb, beta, g, r);
+        } else {
+            const double *V = dlni_back_at(loss, net, l, &ldb), *B = dlni_chain_at(loss, net, l, &ldc);
+            la_gemm(LA_N, LA_T, r, c, d[0], 1.0, V, ldb, B, ldc, beta, g, r);
+        }
+    } else { /* grad_l = A_l^T U_l, grad_L = U_L = U_{L-1} W_{L-1}^T */
+        if (l == L && L == 1) {
+            const double *E = dlni_back_at(loss, net, 1, &ldb);
+            dlni_add_or_copy(beta, r, c, E, ldb, g);
+        } else if (l == L) {
+            const double *U = dlni_back_at(loss, net, L - 1, &ldb);
+            la_gemm(LA_N, LA_T, r, c, d[L - 2], 1.0, U, ldb, dlni_layer(net, L - 1), d[L - 1],
+                    beta, g, r);
+        } else {
+            const double *U = dlni_back_at(loss, net, l, &ldb), *A = dlni_chain_at(loss, net, l, &ldc);
+            la_gemm(LA_T, LA_N, r, c, d[L], 1.0, A, ldc, U, ldb, beta, g, r);
+        }
+    }
+}
+
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)
 {
     dln_status st = dlni_forward(loss, net, value);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);
-    const dlni_work *w = &loss->work;
-    const size_t L = net->L, *d = net->d;
-    for (size_t l = 1; l <= L; l++) {
-        double *g = grad + net->off[l - 1], lam = w->lam[l - 1];
-        const double *W = dlni_layer(net, l);
-        size_t r = d[l], c = d[l - 1], ldb, ldv;
-        for (size_t i = 0; i < r * c; i++) g[i] = lam * W[i];
-        if (w->input_side) {
-            const double *V = dlni_back_at(loss, net, l, &ldv);
-            if (l == 1)
-                la_add(r, c, 1.0, V, ldv, g, r);
-            else {
-                const double *B = dlni_chain_at(loss, net, l, &ldb);
-                la_gemm(LA_N, LA_T, r, c, d[0], 1.0, V, ldv, B, ldb, 1.0, g, r);
-            }
-        } else {
-            const double *U = dlni_back_at(loss, net, l, &ldv);
-            if (l == L)
-                la_add(r, c, 1.0, U, ldv, g, r);
-            else {
-                const double *A = dlni_chain_at(loss, net, l, &ldb);
-                la_gemm(LA_T, LA_N, r, c, d[L], 1.0, A, ldb, U, ldv, 1.0, g, r);
-            }
-        }
+    for (size_t l = 1; l <= net->L; l++) {
+        double *g = grad + net->off[l - 1];
+        double beta = dlni_start_lam(loss->work.lam[l - 1], net->d[l] * net->d[l - 1],
+                                     dlni_layer(net, l), g);
+        grad_layer(loss, net, l, beta, g);
     }
     if (!la_all_finite(net->n, 1, grad, net->n))
         return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
