@@ -1,0 +1,215 @@
+/* grad_hvp.c - gradient and Hessian-vector product time against plain DGEMMs
+ * measured in the same run.
+ *
+ * Problems: data form, all widths d, m = 8d samples, lam = 0, float64, for
+ * (d, L) in {(4,3), (32,5), (128,5), (256,8), (512,4)}. The unit of work is
+ * one d x d x d DGEMM (2 d^3 flops); two d x d TRMMs count as one unit. What
+ * the code performs per call (derivatives.md §4-§5, src/loss.c, src/hvp.c):
+ *   gradient                 3L - 2 units  (L-1 prefix, 1 residual, L-2 back, L gradient)
+ *   HVP at new weights       8L - 7 units  (the chains of the gradient minus
+ *                                           its last L products, + the tangent)
+ *   HVP with cached chains   6L - 5 units  (the tangent only)
+ * Throughput = these flops / time, compared with the DGEMM flops/s of the
+ * same d in the same run; t/(units x t_DGEMM) is the inverse.
+ *
+ * Usage: grad_hvp [--csv] [--dump DIR] [--reps N]
+ *   --csv   one machine-readable line per problem (read by bench/peers.py)
+ *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
+ *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check */
+#define _POSIX_C_SOURCE 200809L
+#include "timing.h"
+
+#include <cblas.h>
+#include <math.h>
+
+typedef struct problem {
+    size_t d, L, m, n;
+    dln_loss *loss;
+    dln_net *net[2]; /* two weight sets: alternating defeats the chain cache */
+    double *v, *hv, *g;
+    double *A, *B, *C; /* DGEMM reference operands */
+    int flip;
+} problem;
+
+static void run_dgemm(void *ctx)
+{
+    problem *p = ctx;
+    int d = (int)p->d;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, p->A, d, p->B, d, 0.0,
+                p->C, d);
+}
+
+static void run_grad(void *ctx) /* at new weights every call */
+{
+    problem *p = ctx;
+    double f;
+    p->flip ^= 1;
+    bench_ok(dln_loss_grad(p->loss, p->net[p->flip], &f, p->g), "dln_loss_grad");
+}
+
+static void run_hvp(void *ctx) /* at new weights every call: chains recomputed */
+{
+    problem *p = ctx;
+    p->flip ^= 1;
+    bench_ok(dln_loss_hvp(p->loss, p->net[p->flip], p->v, p->hv), "dln_loss_hvp");
+}
+
+static void run_hvp_cached(void *ctx) /* same weights as the last gradient call */
+{
+    problem *p = ctx;
+    bench_ok(dln_loss_hvp(p->loss, p->net[0], p->v, p->hv), "dln_loss_hvp");
+}
+
+static void problem_init(problem *p, size_t d, size_t L)
+{
+    memset(p, 0, sizeof *p);
+    p->d = d, p->L = L, p->m = 8 * d;
+    size_t widths[16];
+    for (size_t l = 0; l <= L; l++) widths[l] = d;
+    double *X = bench_alloc(d * p->m), *Y = bench_alloc(d * p->m);
+    bench_fill(1, d * p->m, X);
+    bench_fill(2, d * p->m, Y);
+    bench_ok(dln_loss_create_data(&p->loss, d, d, p->m, X, d, Y, d), "dln_loss_create_data");
+    free(X), free(Y);
+    for (int k = 0; k < 2; k++) {
+        bench_ok(dln_net_create(&p->net[k], L, widths), "dln_net_create");
+        /* scale 1/sqrt(d): products of the layers stay O(1) */
+        bench_ok(dln_net_init_gaussian(p->net[k], 1.0 / sqrt((double)d), 10 + (uint64_t)k),
+                 "dln_net_init_gaussian");
+    }
+    p->n = dln_net_num_params(p->net[0]);
+    p->v = bench_alloc(p->n), p->hv = bench_alloc(p->n), p->g = bench_alloc(p->n);
+    bench_fill(3, p->n, p->v);
+    p->A = bench_alloc(d * d), p->B = bench_alloc(d * d), p->C = bench_alloc(d * d);
+    bench_fill(4, d * d, p->A);
+    bench_fill(5, d * d, p->B);
+}
+
+static void problem_free(problem *p)
+{
+    dln_loss_free(p->loss);
+    dln_net_free(p->net[0]), dln_net_free(p->net[1]);
+    free(p->v), free(p->hv), free(p->g), free(p->A), free(p->B), free(p->C);
+}
+
+static void write_f64(FILE *f, size_t n, const double *x)
+{
+    if (fwrite(x, sizeof *x, n, f) != n) {
+        fprintf(stderr, "grad_hvp: write failed\n");
+        exit(1);
+    }
+}
+
+/* The data, weights, direction and results at net[0], for bench/peers.py. */
+static void dump(const problem *p, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/d%zu_L%zu.f64", dir, p->d, p->L);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "grad_hvp: cannot write %s\n", path);
+        exit(1);
+    }
+    size_t dm = p->d * p->m;
+    double *buf = bench_alloc(dm > p->n ? dm : p->n), value;
+    bench_fill(1, dm, buf), write_f64(f, dm, buf); /* X and Y exactly as in problem_init */
+    bench_fill(2, dm, buf), write_f64(f, dm, buf);
+    bench_ok(dln_net_get_params(p->net[0], buf), "dln_net_get_params");
+    write_f64(f, p->n, buf);
+    write_f64(f, p->n, p->v);
+    bench_ok(dln_loss_grad(p->loss, p->net[0], &value, buf), "dln_loss_grad");
+    write_f64(f, p->n, buf);
+    bench_ok(dln_loss_hvp(p->loss, p->net[0], p->v, buf), "dln_loss_hvp");
+    write_f64(f, p->n, buf);
+    write_f64(f, 1, &value);
+    free(buf);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "grad_hvp: write failed\n");
+        exit(1);
+    }
+}
+
+static void setup_cached(void *ctx) /* chains of net[0] in the loss */
+{
+    problem *p = ctx;
+    bench_ok(dln_loss_grad(p->loss, p->net[0], NULL, p->g), "dln_loss_grad");
+}
+
+static void print_header(int threads, int reps)
+{
+    printf("libdlnet %s: gradient and HVP vs DGEMM, data form, widths d, m = 8d, float64\n",
+           dln_version_string());
+    printf("BLAS: %s (core %s), %d threads; medians of %d interleaved samples\n",
+           openblas_get_config(), openblas_get_corename(), threads, reps);
+    printf("unit = one d x d x d DGEMM (2d^3 flops); gradient 3L-2 units, HVP 8L-7, HVP with "
+           "cached chains 6L-5\n\n");
+    printf("%4s %2s %5s | %6s %9s | %9s %6s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "d", "L", "m",
+           "DGEMM", "t_DGEMM", "t_grad", "GF/s", "%DGEMM", "t/units", "t_hvp", "/grad",
+           "%DGEMM", "t_hvp*", "/grad", "%DGEMM");
+    printf("%4s %2s %5s | %6s %9s | %9s %6s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "", "", "",
+           "GF/s", "us", "us", "", "", "x DGEMM", "us", "", "", "us", "", "");
+}
+
+int main(int argc, char **argv)
+{
+    int csv = 0, reps = 15;
+    size_t only_d = 0, only_L = 0;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--csv"))
+            csv = 1;
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--size") && i + 2 < argc)
+            only_d = (size_t)atol(argv[i + 1]), only_L = (size_t)atol(argv[i + 2]), i += 2;
+        else {
+            fprintf(stderr, "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L]\n");
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > BENCH_MAX_REPS) reps = 15;
+    const size_t sizes[][2] = {{4, 3}, {32, 5}, {128, 5}, {256, 8}, {512, 4}};
+    const double min_sample = 0.005; /* seconds per timing sample */
+    int threads = openblas_get_num_threads();
+    if (csv)
+        printf("d,L,m,threads,t_dgemm,t_grad,t_hvp,t_hvp_cached,units_grad,units_hvp,"
+               "units_hvp_cached\n");
+    else
+        print_header(threads, reps);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        if (only_d && (sizes[s][0] != only_d || sizes[s][1] != only_L)) continue;
+        problem p;
+        problem_init(&p, sizes[s][0], sizes[s][1]);
+        double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
+        double ug = 3 * L - 2, uh = 8 * L - 7, uc = 6 * L - 5;
+        bench_task k[4] = {{.run = run_dgemm, .ctx = &p},
+                           {.run = run_grad, .ctx = &p},
+                           {.run = run_hvp, .ctx = &p},
+                           {.run = run_hvp_cached, .setup = setup_cached, .ctx = &p}};
+        bench_interleaved(k, 4, reps, min_sample);
+        double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
+        double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
+        double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
+        double rh = bench_median_ratio(&k[2], &k[0], reps), rc = bench_median_ratio(&k[3], &k[0], reps);
+        if (csv)
+            printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg,
+                   tgrad, thvp, thc, ug, uh, uc);
+        else
+            printf("%4zu %2zu %5zu | %6.1f %9.2f | %9.2f %6.1f %5.0f%% %7.2f | %9.2f %6.2f "
+                   "%5.0f%% | %9.2f %6.2f %5.0f%%\n",
+                   p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, tgrad * 1e6,
+                   ug * unit / tgrad * 1e-9, 100 * ug / rg, rg / ug, thvp * 1e6,
+                   bench_median_ratio(&k[2], &k[1], reps), 100 * uh / rh, thc * 1e6,
+                   bench_median_ratio(&k[3], &k[1], reps), 100 * uc / rc);
+        fflush(stdout);
+        if (dir) dump(&p, dir);
+        problem_free(&p);
+    }
+    if (!csv)
+        printf("\nratios are medians of per-sample ratios; %%DGEMM = units x t_DGEMM / t (flop "
+               "rate relative to DGEMM); t/units = its inverse; t_hvp* = HVP reusing the "
+               "chains of a gradient call at the same weights\n");
+    return 0;
+}
