@@ -12,10 +12,15 @@
  * Throughput = these flops / time, compared with the DGEMM flops/s of the
  * same d in the same run; t/(units x t_DGEMM) is the inverse.
  *
- * Usage: grad_hvp [--csv] [--dump DIR] [--reps N]
- *   --csv   one machine-readable line per problem (read by bench/peers.py)
+ * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]
+ *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
- *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check */
+ *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
+ *   --size  only the problem (d, L)
+ *   --serve timing server for bench/peers.py, which interleaves its samples
+ *           with the peers' own: after "ready", each input line "TASK ITERS"
+ *           (TASK = dgemm, grad, hvp or hvp_cached) is answered by the
+ *           seconds per call of ITERS back-to-back calls; "quit" ends */
 #define _POSIX_C_SOURCE 200809L
 #include "timing.h"
 
@@ -150,9 +155,44 @@ static void print_header(int threads, int reps)
            "GF/s", "us", "us", "", "", "x DGEMM", "us", "", "", "us", "", "");
 }
 
+/* The timed operations of one problem, in the order of task_names. */
+static const char *const task_names[] = {"dgemm", "grad", "hvp", "hvp_cached"};
+enum { NTASKS = 4 };
+
+static void make_tasks(problem *p, bench_task k[NTASKS])
+{
+    memset(k, 0, NTASKS * sizeof *k);
+    k[0].run = run_dgemm, k[1].run = run_grad, k[2].run = run_hvp;
+    k[3].run = run_hvp_cached, k[3].setup = setup_cached;
+    for (int i = 0; i < NTASKS; i++) k[i].ctx = p;
+}
+
+static int serve(problem *p)
+{
+    bench_task k[NTASKS];
+    make_tasks(p, k);
+    printf("ready\n");
+    fflush(stdout);
+    char line[128], name[64];
+    long iters;
+    while (fgets(line, sizeof line, stdin) && strncmp(line, "quit", 4) != 0) {
+        int i = NTASKS;
+        if (sscanf(line, "%63s %ld", name, &iters) == 2 && iters > 0)
+            for (i = 0; i < NTASKS && strcmp(name, task_names[i]) != 0; i++) continue;
+        if (i == NTASKS) {
+            fprintf(stderr, "grad_hvp --serve: bad request: %s", line);
+            return 1;
+        }
+        k[i].iters = iters;
+        printf("%.9e\n", bench_sample(&k[i]));
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int csv = 0, reps = 15;
+    int csv = 0, reps = 15, server = 0;
     size_t only_d = 0, only_L = 0;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
@@ -162,17 +202,32 @@ int main(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--serve"))
+            server = 1;
         else if (!strcmp(argv[i], "--size") && i + 2 < argc)
             only_d = (size_t)atol(argv[i + 1]), only_L = (size_t)atol(argv[i + 2]), i += 2;
         else {
-            fprintf(stderr, "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L]\n");
+            fprintf(stderr,
+                    "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]\n");
             return 2;
         }
     }
     if (reps < 1 || reps > BENCH_MAX_REPS) reps = 15;
+    if (server && !only_d) {
+        fprintf(stderr, "grad_hvp: --serve needs --size d L\n");
+        return 2;
+    }
     const size_t sizes[][2] = {{4, 3}, {32, 5}, {128, 5}, {256, 8}, {512, 4}};
     const double min_sample = 0.005; /* seconds per timing sample */
     int threads = openblas_get_num_threads();
+    if (server) {
+        problem p;
+        problem_init(&p, only_d, only_L);
+        if (dir) dump(&p, dir);
+        int rc = serve(&p);
+        problem_free(&p);
+        return rc;
+    }
     if (csv)
         printf("d,L,m,threads,t_dgemm,t_grad,t_hvp,t_hvp_cached,units_grad,units_hvp,"
                "units_hvp_cached\n");
@@ -184,11 +239,9 @@ int main(int argc, char **argv)
         problem_init(&p, sizes[s][0], sizes[s][1]);
         double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
         double ug = 3 * L - 2, uh = 8 * L - 7, uc = 6 * L - 5;
-        bench_task k[4] = {{.run = run_dgemm, .ctx = &p},
-                           {.run = run_grad, .ctx = &p},
-                           {.run = run_hvp, .ctx = &p},
-                           {.run = run_hvp_cached, .setup = setup_cached, .ctx = &p}};
-        bench_interleaved(k, 4, reps, min_sample);
+        bench_task k[NTASKS];
+        make_tasks(&p, k);
+        bench_interleaved(k, NTASKS, reps, min_sample);
         double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
         double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
         double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
