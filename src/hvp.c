@@ -38,6 +38,18 @@ static stack tangent(const dlni_work *w, const dln_net *net, double *buf, const 
     return s;
 }
 
+/* out = A R^T R (the dE of a tangent P1 = A), A m x d_0 with m <= DLNI_BATCH d_L. */
+static void times_rtr(const dln_loss *loss, size_t m, const double *A, size_t lda, double *out,
+                      size_t ldo)
+{
+    if (!loss->R) {
+        la_copy(m, loss->d0, A, lda, out, ldo);
+        return;
+    }
+    dlni_times_r(loss, LA_T, m, A, lda, loss->work.RT, m);
+    dlni_times_r(loss, LA_N, m, loss->work.RT, m, out, ldo);
+}
+
 static void hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
                            size_t ldv, double *HV, size_t ldhv)
 {
@@ -60,14 +72,8 @@ static void hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const d
     /* dE = P1 R^T R, stored as dV_L */
     stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
     stack dv = tangent(w, net, w->dback, w->boff, L, dL, k);
-    for (size_t j = 0; j < k; j++) {
-        double *e = dv.base + j * dv.stride;
-        la_copy(dL, d0, p1.base + j * p1.stride, p1.ld, e, dv.ld);
-        if (loss->R) {
-            la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, e, dv.ld);
-            la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, e, dv.ld);
-        }
-    }
+    for (size_t j = 0; j < k; j++)
+        times_rtr(loss, dL, p1.base + j * p1.stride, p1.ld, dv.base + j * dv.stride, dv.ld);
     for (size_t l = L; l >= 2; l--) {
         stack tl = tangent(w, net, w->dback, w->boff, l, d[l], k);
         stack tp = tangent(w, net, w->dback, w->boff, l - 1, d[l - 1], k);
@@ -122,11 +128,7 @@ static void hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const 
     /* dE = P1 R^T R for all k at once (stacked vertically), stored as dU_1 */
     stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
     stack du = tangent(w, net, w->dback, w->boff, 1, d0, k);
-    la_copy(k * dL, d0, p1.base, p1.ld, du.base, du.ld);
-    if (loss->R) {
-        la_trmm_right_upper(LA_T, k * dL, d0, loss->R, d0, du.base, du.ld);
-        la_trmm_right_upper(LA_N, k * dL, d0, loss->R, d0, du.base, du.ld);
-    }
+    times_rtr(loss, k * dL, p1.base, p1.ld, du.base, du.ld);
     for (size_t l = 1; l < L; l++) {
         stack tl = tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
         stack tn = tangent(w, net, w->dback, w->boff, l + 1, d[l], k);

@@ -34,6 +34,7 @@ typedef struct dlni_work {
     size_t *boff;       /* offsets of the stored back products (L+1 entries) */
     double *chain, *back;
     double *G, *E;      /* residual P R^T - C and E = G R (d_L x d_0) */
+    double *RT;         /* scratch for tangents times R^T (DLNI_BATCH d_L x d_0) */
     double *lam;        /* resolved coefficients lam_1..lam_L */
     double *theta;      /* weights at which chain/back are valid */
     int fwd_valid;      /* chain, G, E and value valid at theta */
@@ -85,6 +86,15 @@ void dlni_rng_fill_normal(dlni_rng *r, size_t n, double scale, double *x);
 int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 
 /* Loss internals (src/loss.c, src/hvp.c). */
+/* Below this input width d_0 the products with the triangular R run as GEMMs
+ * on its stored square form (zeros below the diagonal): twice the flops of a
+ * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
+ * (docs/performance.md). */
+#define DLNI_R_GEMM_BELOW 128
+/* out (ld ldo) = A op(R) for an m x d_0 block A (ld lda), out != A; a copy
+ * of A for a target loss (R = I). */
+void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo);
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);

@@ -22,7 +22,8 @@ void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = 0; }
 
 void dlni_work_free(dlni_work *w)
 {
-    free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E);
+    free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E),
+        free(w->RT);
     free(w->lam), free(w->theta), free(w->dchain), free(w->dback);
     memset(w, 0, sizeof *w);
 }
@@ -68,11 +69,12 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
     w->back = dlni_alloc(nb);
     w->G = dlni_alloc(dL * d0);
     w->E = dlni_alloc(dL * d0);
+    w->RT = dlni_alloc(DLNI_BATCH * dL * d0);
     w->lam = dlni_alloc(L);
     w->theta = dlni_alloc(net->n);
     w->dchain = dlni_alloc(DLNI_BATCH * nc); /* tangents: the same layout per direction */
     w->dback = dlni_alloc(DLNI_BATCH * nb);
-    if (!w->chain || !w->back || !w->G || !w->E || !w->lam || !w->theta || !w->dchain ||
+    if (!w->chain || !w->back || !w->G || !w->E || !w->RT || !w->lam || !w->theta || !w->dchain ||
         !w->dback)
         goto nomem;
     return DLN_OK;
@@ -137,16 +139,26 @@ static double penalty(const dln_loss *loss, const dln_net *net)
     return s;
 }
 
+void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo)
+{
+    size_t d0 = loss->d0;
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
+        return;
+    }
+    la_copy(m, d0, A, lda, out, ldo);
+    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
+}
+
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2. */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
     dlni_work *w = &loss->work;
     size_t d0 = loss->d0, dL = loss->dL;
-    la_copy(dL, d0, P, ldp, w->G, dL);
-    if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, w->G, dL);
+    dlni_times_r(loss, LA_T, dL, P, ldp, w->G, dL);
     la_add(dL, d0, -1.0, loss->C, dL, w->G, dL);
-    la_copy(dL, d0, w->G, dL, w->E, dL);
-    if (loss->R) la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
+    dlni_times_r(loss, LA_N, dL, w->G, dL, w->E, dL);
     double g = la_nrm2(dL * d0, w->G);
     return 0.5 * g * g + 0.5 * loss->r0;
 }
