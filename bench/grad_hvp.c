@@ -3,14 +3,16 @@
  *
  * Problems: data form, all widths d, m = 8d samples, lam = 0, float64, for
  * (d, L) in {(4,3), (32,5), (128,5), (256,8), (512,4)}. The unit of work is
- * one d x d x d DGEMM (2 d^3 flops); two d x d TRMMs count as one unit. What
- * the code performs per call (derivatives.md §4-§5, src/loss.c, src/hvp.c):
- *   gradient                 3L - 2 units  (L-1 prefix, 1 residual, L-2 back, L gradient)
- *   HVP at new weights       8L - 7 units  (the chains of the gradient minus
- *                                           its last L products, + the tangent)
- *   HVP with cached chains   6L - 5 units  (the tangent only)
+ * one d x d x d DGEMM (2 d^3 flops). What the code performs per call
+ * (derivatives.md §4-§5, src/loss.c, src/hvp.c), with e the cost of the two
+ * products with the triangular R in E = (P R^T - C) R (e = 1: two TRMMs;
+ * e = 2 below d_0 = DLNI_R_GEMM_BELOW, where they run as GEMMs):
+ *   gradient                 3L - 3 + e   (L-1 prefix, e residual, L-2 back, L gradient)
+ *   HVP with cached chains   6L - 6 + e   (the tangent: 2(L-1) + e + 2(L-1) + 2(L-1))
+ *   HVP at new weights       8L - 9 + 2e  (the chains of the gradient but its last
+ *                                          L products, + the tangent)
  * Throughput = these flops / time, compared with the DGEMM flops/s of the
- * same d in the same run; t/(units x t_DGEMM) is the inverse.
+ * same d in the same run; t/units is the inverse ratio.
  *
  * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]
  *   --csv   one machine-readable line per problem
@@ -22,6 +24,7 @@
  *           (TASK = dgemm, grad, hvp or hvp_cached) is answered by the
  *           seconds per call of ITERS back-to-back calls; "quit" ends */
 #define _POSIX_C_SOURCE 200809L
+#include "internal.h" /* DLNI_R_GEMM_BELOW: how the library multiplies by R */
 #include "timing.h"
 
 #include <cblas.h>
@@ -144,15 +147,15 @@ static void print_header(int threads, int reps)
 {
     printf("libdlnet %s: gradient and HVP vs DGEMM, data form, widths d, m = 8d, float64\n",
            dln_version_string());
-    printf("BLAS: %s (core %s), %d threads; medians of %d interleaved samples\n",
-           openblas_get_config(), openblas_get_corename(), threads, reps);
-    printf("unit = one d x d x d DGEMM (2d^3 flops); gradient 3L-2 units, HVP 8L-7, HVP with "
-           "cached chains 6L-5\n\n");
-    printf("%4s %2s %5s | %6s %9s | %9s %6s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "d", "L", "m",
-           "DGEMM", "t_DGEMM", "t_grad", "GF/s", "%DGEMM", "t/units", "t_hvp", "/grad",
+    printf("BLAS: %s (core %s), %d threads; medians of %d interleaved samples; load %.2f\n",
+           openblas_get_config(), openblas_get_corename(), threads, reps, bench_load());
+    printf("unit = one d x d x d DGEMM (2d^3 flops); units = flops performed by the gradient, "
+           "the HVP at new weights and the HVP with cached chains (hvp*)\n\n");
+    printf("%4s %2s %5s | %6s %8s | %8s | %9s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "d", "L",
+           "m", "DGEMM", "t_DGEMM", "units", "t_grad", "%DGEMM", "t/units", "t_hvp", "/grad",
            "%DGEMM", "t_hvp*", "/grad", "%DGEMM");
-    printf("%4s %2s %5s | %6s %9s | %9s %6s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "", "", "",
-           "GF/s", "us", "us", "", "", "x DGEMM", "us", "", "", "us", "", "");
+    printf("%4s %2s %5s | %6s %8s | %8s | %9s %6s %7s | %9s %6s %6s | %9s %6s %6s\n", "", "", "",
+           "GF/s", "us", "g/h/h*", "us", "", "x DGEMM", "us", "", "", "us", "", "");
 }
 
 /* The timed operations of one problem, in the order of task_names. */
@@ -238,7 +241,8 @@ int main(int argc, char **argv)
         problem p;
         problem_init(&p, sizes[s][0], sizes[s][1]);
         double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
-        double ug = 3 * L - 2, uh = 8 * L - 7, uc = 6 * L - 5;
+        double e = p.d < DLNI_R_GEMM_BELOW ? 2 : 1;
+        double ug = 3 * L - 3 + e, uh = 8 * L - 9 + 2 * e, uc = 6 * L - 6 + e;
         bench_task k[NTASKS];
         make_tasks(&p, k);
         bench_interleaved(k, NTASKS, reps, min_sample);
@@ -250,12 +254,12 @@ int main(int argc, char **argv)
             printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg,
                    tgrad, thvp, thc, ug, uh, uc);
         else
-            printf("%4zu %2zu %5zu | %6.1f %9.2f | %9.2f %6.1f %5.0f%% %7.2f | %9.2f %6.2f "
-                   "%5.0f%% | %9.2f %6.2f %5.0f%%\n",
-                   p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, tgrad * 1e6,
-                   ug * unit / tgrad * 1e-9, 100 * ug / rg, rg / ug, thvp * 1e6,
-                   bench_median_ratio(&k[2], &k[1], reps), 100 * uh / rh, thc * 1e6,
-                   bench_median_ratio(&k[3], &k[1], reps), 100 * uc / rc);
+            printf("%4zu %2zu %5zu | %6.1f %8.2f | %2.0f/%2.0f/%2.0f | %9.2f %5.0f%% %7.2f | %9.2f "
+                   "%6.2f %5.0f%% | %9.2f %6.2f %5.0f%%\n",
+                   p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, ug, uh, uc, tgrad * 1e6,
+                   100 * ug / rg, rg / ug, thvp * 1e6, bench_median_ratio(&k[2], &k[1], reps),
+                   100 * uh / rh, thc * 1e6, bench_median_ratio(&k[3], &k[1], reps),
+                   100 * uc / rc);
         fflush(stdout);
         if (dir) dump(&p, dir);
         problem_free(&p);

@@ -51,8 +51,9 @@ int main(void)
 {
     const size_t sizes[][2] = {{32, 5}, {128, 5}}, ms[2] = {1000, 1000000};
     const int reps = 15;
-    printf("libdlnet %s: gradient time against the sample count m (data form, widths d)\n",
-           dln_version_string());
+    printf("libdlnet %s: gradient time against the sample count m (data form, widths d); "
+           "load %.2f\n",
+           dln_version_string(), bench_load());
     printf("%4s %2s | %12s %12s | %12s %12s | %9s\n", "d", "L", "summary m=1e3", "m=1e6",
            "grad m=1e3", "m=1e6", "ratio");
     printf("%4s %2s | %12s %12s | %12s %12s | %9s\n", "", "", "s", "s", "us", "us",

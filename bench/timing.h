@@ -101,6 +101,19 @@ static inline void bench_fill(uint64_t seed, size_t n, double *x)
     }
 }
 
+/* The 1-minute load average (-1 if unknown): other processes on the machine
+ * make timings noisy, so every benchmark reports it. */
+static inline double bench_load(void)
+{
+    double load = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1) load = -1.0;
+        fclose(f);
+    }
+    return load;
+}
+
 static inline void bench_ok(dln_status st, const char *what)
 {
     if (st != DLN_OK) {
