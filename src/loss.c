@@ -273,15 +273,15 @@ dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *
     dln_status st = dlni_forward(loss, net, value);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);
-    for (size_t l = 1; l <= net->L; l++) {
+    int finite = 1;
+    for (size_t l = 1; l <= net->L && finite; l++) {
         double *g = grad + net->off[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], net->d[l] * net->d[l - 1],
-                                     dlni_layer(net, l), g);
+        size_t nl = net->d[l] * net->d[l - 1];
+        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
         grad_layer(loss, net, l, beta, g);
+        finite = la_all_finite(nl, 1, g, nl); /* while the block is still in cache */
     }
-    if (!la_all_finite(net->n, 1, grad, net->n))
-        return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
-    return DLN_OK;
+    return finite ? DLN_OK : dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
 }
 
 dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value)
