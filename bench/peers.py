@@ -159,6 +159,7 @@ def main():
     print(f"peers: libdlnet vs PyTorch {torch.__version__} autograd and NumPy {np.__version__}"
           f" closed form; float64, data form, widths d, m = 8d; {args.threads} threads"
           f" (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')},"
+          f" OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')},"
           f" torch.get_num_threads()={torch.get_num_threads()}); medians of {args.reps};"
           f" load {os.getloadavg()[0]:.2f}")
     print("times in us; ratio = median of per-sample (peer time / libdlnet time) (targets: torch grad >= 5, numpy"
