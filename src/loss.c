@@ -9,8 +9,10 @@
  *                             grad_l = V_l B_l^T + lam_l W_l   (B_1 = I)
  *   output side:              A_{l-1} = A_l W_l,  U_1 = E, U_{l+1} = U_l W_l^T,
  *                             grad_l = A_l^T U_l + lam_l W_l   (A_L = I)
- * 3L - 2 GEMMs for the data form, 3L - 3 for the target form (plus two
- * triangular multiplies by R). The scratch lives in loss->work. */
+ * 3L - 3 GEMMs (V_1 and U_L are never formed: grad_1 = W_2^T V_2 and
+ * grad_L = U_{L-1} W_{L-1}^T directly), plus for the data form the two
+ * products with the triangular R (TRMMs, or GEMMs below DLNI_R_GEMM_BELOW).
+ * The scratch lives in loss->work. */
 #include "internal.h"
 #include "linalg.h"
 
