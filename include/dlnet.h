@@ -409,6 +409,240 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
 
 /* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */
 
+/** @name Metrics of the unregularized theory (src/metrics.c)
+ *
+ * Quantities from the convergence theory of deep linear networks, evaluated
+ * at the weights of a net (unregularized.md §3, §10, §11, §12(c), (e)):
+ * balancedness, the optimal value f* and the gradient-dominance ratio, the
+ * Zhou-Liang constants, and the deficiency margin and bounds of Arora,
+ * Cohen, Golowich & Hu. Notation: the loss summary in effect
+ * (dln_loss_summary(), mean normalization included) is R, Yw = C and r0,
+ * so F = 1/2 ||P R^T - Yw||^2 + r0/2 (+ penalty); Sxx = R^T R,
+ * gamma_1 >= gamma_2 >= ... are the squared singular values of Yw, and
+ * r_max = min(d_0, ..., d_L). See docs/metrics.md for meaning, cost and
+ * caveats of every quantity.
+ *
+ * Report structs follow the convention of ::dln_eig_report: the caller sets
+ * struct_size = sizeof(the struct) before the call (any value >=
+ * sizeof(size_t) is accepted; only the leading struct_size bytes are
+ * written, so binaries built against an older, shorter struct keep working).
+ * @{ */
+
+/** Default relative tolerance of the metrics functions (tol = 0). */
+#define DLN_METRICS_TOL 1e-10
+/** Relative tolerance of the whitening test Sxx = s I of dln_loss_arora():
+ *  (sigma_max(Sxx) - sigma_min(Sxx)) <= DLN_WHITEN_RTOL * sigma_max(Sxx). */
+#define DLN_WHITEN_RTOL 1e-8
+/** Constant of Arora et al.'s balancedness bound
+ *  delta_max = c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_DELTA_CONST 256.0
+/** Constant of Arora et al.'s step-size bound
+ *  eta_max = c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_ETA_CONST 6144.0
+
+/** Whether a theorem's hypotheses hold for a loss and a network shape. */
+typedef enum dln_applicability {
+    DLN_APPLICABLE = 0,      /**< the hypotheses hold */
+    DLN_NA_NOT_SQUARE = 1,   /**< the widths d_0..d_L are not all equal */
+    DLN_NA_SXX_SINGULAR = 2  /**< Sxx is singular at the rank tolerance (H1 fails) */
+} dln_applicability;
+
+/**
+ * Balancedness of the layers (Arora et al.'s delta; unregularized.md §11.2):
+ *
+ *     D_l = W_{l+1}^T W_{l+1} - W_l W_l^T   (d_l x d_l),   norms[l-1] = ||D_l||_F,  l = 1..L-1.
+ *
+ * Gradient flow on the unregularized loss keeps every D_l constant; one step
+ * of gradient descent W <- W - eta grad changes it by exactly
+ * eta^2 (grad_{l+1}^T grad_{l+1} - grad_l grad_l^T).
+ * @param norms  L-1 entries (output; nothing is written when L = 1)
+ * @param D      NULL, or the matrices D_1..D_{L-1} one after another:
+ *               D_l is d_l x d_l (ld = d_l) at offset sum_{j<l} d_j^2;
+ *               total length sum_{l=1}^{L-1} d_l^2
+ * @return ::DLN_E_NULL, ::DLN_E_OVERFLOW (the total length of D overflows),
+ *         ::DLN_E_NONFINITE (a product overflowed), ::DLN_E_NOMEM.
+ * Cost: 2 d_l^2 (d_{l-1} + d_{l+1}) flops per layer (two GEMMs).
+ */
+DLN_API dln_status dln_net_balancedness(const dln_net *net, double *norms, double *D);
+
+/**
+ * Balancedness weighted by the loss's l2 coefficients (regularized.md §2.1):
+ *
+ *     D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T,   norms[l-1] = ||D_l||_F,
+ *
+ * which vanishes at every critical point of the regularized loss. Without
+ * regularization it is identically zero (use dln_net_balancedness()).
+ * Shapes, layout and cost as dln_net_balancedness().
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net does not match the loss or the depth
+ *         of per-layer coefficients), ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE,
+ *         ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *norms,
+                                         double *D);
+
+/**
+ * Optimal value f* = inf F over all networks of the shape of @p net, for the
+ * unregularized loss (unregularized.md §3):
+ *
+ *     f* = r0/2 + 1/2 ||Yw (I - Pi_R)||^2 + 1/2 sum_{i > r_max} gamma_i(Yw Pi_R),
+ *
+ * where Pi_R projects onto range(R). Under H1 (Sxx positive definite)
+ * Pi_R = I and this is r0/2 + 1/2 sum_{i > r_max} gamma_i. The numerical
+ * rank of R is decided with tolerance max(d_0, m) eps sigma_1(R) (an exactly
+ * rank-deficient X then gives the infimum of its data, not the one of a
+ * rounding-perturbed R). Only the widths of @p net are used.
+ * Cost: an SVD of R (data loss) and of Yw, O(d_0^3 + d_L d_0 min(d_0, d_L)).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_UNSUPPORTED (some lam_l > 0: f*
+ *         is then given by the regularized theory), ::DLN_E_NOMEM,
+ *         ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fstar);
+
+/** Gradient dominance at a point; see dln_loss_gradient_dominance(). */
+typedef struct dln_dominance_report {
+    size_t struct_size;     /**< sizeof(dln_dominance_report), set by the caller */
+    double value;           /**< F(W) */
+    double fstar;           /**< f* (as dln_loss_optimal_value()) */
+    double excess;          /**< F(W) - f*, computed without r0 and without subtracting two
+                                 loss values; may be slightly negative by rounding */
+    double tail;            /**< 1/2 sum_{i > r_max} gamma_i: the part of f* that a
+                                 bottleneck forces (0 without bottleneck) */
+    double excess_rel_tail; /**< excess / tail, the digits left after cancellation;
+                                 +Inf when tail = 0 (nothing cancels) */
+    double scale;           /**< ||Yw||_F^2, the scale of the "undefined" test */
+    double grad_norm2;      /**< ||grad F(W)||^2 */
+    double ratio;           /**< ||grad F||^2 / (F - f*) when @c defined, NaN otherwise;
+                                 the Polyak-Lojasiewicz constant in the convention
+                                 ||grad f||^2 >= 2 mu (f - f*) is ratio/2 */
+    int defined;            /**< 1 iff excess > tol * scale */
+    size_t rank_max;        /**< r_max = min(d_0..d_L) */
+    size_t rank_x;          /**< numerical rank of R (d_0 iff H1 holds) */
+    dln_applicability zl_status; /**< ::DLN_APPLICABLE iff the Zhou-Liang bound applies
+                                 (all widths equal and Sxx positive definite) */
+    double lambda_min_sxx;  /**< lambda_min(Sxx) = sigma_min(R)^2 (1 for a target loss) */
+    double zl_bound;        /**< Zhou-Liang pointwise constant (0 if not applicable):
+                                 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1})
+                                 sigma_min^2(W_{l-1:1}) <= ratio */
+} dln_dominance_report;
+
+/**
+ * Gradient-dominance ratio ||grad F(W)||^2 / (F(W) - f*) of the
+ * unregularized loss (unregularized.md §12(c)) and, for square networks with
+ * Sxx positive definite, Zhou & Liang's pointwise lower bound on it (§10):
+ *
+ *     F - f* = 1/2 (||P R^T - Yw Pi_R||^2 - sum_{i > r_max} gamma_i)
+ *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1}) (F - f*)
+ *
+ * The ratio is "undefined" (report->defined = 0, ratio = NaN) when
+ * F - f* <= tol * ||Yw||^2: there the computed excess is dominated by
+ * rounding (W is at, or numerically at, a global minimizer).
+ * @param tol    relative threshold, 0 <= tol < 1; 0 selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
+ * Cost: a gradient, the SVDs of dln_loss_optimal_value(), and for the
+ * Zhou-Liang bound 2(L-1) SVDs of d x d partial products.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (tol or struct_size),
+ *         ::DLN_E_UNSUPPORTED (some lam_l > 0), ::DLN_E_NONFINITE (overflow),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, double tol,
+                                               dln_dominance_report *report);
+
+/** Zhou-Liang neighbourhood constants; see dln_loss_zhou_liang(). */
+typedef struct dln_zhou_liang_report {
+    size_t struct_size;      /**< sizeof(dln_zhou_liang_report), set by the caller */
+    double lambda_min_sxx;   /**< lambda_min(Sxx) */
+    double wstar_excess_rel; /**< (F(W*) - f*) / ||Yw||^2: how exactly W* is a minimizer */
+    double tau;              /**< max_l ||W_l - W_l*||_2 / sigma_min(W_l*) */
+    double mu_tau;           /**< 2 lambda_min (1-tau)^{2(L-1)} sum_l prod_{j!=l} sigma_min^2(W_j*)
+                                  if tau < 1, else 0 */
+    double delta;            /**< max_l ||W_l - W_l*||_2 */
+    double s_star;           /**< min_l sigma_min(W_l*) */
+    double mu_uniform;       /**< 2 L lambda_min (s* - delta)^{2(L-1)} if delta < s*, else 0 */
+    int inside_tau;          /**< 1 iff tau < 1 (W is in the per-layer neighbourhood) */
+    int inside_uniform;      /**< 1 iff delta < s* (W is in the uniform neighbourhood) */
+} dln_zhou_liang_report;
+
+/**
+ * Gradient-dominance constants of a neighbourhood of a full-rank global
+ * minimizer W* (unregularized.md §10; libdlnet's own derived constants, the
+ * paper's may differ by constant factors). For square networks (all widths
+ * d) with Sxx positive definite, every W with ||W_l - W_l*||_2 <= tau
+ * sigma_min(W_l*) (tau < 1), respectively ||W_l - W_l*||_2 <= delta < s*,
+ * satisfies
+ *
+ *     ||grad F(W)||^2 >= mu (F(W) - f*),   mu = report->mu_tau, report->mu_uniform,
+ *
+ * evaluated at the smallest tau and delta that contain @p net.
+ * @param wstar  a global minimizer with invertible layers, same shape as net
+ * @param tol    W* is accepted when F(W*) - f* <= tol ||Yw||^2 and every
+ *               sigma_min(W_l*) > d eps sigma_max(W_l*); 0 <= tol < 1, 0
+ *               selects ::DLN_METRICS_TOL
+ * Cost: 2L SVDs of d x d matrices, a loss value at W*.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0, the net is not square, Sxx is singular, W* is not a
+ *         global minimizer or has a singular layer; ::DLN_E_NULL,
+ *         ::DLN_E_DIM (shapes), ::DLN_E_RANGE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net *wstar,
+                                       double tol, dln_zhou_liang_report *report);
+
+/** Arora et al.'s quantities, each next to its bound; see dln_loss_arora(). */
+typedef struct dln_arora_report {
+    size_t struct_size;  /**< sizeof(dln_arora_report), set by the caller */
+    double sxx_scale;    /**< s with Sxx = s I: m for whitened data in the sum form,
+                              1 for the mean form and for a target loss */
+    double phi_norm;     /**< ||Phi||_F, Phi = Syx / s */
+    double phi_sigma_min; /**< sigma_min(Phi), the min(d_0, d_L)-th singular value */
+    double residual;     /**< ||W_{L:1} - Phi||_F */
+    double margin;       /**< deficiency margin c = phi_sigma_min - residual */
+    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply and the
+                              bounds below are NaN */
+    double loss0;        /**< l(W) = 1/2 ||W_{L:1} - Phi||^2 (the paper's loss) */
+    double delta;        /**< max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F (0 for L = 1) */
+    double delta_max;    /**< c^2 / (256 L^3 ||Phi||^{2(L-1)/L}) */
+    int delta_ok;        /**< 1 iff margin_ok and delta <= delta_max */
+    double eta;          /**< the step for l: s * eta_lib */
+    double eta_max;      /**< c^{(4L-2)/L} / (6144 L^3 ||Phi||^{(6L-4)/L}), for l */
+    double eta_max_lib;  /**< eta_max / s: the bound for gradient descent on this loss */
+    int eta_ok;          /**< 1 iff margin_ok and eta <= eta_max */
+    double rate;         /**< eta c^{2(L-1)/L}: guaranteed per-step contraction
+                              l(t+1) <= (1 - rate) l(t) */
+    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps) */
+    int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
+                              every t >= iterations */
+} dln_arora_report;
+
+/**
+ * Deficiency margin, balancedness, step-size bound and predicted iteration
+ * count of Arora, Cohen, Golowich & Hu's Theorem 1 (unregularized.md §11,
+ * §12(e)) for gradient descent from the weights of @p net.
+ *
+ * The theorem is about l(W) = 1/2 ||W_{L:1} - Phi||^2. It applies to a
+ * target loss (Phi = Yw, s = 1) and to whitened data, Sxx = s I within
+ * ::DLN_WHITEN_RTOL, where F = s l + r0/2 with Phi = Syx / s (s = m for
+ * (1/m) X X^T = I in the sum form): gradient descent on F with step eta_lib
+ * is gradient descent on l with step eta = s eta_lib.
+ *
+ *     c        = sigma_min(Phi) - ||W_{L:1} - Phi||_F
+ *     delta    = max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F
+ *     delta   <= c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *     eta     <= c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *     T(eps)   = ceil(ln(l(0)/eps) / (eta c^{2(L-1)/L}))
+ *
+ * @param eta_lib step size of gradient descent on this loss (>= 0, finite);
+ *                0 selects the bound eta_max_lib
+ * @param eps     target accuracy for l (> 0, finite)
+ * Cost: SVDs of R and Phi, the end-to-end product, the balancedness.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0 or the data are not whitened; ::DLN_E_NULL, ::DLN_E_DIM,
+ *         ::DLN_E_RANGE, ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, double eps,
+                                  dln_arora_report *report);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
