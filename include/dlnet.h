@@ -457,6 +457,7 @@ typedef enum dln_applicability {
  * Gradient flow on the unregularized loss keeps every D_l constant; one step
  * of gradient descent W <- W - eta grad changes it by exactly
  * eta^2 (grad_{l+1}^T grad_{l+1} - grad_l grad_l^T).
+ * @param net    the network
  * @param norms  L-1 entries (output; nothing is written when L = 1)
  * @param D      NULL, or the matrices D_1..D_{L-1} one after another:
  *               D_l is d_l x d_l (ld = d_l) at offset sum_{j<l} d_j^2;
@@ -533,11 +534,14 @@ typedef struct dln_dominance_report {
  * Sxx positive definite, Zhou & Liang's pointwise lower bound on it (§10):
  *
  *     F - f* = 1/2 (||P R^T - Yw Pi_R||^2 - sum_{i > r_max} gamma_i)
- *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1}) (F - f*)
+ *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1})
+ *                     * (F - f*)
  *
  * The ratio is "undefined" (report->defined = 0, ratio = NaN) when
  * F - f* <= tol * ||Yw||^2: there the computed excess is dominated by
  * rounding (W is at, or numerically at, a global minimizer).
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
  * @param tol    relative threshold, 0 <= tol < 1; 0 selects ::DLN_METRICS_TOL
  * @param report output (struct_size set by the caller)
  * Cost: a gradient, the SVDs of dln_loss_optimal_value(), and for the
@@ -575,10 +579,13 @@ typedef struct dln_zhou_liang_report {
  *     ||grad F(W)||^2 >= mu (F(W) - f*),   mu = report->mu_tau, report->mu_uniform,
  *
  * evaluated at the smallest tau and delta that contain @p net.
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
  * @param wstar  a global minimizer with invertible layers, same shape as net
  * @param tol    W* is accepted when F(W*) - f* <= tol ||Yw||^2 and every
  *               sigma_min(W_l*) > d eps sigma_max(W_l*); 0 <= tol < 1, 0
  *               selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
  * Cost: 2L SVDs of d x d matrices, a loss value at W*.
  * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
  *         lam_l > 0, the net is not square, Sxx is singular, W* is not a
@@ -597,19 +604,22 @@ typedef struct dln_arora_report {
     double phi_sigma_min; /**< sigma_min(Phi), the min(d_0, d_L)-th singular value */
     double residual;     /**< ||W_{L:1} - Phi||_F */
     double margin;       /**< deficiency margin c = phi_sigma_min - residual */
-    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply and the
-                              bounds below are NaN */
+    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply:
+                              delta_max, eta_max, eta_max_lib, rate and iterations
+                              are NaN and every *_ok flag is 0 */
     double loss0;        /**< l(W) = 1/2 ||W_{L:1} - Phi||^2 (the paper's loss) */
     double delta;        /**< max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F (0 for L = 1) */
     double delta_max;    /**< c^2 / (256 L^3 ||Phi||^{2(L-1)/L}) */
     int delta_ok;        /**< 1 iff margin_ok and delta <= delta_max */
-    double eta;          /**< the step for l: s * eta_lib */
+    double eta;          /**< the step for l: s * eta_lib (eta_lib = 0: eta_max, NaN
+                              if !margin_ok) */
     double eta_max;      /**< c^{(4L-2)/L} / (6144 L^3 ||Phi||^{(6L-4)/L}), for l */
     double eta_max_lib;  /**< eta_max / s: the bound for gradient descent on this loss */
     int eta_ok;          /**< 1 iff margin_ok and eta <= eta_max */
     double rate;         /**< eta c^{2(L-1)/L}: guaranteed per-step contraction
                               l(t+1) <= (1 - rate) l(t) */
-    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps) */
+    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps;
+                              may exceed 2^53, +Inf if rate underflows to 0) */
     int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
                               every t >= iterations */
 } dln_arora_report;
@@ -631,9 +641,12 @@ typedef struct dln_arora_report {
  *     eta     <= c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
  *     T(eps)   = ceil(ln(l(0)/eps) / (eta c^{2(L-1)/L}))
  *
+ * @param loss    unregularized target loss, or data loss with whitened data
+ * @param net     the initial point W(0)
  * @param eta_lib step size of gradient descent on this loss (>= 0, finite);
  *                0 selects the bound eta_max_lib
  * @param eps     target accuracy for l (> 0, finite)
+ * @param report  output (struct_size set by the caller)
  * Cost: SVDs of R and Phi, the end-to-end product, the balancedness.
  * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
  *         lam_l > 0 or the data are not whitened; ::DLN_E_NULL, ::DLN_E_DIM,

@@ -6,7 +6,8 @@
  * Everything is computed from the loss summary in effect (R, Yw = C, r0, mean
  * normalization included), so every number is consistent with F. F - f* is
  * formed as 1/2 (||P R^T - Yw Pi_R||^2 - tail) from the residual itself:
- * r0 never enters, and no two loss values are subtracted. */
+ * r0 never enters, and no two loss values are subtracted. Only R, C and r0 of
+ * the loss are read (and its scratch through dlni_grad for the gradient). */
 #include "internal.h"
 #include "linalg.h"
 
@@ -129,7 +130,7 @@ dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *nor
     if (!norms) return dlni_fail(loss->err, DLN_E_NULL, "norms is NULL");
     st = balance(net, loss->work.lam, norms, D);
     if (st == DLN_E_NONFINITE) return dlni_fail(loss->err, st, "a layer product overflowed");
-    if (st != DLN_OK) return dlni_fail(loss->err, st, "balancedness: out of memory or size overflow");
+    if (st != DLN_OK) return dlni_fail(loss->err, st, "balancedness: no memory or size overflow");
     return DLN_OK;
 }
 
@@ -189,7 +190,8 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
             f->CU = dlni_alloc(dL * f->nperp);
             if (!f->CU) st = DLN_E_NOMEM;
             else {
-                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, loss->C, dL, f->Uperp, d0, 0.0, f->CU, dL);
+                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, loss->C, dL, f->Uperp, d0, 0.0, f->CU,
+                        dL);
                 la_gemm(LA_N, LA_T, dL, d0, f->nperp, -1.0, f->CU, dL, f->Uperp, d0, 1.0, CP, dL);
                 perp2 = la_nrm2(dL * f->nperp, f->CU);
                 perp2 *= perp2;
@@ -216,18 +218,24 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     return DLN_OK;
 }
 
-/* F(W) - f* = 1/2 (||P R^T - Yw Pi_R||^2 - 2 tail) from the residual
- * G = P R^T - Yw of the last forward pass (loss->work.G). */
-static dln_status excess_after_forward(dln_loss *loss, const fit *f, double *excess)
+/* F(W) - f* = 1/2 (||P R^T - Yw Pi_R||^2 - 2 tail), from the residual itself. */
+static dln_status excess_at(dln_loss *loss, const dln_net *net, const fit *f, double *excess)
 {
     size_t d0 = loss->d0, dL = loss->dL;
     double *Z = dlni_alloc(dL * d0);
-    if (!Z) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
-    la_copy(dL, d0, loss->work.G, dL, Z, dL);
+    dln_status st = Z ? dln_net_end_to_end(net, Z, dL) : DLN_E_NOMEM;
+    if (st != DLN_OK) {
+        free(Z);
+        return dlni_fail(loss->err, st, "end-to-end product failed");
+    }
+    if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, Z, dL);
+    la_add(dL, d0, -1.0, loss->C, dL, Z, dL); /* Z = P R^T - Yw */
     if (f->nperp) la_gemm(LA_N, LA_T, dL, d0, f->nperp, 1.0, f->CU, dL, f->Uperp, d0, 1.0, Z, dL);
-    double z = la_nrm2(dL * d0, Z);
+    double z = la_nrm2(dL * d0, Z), t = sqrt(2.0 * f->tail);
     free(Z);
-    *excess = 0.5 * (z - sqrt(2.0 * f->tail)) * (z + sqrt(2.0 * f->tail));
+    *excess = 0.5 * (z - t) * (z + t);
+    if (!isfinite(*excess))
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "||P R^T - Yw|| overflowed");
     return DLN_OK;
 }
 
@@ -311,7 +319,7 @@ dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, doubl
     double *g = dlni_alloc(net->n);
     if (!g) st = dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK) st = dlni_grad(loss, net, &r.value, g);
-    if (st == DLN_OK) st = excess_after_forward(loss, &f, &r.excess);
+    if (st == DLN_OK) st = excess_at(loss, net, &f, &r.excess);
     if (st == DLN_OK) {
         double gn = la_nrm2(net->n, g);
         r.fstar = f.fstar, r.tail = f.tail, r.scale = f.scale;
@@ -322,7 +330,8 @@ dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, doubl
         r.rank_max = min_width(net), r.rank_x = f.rank_x;
         r.lambda_min_sxx = f.sigma_min_r * f.sigma_min_r;
         r.zl_status = zl_applies(net, &f);
-        if (r.zl_status == DLN_APPLICABLE) st = zl_pointwise(loss, net, r.lambda_min_sxx, &r.zl_bound);
+        if (r.zl_status == DLN_APPLICABLE)
+            st = zl_pointwise(loss, net, r.lambda_min_sxx, &r.zl_bound);
     }
     if (st == DLN_OK && !isfinite(r.grad_norm2))
         st = dlni_fail(loss->err, DLN_E_NONFINITE, "the squared gradient norm overflowed");
@@ -389,8 +398,7 @@ static dln_status zl_setup(dln_loss *loss, const dln_net *net, const dln_net *ws
         st = dlni_fail(loss->err, DLN_E_UNSUPPORTED,
                        "Sxx is singular (rank %zu < d_0 = %zu): Zhou-Liang needs it positive "
                        "definite", f->rank_x, net->d[0]);
-    if (st == DLN_OK) st = dlni_forward(loss, wstar, NULL);
-    if (st == DLN_OK) st = excess_after_forward(loss, f, &ex);
+    if (st == DLN_OK) st = excess_at(loss, wstar, f, &ex);
     if (st == DLN_OK) {
         *wstar_rel = f->scale > 0.0 ? ex / f->scale : (ex > 0.0 ? INFINITY : 0.0);
         if (!(ex <= tol * f->scale))

@@ -48,11 +48,35 @@ static dln_loss *paired_loss(size_t dL, size_t d0, const double *Phi, const doub
     return loss;
 }
 
+/* Data loss from random N(0,1) samples (m of them). */
+static dln_loss *random_loss(tu_rng *rng, size_t d0, size_t dL, size_t m)
+{
+    double *X = tu_padded(rng, d0, m, d0), *Y = tu_padded(rng, dL, m, dL);
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, d0, dL, m, X, d0, Y, dL));
+    free(X), free(Y);
+    return loss;
+}
+
 static double sumsq(size_t n, const double *x)
 {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += x[i] * x[i];
     return s;
+}
+
+/* ||grad F||^2 / (F - r0/2): the ratio without a bottleneck and with Sxx
+ * positive definite, where f* = r0/2 (oracle away from the minimizer). */
+static double oracle_ratio(dln_loss *loss, const dln_net *net, double *fstar)
+{
+    size_t n = dln_net_num_params(net);
+    double *g = malloc(n * sizeof *g), f, r0;
+    ck_assert_ok(dln_loss_grad(loss, net, &f, g));
+    ck_assert_ok(dln_loss_summary(loss, NULL, 1, NULL, 1, &r0));
+    double ratio = sumsq(n, g) / (f - 0.5 * r0);
+    free(g);
+    *fstar = 0.5 * r0;
+    return ratio;
 }
 
 /* ||(P - Phi) Dx||^2 with P the end-to-end matrix of net. */
@@ -178,8 +202,10 @@ static void grad_balance(const dln_net *net, const double *g, double *out)
 {
     size_t L = dln_net_depth(net), off = 0;
     for (size_t l = 1; l < L; l++) {
-        size_t a = dln_net_width(net, l - 1), b = dln_net_width(net, l), c = dln_net_width(net, l + 1);
-        const double *gl = g + dln_net_layer_offset(net, l), *gn = g + dln_net_layer_offset(net, l + 1);
+        size_t a = dln_net_width(net, l - 1), b = dln_net_width(net, l);
+        size_t c = dln_net_width(net, l + 1);
+        const double *gl = g + dln_net_layer_offset(net, l);
+        const double *gn = g + dln_net_layer_offset(net, l + 1);
         for (size_t i = 0; i < b; i++)
             for (size_t j = 0; j < b; j++) {
                 double s = 0.0;
@@ -202,9 +228,7 @@ START_TEST(balance_gd_identity)
         size_t L = tu_int(&rng, 2, 5), d[6], m = tu_int(&rng, 1, 9), tot = 0;
         for (size_t l = 0; l <= L; l++) d[l] = tu_int(&rng, 1, 5);
         for (size_t l = 1; l < L; l++) tot += d[l] * d[l];
-        double *X = tu_padded(&rng, d[0], m, d[0]), *Y = tu_padded(&rng, d[L], m, d[L]);
-        dln_loss *loss = NULL;
-        ck_assert_ok(dln_loss_create_data(&loss, d[0], d[L], m, X, d[0], Y, d[L]));
+        dln_loss *loss = random_loss(&rng, d[0], d[L], m);
         if (c % 3 == 1) ck_assert_ok(dln_loss_set_mean(loss, 1));
         dln_net *net = tu_net(L, d, 0.8, 100 + (uint64_t)c);
         size_t n = dln_net_num_params(net);
@@ -231,7 +255,7 @@ START_TEST(balance_gd_identity)
          * identity (or a wrong D) would be caught */
         ck_assert_double_le(err, 1e-14 * scale);
         if (term > 1e-6 * scale) worst = fmax(worst, err / term);
-        free(X), free(Y), free(th), free(g), free(D0), free(D1), free(E);
+        free(th), free(g), free(D0), free(D1), free(E);
         dln_net_free(net);
         dln_loss_free(loss);
     }
@@ -266,7 +290,8 @@ END_TEST
 /* f* = ||N||^2 + sum_{i > r} s_i^2 on paired data with Phi = diag(s) padded. */
 START_TEST(fstar_closed_form)
 {
-    const double sv[3][3] = {{3, 2, 0.5}, {3, 2, 2}, {3, 1, 0}}; /* distinct, repeated, rank-deficient */
+    /* distinct, repeated, rank-deficient */
+    const double sv[3][3] = {{3, 2, 0.5}, {3, 2, 2}, {3, 1, 0}};
     tu_rng rng;
     tu_seed(&rng, 3);
     for (int v = 0; v < 3; v++)
@@ -454,23 +479,16 @@ START_TEST(zl_pointwise_random)
     for (int c = 0; c < cases; c++) {
         size_t L = tu_int(&rng, 1, 4), dd = tu_int(&rng, 1, 4), m = 2 * dd + tu_int(&rng, 0, 5);
         size_t d[5] = {dd, dd, dd, dd, dd};
-        double *X = tu_padded(&rng, dd, m, dd), *Y = tu_padded(&rng, dd, m, dd);
-        dln_loss *loss = NULL;
-        ck_assert_ok(dln_loss_create_data(&loss, dd, dd, m, X, dd, Y, dd));
+        dln_loss *loss = random_loss(&rng, dd, dd, m);
         if (c % 4 == 3) ck_assert_ok(dln_loss_set_mean(loss, 1));
         dln_net *net = tu_net(L, d, 0.3 + tu_uniform(&rng), 500 + (uint64_t)c);
-        size_t n = dln_net_num_params(net);
-        double *g = malloc(n * sizeof *g), f, r0;
-        ck_assert_ok(dln_loss_grad(loss, net, &f, g));
-        ck_assert_ok(dln_loss_summary(loss, NULL, 1, NULL, 1, &r0));
-        double ratio = sumsq(n, g) / (f - 0.5 * r0);
+        double fs, ratio = oracle_ratio(loss, net, &fs);
         dln_dominance_report r = dominance(loss, net, 0.0);
         ck_assert_int_eq(r.zl_status, DLN_APPLICABLE);
-        ck_assert_double_eq_tol(r.fstar, 0.5 * r0, 1e-14 * f);
+        ck_assert_double_eq_tol(r.fstar, fs, 1e-14 * r.value);
         ck_assert_double_eq_tol(r.ratio, ratio, 1e-8 * ratio);
         ck_assert_double_gt(r.zl_bound, 0.0);
         ck_assert_double_ge(r.ratio, r.zl_bound * (1.0 - 1e-10));
-        free(X), free(Y), free(g);
         dln_net_free(net);
         dln_loss_free(loss);
     }
@@ -554,9 +572,7 @@ START_TEST(zl_neighbourhood_random)
     for (int c = 0; c < cases; c++) {
         size_t L = tu_int(&rng, 2, 4), dd = tu_int(&rng, 2, 4), m = 3 * dd;
         size_t d[5] = {dd, dd, dd, dd, dd};
-        double *X = tu_padded(&rng, dd, m, dd), *Y = tu_padded(&rng, dd, m, dd);
-        dln_loss *loss = NULL;
-        ck_assert_ok(dln_loss_create_data(&loss, dd, dd, m, X, dd, Y, dd));
+        dln_loss *loss = random_loss(&rng, dd, dd, m);
         double R[16], C[16], M[16], s[4];
         ck_assert_ok(dln_loss_summary(loss, R, dd, C, dd, NULL));
         for (size_t i = 0; i < dd; i++) /* M R^T = C: rows by back substitution */
@@ -569,23 +585,21 @@ START_TEST(zl_neighbourhood_random)
         dln_net *ws = net_of(L, d), *net = tu_net(L, d, 1.0, 900 + (uint64_t)c);
         ck_assert_ok(dln_net_init_balanced(ws, M, dd, DLN_FRAMES_RANDOM, 800 + (uint64_t)c));
         size_t n = dln_net_num_params(ws);
-        double *th = malloc(n * sizeof *th), *dir = malloc(n * sizeof *dir), *g = malloc(n * sizeof *g);
+        double *th = malloc(n * sizeof *th), *dir = malloc(n * sizeof *dir);
         ck_assert_ok(dln_net_get_params(ws, th));
         ck_assert_ok(dln_net_get_params(net, dir));
-        double t = 0.4 * tu_uniform(&rng) * pow(s[dd - 1], 1.0 / (double)L) / sqrt(sumsq(n, dir));
+        double t = (0.05 + 0.35 * tu_uniform(&rng)) * pow(s[dd - 1], 1.0 / (double)L);
+        t /= sqrt(sumsq(n, dir));
         for (size_t i = 0; i < n; i++) th[i] += t * dir[i]; /* Frobenius step: inside */
         ck_assert_ok(dln_net_set_params(net, th));
         dln_zhou_liang_report z = {.struct_size = sizeof z};
         ck_assert_ok(dln_loss_zhou_liang(loss, net, ws, 0.0, &z));
         ck_assert_int_eq(z.inside_tau, 1);
         ck_assert_int_eq(z.inside_uniform, 1);
-        double f, r0;
-        ck_assert_ok(dln_loss_grad(loss, net, &f, g));
-        ck_assert_ok(dln_loss_summary(loss, NULL, 1, NULL, 1, &r0));
-        double ratio = sumsq(n, g) / (f - 0.5 * r0);
+        double fs, ratio = oracle_ratio(loss, net, &fs);
         ck_assert_double_ge(ratio, z.mu_tau * (1.0 - 1e-8));
         ck_assert_double_ge(ratio, z.mu_uniform * (1.0 - 1e-8));
-        free(X), free(Y), free(th), free(dir), free(g);
+        free(th), free(dir);
         dln_net_free(ws), dln_net_free(net);
         dln_loss_free(loss);
     }
@@ -678,7 +692,8 @@ START_TEST(arora_matrix)
     ck_assert_double_eq_tol(r.margin, c, 1e-13);
     ck_assert_double_eq_tol(r.phi_norm, pn, 1e-14);
     ck_assert_double_le(r.delta, 1e-13);
-    ck_assert_double_eq_tol(r.delta_max, c * c / (256.0 * 27.0 * pow(pn, 4.0 / 3.0)), 1e-12 * r.delta_max);
+    double dmax = c * c / (256.0 * 27.0 * pow(pn, 4.0 / 3.0));
+    ck_assert_double_eq_tol(r.delta_max, dmax, 1e-12 * dmax);
     double emax = pow(c, 10.0 / 3.0) / (6144.0 * 27.0 * pow(pn, 14.0 / 3.0));
     ck_assert_double_eq_tol(r.eta_max, emax, 1e-12 * emax);
     ck_assert_int_eq(r.guarantee, 1);
@@ -813,7 +828,8 @@ START_TEST(arora_acceptance)
     for (int sd = 0; sd < seeds; sd++) {
         const double scales[] = {0.01, 0.1, 1.0};
         for (int k = 0; k < 3; k++) {
-            ck_assert_ok(dln_net_init_balanced_random(net, scales[k] / sqrt(10.0), 60 + (uint64_t)sd));
+            double sc = scales[k] / sqrt(10.0);
+            ck_assert_ok(dln_net_init_balanced_random(net, sc, 60 + (uint64_t)sd));
             int t = 0;
             while (target_l(net, Phi) > 1e-4 && t < 20000) gd_step(loss, net, 0.01, th, g), t++;
             ck_assert_int_lt(t, 20000);
@@ -845,7 +861,8 @@ START_TEST(bad_input)
     const size_t d[] = {2, 2, 2}, e[] = {3, 2, 2}, f3[] = {2, 3, 2};
     const double Phi[4] = {1, 0, 0, 1};
     dln_loss *loss = target_loss(2, 2, Phi);
-    dln_net *net = tu_net(2, d, 1.0, 1), *other = tu_net(2, e, 1.0, 2), *wide = tu_net(2, f3, 1.0, 3);
+    dln_net *net = tu_net(2, d, 1.0, 1), *other = tu_net(2, e, 1.0, 2);
+    dln_net *wide = tu_net(2, f3, 1.0, 3);
     dln_dominance_report r = {.struct_size = sizeof r};
     dln_zhou_liang_report z = {.struct_size = sizeof z};
     dln_arora_report a = {.struct_size = sizeof a};
