@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ START_TEST(create_copy_queries)
     ck_assert_int_eq(dln_net_create(&bad, 2, zero), DLN_E_DIM);
     ck_assert_int_eq(dln_net_create(&bad, 2, NULL), DLN_E_NULL);
     ck_assert_int_eq(dln_net_create(NULL, 2, d), DLN_E_NULL);
+    const size_t huge[3] = {2, (size_t)INT_MAX + 1, 2};
+    ck_assert_int_eq(dln_net_create(&bad, 2, huge), DLN_E_OVERFLOW);
     ck_assert_ptr_eq(bad, (dln_net *)(void *)&sentinel);
     /* deep copy: same shape and weights, independent storage */
     ck_assert_ok(dln_net_init_gaussian(net, 1.0, 3));

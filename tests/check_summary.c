@@ -183,6 +183,8 @@ START_TEST(add_samples_equals_one_shot)
         dln_loss *one = NULL, *many = NULL;
         ck_assert_ok(dln_loss_create_data(&one, d[0], d[L], m, s.X, s.ldx, s.Y, s.ldy));
         ck_assert_ok(dln_loss_create_data(&many, d[0], d[L], chunks[0], s.X, s.ldx, s.Y, s.ldy));
+        int mean = i % 2;
+        ck_assert_ok(dln_loss_set_mean(many, mean)); /* before the samples: 1/m follows m */
         size_t done = chunks[0];
         for (size_t c = 1; c < 5; c++) {
             ck_assert_ok(dln_loss_add_samples(many, chunks[c], s.X + done * s.ldx, s.ldx,
@@ -190,9 +192,7 @@ START_TEST(add_samples_equals_one_shot)
             done += chunks[c];
         }
         ck_assert_uint_eq(dln_loss_num_samples(many), m);
-        int mean = i % 2;
         ck_assert_ok(dln_loss_set_mean(one, mean));
-        ck_assert_ok(dln_loss_set_mean(many, mean));
         invariants a = summary_invariants(one, d[0], d[L]), b = summary_invariants(many, d[0], d[L]);
         double scale = fmax(orc_maxabs(d[0] * d[0], a.RtR), 1e-300);
         ck_assert(orc_maxdiff(d[0] * d[0], a.RtR, b.RtR) < 1e-13 * scale);
@@ -371,6 +371,75 @@ START_TEST(accuracy_at_least_squares_solution)
 }
 END_TEST
 
+/* Argument errors: the documented status, and outputs left untouched. */
+START_TEST(loss_argument_errors)
+{
+    static char sentinel;
+    const size_t d[3] = {3, 4, 2}, wrong[3] = {2, 4, 2};
+    tu_rng r;
+    tu_seed(&r, 26);
+    sdata s = make_data(&r, 3, 2, 10);
+    dln_loss *loss = (dln_loss *)(void *)&sentinel;
+    ck_assert_int_eq(dln_loss_create_data(&loss, 3, 2, 0, s.X, s.ldx, s.Y, s.ldy), DLN_E_DIM);
+    ck_assert_int_eq(dln_loss_create_data(&loss, 0, 2, 10, s.X, s.ldx, s.Y, s.ldy), DLN_E_DIM);
+    ck_assert_int_eq(dln_loss_create_data(&loss, 3, 2, 10, s.X, 2, s.Y, s.ldy), DLN_E_LD);
+    ck_assert_int_eq(dln_loss_create_data(&loss, 3, 2, 10, s.X, s.ldx, NULL, s.ldy), DLN_E_NULL);
+    ck_assert_int_eq(dln_loss_create_target(&loss, 2, 3, s.Y, 1), DLN_E_LD);
+    double keep = s.X[1 + 7 * s.ldx];
+    s.X[1 + 7 * s.ldx] = INFINITY;
+    ck_assert_int_eq(dln_loss_create_data(&loss, 3, 2, 10, s.X, s.ldx, s.Y, s.ldy), DLN_E_NONFINITE);
+    s.X[1 + 7 * s.ldx] = keep;
+    ck_assert_ptr_eq(loss, (dln_loss *)(void *)&sentinel);
+    ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 10, s.X, s.ldx, s.Y, s.ldy));
+    /* options are validated when set */
+    double lam[2] = {0.5, -1.0}, got[3] = {7, 7, 7};
+    ck_assert_int_eq(dln_loss_set_l2(loss, 2, lam), DLN_E_RANGE);
+    ck_assert_int_eq(dln_loss_set_l2_uniform(loss, NAN), DLN_E_RANGE);
+    ck_assert_int_eq(dln_loss_set_mean(loss, 2), DLN_E_RANGE);
+    ck_assert(strlen(dln_loss_errmsg(loss)) > 0);
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.25));
+    ck_assert_ok(dln_loss_get_l2(loss, 3, got));
+    ck_assert(got[0] == 0.25 && got[1] == 0.25 && got[2] == 0.25);
+    lam[1] = 2.0;
+    ck_assert_ok(dln_loss_set_l2(loss, 2, lam));
+    ck_assert_int_eq(dln_loss_get_l2(loss, 3, got), DLN_E_DIM);
+    ck_assert_ok(dln_loss_get_l2(loss, 2, got));
+    ck_assert(got[0] == 0.5 && got[1] == 2.0);
+    /* nets of the wrong ends or depth */
+    dln_net *net = tu_net(2, d, 1.0, 1), *bad = tu_net(2, wrong, 1.0, 1), *deep = NULL;
+    const size_t d3[4] = {3, 4, 4, 2};
+    deep = tu_net(3, d3, 1.0, 1);
+    double f = 42.0, g[20], HV[2 * 22], V[2 * 22];
+    ck_assert_int_eq(dln_loss_value(loss, bad, &f), DLN_E_DIM);
+    ck_assert_int_eq(dln_loss_value(loss, deep, &f), DLN_E_DIM); /* l2 set for depth 2 */
+    ck_assert_int_eq(dln_loss_value(loss, NULL, &f), DLN_E_NULL);
+    ck_assert_int_eq(dln_loss_grad(loss, net, &f, NULL), DLN_E_NULL);
+    ck_assert(f == 42.0);
+    /* HVP: ld too small, non-finite direction; HV untouched */
+    tu_fill(&r, 44, V);
+    for (size_t t = 0; t < 44; t++) HV[t] = -3.0;
+    ck_assert_int_eq(dln_loss_hvp_batch(loss, net, 2, V, 19, HV, 22), DLN_E_LD);
+    V[30] = NAN;
+    ck_assert_int_eq(dln_loss_hvp_batch(loss, net, 2, V, 22, HV, 22), DLN_E_NONFINITE);
+    ck_assert_ok(dln_loss_hvp_batch(loss, net, 0, V, 22, HV, 22));
+    for (size_t t = 0; t < 44; t++) ck_assert(HV[t] == -3.0);
+    ck_assert_int_eq(dln_loss_hessian(loss, net, HV, 19), DLN_E_LD);
+    ck_assert_ok(dln_loss_grad(loss, net, &f, g)); /* the loss still works */
+    /* the dense Hessian refuses n > DLN_HESSIAN_MAX_PARAMS */
+    const size_t big[2] = {100, 100};
+    dln_net *wide = NULL;
+    ck_assert_ok(dln_net_create(&wide, 1, big));
+    dln_loss *target = NULL;
+    double *Phi = calloc(100 * 100, sizeof *Phi);
+    ck_assert_ok(dln_loss_create_target(&target, 100, 100, Phi, 100));
+    ck_assert_int_eq(dln_loss_hessian(target, wide, Phi, 10000), DLN_E_TOO_LARGE);
+    free(Phi);
+    dln_loss_free(target), dln_loss_free(loss);
+    dln_net_free(net), dln_net_free(bad), dln_net_free(deep), dln_net_free(wide);
+    free_data(&s);
+}
+END_TEST
+
 Suite *suite_summary(void)
 {
     Suite *s = suite_create("summary");
@@ -381,6 +450,7 @@ Suite *suite_summary(void)
     tcase_add_test(tc, target_summary);
     tcase_add_test(tc, add_samples_equals_one_shot);
     tcase_add_test(tc, accuracy_at_least_squares_solution);
+    tcase_add_test(tc, loss_argument_errors);
     suite_add_tcase(s, tc);
     return s;
 }
