@@ -85,13 +85,17 @@ $(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(TEST_SUITES),"DLN_SUITE($(s))") > $@
 
-$(BUILD)/tests/%.o: tests/%.c tests/testutil.h include/dlnet.h $(BUILD)/tests/suites.h | deps
+$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h) include/dlnet.h $(BUILD)/tests/suites.h | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/tests $(PC_CFLAGS) \
 	    $(CHECK_CFLAGS) -c $< -o $@
 
+# tests/check_alloc.c counts the library's allocations through these wrappers.
+TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(TESTBIN): $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC)
-	$(CC) $(SAN) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) $(CHECK_LIBS) $(PC_LIBS)
+	$(CC) $(SAN) $(TEST_WRAP) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) \
+	    $(CHECK_LIBS) $(PC_LIBS)
 
 run-tests: $(TESTBIN)
 	$(TESTBIN)
