@@ -3,6 +3,7 @@
 # installed. As root, missing packages are installed with apt-get; otherwise
 # the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
+#   cxx       the C++ compiler of `make header-check`
 #   valgrind  make valgrind
 #   docs      make docs (Doxygen)
 #   plots     make plots (gnuplot)
@@ -11,6 +12,7 @@ set -u
 pkgs_for() {
     case "$1" in
         core) echo "gcc make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        cxx) echo "g++" ;;
         valgrind) echo "valgrind" ;;
         docs) echo "doxygen" ;;
         plots) echo "gnuplot-nox" ;;
@@ -19,9 +21,14 @@ pkgs_for() {
     esac
 }
 
+# Without dpkg this is not a Debian system: let the build report what is missing.
+command -v dpkg-query >/dev/null 2>&1 || exit 0
+
 missing=""
 for group in "$@"; do
-    for p in $(pkgs_for "$group"); do
+    # pkgs_for runs in a subshell, so its `exit` only ends that: propagate it
+    pkgs=$(pkgs_for "$group") || exit 2
+    for p in $pkgs; do
         # gnuplot may come as gnuplot-nox, -qt or -x11: any of them will do
         case "$p" in
             gnuplot-nox) command -v gnuplot >/dev/null 2>&1 && continue ;;
