@@ -23,9 +23,10 @@
  *   ::DLN_OK is 0. Inputs are never modified. On an argument error (NULL,
  *   dimensions, leading dimensions, non-finite input, range) nothing is
  *   written; if the arithmetic itself overflows (::DLN_E_NONFINITE on a
- *   finite input) the contents of output buffers are unspecified. The handle on which the function operates (the loss for
- *   loss functions, the optimizer for optimizer functions, the net for
- *   functions that modify it) keeps a one-line detail retrievable with
+ *   finite input) the contents of output buffers are unspecified. The
+ *   handle on which the function operates (the loss for loss functions,
+ *   the optimizer for optimizer functions, the net for functions that
+ *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
  *   (see dln_strerror()).
@@ -33,13 +34,16 @@
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
- *   may be shared by threads. A ::dln_loss or ::dln_opt holds scratch space
+ *   may be shared by threads. A ::dln_loss or an optimizer holds scratch space
  *   and must be used by one thread at a time (copy it for each thread). The
  *   library never changes the BLAS thread count.
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
- *   the BLAS integer type (::DLN_E_OVERFLOW otherwise).
+ *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
+ *   of a data loss and the leading dimensions of its X and Y are the
+ *   exception: samples are streamed into the summary in small blocks, so
+ *   only the array sizes ld * m must fit in memory.
  */
 #ifndef DLNET_H
 #define DLNET_H
@@ -132,7 +136,8 @@ typedef struct dln_net dln_net;
 DLN_API dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths);
 /** Free a network; NULL is a no-op. */
 DLN_API void dln_net_free(dln_net *net);
-/** Deep copy of a network (shape and weights) into a new handle. */
+/** Deep copy of a network (shape and weights) into a new handle *out
+ *  (unchanged on failure). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_net_copy(dln_net **out, const dln_net *src);
 /** Depth L (0 if net is NULL). */
 DLN_API size_t dln_net_depth(const dln_net *net);
@@ -153,30 +158,38 @@ DLN_API const char *dln_net_errmsg(const dln_net *net);
  * Set layer l (1..L) from a d_l x d_{l-1} matrix W.
  * With ::DLN_COL_MAJOR, W[i + j*ld] is entry (i,j) and ld >= d_l; with
  * ::DLN_ROW_MAJOR (an out x in C array), W[i*ld + j] is entry (i,j) and
- * ld >= d_{l-1}. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
- * ::DLN_E_LD, ::DLN_E_NONFINITE (the net is unchanged).
+ * ld >= d_{l-1}. Padding entries (rows d_l..ld-1, or columns d_{l-1}..ld-1)
+ * are never read. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
+ * ::DLN_E_RANGE (layout), ::DLN_E_LD, ::DLN_E_OVERFLOW (ld beyond the BLAS
+ * range), ::DLN_E_NONFINITE; the net is unchanged on every error.
  */
 DLN_API dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
                                      dln_layout layout);
-/** Copy layer l (1..L) out; same layout rules as dln_net_set_layer(). */
+/** Copy layer l (1..L) out; same layout rules and argument errors as
+ *  dln_net_set_layer(). Padding entries of @p W are not written. */
 DLN_API dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
                                      dln_layout layout);
-/** Set all weights from theta (length n). ::DLN_E_NONFINITE leaves the net unchanged. */
+/** Set all weights from theta (length n). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_NONFINITE (the net is unchanged). */
 DLN_API dln_status dln_net_set_params(dln_net *net, const double *theta);
-/** Copy all weights into theta (length n). */
+/** Copy all weights into theta (length n). Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_get_params(const dln_net *net, double *theta);
 
-/** Set every weight to zero. */
+/** Set every weight to zero. Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_init_zeros(dln_net *net);
-/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed. */
+/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged). */
 DLN_API dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed);
 /**
  * Scaled orthogonal initialization: each W_l = scale * Q_l with Q_l having
  * orthonormal columns (d_l >= d_{l-1}) or rows (d_l < d_{l-1}), drawn from the
  * Haar measure with @p seed. scale >= 0, finite.
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged),
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK (QR failure; the weights are then zero).
  */
 DLN_API dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed);
-/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}). */
+/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite). */
 DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
 /**
  * Balanced initialization with a prescribed end-to-end matrix (Arora,
@@ -188,17 +201,25 @@ DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
  * rotated by Haar-random O_j (W_j <- O_j W_j O_{j-1}^T) drawn from @p seed.
  * The result satisfies W_{L:1} = A and W_{j+1}^T W_{j+1} = W_j W_j^T
  * (exactly balanced), and every layer has singular values s_i^{1/L}.
- * @param A  d_L x d_0 matrix, column-major, lda >= d_L
- * @return ::DLN_E_DIM if a hidden width is below rank(A) (rank decided
- *         with tolerance max(d_0,d_L) eps ||A||_2), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_LAPACK (SVD failure).
+ * @param net    the network whose weights are replaced (its widths are kept)
+ * @param A      d_L x d_0 matrix, column-major
+ * @param lda    leading dimension of A, lda >= d_L
+ * @param frames ::DLN_FRAMES_CANONICAL or ::DLN_FRAMES_RANDOM
+ * @param seed   seed of the random frames (unused for canonical frames)
+ * @return ::DLN_E_NULL, ::DLN_E_DIM if a hidden width is below rank(A)
+ *         (rank decided with tolerance max(d_0,d_L) eps ||A||_2),
+ *         ::DLN_E_LD, ::DLN_E_OVERFLOW (lda), ::DLN_E_RANGE (frames),
+ *         ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK (SVD failure).
+ *         The net is unchanged on every error.
  */
 DLN_API dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda,
                                          dln_frames frames, uint64_t seed);
 /**
  * Balanced initialization from a sampled end-to-end matrix A with i.i.d.
  * N(0, scale^2) entries (then as dln_net_init_balanced() with random frames).
- * Requires min(d_1..d_{L-1}) >= min(d_0, d_L).
+ * Requires min(d_1..d_{L-1}) >= min(d_0, d_L) (::DLN_E_DIM otherwise).
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite), ::DLN_E_DIM,
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint64_t seed);
 
@@ -206,15 +227,20 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * Partial product W_{j:i} = W_j ... W_i (d_j x d_{i-1}) into @p out
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
+ * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
+ * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
-/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L). */
+/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L).
+ *  Errors as dln_net_product(). */
 DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
 /**
  * Forward pass Y = W_{L:1} X for a batch of m samples: X is d_0 x m
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
- * layer, or P first) needs fewer flops. ::DLN_E_NONFINITE if X has NaN/Inf.
+ * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
+ * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
@@ -254,9 +280,12 @@ typedef enum dln_loss_kind {
 /**
  * Supervised loss from data X (d_0 x m, ldx >= d_0, one sample per column)
  * and Y (d_L x m, ldy >= d_L). Any m >= 1, rank-deficient X and m < d_0
- * are allowed. The data are summarized and not retained.
+ * are allowed. The data are summarized and not retained; *out is unchanged
+ * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         range, or ldx * m, ldy * m beyond the address range),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, size_t m,
                                         const double *X, size_t ldx, const double *Y,
@@ -264,20 +293,26 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
 /**
  * Add m more samples to a data loss (streamed TSQR update of the summary);
  * the result equals a loss created from all samples at once, up to rounding.
- * ::DLN_E_UNSUPPORTED for a target loss.
+ * Errors: as dln_loss_create_data(), ::DLN_E_OVERFLOW if the total sample
+ * count overflows, ::DLN_E_UNSUPPORTED for a target loss. On any error the
+ * loss is unchanged (a NaN in the last block leaves no partial update).
  */
 DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
                                         const double *Y, size_t ldy);
-/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L). */
+/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
+ *  ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE, ::DLN_E_NOMEM; *out is unchanged on
+ *  failure. */
 DLN_API dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0,
                                           const double *Phi, size_t ldphi);
 /** Free a loss; NULL is a no-op. */
 DLN_API void dln_loss_free(dln_loss *loss);
-/** Deep copy (summary and options; fresh scratch) for use in another thread. */
+/** Deep copy (summary and options; fresh scratch) for use in another thread.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_loss_copy(dln_loss **out, const dln_loss *src);
 /** Detail of the last failure of a function called on @p loss. */
 DLN_API const char *dln_loss_errmsg(const dln_loss *loss);
-/** Kind of the loss. */
+/** Kind of the loss (::DLN_LOSS_DATA if @p loss is NULL). */
 DLN_API dln_loss_kind dln_loss_get_kind(const dln_loss *loss);
 /** Input width d_0 the loss expects (0 if NULL). */
 DLN_API size_t dln_loss_input_dim(const dln_loss *loss);
@@ -289,14 +324,17 @@ DLN_API size_t dln_loss_num_samples(const dln_loss *loss);
 /**
  * Per-layer l2 regularization lam_1..lam_L (each finite and >= 0) for
  * networks of depth @p depth; the loss then rejects nets of another depth
- * with ::DLN_E_DIM.
+ * with ::DLN_E_DIM. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0),
+ * ::DLN_E_RANGE, ::DLN_E_NOMEM; the coefficients are unchanged on failure.
  */
 DLN_API dln_status dln_loss_set_l2(dln_loss *loss, size_t depth, const double *lambda);
-/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it). */
+/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (negative, NaN or Inf). */
 DLN_API dln_status dln_loss_set_l2_uniform(dln_loss *loss, double lambda);
 /**
  * Read the coefficients lam_1..lam_depth that apply to a net of depth
- * @p depth. ::DLN_E_DIM if per-layer coefficients were set for another depth.
+ * @p depth. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0, or per-layer
+ * coefficients were set for another depth).
  */
 DLN_API dln_status dln_loss_get_l2(const dln_loss *loss, size_t depth, double *lambda);
 /**
@@ -311,7 +349,8 @@ DLN_API int dln_loss_get_mean(const dln_loss *loss);
  * The data summary in effect (including mean normalization): R (d_0 x d_0
  * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
  * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
- * For a target loss R = I, C = Phi, r0 = 0.
+ * For a target loss R = I, C = Phi, r0 = 0. Errors: ::DLN_E_NULL (loss),
+ * ::DLN_E_LD; padding rows of R and C are not written.
  */
 DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
                                     size_t ldc, double *r0);
@@ -320,7 +359,8 @@ DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr,
  * Loss value F(W) at the weights of @p net.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (net widths d_0, d_L or depth do not
  * match the loss), ::DLN_E_NONFINITE (the value overflowed), ::DLN_E_NOMEM
- * (first call for a shape only).
+ * (first call for a shape only). Like every function below it uses the
+ * loss's scratch space: one thread at a time per loss.
  */
 DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value);
 /**
@@ -328,7 +368,8 @@ DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *va
  * E = w (P R^T - C) R = w (P X - Y) X^T, in theta layout (length n).
  * About 3L GEMMs along the thinner side (d_0 or d_L) of the chain.
  * @p value may be NULL. The prefix/suffix chains are kept so that a following
- * dln_loss_hvp() at the same weights reuses them.
+ * dln_loss_hvp() at the same weights reuses them. Errors: those of
+ * dln_loss_value(), ::DLN_E_NULL (grad), ::DLN_E_NONFINITE (overflow).
  */
 DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *value,
                                  double *grad);
@@ -336,14 +377,19 @@ DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *val
  * Hessian-vector product hv = H(W) v for a direction v in theta layout
  * (forward-mode derivative of the gradient chain: 8L GEMMs, 6L when the
  * chains of a dln_loss_grad() or dln_loss_hvp() call at the same weights are
- * reused). ::DLN_E_NONFINITE if v has NaN/Inf.
+ * reused). Errors: those of dln_loss_value(), ::DLN_E_NULL (v, hv),
+ * ::DLN_E_NONFINITE if v has NaN/Inf (nothing written) or the product
+ * overflowed.
  */
 DLN_API dln_status dln_loss_hvp(dln_loss *loss, const dln_net *net, const double *v,
                                 double *hv);
 /**
  * Batched HVP: HV[:,j] = H(W) V[:,j] for k directions (V and HV are n x k,
  * ldv, ldhv >= n). The chains are formed once and the products with W_l of
- * all directions run as single wide GEMMs.
+ * all directions run as single wide GEMMs. k = 0 does nothing. Errors: those
+ * of dln_loss_hvp(), ::DLN_E_LD, ::DLN_E_OVERFLOW (ldv * k or ldhv * k
+ * beyond the address range). Padding rows of V are not read, of HV not
+ * written.
  */
 DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k,
                                       const double *V, size_t ldv, double *HV, size_t ldhv);
@@ -352,7 +398,8 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
 /**
  * Dense Hessian H (n x n, ldh >= n, symmetric, both triangles filled) for
  * small nets, assembled from n HVPs with cached chains and symmetrized.
- * ::DLN_E_TOO_LARGE if n > ::DLN_HESSIAN_MAX_PARAMS.
+ * Errors: those of dln_loss_value(), ::DLN_E_NULL (H), ::DLN_E_TOO_LARGE if
+ * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
 /** @} */
