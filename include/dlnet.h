@@ -258,10 +258,11 @@ DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X
  * normalization, dln_loss_set_mean()). At creation the data are summarized
  * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
  * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
- * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. The loss value near the
- * optimum of ill-conditioned regressions keeps full relative accuracy (no
- * normal equations), and value, gradient and HVP cost O(L d^3) independent
- * of the sample count m. The target form is R = I, C = Phi, r0 = 0.
+ * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. Near the optimum the loss
+ * value keeps a relative error of about eps ||Y|| / ||P X - Y|| (backward
+ * stable; the normal equations XX^T, YX^T, ||Y||^2 give the square of that
+ * and lose all digits on nearly exact fits; docs/derivatives.md), and value,
+ * gradient and HVP cost O(L d^3) independent of the sample count m. The target form is R = I, C = Phi, r0 = 0.
  * The loss never keeps a pointer to the caller's arrays.
  *
  * A loss holds scratch space sized for the last network shape it saw: after
