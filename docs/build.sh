@@ -12,4 +12,4 @@ mkdir -p "$out"
 { cat docs/Doxyfile; echo "PROJECT_NUMBER = $version"; echo "OUTPUT_DIRECTORY = $out"; } |
     doxygen - > "$out/doxygen.log" 2>&1 || { cat "$out/doxygen.log" >&2; echo "docs: doxygen failed" >&2; exit 1; }
 if [ -s "$out/doxygen.log" ]; then cat "$out/doxygen.log"; fi
-echo "docs: $out/html/index.html (libdlnet $version)"
+echo "docs: $out/html/dlnet_8h.html (libdlnet $version API reference)"
