@@ -11,7 +11,7 @@
 set -u
 pkgs_for() {
     case "$1" in
-        core) echo "gcc make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev check" ;;
         cxx) echo "g++" ;;
         valgrind) echo "valgrind" ;;
         docs) echo "doxygen" ;;
