@@ -117,6 +117,7 @@ symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
 installed-check: all
+	@sh build-aux/deps.sh static
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check: all run-tests header-check symbols-check installed-check examples-check

@@ -4,6 +4,8 @@
 # the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
 #   cxx       the C++ compiler of `make header-check`
+#   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
+#             name -lgfortran, whose link library comes with libgfortran-N-dev
 #   valgrind  make valgrind
 #   docs      make docs (Doxygen)
 #   plots     make plots (gnuplot)
@@ -13,6 +15,9 @@ pkgs_for() {
     case "$1" in
         core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev check" ;;
         cxx) echo "g++" ;;
+        static) # the libgfortran-N-dev that matches the gcc in use
+            v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
+            if [ -n "$v" ]; then echo "libgfortran-$v-dev"; else echo "gfortran"; fi ;;
         valgrind) echo "valgrind" ;;
         docs) echo "doxygen" ;;
         plots) echo "gnuplot-nox" ;;
