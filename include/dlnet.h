@@ -130,7 +130,8 @@ typedef struct dln_net dln_net;
  * @param depth  L >= 1
  * @param widths array of L+1 widths d_0 (input) .. d_L (output)
  * @return ::DLN_E_NULL, ::DLN_E_DIM (L = 0 or a zero width),
- *         ::DLN_E_OVERFLOW (a width beyond the BLAS range or n overflows),
+ *         ::DLN_E_OVERFLOW (a width beyond the BLAS range, depth > 2^20,
+ *         or n overflows),
  *         ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths);
