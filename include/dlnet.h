@@ -23,9 +23,10 @@
  *   ::DLN_OK is 0. Inputs are never modified. On an argument error (NULL,
  *   dimensions, leading dimensions, non-finite input, range) nothing is
  *   written; if the arithmetic itself overflows (::DLN_E_NONFINITE on a
- *   finite input) the contents of output buffers are unspecified. The handle on which the function operates (the loss for
- *   loss functions, the optimizer for optimizer functions, the net for
- *   functions that modify it) keeps a one-line detail retrievable with
+ *   finite input) the contents of output buffers are unspecified. The
+ *   handle on which the function operates (the loss for loss functions,
+ *   the optimizer for optimizer functions, the net for functions that
+ *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
  *   (see dln_strerror()).
@@ -33,13 +34,16 @@
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
- *   may be shared by threads. A ::dln_loss or ::dln_opt holds scratch space
+ *   may be shared by threads. A ::dln_loss or an optimizer holds scratch space
  *   and must be used by one thread at a time (copy it for each thread). The
  *   library never changes the BLAS thread count.
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
- *   the BLAS integer type (::DLN_E_OVERFLOW otherwise).
+ *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
+ *   of a data loss and the leading dimensions of its X and Y are the
+ *   exception: samples are streamed into the summary in small blocks, so
+ *   only the array sizes ld * m must fit in memory.
  */
 #ifndef DLNET_H
 #define DLNET_H
@@ -126,13 +130,15 @@ typedef struct dln_net dln_net;
  * @param depth  L >= 1
  * @param widths array of L+1 widths d_0 (input) .. d_L (output)
  * @return ::DLN_E_NULL, ::DLN_E_DIM (L = 0 or a zero width),
- *         ::DLN_E_OVERFLOW (a width beyond the BLAS range or n overflows),
+ *         ::DLN_E_OVERFLOW (a width beyond the BLAS range, depth > 2^20,
+ *         or n overflows),
  *         ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths);
 /** Free a network; NULL is a no-op. */
 DLN_API void dln_net_free(dln_net *net);
-/** Deep copy of a network (shape and weights) into a new handle. */
+/** Deep copy of a network (shape and weights) into a new handle *out
+ *  (unchanged on failure). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_net_copy(dln_net **out, const dln_net *src);
 /** Depth L (0 if net is NULL). */
 DLN_API size_t dln_net_depth(const dln_net *net);
@@ -153,30 +159,38 @@ DLN_API const char *dln_net_errmsg(const dln_net *net);
  * Set layer l (1..L) from a d_l x d_{l-1} matrix W.
  * With ::DLN_COL_MAJOR, W[i + j*ld] is entry (i,j) and ld >= d_l; with
  * ::DLN_ROW_MAJOR (an out x in C array), W[i*ld + j] is entry (i,j) and
- * ld >= d_{l-1}. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
- * ::DLN_E_LD, ::DLN_E_NONFINITE (the net is unchanged).
+ * ld >= d_{l-1}. Padding entries (rows d_l..ld-1, or columns d_{l-1}..ld-1)
+ * are never read. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
+ * ::DLN_E_RANGE (layout), ::DLN_E_LD, ::DLN_E_OVERFLOW (ld beyond the BLAS
+ * range), ::DLN_E_NONFINITE; the net is unchanged on every error.
  */
 DLN_API dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
                                      dln_layout layout);
-/** Copy layer l (1..L) out; same layout rules as dln_net_set_layer(). */
+/** Copy layer l (1..L) out; same layout rules and argument errors as
+ *  dln_net_set_layer(). Padding entries of @p W are not written. */
 DLN_API dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
                                      dln_layout layout);
-/** Set all weights from theta (length n). ::DLN_E_NONFINITE leaves the net unchanged. */
+/** Set all weights from theta (length n). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_NONFINITE (the net is unchanged). */
 DLN_API dln_status dln_net_set_params(dln_net *net, const double *theta);
-/** Copy all weights into theta (length n). */
+/** Copy all weights into theta (length n). Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_get_params(const dln_net *net, double *theta);
 
-/** Set every weight to zero. */
+/** Set every weight to zero. Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_init_zeros(dln_net *net);
-/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed. */
+/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged). */
 DLN_API dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed);
 /**
  * Scaled orthogonal initialization: each W_l = scale * Q_l with Q_l having
  * orthonormal columns (d_l >= d_{l-1}) or rows (d_l < d_{l-1}), drawn from the
  * Haar measure with @p seed. scale >= 0, finite.
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged),
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK (QR failure; the weights are then zero).
  */
 DLN_API dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed);
-/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}). */
+/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite). */
 DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
 /**
  * Balanced initialization with a prescribed end-to-end matrix (Arora,
@@ -188,17 +202,25 @@ DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
  * rotated by Haar-random O_j (W_j <- O_j W_j O_{j-1}^T) drawn from @p seed.
  * The result satisfies W_{L:1} = A and W_{j+1}^T W_{j+1} = W_j W_j^T
  * (exactly balanced), and every layer has singular values s_i^{1/L}.
- * @param A  d_L x d_0 matrix, column-major, lda >= d_L
- * @return ::DLN_E_DIM if a hidden width is below rank(A) (rank decided
- *         with tolerance max(d_0,d_L) eps ||A||_2), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_LAPACK (SVD failure).
+ * @param net    the network whose weights are replaced (its widths are kept)
+ * @param A      d_L x d_0 matrix, column-major
+ * @param lda    leading dimension of A, lda >= d_L
+ * @param frames ::DLN_FRAMES_CANONICAL or ::DLN_FRAMES_RANDOM
+ * @param seed   seed of the random frames (unused for canonical frames)
+ * @return ::DLN_E_NULL, ::DLN_E_DIM if a hidden width is below rank(A)
+ *         (rank decided with tolerance max(d_0,d_L) eps ||A||_2),
+ *         ::DLN_E_LD, ::DLN_E_OVERFLOW (lda), ::DLN_E_RANGE (frames),
+ *         ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK (SVD failure).
+ *         The net is unchanged on every error.
  */
 DLN_API dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda,
                                          dln_frames frames, uint64_t seed);
 /**
  * Balanced initialization from a sampled end-to-end matrix A with i.i.d.
  * N(0, scale^2) entries (then as dln_net_init_balanced() with random frames).
- * Requires min(d_1..d_{L-1}) >= min(d_0, d_L).
+ * Requires min(d_1..d_{L-1}) >= min(d_0, d_L) (::DLN_E_DIM otherwise).
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite), ::DLN_E_DIM,
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint64_t seed);
 
@@ -206,15 +228,20 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * Partial product W_{j:i} = W_j ... W_i (d_j x d_{i-1}) into @p out
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
+ * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
+ * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
-/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L). */
+/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L).
+ *  Errors as dln_net_product(). */
 DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
 /**
  * Forward pass Y = W_{L:1} X for a batch of m samples: X is d_0 x m
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
- * layer, or P first) needs fewer flops. ::DLN_E_NONFINITE if X has NaN/Inf.
+ * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
+ * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
@@ -232,10 +259,11 @@ DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X
  * normalization, dln_loss_set_mean()). At creation the data are summarized
  * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
  * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
- * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. The loss value near the
- * optimum of ill-conditioned regressions keeps full relative accuracy (no
- * normal equations), and value, gradient and HVP cost O(L d^3) independent
- * of the sample count m. The target form is R = I, C = Phi, r0 = 0.
+ * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. Near the optimum the loss
+ * value keeps a relative error of about eps ||Y|| / ||P X - Y|| (backward
+ * stable; the normal equations XX^T, YX^T, ||Y||^2 give the square of that
+ * and lose all digits on nearly exact fits; docs/derivatives.md), and value,
+ * gradient and HVP cost O(L d^3) independent of the sample count m. The target form is R = I, C = Phi, r0 = 0.
  * The loss never keeps a pointer to the caller's arrays.
  *
  * A loss holds scratch space sized for the last network shape it saw: after
@@ -254,9 +282,12 @@ typedef enum dln_loss_kind {
 /**
  * Supervised loss from data X (d_0 x m, ldx >= d_0, one sample per column)
  * and Y (d_L x m, ldy >= d_L). Any m >= 1, rank-deficient X and m < d_0
- * are allowed. The data are summarized and not retained.
+ * are allowed. The data are summarized and not retained; *out is unchanged
+ * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         range, or ldx * m, ldy * m beyond the address range),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, size_t m,
                                         const double *X, size_t ldx, const double *Y,
@@ -264,20 +295,26 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
 /**
  * Add m more samples to a data loss (streamed TSQR update of the summary);
  * the result equals a loss created from all samples at once, up to rounding.
- * ::DLN_E_UNSUPPORTED for a target loss.
+ * Errors: as dln_loss_create_data(), ::DLN_E_OVERFLOW if the total sample
+ * count overflows, ::DLN_E_UNSUPPORTED for a target loss. On any error the
+ * loss is unchanged (a NaN in the last block leaves no partial update).
  */
 DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
                                         const double *Y, size_t ldy);
-/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L). */
+/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
+ *  ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE, ::DLN_E_NOMEM; *out is unchanged on
+ *  failure. */
 DLN_API dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0,
                                           const double *Phi, size_t ldphi);
 /** Free a loss; NULL is a no-op. */
 DLN_API void dln_loss_free(dln_loss *loss);
-/** Deep copy (summary and options; fresh scratch) for use in another thread. */
+/** Deep copy (summary and options; fresh scratch) for use in another thread.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_loss_copy(dln_loss **out, const dln_loss *src);
 /** Detail of the last failure of a function called on @p loss. */
 DLN_API const char *dln_loss_errmsg(const dln_loss *loss);
-/** Kind of the loss. */
+/** Kind of the loss (::DLN_LOSS_DATA if @p loss is NULL). */
 DLN_API dln_loss_kind dln_loss_get_kind(const dln_loss *loss);
 /** Input width d_0 the loss expects (0 if NULL). */
 DLN_API size_t dln_loss_input_dim(const dln_loss *loss);
@@ -289,14 +326,17 @@ DLN_API size_t dln_loss_num_samples(const dln_loss *loss);
 /**
  * Per-layer l2 regularization lam_1..lam_L (each finite and >= 0) for
  * networks of depth @p depth; the loss then rejects nets of another depth
- * with ::DLN_E_DIM.
+ * with ::DLN_E_DIM. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0),
+ * ::DLN_E_RANGE, ::DLN_E_NOMEM; the coefficients are unchanged on failure.
  */
 DLN_API dln_status dln_loss_set_l2(dln_loss *loss, size_t depth, const double *lambda);
-/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it). */
+/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (negative, NaN or Inf). */
 DLN_API dln_status dln_loss_set_l2_uniform(dln_loss *loss, double lambda);
 /**
  * Read the coefficients lam_1..lam_depth that apply to a net of depth
- * @p depth. ::DLN_E_DIM if per-layer coefficients were set for another depth.
+ * @p depth. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0, or per-layer
+ * coefficients were set for another depth).
  */
 DLN_API dln_status dln_loss_get_l2(const dln_loss *loss, size_t depth, double *lambda);
 /**
@@ -311,7 +351,8 @@ DLN_API int dln_loss_get_mean(const dln_loss *loss);
  * The data summary in effect (including mean normalization): R (d_0 x d_0
  * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
  * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
- * For a target loss R = I, C = Phi, r0 = 0.
+ * For a target loss R = I, C = Phi, r0 = 0. Errors: ::DLN_E_NULL (loss),
+ * ::DLN_E_LD; padding rows of R and C are not written.
  */
 DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
                                     size_t ldc, double *r0);
@@ -320,7 +361,8 @@ DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr,
  * Loss value F(W) at the weights of @p net.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (net widths d_0, d_L or depth do not
  * match the loss), ::DLN_E_NONFINITE (the value overflowed), ::DLN_E_NOMEM
- * (first call for a shape only).
+ * (first call for a shape only). Like every function below it uses the
+ * loss's scratch space: one thread at a time per loss.
  */
 DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value);
 /**
@@ -328,7 +370,8 @@ DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *va
  * E = w (P R^T - C) R = w (P X - Y) X^T, in theta layout (length n).
  * About 3L GEMMs along the thinner side (d_0 or d_L) of the chain.
  * @p value may be NULL. The prefix/suffix chains are kept so that a following
- * dln_loss_hvp() at the same weights reuses them.
+ * dln_loss_hvp() at the same weights reuses them. Errors: those of
+ * dln_loss_value(), ::DLN_E_NULL (grad), ::DLN_E_NONFINITE (overflow).
  */
 DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *value,
                                  double *grad);
@@ -336,14 +379,19 @@ DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *val
  * Hessian-vector product hv = H(W) v for a direction v in theta layout
  * (forward-mode derivative of the gradient chain: 8L GEMMs, 6L when the
  * chains of a dln_loss_grad() or dln_loss_hvp() call at the same weights are
- * reused). ::DLN_E_NONFINITE if v has NaN/Inf.
+ * reused). Errors: those of dln_loss_value(), ::DLN_E_NULL (v, hv),
+ * ::DLN_E_NONFINITE if v has NaN/Inf (nothing written) or the product
+ * overflowed.
  */
 DLN_API dln_status dln_loss_hvp(dln_loss *loss, const dln_net *net, const double *v,
                                 double *hv);
 /**
  * Batched HVP: HV[:,j] = H(W) V[:,j] for k directions (V and HV are n x k,
  * ldv, ldhv >= n). The chains are formed once and the products with W_l of
- * all directions run as single wide GEMMs.
+ * all directions run as single wide GEMMs. k = 0 does nothing. Errors: those
+ * of dln_loss_hvp(), ::DLN_E_LD, ::DLN_E_OVERFLOW (ldv * k or ldhv * k
+ * beyond the address range). Padding rows of V are not read, of HV not
+ * written.
  */
 DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k,
                                       const double *V, size_t ldv, double *HV, size_t ldhv);
@@ -352,7 +400,8 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
 /**
  * Dense Hessian H (n x n, ldh >= n, symmetric, both triangles filled) for
  * small nets, assembled from n HVPs with cached chains and symmetrized.
- * ::DLN_E_TOO_LARGE if n > ::DLN_HESSIAN_MAX_PARAMS.
+ * Errors: those of dln_loss_value(), ::DLN_E_NULL (H), ::DLN_E_TOO_LARGE if
+ * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
 /** @} */
@@ -367,35 +416,83 @@ typedef enum dln_eig_which {
     DLN_EIG_LARGEST = 1   /**< the k largest eigenvalues */
 } dln_eig_which;
 
-/** What dln_loss_hessian_eigs() did (set struct_size = sizeof before the call). */
+/**
+ * What dln_loss_hessian_eigs() did. Set struct_size = sizeof(dln_eig_report)
+ * before the call; the library fills the fields that fit in struct_size
+ * (later versions may append fields).
+ */
 typedef struct dln_eig_report {
     size_t struct_size;  /**< sizeof(dln_eig_report), set by the caller */
-    size_t iterations;   /**< outer iterations (restarts) of the iterative solver */
-    size_t hvps;         /**< Hessian-vector products used */
-    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over returned pairs */
-    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance */
-    int converged;       /**< 1 if every requested pair met the tolerance */
-    int dense;           /**< 1 if the dense Hessian and LAPACK were used */
+    size_t iterations;   /**< outer iterations: 1 + thick restarts (0 on the dense path) */
+    size_t hvps;         /**< Hessian-vector products used (n on the dense path) */
+    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over the returned pairs
+                              (0 if hnorm = 0) */
+    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance: the largest
+                              |Ritz value| seen (a lower bound; exact on the dense path) */
+    int converged;       /**< 1 if every returned pair met the tolerance */
+    int dense;           /**< 1 if the dense Hessian and LAPACK dsyevr were used */
 } dln_eig_report;
 
 /**
- * The k extreme eigenvalues of the Hessian H(W) (and optionally their
- * eigenvectors), from Hessian-vector products only.
+ * The k extreme eigenvalues of the Hessian H(W) of the loss at the weights of
+ * @p net, and optionally orthonormal eigenvectors, from Hessian-vector
+ * products only.
  *
+ * **Method.** For n <= 400 parameters: the dense Hessian (n HVPs, as
+ * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
+ * are ignored). Above: thick-restart block Lanczos with full
+ * reorthogonalization. Each step applies H to a block of b directions in one
+ * dln_loss_hvp_batch() call, b = k rounded up to a multiple of 8 (at most n):
+ * a block of width >= k finds every copy of a repeated eigenvalue among the
+ * k wanted ones (a Krylov method of block width b cannot see more than b
+ * copies), which matters because Hessians at critical points have large
+ * null spaces and clustered spectra. The basis holds m = max(48, 2k + 6b)
+ * vectors (at most n); when it is full, the Ritz vectors nearest the wanted
+ * end are kept (thick restart). A rank-deficient block (an invariant subspace,
+ * e.g. H = 0 at the origin for L >= 3) is completed with random directions,
+ * so such cases return after b HVPs. The eigenvalues of
+ * either end are found regardless of the sign pattern (indefinite Hessians
+ * included).
+ *
+ * **Cost.** Typically a few hundred HVPs for k = 1 (see docs/spectrum.md for
+ * measured counts) plus O(n m^2) flops for the reorthogonalization; memory
+ * about n (m + 2b) doubles, allocated once per call (none in the iteration).
+ *
+ * **Tolerance.** A Ritz pair (theta, x) is accepted when
+ * ||H x - theta x|| <= tol * hnorm, hnorm being the estimate of ||H||_2 in
+ * the report; then some eigenvalue lies within tol * hnorm of theta, and
+ * typically within (tol * hnorm)^2 / gap. The residual is obtained from the
+ * Lanczos relation (no extra HVPs) and matches the true one to rounding.
+ * Requesting tol far below 1e-13 may not be attainable (::DLN_E_NOCONV).
+ * Eigenvalues inside a cluster narrower than tol * hnorm are not resolved
+ * individually, but their vectors span the right invariant subspace.
+ *
+ * **Threads.** @p loss holds the scratch of the HVPs and must not be used by
+ * another thread during the call; @p net is only read. The BLAS thread count
+ * is not changed. Same seed, same result, bit for bit.
+ *
+ * @param loss   loss (its HVP scratch is used)
+ * @param net    point W at which the Hessian is taken
  * @param which  ::DLN_EIG_SMALLEST (most negative first, ascending) or
  *               ::DLN_EIG_LARGEST (largest first, descending)
- * @param k      1 <= k <= n
- * @param tol    relative residual tolerance: a pair (theta, x) is accepted
- *               when ||H x - theta x|| <= tol * ||H||_2 (estimate); 0 selects
- *               the default 1e-10; otherwise 0 < tol < 1
- * @param maxit  cap on outer iterations (0: default)
- * @param seed   seed of the random start block
+ * @param k      number of pairs, 1 <= k <= n
+ * @param tol    relative residual tolerance in [0, 1); 0 selects 1e-10
+ * @param maxit  cap on outer iterations (thick restarts + 1); 0 selects 1000
+ * @param seed   seed of the random start block (and of any random completion)
  * @param evals  k eigenvalues (output)
- * @param evecs  n x k orthonormal eigenvectors (ldvec >= n), or NULL
- * @param report optional details (may be NULL)
- * @return ::DLN_E_NOCONV if the tolerance was not met within maxit (the best
- *         estimates are written and report->converged = 0), and the errors of
- *         dln_loss_hvp().
+ * @param evecs  n x k orthonormal eigenvectors in theta layout (output,
+ *               column j belongs to evals[j]), or NULL for values only
+ * @param ldvec  leading dimension of evecs, >= n (ignored if evecs is NULL)
+ * @param report optional details (may be NULL); struct_size must be set
+ * @return ::DLN_OK; ::DLN_E_NULL (loss, net or evals NULL), ::DLN_E_DIM (net
+ *         does not match the loss, k = 0 or k > n), ::DLN_E_LD (ldvec < n),
+ *         ::DLN_E_RANGE (which not a ::dln_eig_which, tol NaN or outside
+ *         [0, 1), report->struct_size below sizeof(dln_eig_report) of this
+ *         version), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_NONFINITE (an
+ *         HVP overflowed), ::DLN_E_LAPACK; ::DLN_E_NOCONV if the tolerance
+ *         was not met within maxit outer iterations: the best estimates (Ritz
+ *         pairs) are still written and the report has converged = 0. On
+ *         argument errors nothing is written.
  */
 DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which,
                                          size_t k, double tol, size_t maxit, uint64_t seed,
