@@ -389,7 +389,7 @@ typedef struct dln_eig_report {
  * @p net, and optionally orthonormal eigenvectors, from Hessian-vector
  * products only.
  *
- * **Method.** For n <= 400 parameters: the dense Hessian (n HVPs, as
+ * **Method.** For n <= 256 parameters: the dense Hessian (n HVPs, as
  * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
  * are ignored). Above: thick-restart block Lanczos with full
  * reorthogonalization, applying H to a block of b = k directions per

@@ -18,12 +18,15 @@
  * (V <- V S_keep, T <- diag(theta_keep), G <- G S_keep) and expansion goes on.
  *
  * Why this shape: Hessians at critical points have large null spaces and
- * tight clusters (derivatives.md §7). A block of width b carries up to b
- * copies of a repeated eigenvalue, and full reorthogonalization prevents the
- * ghost copies of plain Lanczos. When the new block is rank deficient (an
- * invariant subspace was found, e.g. H = 0 at the origin for L >= 3), the
- * missing columns are filled with random vectors orthogonal to the basis:
- * the relation above still holds with a zero row in G. */
+ * repeated eigenvalues (derivatives.md §7). A Krylov space grown from b start
+ * vectors holds at most b copies of an eigenvalue, so the block width is
+ * b >= k (default b = k: wider blocks were measured to cost more HVPs, and a
+ * batched HVP costs the same per direction; docs/spectrum.md). Full
+ * reorthogonalization prevents the ghost copies of plain Lanczos. When the
+ * new block is rank deficient (an invariant subspace was found, e.g. H = 0 at
+ * the origin for L >= 3), the missing columns are filled with random vectors
+ * orthogonal to the basis: the relation above still holds with a zero row
+ * in G. */
 #include "internal.h"
 #include "linalg.h"
 
@@ -33,7 +36,7 @@
 
 #define DEFAULT_TOL 1e-10
 /* Dense path up to this n: see docs/spectrum.md for the measurement. */
-#define DENSE_MAX_N 400
+#define DENSE_MAX_N 256
 /* Default outer iterations (thick restarts). */
 #define DEFAULT_MAXIT 1000
 /* Rows per chunk of the in-place product V <- V S at a restart. */
@@ -67,8 +70,8 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
         return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
     if (evecs && ldvec < n)
         return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
-    if (evecs && !dlni_mul(ldvec, k, &t))
-        return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldvec x k overflows the address range");
+    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_mul(ldvec, k, &t))))
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "n or ldvec exceeds the BLAS range");
     if (report && report->struct_size < REPORT_V1_SIZE)
         return dlni_fail(loss->err, DLN_E_RANGE,
                          "report->struct_size = %zu is below sizeof(dln_eig_report) = %zu",
@@ -92,6 +95,8 @@ static dln_status eigs_dense(dln_loss *loss, const dln_net *net, dln_eig_which w
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
 {
     const size_t n = net->n;
+    if (n > DLN_HESSIAN_MAX_PARAMS)
+        return dlni_fail(loss->err, DLN_E_TOO_LARGE, "n = %zu is too large for the dense path", n);
     size_t wsz = la_syevr_wsize(n), total;
     if (wsz == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
     /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z, H Z for the
@@ -161,9 +166,8 @@ typedef struct lanczos {
 
 static double *col(const lanczos *z, size_t j) { return z->V + j * z->n; }
 
-/* Default block width b = k: the least that finds every wanted copy of a
- * repeated eigenvalue. Wider blocks need more HVPs for the same accuracy and
- * a batched HVP costs as much per direction as single ones (docs/spectrum.md). */
+/* Default block width: the least that finds every wanted copy of a
+ * repeated eigenvalue (see the file comment). */
 static size_t default_block(size_t k) { return k; }
 
 /* Default basis capacity: larger bases need fewer HVPs but cost O(n m) per
@@ -363,8 +367,8 @@ static dln_status eigs_lanczos(dln_loss *loss, const dln_net *net, dln_eig_which
     memset(&z, 0, sizeof z);
     z.loss = loss, z.net = net, z.which = which, z.n = net->n, z.k = k;
     /* b >= k: a start block of width b meets an eigenspace of multiplicity
-     * mu in min(b, mu) dimensions, and a block Krylov space never holds more
-     * copies of an eigenvalue than that; b >= k gives every wanted copy. */
+     * mu in min(b, mu) dimensions, and the block Krylov space never holds
+     * more copies than that */
     b = b == 0 ? default_block(k) : b;
     b = b < k ? k : b;
     z.b = b < z.n ? b : z.n;
