@@ -133,7 +133,7 @@ START_TEST(random_nets_vs_lapack)
 {
     tu_rng r;
     tu_seed(&r, 4242);
-    int cases = tu_cases(240), restarted = 0, iterative = 0;
+    int cases = tu_cases(240), restarted = 0, iterative = 0, definite = 0, indefinite = 0;
     for (int c = 0; c < cases; c++) {
         size_t L = 1 + (size_t)c % 5, d[6];
         widths(&r, L, (c / 5) % 3, d);
@@ -151,6 +151,8 @@ START_TEST(random_nets_vs_lapack)
         }
         dense_ref ref = ref_make(loss, net);
         size_t n = ref.n, ldx = n + 2;
+        definite += ref.w[0] > 1e-8 * ref.hnorm;
+        indefinite += ref.w[0] < -1e-8 * ref.hnorm && ref.w[n - 1] > 1e-8 * ref.hnorm;
         double *X = malloc(ldx * n * sizeof *X), *ev = malloc(n * sizeof *ev);
         for (int which = 0; which < 2; which++)
             for (int path = 1; path <= 2; path++) {
@@ -187,6 +189,8 @@ START_TEST(random_nets_vs_lapack)
         dln_net_free(net);
     }
     ck_assert_int_ge(restarted, iterative / 10); /* the restart code was exercised */
+    ck_assert_int_ge(definite, cases / 10);      /* both kinds of spectra occurred */
+    ck_assert_int_ge(indefinite, cases / 3);
 }
 END_TEST
 
@@ -209,6 +213,10 @@ START_TEST(larger_default_path)
             ck_assert_int_eq(rep.dense, 0);
             ck_assert_int_eq(rep.converged, 1);
             check_pairs(&ref, (dln_eig_which)which, 3, ev, X, n, TOL, "n = 532");
+            double ev2[3]; /* values only, no report: the same iteration */
+            ck_assert_ok(dln_loss_hessian_eigs(loss, net, (dln_eig_which)which, 3, 0, 0, 5, ev2,
+                                               NULL, 0, NULL));
+            ck_assert_int_eq(memcmp(ev, ev2, sizeof ev), 0);
         }
         free(X);
         ref_free(&ref);
