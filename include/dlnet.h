@@ -438,25 +438,25 @@ typedef struct dln_eig_report {
  * @p net, and optionally orthonormal eigenvectors, from Hessian-vector
  * products only.
  *
- * **Method.** For n <= 400 parameters: the dense Hessian (n HVPs, as
+ * **Method.** For n <= 256 parameters: the dense Hessian (n HVPs, as
  * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
  * are ignored). Above: thick-restart block Lanczos with full
- * reorthogonalization. Each step applies H to a block of b directions in one
- * dln_loss_hvp_batch() call, b = k rounded up to a multiple of 8 (at most n):
- * a block of width >= k finds every copy of a repeated eigenvalue among the
- * k wanted ones (a Krylov method of block width b cannot see more than b
- * copies), which matters because Hessians at critical points have large
- * null spaces and clustered spectra. The basis holds m = max(48, 2k + 6b)
- * vectors (at most n); when it is full, the Ritz vectors nearest the wanted
- * end are kept (thick restart). A rank-deficient block (an invariant subspace,
- * e.g. H = 0 at the origin for L >= 3) is completed with random directions,
- * so such cases return after b HVPs. The eigenvalues of
- * either end are found regardless of the sign pattern (indefinite Hessians
+ * reorthogonalization, applying H to a block of b = k directions per
+ * dln_loss_hvp_batch() call. A block of width >= k finds every copy of a
+ * repeated eigenvalue among the k wanted ones (a Krylov method of block
+ * width b cannot see more than b copies), which matters because Hessians at
+ * critical points have large null spaces and clustered spectra. The basis
+ * holds m = max(32, min(12k, 4k + 80)) vectors (at most n); when it is full,
+ * the Ritz vectors nearest the wanted end are kept (thick restart). A
+ * rank-deficient block (an invariant subspace, e.g. H = 0 at the origin for
+ * L >= 3) is completed with random directions, so that case returns after
+ * k HVPs. Either end is found whatever the signs (indefinite Hessians
  * included).
  *
- * **Cost.** Typically a few hundred HVPs for k = 1 (see docs/spectrum.md for
- * measured counts) plus O(n m^2) flops for the reorthogonalization; memory
- * about n (m + 2b) doubles, allocated once per call (none in the iteration).
+ * **Cost.** For k = 1, typically 30 to 500 HVPs (docs/spectrum.md has
+ * measured counts; PSD points with large null spaces need the most), plus
+ * about 4 n m flops per HVP for the reorthogonalization. Memory: about
+ * n (m + 2k) doubles, allocated once per call (nothing in the iteration).
  *
  * **Tolerance.** A Ritz pair (theta, x) is accepted when
  * ||H x - theta x|| <= tol * hnorm, hnorm being the estimate of ||H||_2 in
@@ -464,8 +464,10 @@ typedef struct dln_eig_report {
  * typically within (tol * hnorm)^2 / gap. The residual is obtained from the
  * Lanczos relation (no extra HVPs) and matches the true one to rounding.
  * Requesting tol far below 1e-13 may not be attainable (::DLN_E_NOCONV).
- * Eigenvalues inside a cluster narrower than tol * hnorm are not resolved
- * individually, but their vectors span the right invariant subspace.
+ * Eigenvalues closer than tol * hnorm are not resolved individually, but
+ * their vectors span the right invariant subspace. Clusters wider than that
+ * and larger than the basis (e.g. near W = 0 with l2, where the spectrum is
+ * lam_l plus tiny perturbations) converge slowly; a looser tol helps.
  *
  * **Threads.** @p loss holds the scratch of the HVPs and must not be used by
  * another thread during the call; @p net is only read. The BLAS thread count

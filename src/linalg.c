@@ -235,6 +235,18 @@ int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, d
 }
 
 /* ---- spectrum ---- */
+void la_gemv(int ta, size_t m, size_t n, double alpha, const double *A, size_t lda,
+             const double *x, double beta, double *y)
+{
+    size_t ny = ta ? n : m, nx = ta ? m : n;
+    if (ny == 0) return;
+    if (nx == 0) { /* BLAS would do the same; avoid reading A, x */
+        for (size_t i = 0; i < ny; i++) y[i] = beta == 0.0 ? 0.0 : beta * y[i];
+        return;
+    }
+    cblas_dgemv(CblasColMajor, tr(ta), BI(m), BI(n), alpha, A, LDX(lda), x, 1, beta, y, 1);
+}
+
 /* Integer arrays of dsyevr (isuppz 2n, iwork liwork) live at the end of the
  * double workspace; ints_in_doubles converts their count. */
 static size_t ints_in_doubles(size_t count)

@@ -61,6 +61,9 @@ size_t la_tpqrt_nb(size_t n);
 int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
 
 /* ---- spectrum ---- */
+/* y := alpha op(A) x + beta y, A m x n (BLAS2; dgemm with one column packs A). */
+void la_gemv(int ta, size_t m, size_t n, double alpha, const double *A, size_t lda,
+             const double *x, double beta, double *y);
 /* Doubles of workspace that la_syevr_ws() needs for order n (with eigenvectors,
  * any range); includes the integer work arrays. 0 on a LAPACK query failure. */
 size_t la_syevr_wsize(size_t n);

@@ -18,12 +18,15 @@
  * (V <- V S_keep, T <- diag(theta_keep), G <- G S_keep) and expansion goes on.
  *
  * Why this shape: Hessians at critical points have large null spaces and
- * tight clusters (derivatives.md §7). A block of width b carries up to b
- * copies of a repeated eigenvalue, and full reorthogonalization prevents the
- * ghost copies of plain Lanczos. When the new block is rank deficient (an
- * invariant subspace was found, e.g. H = 0 at the origin for L >= 3), the
- * missing columns are filled with random vectors orthogonal to the basis:
- * the relation above still holds with a zero row in G. */
+ * repeated eigenvalues (derivatives.md §7). A Krylov space grown from b start
+ * vectors holds at most b copies of an eigenvalue, so the block width is
+ * b >= k (default b = k: wider blocks were measured to cost more HVPs, and a
+ * batched HVP costs the same per direction; docs/spectrum.md). Full
+ * reorthogonalization prevents the ghost copies of plain Lanczos. When the
+ * new block is rank deficient (an invariant subspace was found, e.g. H = 0 at
+ * the origin for L >= 3), the missing columns are filled with random vectors
+ * orthogonal to the basis: the relation above still holds with a zero row
+ * in G. */
 #include "internal.h"
 #include "linalg.h"
 
@@ -33,7 +36,7 @@
 
 #define DEFAULT_TOL 1e-10
 /* Dense path up to this n: see docs/spectrum.md for the measurement. */
-#define DENSE_MAX_N 400
+#define DENSE_MAX_N 256
 /* Default outer iterations (thick restarts). */
 #define DEFAULT_MAXIT 1000
 /* Rows per chunk of the in-place product V <- V S at a restart. */
@@ -67,8 +70,8 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
         return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
     if (evecs && ldvec < n)
         return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
-    if (evecs && !dlni_mul(ldvec, k, &t))
-        return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldvec x k overflows the address range");
+    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_mul(ldvec, k, &t))))
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "n or ldvec exceeds the BLAS range");
     if (report && report->struct_size < REPORT_V1_SIZE)
         return dlni_fail(loss->err, DLN_E_RANGE,
                          "report->struct_size = %zu is below sizeof(dln_eig_report) = %zu",
@@ -92,35 +95,39 @@ static dln_status eigs_dense(dln_loss *loss, const dln_net *net, dln_eig_which w
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
 {
     const size_t n = net->n;
+    if (n > DLN_HESSIAN_MAX_PARAMS)
+        return dlni_fail(loss->err, DLN_E_TOO_LARGE, "n = %zu is too large for the dense path", n);
     size_t wsz = la_syevr_wsize(n), total;
     if (wsz == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
-    /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z, H Z, LAPACK work */
-    if (!dlni_mul(n, 3 * n + 2, &total) || total > SIZE_MAX - wsz)
+    /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z, H Z for the
+     * k wanted ones, LAPACK work */
+    if (!dlni_mul(n, 2 * n + 2 + k, &total) || total > SIZE_MAX - wsz)
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "dense workspace overflows");
     double *H = dlni_alloc(total + wsz);
     if (!H) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the dense Hessian");
-    double *diag = H + n * n, *w = diag + n, *Z = w + n, *HZ = Z + n * n, *work = HZ + n * n;
+    double *diag = H + n * n, *w = diag + n, *Z = w + n, *HZ = Z + n * n, *work = HZ + n * k;
     dln_status st = dln_loss_hessian(loss, net, H, n);
+    if (st == DLN_OK) {
+        for (size_t i = 0; i < n; i++) diag[i] = H[i + i * n];
+        if (la_syevr_ws(n, H, n, 1, n, w, Z, n, work) != LA_OK)
+            st = dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr failed on the dense Hessian");
+    }
     if (st != DLN_OK) {
         free(H);
         return st;
-    }
-    for (size_t i = 0; i < n; i++) diag[i] = H[i + i * n];
-    if (la_syevr_ws(n, H, n, 1, n, w, Z, n, work) != LA_OK) {
-        free(H);
-        return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr failed on the dense Hessian");
     }
     /* dsyevr keeps the strict lower triangle: rebuild H for the residuals */
     for (size_t j = 0; j < n; j++) {
         H[j + j * n] = diag[j];
         for (size_t i = 0; i < j; i++) H[i + j * n] = H[j + i * n];
     }
+    size_t c0 = which == DLN_EIG_SMALLEST ? 0 : n - k; /* wanted columns c0..c0+k-1 */
+    la_gemm(LA_N, LA_N, n, k, n, 1.0, H, n, Z + c0 * n, n, 0.0, HZ, n);
     double hnorm = fmax(fabs(w[0]), fabs(w[n - 1])), rmax = 0.0;
-    la_gemm(LA_N, LA_N, n, n, n, 1.0, H, n, Z, n, 0.0, HZ, n);
     for (size_t j = 0; j < k; j++) {
         size_t c = which == DLN_EIG_SMALLEST ? j : n - 1 - j;
-        la_axpy(n, -w[c], Z + c * n, HZ + c * n);
-        rmax = fmax(rmax, la_nrm2(n, HZ + c * n));
+        la_axpy(n, -w[c], Z + c * n, HZ + (c - c0) * n);
+        rmax = fmax(rmax, la_nrm2(n, HZ + (c - c0) * n));
         evals[j] = w[c];
         if (evecs) memcpy(evecs + j * ldvec, Z + c * n, n * sizeof *Z);
     }
@@ -159,20 +166,16 @@ typedef struct lanczos {
 
 static double *col(const lanczos *z, size_t j) { return z->V + j * z->n; }
 
-/* Default block width: a full HVP batch, or k rounded up to whole batches. */
-static size_t default_block(size_t n, size_t k)
-{
-    size_t b = (k + DLNI_BATCH - 1) / DLNI_BATCH * DLNI_BATCH;
-    return b < n ? b : n;
-}
+/* Default block width: the least that finds every wanted copy of a
+ * repeated eigenvalue (see the file comment). */
+static size_t default_block(size_t k) { return k; }
 
-/* Default basis capacity: room to keep the k wanted pairs plus a buffer and
- * to expand several blocks per restart. */
-static size_t default_basis(size_t n, size_t k, size_t b)
+/* Default basis capacity: larger bases need fewer HVPs but cost O(n m) per
+ * vector in reorthogonalization; 32 for k = 1, about 12k for small k. */
+static size_t default_basis(size_t k)
 {
-    size_t m = 2 * k + 6 * b;
-    if (m < 48) m = 48;
-    return m < n ? m : n;
+    size_t m = 12 * k < 4 * k + 80 ? 12 * k : 4 * k + 80;
+    return m < 32 ? 32 : m;
 }
 
 /* Carve the single workspace allocation. */
@@ -205,6 +208,16 @@ static dln_status lanczos_alloc(lanczos *z, double **buf)
     return DLN_OK;
 }
 
+/* C := alpha op(A) B + beta C for B with `cols` columns (a GEMV for one). */
+static void mul(int ta, size_t rows, size_t cols, size_t inner, double alpha, const double *A,
+                size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc)
+{
+    if (cols == 1)
+        la_gemv(ta, ta ? inner : rows, ta ? rows : inner, alpha, A, lda, B, beta, C);
+    else
+        la_gemm(ta, LA_N, rows, cols, inner, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 /* Project x against the `count` basis columns starting at `first`, repeating
  * while a pass removes most of x (at most 3 passes). The coefficients are
  * added to acc[0..count) unless acc is NULL. Returns ||x||. */
@@ -213,8 +226,8 @@ static double project(lanczos *z, double *x, size_t first, size_t count, double 
     const size_t n = z->n;
     double before = la_nrm2(n, x), after = before;
     for (int pass = 0; pass < 3 && count > 0; pass++) {
-        la_gemm(LA_T, LA_N, count, 1, n, 1.0, col(z, first), n, x, n, 0.0, z->coef, count);
-        la_gemm(LA_N, LA_N, n, 1, count, -1.0, col(z, first), n, z->coef, count, 1.0, x, n);
+        mul(LA_T, count, 1, n, 1.0, col(z, first), n, x, n, 0.0, z->coef, count);
+        mul(LA_N, n, 1, count, -1.0, col(z, first), n, z->coef, count, 1.0, x, n);
         if (acc) la_axpy(count, 1.0, z->coef, acc);
         after = la_nrm2(n, x);
         if (after > REORTH_RATIO * before) break;
@@ -253,10 +266,10 @@ static dln_status expand(lanczos *z)
     for (size_t j = 0; j < q; j++) /* the next block couples only to this one */
         memset(z->T + q + j * ldt, 0, z->b * sizeof *z->T);
     /* block CGS2 against the whole basis, including the block itself */
-    la_gemm(LA_T, LA_N, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, Tc, ldt);
-    la_gemm(LA_N, LA_N, n, bb, q, -1.0, z->V, n, Tc, ldt, 1.0, z->W, n);
-    la_gemm(LA_T, LA_N, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, z->C2, ldt);
-    la_gemm(LA_N, LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, z->W, n);
+    mul(LA_T, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, Tc, ldt);
+    mul(LA_N, n, bb, q, -1.0, z->V, n, Tc, ldt, 1.0, z->W, n);
+    mul(LA_T, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, z->C2, ldt);
+    mul(LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, z->W, n);
     la_add(q, bb, 1.0, z->C2, ldt, Tc, ldt);
     /* column-wise orthonormalization of the remainder: T[q.., p + j] = R */
     size_t room = n - q < z->b ? n - q : z->b, acc = 0;
@@ -354,12 +367,12 @@ static dln_status eigs_lanczos(dln_loss *loss, const dln_net *net, dln_eig_which
     memset(&z, 0, sizeof z);
     z.loss = loss, z.net = net, z.which = which, z.n = net->n, z.k = k;
     /* b >= k: a start block of width b meets an eigenspace of multiplicity
-     * mu in min(b, mu) dimensions, and a block Krylov space never holds more
-     * copies of an eigenvalue than that; b >= k gives every wanted copy. */
-    b = b == 0 ? default_block(z.n, k) : b;
+     * mu in min(b, mu) dimensions, and the block Krylov space never holds
+     * more copies than that */
+    b = b == 0 ? default_block(k) : b;
     b = b < k ? k : b;
     z.b = b < z.n ? b : z.n;
-    m = m == 0 ? default_basis(z.n, k, z.b) : m;
+    m = m == 0 ? default_basis(k) : m;
     /* keep k wanted pairs plus one block of history (the "momentum" that
      * makes a small basis behave like LOBPCG rather than steepest descent) */
     if (m < k + 2 * z.b) m = k + 2 * z.b;

@@ -133,7 +133,7 @@ START_TEST(random_nets_vs_lapack)
 {
     tu_rng r;
     tu_seed(&r, 4242);
-    int cases = tu_cases(240), restarted = 0, iterative = 0;
+    int cases = tu_cases(240), restarted = 0, iterative = 0, definite = 0, indefinite = 0;
     for (int c = 0; c < cases; c++) {
         size_t L = 1 + (size_t)c % 5, d[6];
         widths(&r, L, (c / 5) % 3, d);
@@ -151,27 +151,32 @@ START_TEST(random_nets_vs_lapack)
         }
         dense_ref ref = ref_make(loss, net);
         size_t n = ref.n, ldx = n + 2;
+        definite += ref.w[0] > 1e-8 * ref.hnorm;
+        indefinite += ref.w[0] < -1e-8 * ref.hnorm && ref.w[n - 1] > 1e-8 * ref.hnorm;
         double *X = malloc(ldx * n * sizeof *X), *ev = malloc(n * sizeof *ev);
         for (int which = 0; which < 2; which++)
             for (int path = 1; path <= 2; path++) {
                 size_t k = tu_int(&r, 1, n < 4 ? n : 4);
                 size_t block = tu_int(&r, 1, 8), basis = k + 2 * block + tu_int(&r, 8, 24);
-                /* a tiny basis restarts often; near the origin with l2 the spectrum is
-                 * a few clusters of width ~1e-8 that only the default basis resolves
-                 * within maxit (checked separately in no_convergence) */
+                /* Near the origin with l2 the spectrum is a few tight clusters (gaps
+                 * down to 1e-9 ||H||): a basis smaller than a cluster restarts into
+                 * a near-stagnating iteration, and resolving the gaps to 1e-10 needs
+                 * Krylov degrees ~ 1e4 (docs/spectrum.md). There: the default basis,
+                 * and a tolerance that asks for the clusters' invariant subspace. */
                 if (c % 2 || scale < 0.1) basis = 0;
+                double tol = scale < 0.1 ? 1e-6 : TOL;
                 dln_eig_report rep;
                 dln_status st = run(loss, net, (dlni_eig_path)path, block, basis,
-                                    (dln_eig_which)which, k, TOL, 0, (uint64_t)c, ev, X, ldx, &rep);
+                                    (dln_eig_which)which, k, tol, 0, (uint64_t)c, ev, X, ldx, &rep);
                 ck_assert_msg(st == DLN_OK, "case %d (L %zu, n %zu, which %d, path %d, k %zu, b %zu, "
                               "m %zu): status %d, %zu restarts, residual %g", c, L, n, which, path,
                               k, block, basis, (int)st, rep.iterations, rep.max_residual);
                 char what[120];
                 snprintf(what, sizeof what, "case %d (L %zu, n %zu, path %d, k %zu, b %zu, m %zu, %zu restarts)", c, L, n, path, k, block, basis, rep.iterations);
-                check_pairs(&ref, (dln_eig_which)which, k, ev, X, ldx, TOL, what);
+                check_pairs(&ref, (dln_eig_which)which, k, ev, X, ldx, tol, what);
                 ck_assert_int_eq(rep.converged, 1);
                 ck_assert_int_eq(rep.dense, path == 1);
-                ck_assert_double_le(rep.max_residual, path == 1 ? 1e-12 : TOL);
+                ck_assert_double_le(rep.max_residual, path == 1 ? 1e-12 : tol);
                 ck_assert_double_le(rep.hnorm, ref.hnorm * (1 + 1e-12) + 1e-300);
                 ck_assert_double_ge(rep.hnorm, 0.5 * ref.hnorm);
                 ck_assert_uint_gt(rep.hvps, 0);
@@ -184,6 +189,8 @@ START_TEST(random_nets_vs_lapack)
         dln_net_free(net);
     }
     ck_assert_int_ge(restarted, iterative / 10); /* the restart code was exercised */
+    ck_assert_int_ge(definite, cases / 10);      /* both kinds of spectra occurred */
+    ck_assert_int_ge(indefinite, cases / 3);
 }
 END_TEST
 
@@ -206,6 +213,10 @@ START_TEST(larger_default_path)
             ck_assert_int_eq(rep.dense, 0);
             ck_assert_int_eq(rep.converged, 1);
             check_pairs(&ref, (dln_eig_which)which, 3, ev, X, n, TOL, "n = 532");
+            double ev2[3]; /* values only, no report: the same iteration */
+            ck_assert_ok(dln_loss_hessian_eigs(loss, net, (dln_eig_which)which, 3, 0, 0, 5, ev2,
+                                               NULL, 0, NULL));
+            ck_assert_int_eq(memcmp(ev, ev2, sizeof ev), 0);
         }
         free(X);
         ref_free(&ref);
@@ -378,8 +389,8 @@ START_TEST(zero_hessian_at_origin)
                 ck_assert_double_eq(rep.hnorm, 0.0);
                 ck_assert_double_eq(rep.max_residual, 0.0);
                 ck_assert_int_eq(rep.converged, 1);
-                if (path == 2) /* one expansion per k/b blocks, no restart */
-                    ck_assert_uint_le(rep.hvps, k + 8);
+                if (path == 2) /* one block of b = k directions, then done */
+                    ck_assert_uint_eq(rep.hvps, k);
                 for (size_t i = 0; i < k; i++)
                     for (size_t j = 0; j <= i; j++) {
                         double dd = 0.0;
