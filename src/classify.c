@@ -369,12 +369,13 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
             if (method == DLN_METHOD_AUTO && run_t && rep.theory_class == DLN_CLASS_UNDETERMINED)
                 run_n = 1; /* the closed form could not decide: fall back */
             if (run_n) rep.numerical_class = numerical(&c);
-            if (run_t && run_n && method == DLN_METHOD_BOTH) {
+            int t_decided = run_t && rep.theory_class != DLN_CLASS_UNDETERMINED;
+            if (t_decided && run_n && rep.numerical_class != DLN_CLASS_UNDETERMINED) {
                 rep.agree = rep.theory_class == rep.numerical_class;
                 if (!rep.agree) rep.flags |= DLN_CF_DISAGREE;
             }
-            int use_t = run_t && (rep.theory_class != DLN_CLASS_UNDETERMINED || !run_n);
-            if (method == DLN_METHOD_BOTH) use_t = 1;
+            /* the theory decides when it could; the numerical method otherwise */
+            int use_t = t_decided || !run_n;
             rep.decided_by = use_t ? DLN_METHOD_THEORY : DLN_METHOD_NUMERICAL;
             rep.cls = use_t ? rep.theory_class : rep.numerical_class;
             if (rep.flags & DLN_CF_DISAGREE) rep.cls = DLN_CLASS_UNDETERMINED;
