@@ -72,8 +72,17 @@ START_TEST(thresholds_table)
 }
 END_TEST
 
+/* 1 if long double arithmetic is really wider than double (valgrind emulates
+ * x87 long doubles with doubles, which halves the oracle's precision). */
+static int long_double_is_wide(void)
+{
+    volatile long double x = 1.0L + LDBL_EPSILON;
+    return LDBL_MANT_DIG > DBL_MANT_DIG && x != 1.0L;
+}
+
 START_TEST(roots_accuracy)
 {
+    const double bound = long_double_is_wide() ? 8.0 : 16.0; /* + the oracle's own error */
     static const double deltas[] = {-0.5, -1e-6, 1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 0.1, 1.0, 10.0, 1e3, 1e6};
     double worst = 0.0; /* error in units of eps * (1 + 1/|dH/dt|) */
     size_t roots = 0;
@@ -92,17 +101,17 @@ START_TEST(roots_accuracy)
                     double err = fabs(ri.s[i] - (double)s[i]) / (double)s[i];
                     double unit = DBL_EPSILON * (1.0 + 1.0 / (double)dH[i]);
                     worst = fmax(worst, err / unit);
-                    ck_assert_msg(err <= 8 * unit, "L=%zu lam=%g delta=%g root %d: rel err %g (%g units)",
+                    ck_assert_msg(err <= bound * unit, "L=%zu lam=%g delta=%g root %d: rel err %g (%g units)",
                                   L, lam, deltas[k], i, err, err / unit);
                     /* p = s^L/sqrt(lam) and the product-form residual */
                     ck_assert_double_le(fabs(ri.p[i] / (double)(powl(s[i], L) / sqrtl(lam)) - 1.0),
-                                        8.0 * L * unit + DBL_EPSILON * (4.0 + fabs(log(lam))));
+                                        bound * L * unit + DBL_EPSILON * (4.0 + fabs(log(lam))));
                     ck_assert_int_le(ri.iterations[i], 400);
                 }
                 if (nr == 2) ck_assert(ri.s[1] < ri.s[0] && ri.p[1] < ri.p[0]);
             }
     ck_assert_uint_gt(roots, 1000);
-    ck_assert_double_le(worst, 8.0);
+    ck_assert_double_le(worst, bound);
     /* the double root: |delta| <= tau gives s* in closed form */
     for (size_t L = 3; L <= 20; L++)
         for (double lam = 1e-8; lam <= 1e2 * 1.0001; lam *= 100.0) {
