@@ -672,6 +672,46 @@ START_TEST(outside_theories)
 }
 END_TEST
 
+START_TEST(large_numerical)
+{
+    /* n = 2100 > the dense limit: Lanczos for the extreme eigenvalues, no probe */
+    tu_rng r;
+    tu_seed(&r, 61);
+    size_t w[4] = {20, 30, 30, 20};
+    double s[20], Phi[400];
+    for (int k = 0; k < 20; k++) s[k] = 6.0 - 0.25 * k;
+    lu_matrix_with_sv(&r, 20, 20, s, Phi);
+    dln_loss *loss = lu_target_loss(20, 20, Phi, 0, NULL);
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.5));
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    size_t n = dln_net_num_params(net);
+    ck_assert_uint_eq(n, 2100);
+    int pat[20] = {0};
+    double *ev = malloc(n * sizeof *ev);
+    for (int c = 0; c < 2; c++) {
+        pat[0] = c == 0 ? DLN_MATCH_NONE : DLN_MATCH_PLUS; /* defect (strict) or top-1 */
+        pat[1] = DLN_MATCH_PLUS;
+        if (c == 1)
+            for (int k = 2; k < 20; k++) pat[k] = DLN_MATCH_PLUS;
+        ck_assert_ok(dln_landscape_build(ls, pat, NULL, DLN_FRAMES_RANDOM, 5, net));
+        ck_assert_ok(dln_landscape_orbit_spectrum(ls, pat, ev));
+        dln_class_report rep = classify(ls, net, DLN_METHOD_NUMERICAL, NULL, NULL);
+        ck_assert_uint_eq(rep.flags & DLN_CF_TOO_LARGE, DLN_CF_TOO_LARGE);
+        ck_assert_int_eq(rep.cls, c == 0 ? DLN_CLASS_STRICT_SADDLE : DLN_CLASS_GLOBAL_MIN);
+        ck_assert_double_eq_tol(rep.hess_min, ev[0], 1e-8 * ev[n - 1]);
+        ck_assert_double_eq_tol(rep.hess_max, ev[n - 1], 1e-8 * ev[n - 1]);
+        ck_assert_int_eq(classify(ls, net, DLN_METHOD_THEORY, NULL, NULL).cls, rep.cls);
+    }
+    free(ev);
+    dln_net_free(net);
+    dln_landscape_free(ls);
+    dln_loss_free(loss);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     size_t w[4] = {2, 2, 2, 2}, w2[3] = {2, 2, 2};
@@ -713,6 +753,7 @@ Suite *suite_classify(void)
     tcase_add_test(tc, near_critical);
     tcase_add_test(tc, tolerance_band);
     tcase_add_test(tc, outside_theories);
+    tcase_add_test(tc, large_numerical);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);
     return s;
