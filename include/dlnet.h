@@ -567,7 +567,7 @@ typedef struct dln_landscape_info {
     unsigned limits;      /**< DLN_LIMIT_* bits */
     size_t depth;         /**< L */
     size_t rank_max;      /**< d_min = min_l d_l: the largest rank of a critical point */
-    size_t num_values;    /**< nv */
+    size_t num_values;    /**< nv (0 for the convex case and when no values are defined) */
     size_t num_orbits;    /**< orbit types (regularized) or index sets (unregularized); SIZE_MAX if it overflows */
     double scale;         /**< c: F = c Fbar + offset (1 for a target loss) */
     double offset;        /**< r0/2 (the least-squares residual of the data) */
@@ -656,7 +656,9 @@ typedef struct dln_class_report {
     double global_value;        /**< F* or f* (NaN if unknown) */
     double gap_global;          /**< (F(W) - global_value) / F(0) */
     double gap_match;           /**< worst relative mismatch point vs closed form (<= tau expected) */
-    double gap_zero;            /**< largest component counted as zero / its threshold (< 0.1 safe) */
+    double gap_zero;            /**< regularized: largest s of a component counted as zero, relative
+                                     to the smallest admissible root (zero if <= 0.1, matched if >= 0.5,
+                                     undetermined in between) */
     double gap_label;           /**< regularized L >= 3: min_i |s_i - s*|/s* over matched i */
     double gap_threshold;       /**< min relative gap of a relevant value to y* (sqrt(lam) if L = 2) */
     double gap_defect;          /**< regularized: (max unmatched y - min matched y)/min matched y */
@@ -704,9 +706,10 @@ DLN_API size_t dln_landscape_num_params(const dln_landscape *ls);
 /** Fill @p info. ::DLN_E_RANGE if info->struct_size is too small. */
 DLN_API dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *info);
 /**
- * The nv values in decreasing order: singular values y_k of Ybar
- * (regularized and convex theories, and DLN_LIMIT_MIXED_L2) or eigenvalues
- * gamma_i of Sigma (every lam_l = 0 with H1). ::DLN_E_UNSUPPORTED otherwise.
+ * The nv values in decreasing order: singular values y_k of Ybar (regularized
+ * theory) or eigenvalues gamma_i of Sigma (every lam_l = 0 and H1 holds,
+ * also when H2 or H3 fail, so that the violation can be inspected).
+ * ::DLN_E_UNSUPPORTED otherwise.
  */
 DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values);
 /**
@@ -774,11 +777,20 @@ DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
  *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
  *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
  *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
- * 3. Numerical: the dense Hessian's eigenvalues (n <= 2000): lambda_min <
- *    -hess_tol gives a strict saddle; for a PSD Hessian a descent probe along
- *    the numerical null space (with a Newton correction on its complement)
- *    looks for higher-order descent, and the value is compared with the
- *    global value where it is known.
+ * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
+ *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
+ *    lambda_min < -10 hess_tol gives a strict saddle (within a factor 10 of
+ *    -hess_tol: undetermined). For a PSD Hessian a descent probe along the
+ *    numerical null space (Newton-corrected on its complement) looks for
+ *    higher-order descent (non-strict saddle); otherwise the value decides:
+ *    at the global value a global minimum, above it a spurious local minimum
+ *    (regularized), a non-strict saddle (unregularized with H1-H3, where
+ *    every local minimum is global, ::DLN_CF_NO_SPURIOUS), and
+ *    ::DLN_CLASS_MINIMUM when the global value is unknown.
+ * Methods: ::DLN_METHOD_AUTO uses the theory when one applies and falls back
+ * to the numerical method when it does not or when the theory's verdict is
+ * undetermined; ::DLN_METHOD_BOTH runs both and reports ::DLN_CF_DISAGREE
+ * (class undetermined) when two decided verdicts differ.
  * For strict saddles a unit negative-curvature direction is written to
  * @p direction (n entries, optional) and report->curvature = d^T H d; for
  * non-strict saddles the probe's descent direction when one was found.

@@ -349,7 +349,7 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < ls->nv; i++) pat[i] = DLN_MATCH_NONE;
-    dlni_cls c = {ls, net, &rep, pat, dir, 0.0, grad};
+    dlni_cls c = {ls, net, &rep, pat, dir, 0.0};
     dln_status st = dlni_grad_rel(ls, net, grad, &rep.value, &rep.grad_norm, &rep.grad_rel);
     if (st == DLN_OK) {
         rep.tol_grad = ls->tol[DLN_TOL_GRAD];

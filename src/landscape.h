@@ -84,7 +84,6 @@ typedef struct dlni_cls {
     int *pattern;       /* may be NULL */
     double *dir;        /* may be NULL */
     double tau;         /* decision band */
-    double *grad;       /* gradient at the point (n) */
 } dlni_cls;
 dln_class dlni_classify_reg(dlni_cls *c);
 dln_class dlni_classify_unreg(dlni_cls *c);

@@ -477,8 +477,6 @@ START_TEST(near_critical)
         ck_assert_ok(dln_net_get_params(net, th));
         for (int j = 0; j < 4; j++) {
             tu_fill(&r, n, d);
-            double nd = sqrt(tu_maxabs(1, (double[]){0}) + 0.0);
-            (void)nd;
             double norm = 0.0;
             for (size_t i = 0; i < n; i++) norm += d[i] * d[i];
             norm = sqrt(norm);
