@@ -74,37 +74,58 @@ static int row(dln_landscape *ls, dln_net *net, size_t idx, const int *pat, cons
     return 1;
 }
 
+/* A loss with its landscape, a net of its widths, its summary and values. */
+typedef struct problem {
+    dln_loss *loss;
+    dln_landscape *ls;
+    dln_net *net;
+    dln_landscape_info info;
+    double vals[2];
+} problem;
+
+static int open_problem(problem *p, size_t L, const size_t *w)
+{
+    p->info.struct_size = sizeof p->info;
+    return check(dln_landscape_create(&p->ls, p->loss, L, w), "landscape") &&
+           check(dln_net_create(&p->net, L, w), "net") &&
+           check(dln_landscape_get_info(p->ls, &p->info), "info") &&
+           check(dln_landscape_values(p->ls, p->vals), "values");
+}
+
+static void close_problem(problem *p)
+{
+    dln_net_free(p->net);
+    dln_landscape_free(p->ls);
+    dln_loss_free(p->loss);
+}
+
+static void table_header(const char *what, const char *tag)
+{
+    printf("%-5s %-12s %-5s %-10s %-10s %15s %14s %14s %s\n", "orbit", what, tag, "theory",
+           "numerical", "value", "min_eig", "max_eig", "agree");
+}
+
 static int regularized(void)
 {
     const size_t w[4] = {2, 2, 2, 2};
     const double Phi[4] = {3.0, 0.0, 0.0, 1.9};
-    dln_loss *loss = NULL;
-    dln_landscape *ls = NULL;
-    dln_net *net = NULL;
-    int ok = check(dln_loss_create_target(&loss, 2, 2, Phi, 2), "loss") &&
-             check(dln_loss_set_l2_uniform(loss, 1.0), "l2") &&
-             check(dln_landscape_create(&ls, loss, 3, w), "landscape") &&
-             check(dln_net_create(&net, 3, w), "net");
-    dln_landscape_info info;
-    info.struct_size = sizeof info;
-    double vals[2];
-    ok = ok && check(dln_landscape_get_info(ls, &info), "info") && check(dln_landscape_values(ls, vals), "values");
+    problem p = {0};
+    int ok = check(dln_loss_create_target(&p.loss, 2, 2, Phi, 2), "loss") &&
+             check(dln_loss_set_l2_uniform(p.loss, 1.0), "l2") && open_problem(&p, 3, w);
     if (ok) {
         printf("# regularized: L = 3, widths 2-2-2-2, lam = 1, Ybar = diag(3, 1.9)\n");
-        printf("# %s\n", dln_landscape_reason(ls));
+        printf("# %s\n", dln_landscape_reason(p.ls));
         printf("# ystar %.12f yhat %.12f Fstar %.12f orbits %zu error_bound %d strict_saddle %d\n",
-               info.ystar, info.yhat, info.global_value, info.num_orbits, info.error_bound,
-               info.strict_saddle);
-        printf("%-5s %-12s %-5s %-10s %-10s %15s %14s %14s %s\n", "orbit", "matched", "-", "theory",
-               "numerical", "value", "min_eig", "max_eig", "agree");
+               p.info.ystar, p.info.yhat, p.info.global_value, p.info.num_orbits,
+               p.info.error_bound, p.info.strict_saddle);
+        table_header("matched", "-");
     }
-    for (size_t k = 0; ok && k < info.num_orbits; k++) {
+    for (size_t k = 0; ok && k < p.info.num_orbits; k++) {
         int pat[2];
-        ok = check(dln_landscape_orbit(ls, k, pat), "orbit") && row(ls, net, k, pat, NULL, "-", vals, 0);
+        ok = check(dln_landscape_orbit(p.ls, k, pat), "orbit") &&
+             row(p.ls, p.net, k, pat, NULL, "-", p.vals, 0);
     }
-    dln_net_free(net);
-    dln_landscape_free(ls);
-    dln_loss_free(loss);
+    close_problem(&p);
     return ok;
 }
 
@@ -114,35 +135,24 @@ static int unregularized(void)
     const double X[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, Y[6] = {3, 0, 0, 1, 0, 0};
     const int zero[3] = {DLN_EXTRA_ZERO, DLN_EXTRA_ZERO, DLN_EXTRA_ZERO};
     const int loose[3] = {DLN_EXTRA_ZERO, DLN_EXTRA_IDENTITY, DLN_EXTRA_ZERO};
-    dln_loss *loss = NULL;
-    dln_landscape *ls = NULL;
-    dln_net *net = NULL;
-    int ok = check(dln_loss_create_data(&loss, 3, 2, 3, X, 3, Y, 2), "loss") &&
-             check(dln_landscape_create(&ls, loss, 3, w), "landscape") &&
-             check(dln_net_create(&net, 3, w), "net");
-    dln_landscape_info info;
-    info.struct_size = sizeof info;
-    double gam[2];
-    ok = ok && check(dln_landscape_get_info(ls, &info), "info") && check(dln_landscape_values(ls, gam), "values");
+    problem p = {0};
+    int ok = check(dln_loss_create_data(&p.loss, 3, 2, 3, X, 3, Y, 2), "loss") && open_problem(&p, 3, w);
     if (ok) {
         printf("# unregularized: X = I_3, Y = [[3,0,0],[0,1,0]], widths 3-2-2-2\n");
-        printf("# %s\n", dln_landscape_reason(ls));
-        printf("# gamma %.12f %.12f fstar %.12f index_sets %zu r_max %zu\n", gam[0], gam[1],
-               info.global_value, info.num_orbits, info.rank_max);
-        printf("%-5s %-12s %-5s %-10s %-10s %15s %14s %14s %s\n", "orbit", "index_set", "extra",
-               "theory", "numerical", "value", "min_eig", "max_eig", "agree");
+        printf("# %s\n", dln_landscape_reason(p.ls));
+        printf("# gamma %.12f %.12f fstar %.12f index_sets %zu r_max %zu\n", p.vals[0], p.vals[1],
+               p.info.global_value, p.info.num_orbits, p.info.rank_max);
+        table_header("index_set", "extra");
     }
     size_t idx = 0;
-    for (size_t k = 0; ok && k < info.num_orbits; k++) {
+    for (size_t k = 0; ok && k < p.info.num_orbits; k++) {
         int pat[2], r = 0;
-        ok = check(dln_landscape_orbit(ls, k, pat), "orbit");
+        ok = check(dln_landscape_orbit(p.ls, k, pat), "orbit");
         for (int i = 0; i < 2; i++) r += pat[i] == DLN_MATCH_SELECTED;
-        ok = ok && row(ls, net, idx++, pat, zero, "zero", gam, 1);
-        if (ok && (size_t)r < info.rank_max) ok = row(ls, net, idx++, pat, loose, "loose", gam, 1);
+        ok = ok && row(p.ls, p.net, idx++, pat, zero, "zero", p.vals, 1);
+        if (ok && (size_t)r < p.info.rank_max) ok = row(p.ls, p.net, idx++, pat, loose, "loose", p.vals, 1);
     }
-    dln_net_free(net);
-    dln_landscape_free(ls);
-    dln_loss_free(loss);
+    close_problem(&p);
     return ok;
 }
 

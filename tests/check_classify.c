@@ -85,13 +85,10 @@ START_TEST(examples_regularized)
     static const double mins[9] = {1, 0, -0.9609991092, -1.0380064930, -0.6491771288, 0, -0.6360821507,
                                    -1.2449797600, -1.1459041784};
     size_t w[4] = {2, 2, 2, 2};
-    double Phi[4] = {3, 0, 0, 1.9}, dir[12];
-    dln_loss *loss = lu_target_loss(2, 2, Phi, 0, NULL);
-    ck_assert_ok(dln_loss_set_l2_uniform(loss, 1.0));
-    dln_landscape *ls = NULL;
-    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    double dir[12];
+    dln_loss *loss = lu_example_101();
     dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 3, w));
+    dln_landscape *ls = lu_landscape(loss, 3, w, &net);
     for (int i = 0; i < 9; i++) {
         int got[2];
         ck_assert_ok(dln_landscape_build(ls, pats[i], NULL, DLN_FRAMES_RANDOM, 40 + i, net));
@@ -681,10 +678,8 @@ START_TEST(large_numerical)
     lu_matrix_with_sv(&r, 20, 20, s, Phi);
     dln_loss *loss = lu_target_loss(20, 20, Phi, 0, NULL);
     ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.5));
-    dln_landscape *ls = NULL;
-    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
     dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 3, w));
+    dln_landscape *ls = lu_landscape(loss, 3, w, &net);
     size_t n = dln_net_num_params(net);
     ck_assert_uint_eq(n, 2100);
     int pat[20] = {0};
@@ -713,11 +708,8 @@ END_TEST
 START_TEST(bad_input)
 {
     size_t w[4] = {2, 2, 2, 2}, w2[3] = {2, 2, 2};
-    double Phi[4] = {3, 0, 0, 1.9};
-    dln_loss *loss = lu_target_loss(2, 2, Phi, 0, NULL);
-    ck_assert_ok(dln_loss_set_l2_uniform(loss, 1.0));
-    dln_landscape *ls = NULL;
-    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    dln_loss *loss = lu_example_101();
+    dln_landscape *ls = lu_landscape(loss, 3, w, NULL);
     dln_net *net = tu_net(3, w, 1.0, 1), *other = tu_net(2, w2, 1.0, 1);
     dln_class_report rep;
     rep.struct_size = sizeof rep;

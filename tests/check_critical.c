@@ -13,9 +13,7 @@
 
 static dln_landscape *make_ls(dln_loss *loss, size_t L, const size_t *w)
 {
-    dln_landscape *ls = NULL;
-    ck_assert_ok(dln_landscape_create(&ls, loss, L, w));
-    return ls;
+    return lu_landscape(loss, L, w, NULL);
 }
 
 static dln_landscape_info get_info(const dln_landscape *ls)
@@ -409,9 +407,8 @@ START_TEST(block_spectrum_table)
     static const double gmin[12] = {0, 0, 1, 1, 1, 1.4382347111, 2, 2, 2, 2, 6.4066818947, 7.7673749087};
     static const double g11[12] = {0, 0, 1.3787609183, 2, 2, 2, 2, 2, 2, 4.1303424408, 7.7673749087, 8.3449354501};
     size_t w[4] = {2, 2, 2, 2};
-    double Phi[4] = {3, 0, 0, 1.9}, ev[12], dev[12];
-    dln_loss *loss = lu_target_loss(2, 2, Phi, 0, NULL);
-    ck_assert_ok(dln_loss_set_l2_uniform(loss, 1.0));
+    double ev[12], dev[12];
+    dln_loss *loss = lu_example_101();
     dln_landscape *ls = make_ls(loss, 3, w);
     dln_landscape_info info = get_info(ls);
     ck_assert_uint_eq(info.num_orbits, 9);
@@ -614,8 +611,7 @@ START_TEST(bad_input)
 {
     size_t w[4] = {2, 2, 2, 2}, wbad[4] = {3, 2, 2, 2};
     double Phi[4] = {3, 0, 0, 1.9};
-    dln_loss *loss = lu_target_loss(2, 2, Phi, 0, NULL);
-    ck_assert_ok(dln_loss_set_l2_uniform(loss, 1.0));
+    dln_loss *loss = lu_example_101();
     dln_landscape *ls = NULL;
     ck_assert_int_eq(dln_landscape_create(NULL, loss, 3, w), DLN_E_NULL);
     ck_assert_int_eq(dln_landscape_create(&ls, NULL, 3, w), DLN_E_NULL);

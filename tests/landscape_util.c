@@ -159,3 +159,19 @@ dln_loss *lu_target_loss(size_t dL, size_t d0, const double *Phi, size_t L, cons
     if (lam) ck_assert_ok(dln_loss_set_l2(loss, L, lam));
     return loss;
 }
+
+dln_loss *lu_example_101(void)
+{
+    static const double Phi[4] = {3, 0, 0, 1.9};
+    dln_loss *loss = lu_target_loss(2, 2, Phi, 0, NULL);
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 1.0));
+    return loss;
+}
+
+dln_landscape *lu_landscape(dln_loss *loss, size_t L, const size_t *w, dln_net **net)
+{
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_landscape_create(&ls, loss, L, w));
+    if (net) ck_assert_ok(dln_net_create(net, L, w));
+    return ls;
+}

@@ -32,4 +32,9 @@ size_t lu_count_small(size_t n, const double *ev, double tol);
 /* Create a target loss Phi (dL x d0) with per-layer l2 (lam may be NULL: none). */
 dln_loss *lu_target_loss(size_t dL, size_t d0, const double *Phi, size_t L, const double *lam);
 
+/* The loss of regularized.md 10.1: target diag(3, 1.9), lam_l = 1 (any depth). */
+dln_loss *lu_example_101(void);
+/* A landscape of loss for widths w (depth L) and a zero net of the same widths. */
+dln_landscape *lu_landscape(dln_loss *loss, size_t L, const size_t *w, dln_net **net);
+
 #endif
