@@ -599,7 +599,7 @@ typedef struct dln_root_info {
     double s[2];         /**< s_+ (or s*) and s_- (NaN if absent) */
     double p[2];         /**< p = s^L/sqrt(lam) */
     double phi[2];       /**< phi(p; y): contribution to the critical value */
-    double residual[2];  /**< |(y - p) p^{1-2/L} - lam^{1/L}| / lam^{1/L} */
+    double residual[2];  /**< |s^L + lam s^{2-L} - sqrt(lam) y| / (sqrt(lam) y) */
     int iterations[2];   /**< Newton (+ bisection) iterations */
 } dln_root_info;
 

@@ -103,9 +103,10 @@ static void fill_root(size_t L, double loglam, double y, int i, double s, dln_ro
     info->s[i] = s;
     info->p[i] = p;
     info->phi[i] = dlni_phi(L, loglam, y, s);
-    /* product form (y - p) p^{1-2/L} = lam^{1/L}, relative */
-    double lhs = (y - p) * exp((1.0 - 2.0 / Ld) * log(p) - loglam / Ld);
-    info->residual[i] = fabs(lhs - 1.0);
+    /* rescaled form (s^L + lam s^{2-L})/(sqrt(lam) y) - 1: a sum of two positive
+     * terms, unlike the product form (y - p) p^{1-2/L}, whose y - p cancels when p ~ y */
+    double dH;
+    info->residual[i] = fabs(H(log(s), Ld, 0.5 * loglam + log(y), 0.5 * loglam - log(y), &dH));
 }
 
 void dlni_roots(size_t L, double loglam, double y, double tau, dln_root_info *info)

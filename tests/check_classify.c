@@ -152,6 +152,36 @@ START_TEST(examples_regularized)
 }
 END_TEST
 
+START_TEST(degenerate_l2)
+{
+    /* L = 2, an unmatched y = sqrt(lam_1 lam_2) with room: a degenerate (quartic)
+     * global minimum at W = 0 (regularized.md 4, L = 2) */
+    size_t w[3] = {2, 2, 2};
+    double lam[2] = {0.5, 2.0}, Phi[4] = {1.0, 0, 0, 0.5}; /* sqrt(lam_1 lam_2) = 1 */
+    dln_loss *loss = lu_target_loss(2, 2, Phi, 2, lam);
+    dln_net *net = NULL;
+    dln_landscape *ls = lu_landscape(loss, 2, w, &net);
+    dln_class_report rep = classify(ls, net, DLN_METHOD_BOTH, NULL, NULL);
+    ck_assert_int_eq(rep.cls, DLN_CLASS_GLOBAL_MIN);
+    ck_assert_int_eq(rep.agree, 1);
+    ck_assert_uint_eq(rep.flags & DLN_CF_DEGENERATE, DLN_CF_DEGENERATE);
+    ck_assert_uint_eq(rep.hess_nullity, 2); /* the E block [[lam_2, -1], [-1, lam_1]] is singular */
+    ck_assert_double_ge(rep.probe_decrease, 0.0);
+    double ev[8], Z[64];
+    eigpairs(loss, net, ev, Z);
+    static const double steps[] = {1e-1, 1e-2};
+    ck_assert_double_ge(lu_line_descent(loss, net, 2, Z, steps, 2), 0.0); /* quartic growth */
+    dln_landscape_info info;
+    info.struct_size = sizeof info;
+    ck_assert_ok(dln_landscape_get_info(ls, &info));
+    ck_assert_int_eq(info.error_bound, 0);
+    ck_assert_int_eq(info.strict_saddle, 1);
+    dln_net_free(net);
+    dln_landscape_free(ls);
+    dln_loss_free(loss);
+}
+END_TEST
+
 static dln_net *net_from(size_t L, const size_t *w, const double *const *W)
 {
     dln_net *net = NULL;
@@ -738,6 +768,7 @@ Suite *suite_classify(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, examples_regularized);
     tcase_add_test(tc, examples_unregularized);
+    tcase_add_test(tc, degenerate_l2);
     tcase_add_test(tc, zoo_regularized);
     tcase_add_test(tc, zoo_unregularized);
     tcase_add_test(tc, near_critical);

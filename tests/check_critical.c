@@ -105,6 +105,7 @@ START_TEST(roots_accuracy)
                     ck_assert_double_le(fabs(ri.p[i] / (double)(powl(s[i], L) / sqrtl(lam)) - 1.0),
                                         bound * L * unit + DBL_EPSILON * (4.0 + fabs(log(lam))));
                     ck_assert_int_le(ri.iterations[i], 400);
+                    ck_assert_double_le(ri.residual[i], 64 * DBL_EPSILON); /* backward error */
                 }
                 if (nr == 2) ck_assert(ri.s[1] < ri.s[0] && ri.p[1] < ri.p[0]);
             }
@@ -211,7 +212,8 @@ static void check_orbits(dln_loss *loss, size_t L, const size_t *w, uint64_t see
     dln_net *net = NULL;
     ck_assert_ok(dln_net_create(&net, L, w));
     size_t n = dln_net_num_params(net);
-    double *g = malloc(n * sizeof *g), vmin = INFINITY;
+    double *g = malloc(n * sizeof *g), vmin = INFINITY, *ev = malloc(n * sizeof *ev),
+           *dev = malloc(n * sizeof *dev);
     int *pat = malloc(nv * sizeof *pat);
     for (size_t k = 0; k < info.num_orbits; k++) {
         ck_assert_ok(dln_landscape_orbit(ls, k, pat));
@@ -224,11 +226,15 @@ static void check_orbits(dln_loss *loss, size_t L, const size_t *w, uint64_t see
         ck_assert_double_le(tu_maxabs(n, g), 1e-11 * (1.0 + info.zero_value));
         ck_assert_double_eq_tol(F, oi.value, 1e-12 * info.zero_value);
         vmin = fmin(vmin, oi.value);
+        /* block spectrum (times c for data) against the dense Hessian */
+        ck_assert_ok(dln_landscape_orbit_spectrum(ls, pat, ev));
+        lu_hess_eigs(loss, net, dev);
+        ck_assert_double_le(tu_maxdiff(n, ev, dev), 1e-9 * fmax(fabs(dev[0]), fabs(dev[n - 1])));
     }
     ck_assert_double_eq_tol(vmin, info.global_value, 1e-13 * info.zero_value);
     dln_net_free(net);
     dln_landscape_free(ls);
-    free(y), free(g), free(pat);
+    free(y), free(g), free(pat), free(ev), free(dev);
 }
 
 START_TEST(orbits_and_values)
