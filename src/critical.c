@@ -211,20 +211,18 @@ dln_class dlni_reg_class(const dln_landscape *ls, const dlni_comp *comp, size_t 
         nminus += comp[i].label == DLN_MATCH_MINUS;
         ndouble += comp[i].label == DLN_MATCH_DOUBLE;
     }
-    size_t kb_stack[64], *kb = ls->nb <= 64 ? kb_stack : malloc(ls->nb * sizeof *kb);
-    if (!kb) return DLN_CLASS_UNDETERMINED;
-    dlni_pattern_counts(ls, comp, r, kb);
     int defect = 0, unmatched_above = 0, unmatched_at = 0;
     for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
-        int free_copies = kb[b] < B->m;
+        size_t kb = 0; /* matched copies of this value */
+        for (size_t i = 0; i < r; i++) kb += comp[i].blk == b;
+        int free_copies = kb < B->m;
         if (free_copies && b + 1 < last) defect = 1; /* a larger value left unmatched */
         if (free_copies && B->root.delta > tau) unmatched_above = 1;
         if (free_copies && fabs(B->root.delta) <= tau) unmatched_at = 1;
         if (B->root.delta_hat > tau) ngt += B->m;
         else if (fabs(B->root.delta_hat) <= tau) neq += B->m;
     }
-    if (kb != kb_stack) free(kb);
     int room = r < ls->dmin;
     if (ls->L == 2) {
         if (defect || (room && unmatched_above)) return DLN_CLASS_STRICT_SADDLE;
