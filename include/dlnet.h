@@ -504,6 +504,380 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
 
 /* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
 
+/* ======================================================================== */
+/** @name Landscape analysis: critical sets and classification
+ *
+ * A ::dln_landscape describes the whole critical set of a loss for one
+ * network shape, in closed form where a theory applies, and classifies
+ * given points (global minimum, spurious local minimum, strict or
+ * non-strict saddle) with the evidence that decided. See docs/landscape.md.
+ *
+ * **Theories** (::dln_theory). Which one applies is decided once, at
+ * creation, from the loss and the widths:
+ * - depth 1: the loss is convex (least squares or ridge); every critical
+ *   point is a global minimizer;
+ * - every lam_l > 0 and either a target loss or data with X X^T = c I
+ *   (within ::DLN_TOL_VALUE): the regularized theory of Chen, Jiang & Wang
+ *   (arXiv 2502.11152, 2506.20344), applied to the reduced problem
+ *   F = c Fbar + r0/2 with Ybar = Y X^T / c and lam_l / c;
+ * - every lam_l = 0 and the assumptions H1 (X X^T invertible), H2 (Sigma =
+ *   Syx Sxx^-1 Syx^T invertible) and H3 (distinct eigenvalues of Sigma)
+ *   hold: the unregularized theory of Achour, Malgouyres & Gerchinovitz
+ *   (JMLR 2024) and Kawaguchi (2016);
+ * - otherwise (some lam_l = 0 and others > 0; lam > 0 with X X^T not a
+ *   multiple of I; H1-H3 violated) no closed form applies:
+ *   dln_landscape_limits() and dln_landscape_reason() say why, and
+ *   classification falls back to the numerical method.
+ *
+ * **Values and patterns.** The spectral data of the problem are nv =
+ * dln_landscape_num_values() numbers, in decreasing order: the singular
+ * values y_1 >= ... >= y_nv of Ybar (regularized, convex: nv = min(d_0,
+ * d_L)) or the eigenvalues gamma_1 >= ... >= gamma_nv of Sigma
+ * (unregularized: nv = d_L). A *pattern* is an int array of length nv with
+ * one ::dln_match per value: which values a critical point matches and with
+ * which root (regularized), or the index set S (unregularized). Repeated
+ * values form blocks; a pattern is read per block as a multiset.
+ *
+ * **Threads.** A landscape holds a private copy of the loss (scratch) and
+ * must be used by one thread at a time; const queries may run concurrently.
+ * @{ */
+
+/** Opaque landscape analysis of one loss and one network shape. */
+typedef struct dln_landscape dln_landscape;
+
+/** Closed-form theory that applies to a (loss, widths) pair. */
+typedef enum dln_theory {
+    DLN_THEORY_NONE = 0,         /**< no closed form (see dln_landscape_limits()) */
+    DLN_THEORY_CONVEX = 1,       /**< depth 1: convex, every critical point is global */
+    DLN_THEORY_REGULARIZED = 2,  /**< all lam_l > 0, target or X X^T = cI (regularized.md) */
+    DLN_THEORY_UNREGULARIZED = 3 /**< all lam_l = 0 and H1-H3 hold (unregularized.md) */
+} dln_theory;
+
+/** Bits of dln_landscape_limits(): why a theory does not apply. */
+enum {
+    DLN_LIMIT_MIXED_L2 = 1,    /**< some lam_l = 0 and others > 0: outside both theories */
+    DLN_LIMIT_DATA = 2,        /**< lam > 0 but X X^T is not c I: closed forms unavailable */
+    DLN_LIMIT_H1 = 4,          /**< X X^T is singular (X not of full row rank) */
+    DLN_LIMIT_H2 = 8,          /**< Sigma is singular (d_L > d_0 or Syx rank deficient) */
+    DLN_LIMIT_H3 = 16          /**< Sigma has a repeated eigenvalue */
+};
+
+/** Classes of a point. */
+typedef enum dln_class {
+    DLN_CLASS_UNDETERMINED = 0,    /**< could not be decided (report.flags says why) */
+    DLN_CLASS_NOT_CRITICAL = 1,    /**< relative gradient above the tolerance */
+    DLN_CLASS_GLOBAL_MIN = 2,      /**< global minimizer */
+    DLN_CLASS_LOCAL_MIN = 3,       /**< local minimizer that is not global (spurious) */
+    DLN_CLASS_STRICT_SADDLE = 4,   /**< critical, Hessian has a negative eigenvalue */
+    DLN_CLASS_NONSTRICT_SADDLE = 5,/**< critical, not a local min, Hessian PSD */
+    DLN_CLASS_MINIMUM = 6          /**< numerical local minimum; the global value is unknown */
+} dln_class;
+
+/** How dln_landscape_classify() decides. */
+typedef enum dln_method {
+    DLN_METHOD_AUTO = 0,      /**< theory when it applies, the numerical method otherwise */
+    DLN_METHOD_THEORY = 1,    /**< closed-form rules only (UNDETERMINED without a theory) */
+    DLN_METHOD_NUMERICAL = 2, /**< Hessian eigenvalues, descent probe and global value */
+    DLN_METHOD_BOTH = 3       /**< theory cross-checked numerically; disagreement is reported */
+} dln_method;
+
+/** One entry of a pattern (see the section introduction). */
+typedef enum dln_match {
+    DLN_MATCH_NONE = 0,     /**< value not matched / index not in S */
+    DLN_MATCH_PLUS = 1,     /**< regularized: matched with the larger root s_+ (L = 2: the root) */
+    DLN_MATCH_MINUS = 2,    /**< regularized, L >= 3: matched with the smaller root s_- */
+    DLN_MATCH_DOUBLE = 3,   /**< regularized, L >= 3: matched with the double root s* (y = y*) */
+    DLN_MATCH_SELECTED = 4, /**< unregularized: index in S */
+    DLN_MATCH_FEED = 5,     /**< unregularized construction: not in S; extra inputs feed u_i */
+    DLN_MATCH_READ = 6,     /**< unregularized construction: not in S; extra outputs read u_i */
+    DLN_MATCH_FEED_READ = 7 /**< both of the above */
+} dln_match;
+
+/** Extra-chain block K_l of an unregularized construction (dln_landscape_build()). */
+typedef enum dln_extra {
+    DLN_EXTRA_ZERO = 0,     /**< K_l = 0 */
+    DLN_EXTRA_RANDOM = 1,   /**< Gaussian entries */
+    DLN_EXTRA_IDENTITY = 2, /**< [I 0; 0 0] */
+    DLN_EXTRA_SIGNAL = 3,   /**< K_1: rows in the null space of Pi_perp Syx; K_L: columns in span U_S */
+    DLN_EXTRA_CHANNEL = 4   /**< K_1: rows fed into the FEED directions; K_L: columns reading
+                                 span U_S + the READ directions (pattern 3 of unregularized.md 12b) */
+} dln_extra;
+
+/** Tolerances of a landscape (dln_landscape_set_tol()). */
+typedef enum dln_tol {
+    DLN_TOL_GRAD = 0,  /**< criticality: relative gradient <= tol (default 1e-8) */
+    DLN_TOL_RANK = 1,  /**< floor of the decision band tau for point-dependent tests (1e-9) */
+    DLN_TOL_HESS = 2,  /**< Hessian eigenvalues within tol * scale count as zero (1e-8) */
+    DLN_TOL_VALUE = 3  /**< data: equal values, values at thresholds, X X^T = cI, H1-H3 (1e-10) */
+} dln_tol;
+
+/** Scalars describing the critical set (dln_landscape_get_info()). */
+typedef struct dln_landscape_info {
+    size_t struct_size;   /**< sizeof(dln_landscape_info), set by the caller */
+    dln_theory theory;    /**< theory that applies */
+    unsigned limits;      /**< DLN_LIMIT_* bits */
+    size_t depth;         /**< L */
+    size_t rank_max;      /**< d_min = min_l d_l: the largest rank of a critical point */
+    size_t num_values;    /**< nv (0 for the convex case and when no values are defined) */
+    size_t num_orbits;    /**< orbit types (regularized) or index sets (unregularized); SIZE_MAX if it overflows */
+    double scale;         /**< c: F = c Fbar + offset (1 for a target loss) */
+    double offset;        /**< r0/2 (the least-squares residual of the data) */
+    double lam;           /**< prod_l lam_l/c of the reduced problem (regularized) */
+    double ystar;         /**< y*_L(lam) (sqrt(lam) for L = 2); NaN if not regularized */
+    double yhat;          /**< yhat_L(lam) (sqrt(lam) for L = 2) */
+    double sstar;         /**< s* (NaN for L = 2) */
+    double pstar;         /**< p* = s*^L/sqrt(lam) (NaN for L = 2) */
+    double global_value;  /**< F* (regularized, convex) or f* (unregularized, H1); NaN if unknown */
+    double zero_value;    /**< F(0) = ||C||^2/2 + r0/2 */
+    int error_bound;      /**< regularized: 1 if y* is not a value (EB holds near all of Crit F) */
+    double error_bound_gap;  /**< min_k |y_k - y*|/y* over all values */
+    int strict_saddle;    /**< 1 if every critical point is a local min or a strict saddle */
+    double strict_saddle_gap;/**< regularized: min |y_k - y*|/y* over the top d_min values */
+    double iso_gap;       /**< ||X X^T - cI||_F / (c sqrt(d_0)) (0 for a target loss) */
+    double h1_margin;     /**< sigma_min(R)/sigma_max(R) (H1 holds if > DLN_TOL_VALUE) */
+    double h2_margin;     /**< gamma_min/gamma_1 (H2) */
+    double h3_margin;     /**< min_i (gamma_i - gamma_{i+1})/gamma_1 (H3) */
+} dln_landscape_info;
+
+/** Roots of the scalar critical equation for one value (dln_critical_roots()). */
+typedef struct dln_root_info {
+    size_t struct_size;  /**< sizeof(dln_root_info), set by the caller */
+    double y;            /**< the matched value */
+    double delta;        /**< (y - y*)/y*: relative gap to the double-root threshold */
+    double delta_hat;    /**< (y - yhat)/yhat: relative gap to the worth-fitting threshold */
+    int count;           /**< number of positive roots: 0, 1 (L = 2, or double) or 2 */
+    int is_double;       /**< 1 if |delta| <= tau (the double root s* is returned) */
+    double s[2];         /**< s_+ (or s*) and s_- (NaN if absent) */
+    double p[2];         /**< p = s^L/sqrt(lam) */
+    double phi[2];       /**< phi(p; y): contribution to the critical value */
+    double residual[2];  /**< |s^L + lam s^{2-L} - sqrt(lam) y| / (sqrt(lam) y) */
+    int iterations[2];   /**< Newton (+ bisection) iterations */
+} dln_root_info;
+
+/** The critical orbit(s) of one pattern (dln_landscape_pattern_info()). */
+typedef struct dln_orbit_info {
+    size_t struct_size; /**< sizeof(dln_orbit_info), set by the caller */
+    dln_class cls;      /**< class by theory (UNDETERMINED for unregularized top-S below
+                             r_max at L >= 3: it depends on the extra chain) */
+    size_t rank;        /**< r */
+    double value;       /**< critical value F */
+    size_t dim;         /**< regularized: orbit dimension (regularized.md 2.5) */
+    double hess_min;    /**< regularized: smallest Hessian eigenvalue (block spectrum) */
+    double hess_min_pos;/**< regularized: smallest nonzero |eigenvalue| mu_min^+ */
+    double hess_max;    /**< regularized: largest eigenvalue mu_max */
+    size_t nullity;     /**< regularized: zero eigenvalues (within 1e-10 of mu_max) */
+} dln_orbit_info;
+
+/** Bits of dln_class_report::flags. */
+enum {
+    DLN_CF_NO_THEORY = 1,      /**< the theory was requested but none applies */
+    DLN_CF_ASSUMPTIONS = 2,    /**< H1-H3 fail (unregularized) */
+    DLN_CF_TOLERANCE = 4,      /**< a decisive quantity lies in the tolerance band */
+    DLN_CF_INCONSISTENT = 8,   /**< critical, but not of the closed form (tolerance too loose?) */
+    DLN_CF_DISAGREE = 16,      /**< theory and numerical verdicts differ (METHOD_BOTH) */
+    DLN_CF_TOO_LARGE = 32,     /**< too many parameters for the dense Hessian and the probe */
+    DLN_CF_NOCONV = 64,        /**< the eigensolver did not converge */
+    DLN_CF_DIRECTION = 128,    /**< a direction was written to the caller's buffer */
+    DLN_CF_DEGENERATE = 256,   /**< a value sits at a threshold: not Morse-Bott */
+    DLN_CF_CONVEX = 512,       /**< depth 1: convex problem */
+    DLN_CF_NO_SPURIOUS = 1024, /**< numerical: saddle because F > f* and (Kawaguchi) every
+                                    local minimum is global */
+    DLN_CF_DESCENT = 2048      /**< the descent probe found F(W') < F(W) near W */
+};
+
+/** Result of dln_landscape_classify() (set struct_size = sizeof before the call). */
+typedef struct dln_class_report {
+    size_t struct_size;         /**< sizeof(dln_class_report), set by the caller */
+    dln_class cls;              /**< the verdict */
+    dln_method decided_by;      /**< DLN_METHOD_THEORY or DLN_METHOD_NUMERICAL */
+    dln_theory theory;          /**< theory of the landscape */
+    dln_class theory_class;     /**< verdict of the theory (UNDETERMINED if not run) */
+    dln_class numerical_class;  /**< verdict of the numerical method (UNDETERMINED if not run) */
+    int agree;                  /**< 1 agree, 0 disagree (both ran), -1 only one ran */
+    unsigned flags;             /**< DLN_CF_* bits */
+    double value;               /**< F(W) */
+    double grad_norm;           /**< ||grad F(W)||_F */
+    double grad_rel;            /**< max_l ||grad_l||_F / g_l (g_l: size of the cancelling terms) */
+    double tol_grad;            /**< criticality tolerance on grad_rel */
+    double tol_decide;          /**< decision band tau = max(DLN_TOL_RANK, sqrt(grad_rel)) */
+    double balance;             /**< max_l ||lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T||_F / scale
+                                     (regularized; NaN otherwise) */
+    size_t rank;                /**< r: matched components or |S| (SIZE_MAX if unknown) */
+    double critical_value;      /**< closed-form value of the matched structure (NaN if unknown) */
+    double global_value;        /**< F* or f* (NaN if unknown) */
+    double gap_global;          /**< (F(W) - global_value) / F(0) */
+    double gap_match;           /**< worst relative mismatch point vs closed form (<= tau expected) */
+    double gap_zero;            /**< regularized: largest s of a component counted as zero, relative
+                                     to the smallest admissible root (zero if <= 0.1, matched if >= 0.5,
+                                     undetermined in between) */
+    double gap_label;           /**< regularized L >= 3: min_i |s_i - s*|/s* over matched i */
+    double gap_threshold;       /**< min relative gap of a relevant value to y* (sqrt(lam) if L = 2) */
+    double gap_defect;          /**< regularized: (max unmatched y - min matched y)/min matched y */
+    size_t witness_h1;          /**< unregularized strict saddle: witness pair (0 if none) */
+    size_t witness_h2;          /**< second layer of the witness pair */
+    double coupling_margin;     /**< unregularized: min over zero/rank tests of the factor between
+                                     the tested quantity and its threshold (> 10: safe) */
+    double hess_min;            /**< smallest Hessian eigenvalue (NaN if not computed) */
+    double hess_max;            /**< largest Hessian eigenvalue */
+    double hess_tol;            /**< |mu| <= hess_tol counted as zero */
+    size_t hess_nullity;        /**< eigenvalues counted as zero (SIZE_MAX if not computed) */
+    double curvature;           /**< d^T H d of the unit direction written (NaN if none) */
+    double probe_decrease;      /**< smallest F(W') - F(W) found by the descent probe (NaN: not run) */
+    double probe_step;          /**< ||W' - W|| of that point */
+} dln_class_report;
+
+/**
+ * Analyse the loss for networks of depth @p depth and widths d_0..d_L.
+ * The loss (data summary and lam_l) is copied: later changes to @p loss
+ * do not affect the landscape. The effective target, its SVD, thresholds,
+ * roots, global value, flags and orbit count are computed here (cost: a few
+ * SVDs of d_L x d_0 matrices).
+ * @param widths L+1 widths, widths[0] = d_0 and widths[L] = d_L of the loss
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (depth 0, a zero width, widths that do
+ *         not fit the loss, lam_l set for another depth), ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. A landscape is returned even when
+ *         no theory applies.
+ */
+DLN_API dln_status dln_landscape_create(dln_landscape **out, const dln_loss *loss, size_t depth,
+                                        const size_t *widths);
+/** Free a landscape; NULL is a no-op. */
+DLN_API void dln_landscape_free(dln_landscape *ls);
+/** Detail of the last failure of a function called on @p ls. */
+DLN_API const char *dln_landscape_errmsg(const dln_landscape *ls);
+/** Theory that applies (::DLN_THEORY_NONE for NULL). */
+DLN_API dln_theory dln_landscape_theory(const dln_landscape *ls);
+/** DLN_LIMIT_* bits explaining why a theory does not apply (0 if one does). */
+DLN_API unsigned dln_landscape_limits(const dln_landscape *ls);
+/** One line naming the theory and, if none applies, why (static per handle, never NULL). */
+DLN_API const char *dln_landscape_reason(const dln_landscape *ls);
+/** nv: length of the value array and of patterns (0 for NULL). */
+DLN_API size_t dln_landscape_num_values(const dln_landscape *ls);
+/** Number of parameters n of the analysed shape (0 for NULL). */
+DLN_API size_t dln_landscape_num_params(const dln_landscape *ls);
+/** Fill @p info. ::DLN_E_RANGE if info->struct_size is too small. */
+DLN_API dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *info);
+/**
+ * The nv values in decreasing order: singular values y_k of Ybar (regularized
+ * theory) or eigenvalues gamma_i of Sigma (every lam_l = 0 and H1 holds,
+ * also when H2 or H3 fail, so that the violation can be inspected).
+ * ::DLN_E_UNSUPPORTED otherwise.
+ */
+DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values);
+/**
+ * Roots of the critical equation for value k (0-based) of a regularized
+ * landscape, as dln_critical_roots() with the landscape's L and lam and
+ * tau = ::DLN_TOL_VALUE. ::DLN_E_UNSUPPORTED for other theories,
+ * ::DLN_E_DIM if k >= nv.
+ */
+DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
+/**
+ * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
+ * @p pattern (nv entries). Types are ordered block by block (largest value
+ * first), within a block by the number matched and then the number of s_-
+ * roots; index 0 is W = 0 (or S empty). ::DLN_E_RANGE if index is out of
+ * range, ::DLN_E_UNSUPPORTED without a regularized/unregularized theory.
+ */
+DLN_API dln_status dln_landscape_orbit(const dln_landscape *ls, size_t index, int *pattern);
+/**
+ * Class, critical value and (regularized) the block Hessian spectrum
+ * summary of the critical points with @p pattern (nv entries of
+ * ::dln_match). ::DLN_E_RANGE if the pattern is not admissible.
+ */
+DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern,
+                                              dln_orbit_info *info);
+/**
+ * All n Hessian eigenvalues (ascending) at any critical point of the
+ * regularized orbit with @p pattern, from the block structure of
+ * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
+ * without forming the Hessian: O(r^2 L^3 + n) work.
+ * ::DLN_E_UNSUPPORTED unless the theory is regularized.
+ */
+DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
+                                                double *evals);
+/**
+ * Build a critical point with @p pattern into @p net (its widths must be
+ * the landscape's; its weights are overwritten).
+ *
+ * Regularized: W_l = (lam_l/c)^{-1/2} U_l S U_{l-1}^T with U_L, U_0 the
+ * matched singular vectors of Ybar and hidden frames U_l that are leading
+ * identity columns (::DLN_FRAMES_CANONICAL) or Haar-random, together with a
+ * random frame inside each repeated singular space (::DLN_FRAMES_RANDOM).
+ * Unregularized (unregularized.md 12b): W_1 = [U_S^T M; K_1],
+ * W_h = [I 0; 0 K_h], W_L = [U_S, K_L] with the extra blocks K_l chosen by
+ * @p extras (L entries of ::dln_extra; NULL: all zero), then a random
+ * well-conditioned GL gauge at every hidden node with ::DLN_FRAMES_RANDOM.
+ * The point is checked: ::DLN_E_RANGE if the pattern is not admissible or
+ * the extra chain does not give a critical point (net unchanged).
+ * ::DLN_E_UNSUPPORTED for the convex and no-theory cases.
+ */
+DLN_API dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int *extras,
+                                       dln_frames frames, uint64_t seed, dln_net *net);
+/** Set a tolerance (0 < tol < 1, else ::DLN_E_RANGE); ::DLN_TOL_VALUE re-runs the analysis. */
+DLN_API dln_status dln_landscape_set_tol(dln_landscape *ls, dln_tol which, double tol);
+/** Current value of a tolerance (NaN for NULL or an unknown kind). */
+DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
+/**
+ * Classify the point W of @p net (widths of the landscape).
+ *
+ * 1. Criticality: grad_rel = max_l ||grad_l||_F / g_l <= ::DLN_TOL_GRAD, where g_l =
+ *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2
+ *    + a_l, the size of the terms that cancel in grad_l, with a floor a_l at the
+ *    natural scale of the data (unregularized.md 8). Otherwise ::DLN_CLASS_NOT_CRITICAL.
+ * 2. Theory: the matched structure is read off the point (pattern: nv entries,
+ *    optional) and the rules of regularized.md 4 / unregularized.md 4 apply.
+ *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
+ *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
+ *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
+ * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
+ *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
+ *    lambda_min < -10 hess_tol gives a strict saddle (within a factor 10 of
+ *    -hess_tol: undetermined). For a PSD Hessian a descent probe along the
+ *    numerical null space (Newton-corrected on its complement) looks for
+ *    higher-order descent (non-strict saddle); otherwise the value decides:
+ *    at the global value a global minimum, above it a spurious local minimum
+ *    (regularized), a non-strict saddle (unregularized with H1-H3, where
+ *    every local minimum is global, ::DLN_CF_NO_SPURIOUS), and
+ *    ::DLN_CLASS_MINIMUM when the global value is unknown.
+ * Methods: ::DLN_METHOD_AUTO uses the theory when one applies and falls back
+ * to the numerical method when it does not or when the theory's verdict is
+ * undetermined; ::DLN_METHOD_BOTH runs both and reports ::DLN_CF_DISAGREE
+ * (class undetermined) when two decided verdicts differ.
+ * For strict saddles a unit negative-curvature direction is written to
+ * @p direction (n entries, optional) and report->curvature = d^T H d; for
+ * non-strict saddles the probe's descent direction when one was found.
+ * @return ::DLN_OK whenever a report was produced (including UNDETERMINED);
+ *         ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size or
+ *         method), ::DLN_E_NOMEM, ::DLN_E_LAPACK. On error nothing is written.
+ */
+DLN_API dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net,
+                                          dln_method method, dln_class_report *report,
+                                          int *pattern, double *direction);
+/** Static name of a class ("global minimum", ...). */
+DLN_API const char *dln_class_name(dln_class cls);
+
+/**
+ * Thresholds of the regularized scalar equation for depth L >= 2 and
+ * lam = prod_l lam_l > 0 (regularized.md 2.3), computed in log space:
+ * y* (double root), yhat (worth fitting), s* and p* (NaN for L = 2, where
+ * y* = yhat = sqrt(lam)). Any output may be NULL.
+ * @return ::DLN_E_RANGE for L < 2 or lam not finite and positive.
+ */
+DLN_API dln_status dln_critical_thresholds(size_t depth, double lam, double *ystar, double *yhat,
+                                           double *sstar, double *pstar);
+/**
+ * Positive roots s of s^{2L-2} - sqrt(lam) y s^{L-2} + lam = 0 for y >= 0
+ * (regularized.md 2.3, 9(a)4): L = 2 in closed form; L >= 3 by Newton in
+ * t = ln s on the convex H(t) = e^{Lt} + lam e^{(2-L)t} - sqrt(lam) y from
+ * starting points on the far side of each root (monotone), with a bisection
+ * fallback; |delta| <= tau flags the double root s*.
+ * @param tau relative tolerance on delta = (y - y*)/y* (0 selects 1e-12)
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (L < 2, lam or y invalid, tau not in
+ *         [0, 1)), ::DLN_E_RANGE if info->struct_size is too small.
+ */
+DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double tau,
+                                      dln_root_info *info);
+/** @} */
+
 /* ---- Optimizers (src/opt*.c) ---- */
 
 /* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */

@@ -287,3 +287,12 @@ int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w
         BI(iu), 0.0, &m, w, Z ? Z : &dummy, Z ? LDX(ldz) : 1, isuppz, work, BI(lw), iwork, BI(liw));
     return info_code(info);
 }
+
+/* ---- landscape analysis ---- */
+void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                         size_t ldb)
+{
+    if (m == 0 || n == 0) return;
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
+                R, LDX(ldr), B, LDX(ldb));
+}

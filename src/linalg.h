@@ -75,4 +75,9 @@ size_t la_syevr_wsize(size_t n);
 int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
                 size_t ldz, double *work);
 
+/* ---- landscape analysis ---- */
+/* B := B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
+void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                         size_t ldb);
+
 #endif
