@@ -75,40 +75,54 @@ $(SHARED): $(OBJ) src/libdlnet.map
 	ln -sf libdlnet.so.$(VERSION) $(LIBOUT)/$(SONAME)
 	ln -sf $(SONAME) $(LIBOUT)/libdlnet.so
 
+# libdir/includedir are written relative to ${prefix} when they lie under it,
+# so that `pkg-config --define-prefix` can relocate a staged (DESTDIR) install.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' \
+    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR_INSTALL))|' \
+    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCDIR_INSTALL))|' \
+    -e 's|@VERSION@|$(VERSION)|' -e 's|@BLAS_PC@|$(BLAS_PC)|'
+
 pkgconfig/dlnet.pc: pkgconfig/dlnet.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR_INSTALL)|' \
-	    -e 's|@INCLUDEDIR@|$(INCDIR_INSTALL)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@BLAS_PC@|$(BLAS_PC)|' $< > $@
+	$(PC_SUBST) $< > $@
 
 # ---- tests ------------------------------------------------------------------
 $(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(TEST_SUITES),"DLN_SUITE($(s))") > $@
 
-$(BUILD)/tests/%.o: tests/%.c tests/testutil.h include/dlnet.h $(BUILD)/tests/suites.h | deps
+$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h) include/dlnet.h $(BUILD)/tests/suites.h | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/tests $(PC_CFLAGS) \
 	    $(CHECK_CFLAGS) -c $< -o $@
 
+# tests/check_alloc.c counts the library's allocations through these wrappers.
+TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(TESTBIN): $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC)
-	$(CC) $(SAN) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) $(CHECK_LIBS) $(PC_LIBS)
+	$(CC) $(SAN) $(TEST_WRAP) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) \
+	    $(CHECK_LIBS) $(PC_LIBS)
 
 run-tests: $(TESTBIN)
 	$(TESTBIN)
 
 test: run-tests
 
-header-check: | deps
-	@mkdir -p $(BUILD)
+# use.cpp is linked and run: a missing extern "C" only shows at link time.
+header-check: $(SHARED) | deps
+	@sh build-aux/deps.sh cxx
+	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c++ tests/header/use.cpp
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
+	    tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet
+	$(BUILD)/header/use
 	@echo "header-check: dlnet.h compiles as C11 and C++11"
 
 symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
 installed-check: all
-	sh tests/installed/run.sh "$(BUILD)/installed"
+	@sh build-aux/deps.sh static
+	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check: all run-tests header-check symbols-check installed-check examples-check
 	@echo "make check: all passed"
@@ -159,6 +173,7 @@ plots: examples
 	sh docs/plots.sh $(BUILD)
 
 # ---- install ----------------------------------------------------------------
+# The installed .pc gets the PREFIX of this install, whatever the build used.
 install: all
 	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL)
 	install -m 644 include/dlnet.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h
@@ -166,7 +181,11 @@ install: all
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION)
 	ln -sf libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so
-	install -m 644 pkgconfig/dlnet.pc $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	$(PC_SUBST) pkgconfig/dlnet.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	@# a root install into the live system refreshes the loader cache
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+	    ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a \

@@ -3,6 +3,9 @@
 # installed. As root, missing packages are installed with apt-get; otherwise
 # the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
+#   cxx       the C++ compiler of `make header-check`
+#   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
+#             name -lgfortran, whose link library comes with libgfortran-N-dev
 #   valgrind  make valgrind
 #   docs      make docs (Doxygen)
 #   plots     make plots (gnuplot)
@@ -10,7 +13,11 @@
 set -u
 pkgs_for() {
     case "$1" in
-        core) echo "gcc make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        cxx) echo "g++" ;;
+        static) # the libgfortran-N-dev that matches the gcc in use
+            v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
+            if [ -n "$v" ]; then echo "libgfortran-$v-dev"; else echo "gfortran"; fi ;;
         valgrind) echo "valgrind" ;;
         docs) echo "doxygen" ;;
         plots) echo "gnuplot-nox" ;;
@@ -19,9 +26,14 @@ pkgs_for() {
     esac
 }
 
+# Without dpkg this is not a Debian system: let the build report what is missing.
+command -v dpkg-query >/dev/null 2>&1 || exit 0
+
 missing=""
 for group in "$@"; do
-    for p in $(pkgs_for "$group"); do
+    # pkgs_for runs in a subshell, so its `exit` only ends that: propagate it
+    pkgs=$(pkgs_for "$group") || exit 2
+    for p in $pkgs; do
         # gnuplot may come as gnuplot-nox, -qt or -x11: any of them will do
         case "$p" in
             gnuplot-nox) command -v gnuplot >/dev/null 2>&1 && continue ;;

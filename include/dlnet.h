@@ -23,9 +23,10 @@
  *   ::DLN_OK is 0. Inputs are never modified. On an argument error (NULL,
  *   dimensions, leading dimensions, non-finite input, range) nothing is
  *   written; if the arithmetic itself overflows (::DLN_E_NONFINITE on a
- *   finite input) the contents of output buffers are unspecified. The handle on which the function operates (the loss for
- *   loss functions, the optimizer for optimizer functions, the net for
- *   functions that modify it) keeps a one-line detail retrievable with
+ *   finite input) the contents of output buffers are unspecified. The
+ *   handle on which the function operates (the loss for loss functions,
+ *   the optimizer for optimizer functions, the net for functions that
+ *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
  *   (see dln_strerror()).
@@ -33,13 +34,16 @@
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
- *   may be shared by threads. A ::dln_loss or ::dln_opt holds scratch space
+ *   may be shared by threads. A ::dln_loss or an optimizer holds scratch space
  *   and must be used by one thread at a time (copy it for each thread). The
  *   library never changes the BLAS thread count.
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
- *   the BLAS integer type (::DLN_E_OVERFLOW otherwise).
+ *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
+ *   of a data loss and the leading dimensions of its X and Y are the
+ *   exception: samples are streamed into the summary in small blocks, so
+ *   only the array sizes ld * m must fit in memory.
  */
 #ifndef DLNET_H
 #define DLNET_H
@@ -126,13 +130,15 @@ typedef struct dln_net dln_net;
  * @param depth  L >= 1
  * @param widths array of L+1 widths d_0 (input) .. d_L (output)
  * @return ::DLN_E_NULL, ::DLN_E_DIM (L = 0 or a zero width),
- *         ::DLN_E_OVERFLOW (a width beyond the BLAS range or n overflows),
+ *         ::DLN_E_OVERFLOW (a width beyond the BLAS range, depth > 2^20,
+ *         or n overflows),
  *         ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths);
 /** Free a network; NULL is a no-op. */
 DLN_API void dln_net_free(dln_net *net);
-/** Deep copy of a network (shape and weights) into a new handle. */
+/** Deep copy of a network (shape and weights) into a new handle *out
+ *  (unchanged on failure). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_net_copy(dln_net **out, const dln_net *src);
 /** Depth L (0 if net is NULL). */
 DLN_API size_t dln_net_depth(const dln_net *net);
@@ -153,30 +159,38 @@ DLN_API const char *dln_net_errmsg(const dln_net *net);
  * Set layer l (1..L) from a d_l x d_{l-1} matrix W.
  * With ::DLN_COL_MAJOR, W[i + j*ld] is entry (i,j) and ld >= d_l; with
  * ::DLN_ROW_MAJOR (an out x in C array), W[i*ld + j] is entry (i,j) and
- * ld >= d_{l-1}. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
- * ::DLN_E_LD, ::DLN_E_NONFINITE (the net is unchanged).
+ * ld >= d_{l-1}. Padding entries (rows d_l..ld-1, or columns d_{l-1}..ld-1)
+ * are never read. Errors: ::DLN_E_NULL, ::DLN_E_DIM (l out of range),
+ * ::DLN_E_RANGE (layout), ::DLN_E_LD, ::DLN_E_OVERFLOW (ld beyond the BLAS
+ * range), ::DLN_E_NONFINITE; the net is unchanged on every error.
  */
 DLN_API dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
                                      dln_layout layout);
-/** Copy layer l (1..L) out; same layout rules as dln_net_set_layer(). */
+/** Copy layer l (1..L) out; same layout rules and argument errors as
+ *  dln_net_set_layer(). Padding entries of @p W are not written. */
 DLN_API dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
                                      dln_layout layout);
-/** Set all weights from theta (length n). ::DLN_E_NONFINITE leaves the net unchanged. */
+/** Set all weights from theta (length n). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_NONFINITE (the net is unchanged). */
 DLN_API dln_status dln_net_set_params(dln_net *net, const double *theta);
-/** Copy all weights into theta (length n). */
+/** Copy all weights into theta (length n). Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_get_params(const dln_net *net, double *theta);
 
-/** Set every weight to zero. */
+/** Set every weight to zero. Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_net_init_zeros(dln_net *net);
-/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed. */
+/** Independent N(0, scale^2) entries (scale >= 0, finite), from @p seed.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged). */
 DLN_API dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed);
 /**
  * Scaled orthogonal initialization: each W_l = scale * Q_l with Q_l having
  * orthonormal columns (d_l >= d_{l-1}) or rows (d_l < d_{l-1}), drawn from the
  * Haar measure with @p seed. scale >= 0, finite.
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged),
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK (QR failure; the weights are then zero).
  */
 DLN_API dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed);
-/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}). */
+/** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite). */
 DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
 /**
  * Balanced initialization with a prescribed end-to-end matrix (Arora,
@@ -188,17 +202,25 @@ DLN_API dln_status dln_net_init_identity(dln_net *net, double scale);
  * rotated by Haar-random O_j (W_j <- O_j W_j O_{j-1}^T) drawn from @p seed.
  * The result satisfies W_{L:1} = A and W_{j+1}^T W_{j+1} = W_j W_j^T
  * (exactly balanced), and every layer has singular values s_i^{1/L}.
- * @param A  d_L x d_0 matrix, column-major, lda >= d_L
- * @return ::DLN_E_DIM if a hidden width is below rank(A) (rank decided
- *         with tolerance max(d_0,d_L) eps ||A||_2), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_LAPACK (SVD failure).
+ * @param net    the network whose weights are replaced (its widths are kept)
+ * @param A      d_L x d_0 matrix, column-major
+ * @param lda    leading dimension of A, lda >= d_L
+ * @param frames ::DLN_FRAMES_CANONICAL or ::DLN_FRAMES_RANDOM
+ * @param seed   seed of the random frames (unused for canonical frames)
+ * @return ::DLN_E_NULL, ::DLN_E_DIM if a hidden width is below rank(A)
+ *         (rank decided with tolerance max(d_0,d_L) eps ||A||_2),
+ *         ::DLN_E_LD, ::DLN_E_OVERFLOW (lda), ::DLN_E_RANGE (frames),
+ *         ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK (SVD failure).
+ *         The net is unchanged on every error.
  */
 DLN_API dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda,
                                          dln_frames frames, uint64_t seed);
 /**
  * Balanced initialization from a sampled end-to-end matrix A with i.i.d.
  * N(0, scale^2) entries (then as dln_net_init_balanced() with random frames).
- * Requires min(d_1..d_{L-1}) >= min(d_0, d_L).
+ * Requires min(d_1..d_{L-1}) >= min(d_0, d_L) (::DLN_E_DIM otherwise).
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale >= 0, finite), ::DLN_E_DIM,
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint64_t seed);
 
@@ -206,15 +228,20 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * Partial product W_{j:i} = W_j ... W_i (d_j x d_{i-1}) into @p out
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
+ * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
+ * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
-/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L). */
+/** End-to-end matrix P = W_{L:1} (d_L x d_0) into @p P (ld >= d_L).
+ *  Errors as dln_net_product(). */
 DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
 /**
  * Forward pass Y = W_{L:1} X for a batch of m samples: X is d_0 x m
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
- * layer, or P first) needs fewer flops. ::DLN_E_NONFINITE if X has NaN/Inf.
+ * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
+ * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
@@ -232,10 +259,11 @@ DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X
  * normalization, dln_loss_set_mean()). At creation the data are summarized
  * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
  * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
- * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. The loss value near the
- * optimum of ill-conditioned regressions keeps full relative accuracy (no
- * normal equations), and value, gradient and HVP cost O(L d^3) independent
- * of the sample count m. The target form is R = I, C = Phi, r0 = 0.
+ * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. Near the optimum the loss
+ * value keeps a relative error of about eps ||Y|| / ||P X - Y|| (backward
+ * stable; the normal equations XX^T, YX^T, ||Y||^2 give the square of that
+ * and lose all digits on nearly exact fits; docs/derivatives.md), and value,
+ * gradient and HVP cost O(L d^3) independent of the sample count m. The target form is R = I, C = Phi, r0 = 0.
  * The loss never keeps a pointer to the caller's arrays.
  *
  * A loss holds scratch space sized for the last network shape it saw: after
@@ -254,9 +282,12 @@ typedef enum dln_loss_kind {
 /**
  * Supervised loss from data X (d_0 x m, ldx >= d_0, one sample per column)
  * and Y (d_L x m, ldy >= d_L). Any m >= 1, rank-deficient X and m < d_0
- * are allowed. The data are summarized and not retained.
+ * are allowed. The data are summarized and not retained; *out is unchanged
+ * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         range, or ldx * m, ldy * m beyond the address range),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, size_t m,
                                         const double *X, size_t ldx, const double *Y,
@@ -264,20 +295,26 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
 /**
  * Add m more samples to a data loss (streamed TSQR update of the summary);
  * the result equals a loss created from all samples at once, up to rounding.
- * ::DLN_E_UNSUPPORTED for a target loss.
+ * Errors: as dln_loss_create_data(), ::DLN_E_OVERFLOW if the total sample
+ * count overflows, ::DLN_E_UNSUPPORTED for a target loss. On any error the
+ * loss is unchanged (a NaN in the last block leaves no partial update).
  */
 DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
                                         const double *Y, size_t ldy);
-/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L). */
+/** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
+ *  ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE, ::DLN_E_NOMEM; *out is unchanged on
+ *  failure. */
 DLN_API dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0,
                                           const double *Phi, size_t ldphi);
 /** Free a loss; NULL is a no-op. */
 DLN_API void dln_loss_free(dln_loss *loss);
-/** Deep copy (summary and options; fresh scratch) for use in another thread. */
+/** Deep copy (summary and options; fresh scratch) for use in another thread.
+ *  Errors: ::DLN_E_NULL, ::DLN_E_NOMEM. */
 DLN_API dln_status dln_loss_copy(dln_loss **out, const dln_loss *src);
 /** Detail of the last failure of a function called on @p loss. */
 DLN_API const char *dln_loss_errmsg(const dln_loss *loss);
-/** Kind of the loss. */
+/** Kind of the loss (::DLN_LOSS_DATA if @p loss is NULL). */
 DLN_API dln_loss_kind dln_loss_get_kind(const dln_loss *loss);
 /** Input width d_0 the loss expects (0 if NULL). */
 DLN_API size_t dln_loss_input_dim(const dln_loss *loss);
@@ -289,14 +326,17 @@ DLN_API size_t dln_loss_num_samples(const dln_loss *loss);
 /**
  * Per-layer l2 regularization lam_1..lam_L (each finite and >= 0) for
  * networks of depth @p depth; the loss then rejects nets of another depth
- * with ::DLN_E_DIM.
+ * with ::DLN_E_DIM. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0),
+ * ::DLN_E_RANGE, ::DLN_E_NOMEM; the coefficients are unchanged on failure.
  */
 DLN_API dln_status dln_loss_set_l2(dln_loss *loss, size_t depth, const double *lambda);
-/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it). */
+/** The same l2 coefficient lam >= 0 on every layer, for any depth (0 removes it).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (negative, NaN or Inf). */
 DLN_API dln_status dln_loss_set_l2_uniform(dln_loss *loss, double lambda);
 /**
  * Read the coefficients lam_1..lam_depth that apply to a net of depth
- * @p depth. ::DLN_E_DIM if per-layer coefficients were set for another depth.
+ * @p depth. Errors: ::DLN_E_NULL, ::DLN_E_DIM (depth = 0, or per-layer
+ * coefficients were set for another depth).
  */
 DLN_API dln_status dln_loss_get_l2(const dln_loss *loss, size_t depth, double *lambda);
 /**
@@ -311,7 +351,8 @@ DLN_API int dln_loss_get_mean(const dln_loss *loss);
  * The data summary in effect (including mean normalization): R (d_0 x d_0
  * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
  * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
- * For a target loss R = I, C = Phi, r0 = 0.
+ * For a target loss R = I, C = Phi, r0 = 0. Errors: ::DLN_E_NULL (loss),
+ * ::DLN_E_LD; padding rows of R and C are not written.
  */
 DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
                                     size_t ldc, double *r0);
@@ -320,7 +361,8 @@ DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr,
  * Loss value F(W) at the weights of @p net.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (net widths d_0, d_L or depth do not
  * match the loss), ::DLN_E_NONFINITE (the value overflowed), ::DLN_E_NOMEM
- * (first call for a shape only).
+ * (first call for a shape only). Like every function below it uses the
+ * loss's scratch space: one thread at a time per loss.
  */
 DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value);
 /**
@@ -328,7 +370,8 @@ DLN_API dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *va
  * E = w (P R^T - C) R = w (P X - Y) X^T, in theta layout (length n).
  * About 3L GEMMs along the thinner side (d_0 or d_L) of the chain.
  * @p value may be NULL. The prefix/suffix chains are kept so that a following
- * dln_loss_hvp() at the same weights reuses them.
+ * dln_loss_hvp() at the same weights reuses them. Errors: those of
+ * dln_loss_value(), ::DLN_E_NULL (grad), ::DLN_E_NONFINITE (overflow).
  */
 DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *value,
                                  double *grad);
@@ -336,14 +379,19 @@ DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *val
  * Hessian-vector product hv = H(W) v for a direction v in theta layout
  * (forward-mode derivative of the gradient chain: 8L GEMMs, 6L when the
  * chains of a dln_loss_grad() or dln_loss_hvp() call at the same weights are
- * reused). ::DLN_E_NONFINITE if v has NaN/Inf.
+ * reused). Errors: those of dln_loss_value(), ::DLN_E_NULL (v, hv),
+ * ::DLN_E_NONFINITE if v has NaN/Inf (nothing written) or the product
+ * overflowed.
  */
 DLN_API dln_status dln_loss_hvp(dln_loss *loss, const dln_net *net, const double *v,
                                 double *hv);
 /**
  * Batched HVP: HV[:,j] = H(W) V[:,j] for k directions (V and HV are n x k,
  * ldv, ldhv >= n). The chains are formed once and the products with W_l of
- * all directions run as single wide GEMMs.
+ * all directions run as single wide GEMMs. k = 0 does nothing. Errors: those
+ * of dln_loss_hvp(), ::DLN_E_LD, ::DLN_E_OVERFLOW (ldv * k or ldhv * k
+ * beyond the address range). Padding rows of V are not read, of HV not
+ * written.
  */
 DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k,
                                       const double *V, size_t ldv, double *HV, size_t ldhv);
@@ -352,7 +400,8 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
 /**
  * Dense Hessian H (n x n, ldh >= n, symmetric, both triangles filled) for
  * small nets, assembled from n HVPs with cached chains and symmetrized.
- * ::DLN_E_TOO_LARGE if n > ::DLN_HESSIAN_MAX_PARAMS.
+ * Errors: those of dln_loss_value(), ::DLN_E_NULL (H), ::DLN_E_TOO_LARGE if
+ * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
 /** @} */
@@ -367,35 +416,85 @@ typedef enum dln_eig_which {
     DLN_EIG_LARGEST = 1   /**< the k largest eigenvalues */
 } dln_eig_which;
 
-/** What dln_loss_hessian_eigs() did (set struct_size = sizeof before the call). */
+/**
+ * What dln_loss_hessian_eigs() did. Set struct_size = sizeof(dln_eig_report)
+ * before the call; the library fills the fields that fit in struct_size
+ * (later versions may append fields).
+ */
 typedef struct dln_eig_report {
     size_t struct_size;  /**< sizeof(dln_eig_report), set by the caller */
-    size_t iterations;   /**< outer iterations (restarts) of the iterative solver */
-    size_t hvps;         /**< Hessian-vector products used */
-    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over returned pairs */
-    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance */
-    int converged;       /**< 1 if every requested pair met the tolerance */
-    int dense;           /**< 1 if the dense Hessian and LAPACK were used */
+    size_t iterations;   /**< outer iterations: 1 + thick restarts (0 on the dense path) */
+    size_t hvps;         /**< Hessian-vector products used (n on the dense path) */
+    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over the returned pairs
+                              (0 if hnorm = 0) */
+    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance: the largest
+                              |Ritz value| seen (a lower bound; exact on the dense path) */
+    int converged;       /**< 1 if every returned pair met the tolerance */
+    int dense;           /**< 1 if the dense Hessian and LAPACK dsyevr were used */
 } dln_eig_report;
 
 /**
- * The k extreme eigenvalues of the Hessian H(W) (and optionally their
- * eigenvectors), from Hessian-vector products only.
+ * The k extreme eigenvalues of the Hessian H(W) of the loss at the weights of
+ * @p net, and optionally orthonormal eigenvectors, from Hessian-vector
+ * products only.
  *
+ * **Method.** For n <= 256 parameters: the dense Hessian (n HVPs, as
+ * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
+ * are ignored). Above: thick-restart block Lanczos with full
+ * reorthogonalization, applying H to a block of b = k directions per
+ * dln_loss_hvp_batch() call. A block of width >= k finds every copy of a
+ * repeated eigenvalue among the k wanted ones (a Krylov method of block
+ * width b cannot see more than b copies), which matters because Hessians at
+ * critical points have large null spaces and clustered spectra. The basis
+ * holds m = max(32, min(12k, 4k + 80)) vectors (at most n); when it is full,
+ * the Ritz vectors nearest the wanted end are kept (thick restart). A
+ * rank-deficient block (an invariant subspace, e.g. H = 0 at the origin for
+ * L >= 3) is completed with random directions, so that case returns after
+ * k HVPs. Either end is found whatever the signs (indefinite Hessians
+ * included).
+ *
+ * **Cost.** For k = 1, typically 30 to 500 HVPs (docs/spectrum.md has
+ * measured counts; PSD points with large null spaces need the most), plus
+ * about 4 n m flops per HVP for the reorthogonalization. Memory: about
+ * n (m + 2k) doubles, allocated once per call (nothing in the iteration).
+ *
+ * **Tolerance.** A Ritz pair (theta, x) is accepted when
+ * ||H x - theta x|| <= tol * hnorm, hnorm being the estimate of ||H||_2 in
+ * the report; then some eigenvalue lies within tol * hnorm of theta, and
+ * typically within (tol * hnorm)^2 / gap. The residual is obtained from the
+ * Lanczos relation (no extra HVPs) and matches the true one to rounding.
+ * Requesting tol far below 1e-13 may not be attainable (::DLN_E_NOCONV).
+ * Eigenvalues closer than tol * hnorm are not resolved individually, but
+ * their vectors span the right invariant subspace. Clusters wider than that
+ * and larger than the basis (e.g. near W = 0 with l2, where the spectrum is
+ * lam_l plus tiny perturbations) converge slowly; a looser tol helps.
+ *
+ * **Threads.** @p loss holds the scratch of the HVPs and must not be used by
+ * another thread during the call; @p net is only read. The BLAS thread count
+ * is not changed. Same seed, same result, bit for bit.
+ *
+ * @param loss   loss (its HVP scratch is used)
+ * @param net    point W at which the Hessian is taken
  * @param which  ::DLN_EIG_SMALLEST (most negative first, ascending) or
  *               ::DLN_EIG_LARGEST (largest first, descending)
- * @param k      1 <= k <= n
- * @param tol    relative residual tolerance: a pair (theta, x) is accepted
- *               when ||H x - theta x|| <= tol * ||H||_2 (estimate); 0 selects
- *               the default 1e-10; otherwise 0 < tol < 1
- * @param maxit  cap on outer iterations (0: default)
- * @param seed   seed of the random start block
+ * @param k      number of pairs, 1 <= k <= n
+ * @param tol    relative residual tolerance in [0, 1); 0 selects 1e-10
+ * @param maxit  cap on outer iterations (thick restarts + 1); 0 selects 1000
+ * @param seed   seed of the random start block (and of any random completion)
  * @param evals  k eigenvalues (output)
- * @param evecs  n x k orthonormal eigenvectors (ldvec >= n), or NULL
- * @param report optional details (may be NULL)
- * @return ::DLN_E_NOCONV if the tolerance was not met within maxit (the best
- *         estimates are written and report->converged = 0), and the errors of
- *         dln_loss_hvp().
+ * @param evecs  n x k orthonormal eigenvectors in theta layout (output,
+ *               column j belongs to evals[j]), or NULL for values only
+ * @param ldvec  leading dimension of evecs, >= n (ignored if evecs is NULL)
+ * @param report optional details (may be NULL); struct_size must be set
+ * @return ::DLN_OK; ::DLN_E_NULL (loss, net or evals NULL), ::DLN_E_DIM (net
+ *         does not match the loss, k = 0 or k > n), ::DLN_E_LD (ldvec < n),
+ *         ::DLN_E_RANGE (which not a ::dln_eig_which, tol NaN or outside
+ *         [0, 1), report->struct_size below sizeof(dln_eig_report) of this
+ *         version), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_NONFINITE (an
+ *         HVP overflowed), ::DLN_E_LAPACK; ::DLN_E_NOCONV if the tolerance
+ *         was not met within maxit outer iterations: the best estimates (Ritz
+ *         pairs) are still written and the report has converged = 0. On
+ *         argument errors nothing is written.
  */
 DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which,
                                          size_t k, double tol, size_t maxit, uint64_t seed,
@@ -405,9 +504,630 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
 
 /* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
 
+/* ======================================================================== */
+/** @name Landscape analysis: critical sets and classification
+ *
+ * A ::dln_landscape describes the whole critical set of a loss for one
+ * network shape, in closed form where a theory applies, and classifies
+ * given points (global minimum, spurious local minimum, strict or
+ * non-strict saddle) with the evidence that decided. See docs/landscape.md.
+ *
+ * **Theories** (::dln_theory). Which one applies is decided once, at
+ * creation, from the loss and the widths:
+ * - depth 1: the loss is convex (least squares or ridge); every critical
+ *   point is a global minimizer;
+ * - every lam_l > 0 and either a target loss or data with X X^T = c I
+ *   (within ::DLN_TOL_VALUE): the regularized theory of Chen, Jiang & Wang
+ *   (arXiv 2502.11152, 2506.20344), applied to the reduced problem
+ *   F = c Fbar + r0/2 with Ybar = Y X^T / c and lam_l / c;
+ * - every lam_l = 0 and the assumptions H1 (X X^T invertible), H2 (Sigma =
+ *   Syx Sxx^-1 Syx^T invertible) and H3 (distinct eigenvalues of Sigma)
+ *   hold: the unregularized theory of Achour, Malgouyres & Gerchinovitz
+ *   (JMLR 2024) and Kawaguchi (2016);
+ * - otherwise (some lam_l = 0 and others > 0; lam > 0 with X X^T not a
+ *   multiple of I; H1-H3 violated) no closed form applies:
+ *   dln_landscape_limits() and dln_landscape_reason() say why, and
+ *   classification falls back to the numerical method.
+ *
+ * **Values and patterns.** The spectral data of the problem are nv =
+ * dln_landscape_num_values() numbers, in decreasing order: the singular
+ * values y_1 >= ... >= y_nv of Ybar (regularized, convex: nv = min(d_0,
+ * d_L)) or the eigenvalues gamma_1 >= ... >= gamma_nv of Sigma
+ * (unregularized: nv = d_L). A *pattern* is an int array of length nv with
+ * one ::dln_match per value: which values a critical point matches and with
+ * which root (regularized), or the index set S (unregularized). Repeated
+ * values form blocks; a pattern is read per block as a multiset.
+ *
+ * **Threads.** A landscape holds a private copy of the loss (scratch) and
+ * must be used by one thread at a time; const queries may run concurrently.
+ * @{ */
+
+/** Opaque landscape analysis of one loss and one network shape. */
+typedef struct dln_landscape dln_landscape;
+
+/** Closed-form theory that applies to a (loss, widths) pair. */
+typedef enum dln_theory {
+    DLN_THEORY_NONE = 0,         /**< no closed form (see dln_landscape_limits()) */
+    DLN_THEORY_CONVEX = 1,       /**< depth 1: convex, every critical point is global */
+    DLN_THEORY_REGULARIZED = 2,  /**< all lam_l > 0, target or X X^T = cI (regularized.md) */
+    DLN_THEORY_UNREGULARIZED = 3 /**< all lam_l = 0 and H1-H3 hold (unregularized.md) */
+} dln_theory;
+
+/** Bits of dln_landscape_limits(): why a theory does not apply. */
+enum {
+    DLN_LIMIT_MIXED_L2 = 1,    /**< some lam_l = 0 and others > 0: outside both theories */
+    DLN_LIMIT_DATA = 2,        /**< lam > 0 but X X^T is not c I: closed forms unavailable */
+    DLN_LIMIT_H1 = 4,          /**< X X^T is singular (X not of full row rank) */
+    DLN_LIMIT_H2 = 8,          /**< Sigma is singular (d_L > d_0 or Syx rank deficient) */
+    DLN_LIMIT_H3 = 16          /**< Sigma has a repeated eigenvalue */
+};
+
+/** Classes of a point. */
+typedef enum dln_class {
+    DLN_CLASS_UNDETERMINED = 0,    /**< could not be decided (report.flags says why) */
+    DLN_CLASS_NOT_CRITICAL = 1,    /**< relative gradient above the tolerance */
+    DLN_CLASS_GLOBAL_MIN = 2,      /**< global minimizer */
+    DLN_CLASS_LOCAL_MIN = 3,       /**< local minimizer that is not global (spurious) */
+    DLN_CLASS_STRICT_SADDLE = 4,   /**< critical, Hessian has a negative eigenvalue */
+    DLN_CLASS_NONSTRICT_SADDLE = 5,/**< critical, not a local min, Hessian PSD */
+    DLN_CLASS_MINIMUM = 6          /**< numerical local minimum; the global value is unknown */
+} dln_class;
+
+/** How dln_landscape_classify() decides. */
+typedef enum dln_method {
+    DLN_METHOD_AUTO = 0,      /**< theory when it applies, the numerical method otherwise */
+    DLN_METHOD_THEORY = 1,    /**< closed-form rules only (UNDETERMINED without a theory) */
+    DLN_METHOD_NUMERICAL = 2, /**< Hessian eigenvalues, descent probe and global value */
+    DLN_METHOD_BOTH = 3       /**< theory cross-checked numerically; disagreement is reported */
+} dln_method;
+
+/** One entry of a pattern (see the section introduction). */
+typedef enum dln_match {
+    DLN_MATCH_NONE = 0,     /**< value not matched / index not in S */
+    DLN_MATCH_PLUS = 1,     /**< regularized: matched with the larger root s_+ (L = 2: the root) */
+    DLN_MATCH_MINUS = 2,    /**< regularized, L >= 3: matched with the smaller root s_- */
+    DLN_MATCH_DOUBLE = 3,   /**< regularized, L >= 3: matched with the double root s* (y = y*) */
+    DLN_MATCH_SELECTED = 4, /**< unregularized: index in S */
+    DLN_MATCH_FEED = 5,     /**< unregularized construction: not in S; extra inputs feed u_i */
+    DLN_MATCH_READ = 6,     /**< unregularized construction: not in S; extra outputs read u_i */
+    DLN_MATCH_FEED_READ = 7 /**< both of the above */
+} dln_match;
+
+/** Extra-chain block K_l of an unregularized construction (dln_landscape_build()). */
+typedef enum dln_extra {
+    DLN_EXTRA_ZERO = 0,     /**< K_l = 0 */
+    DLN_EXTRA_RANDOM = 1,   /**< Gaussian entries */
+    DLN_EXTRA_IDENTITY = 2, /**< [I 0; 0 0] */
+    DLN_EXTRA_SIGNAL = 3,   /**< K_1: rows in the null space of Pi_perp Syx; K_L: columns in span U_S */
+    DLN_EXTRA_CHANNEL = 4   /**< K_1: rows fed into the FEED directions; K_L: columns reading
+                                 span U_S + the READ directions (pattern 3 of unregularized.md 12b) */
+} dln_extra;
+
+/** Tolerances of a landscape (dln_landscape_set_tol()). */
+typedef enum dln_tol {
+    DLN_TOL_GRAD = 0,  /**< criticality: relative gradient <= tol (default 1e-8) */
+    DLN_TOL_RANK = 1,  /**< floor of the decision band tau for point-dependent tests (1e-9) */
+    DLN_TOL_HESS = 2,  /**< Hessian eigenvalues within tol * scale count as zero (1e-8) */
+    DLN_TOL_VALUE = 3  /**< data: equal values, values at thresholds, X X^T = cI, H1-H3 (1e-10) */
+} dln_tol;
+
+/** Scalars describing the critical set (dln_landscape_get_info()). */
+typedef struct dln_landscape_info {
+    size_t struct_size;   /**< sizeof(dln_landscape_info), set by the caller */
+    dln_theory theory;    /**< theory that applies */
+    unsigned limits;      /**< DLN_LIMIT_* bits */
+    size_t depth;         /**< L */
+    size_t rank_max;      /**< d_min = min_l d_l: the largest rank of a critical point */
+    size_t num_values;    /**< nv (0 for the convex case and when no values are defined) */
+    size_t num_orbits;    /**< orbit types (regularized) or index sets (unregularized); SIZE_MAX if it overflows */
+    double scale;         /**< c: F = c Fbar + offset (1 for a target loss) */
+    double offset;        /**< r0/2 (the least-squares residual of the data) */
+    double lam;           /**< prod_l lam_l/c of the reduced problem (regularized) */
+    double ystar;         /**< y*_L(lam) (sqrt(lam) for L = 2); NaN if not regularized */
+    double yhat;          /**< yhat_L(lam) (sqrt(lam) for L = 2) */
+    double sstar;         /**< s* (NaN for L = 2) */
+    double pstar;         /**< p* = s*^L/sqrt(lam) (NaN for L = 2) */
+    double global_value;  /**< F* (regularized, convex) or f* (unregularized, H1); NaN if unknown */
+    double zero_value;    /**< F(0) = ||C||^2/2 + r0/2 */
+    int error_bound;      /**< regularized: 1 if y* is not a value (EB holds near all of Crit F) */
+    double error_bound_gap;  /**< min_k |y_k - y*|/y* over all values */
+    int strict_saddle;    /**< 1 if every critical point is a local min or a strict saddle */
+    double strict_saddle_gap;/**< regularized: min |y_k - y*|/y* over the top d_min values */
+    double iso_gap;       /**< ||X X^T - cI||_F / (c sqrt(d_0)) (0 for a target loss) */
+    double h1_margin;     /**< sigma_min(R)/sigma_max(R) (H1 holds if > DLN_TOL_VALUE) */
+    double h2_margin;     /**< gamma_min/gamma_1 (H2) */
+    double h3_margin;     /**< min_i (gamma_i - gamma_{i+1})/gamma_1 (H3) */
+} dln_landscape_info;
+
+/** Roots of the scalar critical equation for one value (dln_critical_roots()). */
+typedef struct dln_root_info {
+    size_t struct_size;  /**< sizeof(dln_root_info), set by the caller */
+    double y;            /**< the matched value */
+    double delta;        /**< (y - y*)/y*: relative gap to the double-root threshold */
+    double delta_hat;    /**< (y - yhat)/yhat: relative gap to the worth-fitting threshold */
+    int count;           /**< number of positive roots: 0, 1 (L = 2, or double) or 2 */
+    int is_double;       /**< 1 if |delta| <= tau (the double root s* is returned) */
+    double s[2];         /**< s_+ (or s*) and s_- (NaN if absent) */
+    double p[2];         /**< p = s^L/sqrt(lam) */
+    double phi[2];       /**< phi(p; y): contribution to the critical value */
+    double residual[2];  /**< |s^L + lam s^{2-L} - sqrt(lam) y| / (sqrt(lam) y) */
+    int iterations[2];   /**< Newton (+ bisection) iterations */
+} dln_root_info;
+
+/** The critical orbit(s) of one pattern (dln_landscape_pattern_info()). */
+typedef struct dln_orbit_info {
+    size_t struct_size; /**< sizeof(dln_orbit_info), set by the caller */
+    dln_class cls;      /**< class by theory (UNDETERMINED for unregularized top-S below
+                             r_max at L >= 3: it depends on the extra chain) */
+    size_t rank;        /**< r */
+    double value;       /**< critical value F */
+    size_t dim;         /**< regularized: orbit dimension (regularized.md 2.5) */
+    double hess_min;    /**< regularized: smallest Hessian eigenvalue (block spectrum) */
+    double hess_min_pos;/**< regularized: smallest nonzero |eigenvalue| mu_min^+ */
+    double hess_max;    /**< regularized: largest eigenvalue mu_max */
+    size_t nullity;     /**< regularized: zero eigenvalues (within 1e-10 of mu_max) */
+} dln_orbit_info;
+
+/** Bits of dln_class_report::flags. */
+enum {
+    DLN_CF_NO_THEORY = 1,      /**< the theory was requested but none applies */
+    DLN_CF_ASSUMPTIONS = 2,    /**< H1-H3 fail (unregularized) */
+    DLN_CF_TOLERANCE = 4,      /**< a decisive quantity lies in the tolerance band */
+    DLN_CF_INCONSISTENT = 8,   /**< critical, but not of the closed form (tolerance too loose?) */
+    DLN_CF_DISAGREE = 16,      /**< theory and numerical verdicts differ (METHOD_BOTH) */
+    DLN_CF_TOO_LARGE = 32,     /**< too many parameters for the dense Hessian and the probe */
+    DLN_CF_NOCONV = 64,        /**< the eigensolver did not converge */
+    DLN_CF_DIRECTION = 128,    /**< a direction was written to the caller's buffer */
+    DLN_CF_DEGENERATE = 256,   /**< a value sits at a threshold: not Morse-Bott */
+    DLN_CF_CONVEX = 512,       /**< depth 1: convex problem */
+    DLN_CF_NO_SPURIOUS = 1024, /**< numerical: saddle because F > f* and (Kawaguchi) every
+                                    local minimum is global */
+    DLN_CF_DESCENT = 2048      /**< the descent probe found F(W') < F(W) near W */
+};
+
+/** Result of dln_landscape_classify() (set struct_size = sizeof before the call). */
+typedef struct dln_class_report {
+    size_t struct_size;         /**< sizeof(dln_class_report), set by the caller */
+    dln_class cls;              /**< the verdict */
+    dln_method decided_by;      /**< DLN_METHOD_THEORY or DLN_METHOD_NUMERICAL */
+    dln_theory theory;          /**< theory of the landscape */
+    dln_class theory_class;     /**< verdict of the theory (UNDETERMINED if not run) */
+    dln_class numerical_class;  /**< verdict of the numerical method (UNDETERMINED if not run) */
+    int agree;                  /**< 1 agree, 0 disagree (both ran), -1 only one ran */
+    unsigned flags;             /**< DLN_CF_* bits */
+    double value;               /**< F(W) */
+    double grad_norm;           /**< ||grad F(W)||_F */
+    double grad_rel;            /**< max_l ||grad_l||_F / g_l (g_l: size of the cancelling terms) */
+    double tol_grad;            /**< criticality tolerance on grad_rel */
+    double tol_decide;          /**< decision band tau = max(DLN_TOL_RANK, sqrt(grad_rel)) */
+    double balance;             /**< max_l ||lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T||_F / scale
+                                     (regularized; NaN otherwise) */
+    size_t rank;                /**< r: matched components or |S| (SIZE_MAX if unknown) */
+    double critical_value;      /**< closed-form value of the matched structure (NaN if unknown) */
+    double global_value;        /**< F* or f* (NaN if unknown) */
+    double gap_global;          /**< (F(W) - global_value) / F(0) */
+    double gap_match;           /**< worst relative mismatch point vs closed form (<= tau expected) */
+    double gap_zero;            /**< regularized: largest s of a component counted as zero, relative
+                                     to the smallest admissible root (zero if <= 0.1, matched if >= 0.5,
+                                     undetermined in between) */
+    double gap_label;           /**< regularized L >= 3: min_i |s_i - s*|/s* over matched i */
+    double gap_threshold;       /**< min relative gap of a relevant value to y* (sqrt(lam) if L = 2) */
+    double gap_defect;          /**< regularized: (max unmatched y - min matched y)/min matched y */
+    size_t witness_h1;          /**< unregularized strict saddle: witness pair (0 if none) */
+    size_t witness_h2;          /**< second layer of the witness pair */
+    double coupling_margin;     /**< unregularized: min over zero/rank tests of the factor between
+                                     the tested quantity and its threshold (> 10: safe) */
+    double hess_min;            /**< smallest Hessian eigenvalue (NaN if not computed) */
+    double hess_max;            /**< largest Hessian eigenvalue */
+    double hess_tol;            /**< |mu| <= hess_tol counted as zero */
+    size_t hess_nullity;        /**< eigenvalues counted as zero (SIZE_MAX if not computed) */
+    double curvature;           /**< d^T H d of the unit direction written (NaN if none) */
+    double probe_decrease;      /**< smallest F(W') - F(W) found by the descent probe (NaN: not run) */
+    double probe_step;          /**< ||W' - W|| of that point */
+} dln_class_report;
+
+/**
+ * Analyse the loss for networks of depth @p depth and widths d_0..d_L.
+ * The loss (data summary and lam_l) is copied: later changes to @p loss
+ * do not affect the landscape. The effective target, its SVD, thresholds,
+ * roots, global value, flags and orbit count are computed here (cost: a few
+ * SVDs of d_L x d_0 matrices).
+ * @param widths L+1 widths, widths[0] = d_0 and widths[L] = d_L of the loss
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (depth 0, a zero width, widths that do
+ *         not fit the loss, lam_l set for another depth), ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. A landscape is returned even when
+ *         no theory applies.
+ */
+DLN_API dln_status dln_landscape_create(dln_landscape **out, const dln_loss *loss, size_t depth,
+                                        const size_t *widths);
+/** Free a landscape; NULL is a no-op. */
+DLN_API void dln_landscape_free(dln_landscape *ls);
+/** Detail of the last failure of a function called on @p ls. */
+DLN_API const char *dln_landscape_errmsg(const dln_landscape *ls);
+/** Theory that applies (::DLN_THEORY_NONE for NULL). */
+DLN_API dln_theory dln_landscape_theory(const dln_landscape *ls);
+/** DLN_LIMIT_* bits explaining why a theory does not apply (0 if one does). */
+DLN_API unsigned dln_landscape_limits(const dln_landscape *ls);
+/** One line naming the theory and, if none applies, why (static per handle, never NULL). */
+DLN_API const char *dln_landscape_reason(const dln_landscape *ls);
+/** nv: length of the value array and of patterns (0 for NULL). */
+DLN_API size_t dln_landscape_num_values(const dln_landscape *ls);
+/** Number of parameters n of the analysed shape (0 for NULL). */
+DLN_API size_t dln_landscape_num_params(const dln_landscape *ls);
+/** Fill @p info. ::DLN_E_RANGE if info->struct_size is too small. */
+DLN_API dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *info);
+/**
+ * The nv values in decreasing order: singular values y_k of Ybar (regularized
+ * theory) or eigenvalues gamma_i of Sigma (every lam_l = 0 and H1 holds,
+ * also when H2 or H3 fail, so that the violation can be inspected).
+ * ::DLN_E_UNSUPPORTED otherwise.
+ */
+DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values);
+/**
+ * Roots of the critical equation for value k (0-based) of a regularized
+ * landscape, as dln_critical_roots() with the landscape's L and lam and
+ * tau = ::DLN_TOL_VALUE. ::DLN_E_UNSUPPORTED for other theories,
+ * ::DLN_E_DIM if k >= nv.
+ */
+DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
+/**
+ * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
+ * @p pattern (nv entries). Types are ordered block by block (largest value
+ * first), within a block by the number matched and then the number of s_-
+ * roots; index 0 is W = 0 (or S empty). ::DLN_E_RANGE if index is out of
+ * range, ::DLN_E_UNSUPPORTED without a regularized/unregularized theory.
+ */
+DLN_API dln_status dln_landscape_orbit(const dln_landscape *ls, size_t index, int *pattern);
+/**
+ * Class, critical value and (regularized) the block Hessian spectrum
+ * summary of the critical points with @p pattern (nv entries of
+ * ::dln_match). ::DLN_E_RANGE if the pattern is not admissible.
+ */
+DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern,
+                                              dln_orbit_info *info);
+/**
+ * All n Hessian eigenvalues (ascending) at any critical point of the
+ * regularized orbit with @p pattern, from the block structure of
+ * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
+ * without forming the Hessian: O(r^2 L^3 + n) work.
+ * ::DLN_E_UNSUPPORTED unless the theory is regularized.
+ */
+DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
+                                                double *evals);
+/**
+ * Build a critical point with @p pattern into @p net (its widths must be
+ * the landscape's; its weights are overwritten).
+ *
+ * Regularized: W_l = (lam_l/c)^{-1/2} U_l S U_{l-1}^T with U_L, U_0 the
+ * matched singular vectors of Ybar and hidden frames U_l that are leading
+ * identity columns (::DLN_FRAMES_CANONICAL) or Haar-random, together with a
+ * random frame inside each repeated singular space (::DLN_FRAMES_RANDOM).
+ * Unregularized (unregularized.md 12b): W_1 = [U_S^T M; K_1],
+ * W_h = [I 0; 0 K_h], W_L = [U_S, K_L] with the extra blocks K_l chosen by
+ * @p extras (L entries of ::dln_extra; NULL: all zero), then a random
+ * well-conditioned GL gauge at every hidden node with ::DLN_FRAMES_RANDOM.
+ * The point is checked: ::DLN_E_RANGE if the pattern is not admissible or
+ * the extra chain does not give a critical point (net unchanged).
+ * ::DLN_E_UNSUPPORTED for the convex and no-theory cases.
+ */
+DLN_API dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int *extras,
+                                       dln_frames frames, uint64_t seed, dln_net *net);
+/** Set a tolerance (0 < tol < 1, else ::DLN_E_RANGE); ::DLN_TOL_VALUE re-runs the analysis. */
+DLN_API dln_status dln_landscape_set_tol(dln_landscape *ls, dln_tol which, double tol);
+/** Current value of a tolerance (NaN for NULL or an unknown kind). */
+DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
+/**
+ * Classify the point W of @p net (widths of the landscape).
+ *
+ * 1. Criticality: grad_rel = max_l ||grad_l||_F / g_l <= ::DLN_TOL_GRAD, where g_l =
+ *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2
+ *    + a_l, the size of the terms that cancel in grad_l, with a floor a_l at the
+ *    natural scale of the data (unregularized.md 8). Otherwise ::DLN_CLASS_NOT_CRITICAL.
+ * 2. Theory: the matched structure is read off the point (pattern: nv entries,
+ *    optional) and the rules of regularized.md 4 / unregularized.md 4 apply.
+ *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
+ *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
+ *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
+ * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
+ *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
+ *    lambda_min < -10 hess_tol gives a strict saddle (within a factor 10 of
+ *    -hess_tol: undetermined). For a PSD Hessian a descent probe along the
+ *    numerical null space (Newton-corrected on its complement) looks for
+ *    higher-order descent (non-strict saddle); otherwise the value decides:
+ *    at the global value a global minimum, above it a spurious local minimum
+ *    (regularized), a non-strict saddle (unregularized with H1-H3, where
+ *    every local minimum is global, ::DLN_CF_NO_SPURIOUS), and
+ *    ::DLN_CLASS_MINIMUM when the global value is unknown.
+ * Methods: ::DLN_METHOD_AUTO uses the theory when one applies and falls back
+ * to the numerical method when it does not or when the theory's verdict is
+ * undetermined; ::DLN_METHOD_BOTH runs both and reports ::DLN_CF_DISAGREE
+ * (class undetermined) when two decided verdicts differ.
+ * For strict saddles a unit negative-curvature direction is written to
+ * @p direction (n entries, optional) and report->curvature = d^T H d; for
+ * non-strict saddles the probe's descent direction when one was found.
+ * @return ::DLN_OK whenever a report was produced (including UNDETERMINED);
+ *         ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size or
+ *         method), ::DLN_E_NOMEM, ::DLN_E_LAPACK. On error nothing is written.
+ */
+DLN_API dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net,
+                                          dln_method method, dln_class_report *report,
+                                          int *pattern, double *direction);
+/** Static name of a class ("global minimum", ...). */
+DLN_API const char *dln_class_name(dln_class cls);
+
+/**
+ * Thresholds of the regularized scalar equation for depth L >= 2 and
+ * lam = prod_l lam_l > 0 (regularized.md 2.3), computed in log space:
+ * y* (double root), yhat (worth fitting), s* and p* (NaN for L = 2, where
+ * y* = yhat = sqrt(lam)). Any output may be NULL.
+ * @return ::DLN_E_RANGE for L < 2 or lam not finite and positive.
+ */
+DLN_API dln_status dln_critical_thresholds(size_t depth, double lam, double *ystar, double *yhat,
+                                           double *sstar, double *pstar);
+/**
+ * Positive roots s of s^{2L-2} - sqrt(lam) y s^{L-2} + lam = 0 for y >= 0
+ * (regularized.md 2.3, 9(a)4): L = 2 in closed form; L >= 3 by Newton in
+ * t = ln s on the convex H(t) = e^{Lt} + lam e^{(2-L)t} - sqrt(lam) y from
+ * starting points on the far side of each root (monotone), with a bisection
+ * fallback; |delta| <= tau flags the double root s*.
+ * @param tau relative tolerance on delta = (y - y*)/y* (0 selects 1e-12)
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (L < 2, lam or y invalid, tau not in
+ *         [0, 1)), ::DLN_E_RANGE if info->struct_size is too small.
+ */
+DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double tau,
+                                      dln_root_info *info);
+/** @} */
+
 /* ---- Optimizers (src/opt*.c) ---- */
 
 /* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */
+
+/** @name Metrics of the unregularized theory (src/metrics.c)
+ *
+ * Quantities from the convergence theory of deep linear networks, evaluated
+ * at the weights of a net (unregularized.md §3, §10, §11, §12(c), (e)):
+ * balancedness, the optimal value f* and the gradient-dominance ratio, the
+ * Zhou-Liang constants, and the deficiency margin and bounds of Arora,
+ * Cohen, Golowich & Hu. Notation: the loss summary in effect
+ * (dln_loss_summary(), mean normalization included) is R, Yw = C and r0,
+ * so F = 1/2 ||P R^T - Yw||^2 + r0/2 (+ penalty); Sxx = R^T R,
+ * gamma_1 >= gamma_2 >= ... are the squared singular values of Yw, and
+ * r_max = min(d_0, ..., d_L). See docs/metrics.md for meaning, cost and
+ * caveats of every quantity.
+ *
+ * Report structs follow the convention of ::dln_eig_report: the caller sets
+ * struct_size = sizeof(the struct) before the call (any value >=
+ * sizeof(size_t) is accepted; only the leading struct_size bytes are
+ * written, so binaries built against an older, shorter struct keep working).
+ * @{ */
+
+/** Default relative tolerance of the metrics functions (tol = 0). */
+#define DLN_METRICS_TOL 1e-10
+/** Relative tolerance of the whitening test Sxx = s I of dln_loss_arora():
+ *  (sigma_max(Sxx) - sigma_min(Sxx)) <= DLN_WHITEN_RTOL * sigma_max(Sxx). */
+#define DLN_WHITEN_RTOL 1e-8
+/** Constant of Arora et al.'s balancedness bound
+ *  delta_max = c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_DELTA_CONST 256.0
+/** Constant of Arora et al.'s step-size bound
+ *  eta_max = c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_ETA_CONST 6144.0
+
+/** Whether a theorem's hypotheses hold for a loss and a network shape. */
+typedef enum dln_applicability {
+    DLN_APPLICABLE = 0,      /**< the hypotheses hold */
+    DLN_NA_NOT_SQUARE = 1,   /**< the widths d_0..d_L are not all equal */
+    DLN_NA_SXX_SINGULAR = 2  /**< Sxx is singular at the rank tolerance (H1 fails) */
+} dln_applicability;
+
+/**
+ * Balancedness of the layers (Arora et al.'s delta; unregularized.md §11.2):
+ *
+ *     D_l = W_{l+1}^T W_{l+1} - W_l W_l^T   (d_l x d_l),   norms[l-1] = ||D_l||_F,  l = 1..L-1.
+ *
+ * Gradient flow on the unregularized loss keeps every D_l constant; one step
+ * of gradient descent W <- W - eta grad changes it by exactly
+ * eta^2 (grad_{l+1}^T grad_{l+1} - grad_l grad_l^T).
+ * @param net    the network
+ * @param norms  L-1 entries (output; nothing is written when L = 1)
+ * @param D      NULL, or the matrices D_1..D_{L-1} one after another:
+ *               D_l is d_l x d_l (ld = d_l) at offset sum_{j<l} d_j^2;
+ *               total length sum_{l=1}^{L-1} d_l^2
+ * @return ::DLN_E_NULL, ::DLN_E_OVERFLOW (the total length of D overflows),
+ *         ::DLN_E_NONFINITE (a product overflowed), ::DLN_E_NOMEM.
+ * Cost: 2 d_l^2 (d_{l-1} + d_{l+1}) flops per layer (two GEMMs).
+ */
+DLN_API dln_status dln_net_balancedness(const dln_net *net, double *norms, double *D);
+
+/**
+ * Balancedness weighted by the loss's l2 coefficients (regularized.md §2.1):
+ *
+ *     D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T,   norms[l-1] = ||D_l||_F,
+ *
+ * which vanishes at every critical point of the regularized loss. Without
+ * regularization it is identically zero (use dln_net_balancedness()).
+ * Shapes, layout and cost as dln_net_balancedness().
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net does not match the loss or the depth
+ *         of per-layer coefficients), ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE,
+ *         ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *norms,
+                                         double *D);
+
+/**
+ * Optimal value f* = inf F over all networks of the shape of @p net, for the
+ * unregularized loss (unregularized.md §3):
+ *
+ *     f* = r0/2 + 1/2 ||Yw (I - Pi_R)||^2 + 1/2 sum_{i > r_max} gamma_i(Yw Pi_R),
+ *
+ * where Pi_R projects onto range(R). Under H1 (Sxx positive definite)
+ * Pi_R = I and this is r0/2 + 1/2 sum_{i > r_max} gamma_i. The numerical
+ * rank of R is decided with tolerance max(d_0, m) eps sigma_1(R) (an exactly
+ * rank-deficient X then gives the infimum of its data, not the one of a
+ * rounding-perturbed R). Only the widths of @p net are used.
+ * Cost: an SVD of R (data loss) and of Yw, O(d_0^3 + d_L d_0 min(d_0, d_L)).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_UNSUPPORTED (some lam_l > 0: f*
+ *         is then given by the regularized theory), ::DLN_E_NOMEM,
+ *         ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fstar);
+
+/** Gradient dominance at a point; see dln_loss_gradient_dominance(). */
+typedef struct dln_dominance_report {
+    size_t struct_size;     /**< sizeof(dln_dominance_report), set by the caller */
+    double value;           /**< F(W) */
+    double fstar;           /**< f* (as dln_loss_optimal_value()) */
+    double excess;          /**< F(W) - f*, computed without r0 and without subtracting two
+                                 loss values; may be slightly negative by rounding */
+    double tail;            /**< 1/2 sum_{i > r_max} gamma_i: the part of f* that a
+                                 bottleneck forces (0 without bottleneck) */
+    double excess_rel_tail; /**< excess / tail, the digits left after cancellation;
+                                 +Inf when tail = 0 (nothing cancels) */
+    double scale;           /**< ||Yw||_F^2, the scale of the "undefined" test */
+    double grad_norm2;      /**< ||grad F(W)||^2 */
+    double ratio;           /**< ||grad F||^2 / (F - f*) when @c defined, NaN otherwise;
+                                 the Polyak-Lojasiewicz constant in the convention
+                                 ||grad f||^2 >= 2 mu (f - f*) is ratio/2 */
+    int defined;            /**< 1 iff excess > tol * scale */
+    size_t rank_max;        /**< r_max = min(d_0..d_L) */
+    size_t rank_x;          /**< numerical rank of R (d_0 iff H1 holds) */
+    dln_applicability zl_status; /**< ::DLN_APPLICABLE iff the Zhou-Liang bound applies
+                                 (all widths equal and Sxx positive definite) */
+    double lambda_min_sxx;  /**< lambda_min(Sxx) = sigma_min(R)^2 (1 for a target loss) */
+    double zl_bound;        /**< Zhou-Liang pointwise constant (0 if not applicable):
+                                 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1})
+                                 sigma_min^2(W_{l-1:1}) <= ratio */
+} dln_dominance_report;
+
+/**
+ * Gradient-dominance ratio ||grad F(W)||^2 / (F(W) - f*) of the
+ * unregularized loss (unregularized.md §12(c)) and, for square networks with
+ * Sxx positive definite, Zhou & Liang's pointwise lower bound on it (§10):
+ *
+ *     F - f* = 1/2 (||P R^T - Yw Pi_R||^2 - sum_{i > r_max} gamma_i)
+ *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1})
+ *                     * (F - f*)
+ *
+ * The ratio is "undefined" (report->defined = 0, ratio = NaN) when
+ * F - f* <= tol * ||Yw||^2: there the computed excess is dominated by
+ * rounding (W is at, or numerically at, a global minimizer).
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
+ * @param tol    relative threshold, 0 <= tol < 1; 0 selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
+ * Cost: a gradient, the SVDs of dln_loss_optimal_value(), and for the
+ * Zhou-Liang bound 2(L-1) SVDs of d x d partial products.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (tol or struct_size),
+ *         ::DLN_E_UNSUPPORTED (some lam_l > 0), ::DLN_E_NONFINITE (overflow),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, double tol,
+                                               dln_dominance_report *report);
+
+/** Zhou-Liang neighbourhood constants; see dln_loss_zhou_liang(). */
+typedef struct dln_zhou_liang_report {
+    size_t struct_size;      /**< sizeof(dln_zhou_liang_report), set by the caller */
+    double lambda_min_sxx;   /**< lambda_min(Sxx) */
+    double wstar_excess_rel; /**< (F(W*) - f*) / ||Yw||^2: how exactly W* is a minimizer */
+    double tau;              /**< max_l ||W_l - W_l*||_2 / sigma_min(W_l*) */
+    double mu_tau;           /**< 2 lambda_min (1-tau)^{2(L-1)} sum_l prod_{j!=l} sigma_min^2(W_j*)
+                                  if tau < 1, else 0 */
+    double delta;            /**< max_l ||W_l - W_l*||_2 */
+    double s_star;           /**< min_l sigma_min(W_l*) */
+    double mu_uniform;       /**< 2 L lambda_min (s* - delta)^{2(L-1)} if delta < s*, else 0 */
+    int inside_tau;          /**< 1 iff tau < 1 (W is in the per-layer neighbourhood) */
+    int inside_uniform;      /**< 1 iff delta < s* (W is in the uniform neighbourhood) */
+} dln_zhou_liang_report;
+
+/**
+ * Gradient-dominance constants of a neighbourhood of a full-rank global
+ * minimizer W* (unregularized.md §10; libdlnet's own derived constants, the
+ * paper's may differ by constant factors). For square networks (all widths
+ * d) with Sxx positive definite, every W with ||W_l - W_l*||_2 <= tau
+ * sigma_min(W_l*) (tau < 1), respectively ||W_l - W_l*||_2 <= delta < s*,
+ * satisfies
+ *
+ *     ||grad F(W)||^2 >= mu (F(W) - f*),   mu = report->mu_tau, report->mu_uniform,
+ *
+ * evaluated at the smallest tau and delta that contain @p net.
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
+ * @param wstar  a global minimizer with invertible layers, same shape as net
+ * @param tol    W* is accepted when F(W*) - f* <= tol ||Yw||^2 and every
+ *               sigma_min(W_l*) > d eps sigma_max(W_l*); 0 <= tol < 1, 0
+ *               selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
+ * Cost: 2L SVDs of d x d matrices, a loss value at W*.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0, the net is not square, Sxx is singular, W* is not a
+ *         global minimizer or has a singular layer; ::DLN_E_NULL,
+ *         ::DLN_E_DIM (shapes), ::DLN_E_RANGE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net *wstar,
+                                       double tol, dln_zhou_liang_report *report);
+
+/** Arora et al.'s quantities, each next to its bound; see dln_loss_arora(). */
+typedef struct dln_arora_report {
+    size_t struct_size;  /**< sizeof(dln_arora_report), set by the caller */
+    double sxx_scale;    /**< s with Sxx = s I: m for whitened data in the sum form,
+                              1 for the mean form and for a target loss */
+    double phi_norm;     /**< ||Phi||_F, Phi = Syx / s */
+    double phi_sigma_min; /**< sigma_min(Phi), the min(d_0, d_L)-th singular value */
+    double residual;     /**< ||W_{L:1} - Phi||_F */
+    double margin;       /**< deficiency margin c = phi_sigma_min - residual */
+    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply:
+                              delta_max, eta_max, eta_max_lib, rate and iterations
+                              are NaN and every *_ok flag is 0 */
+    double loss0;        /**< l(W) = 1/2 ||W_{L:1} - Phi||^2 (the paper's loss) */
+    double delta;        /**< max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F (0 for L = 1) */
+    double delta_max;    /**< c^2 / (256 L^3 ||Phi||^{2(L-1)/L}) */
+    int delta_ok;        /**< 1 iff margin_ok and delta <= delta_max */
+    double eta;          /**< the step for l: s * eta_lib (eta_lib = 0: eta_max, NaN
+                              if !margin_ok) */
+    double eta_max;      /**< c^{(4L-2)/L} / (6144 L^3 ||Phi||^{(6L-4)/L}), for l */
+    double eta_max_lib;  /**< eta_max / s: the bound for gradient descent on this loss */
+    int eta_ok;          /**< 1 iff margin_ok and eta <= eta_max */
+    double rate;         /**< eta c^{2(L-1)/L}: guaranteed per-step contraction
+                              l(t+1) <= (1 - rate) l(t) */
+    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps;
+                              may exceed 2^53, +Inf if rate underflows to 0) */
+    int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
+                              every t >= iterations */
+} dln_arora_report;
+
+/**
+ * Deficiency margin, balancedness, step-size bound and predicted iteration
+ * count of Arora, Cohen, Golowich & Hu's Theorem 1 (unregularized.md §11,
+ * §12(e)) for gradient descent from the weights of @p net.
+ *
+ * The theorem is about l(W) = 1/2 ||W_{L:1} - Phi||^2. It applies to a
+ * target loss (Phi = Yw, s = 1) and to whitened data, Sxx = s I within
+ * ::DLN_WHITEN_RTOL, where F = s l + r0/2 with Phi = Syx / s (s = m for
+ * (1/m) X X^T = I in the sum form): gradient descent on F with step eta_lib
+ * is gradient descent on l with step eta = s eta_lib.
+ *
+ *     c        = sigma_min(Phi) - ||W_{L:1} - Phi||_F
+ *     delta    = max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F
+ *     delta   <= c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *     eta     <= c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *     T(eps)   = ceil(ln(l(0)/eps) / (eta c^{2(L-1)/L}))
+ *
+ * @param loss    unregularized target loss, or data loss with whitened data
+ * @param net     the initial point W(0)
+ * @param eta_lib step size of gradient descent on this loss (>= 0, finite);
+ *                0 selects the bound eta_max_lib
+ * @param eps     target accuracy for l (> 0, finite)
+ * @param report  output (struct_size set by the caller)
+ * Cost: SVDs of R and Phi, the end-to-end product, the balancedness.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0 or the data are not whitened; ::DLN_E_NULL, ::DLN_E_DIM,
+ *         ::DLN_E_RANGE, ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, double eps,
+                                  dln_arora_report *report);
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -60,4 +60,24 @@ int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag);
 size_t la_tpqrt_nb(size_t n);
 int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
 
+/* ---- spectrum ---- */
+/* y := alpha op(A) x + beta y, A m x n (BLAS2; dgemm with one column packs A). */
+void la_gemv(int ta, size_t m, size_t n, double alpha, const double *A, size_t lda,
+             const double *x, double beta, double *y);
+/* Doubles of workspace that la_syevr_ws() needs for order n (with eigenvectors,
+ * any range); includes the integer work arrays. 0 on a LAPACK query failure. */
+size_t la_syevr_wsize(size_t n);
+/* Eigenvalues il..iu (1-based, ascending; 1 <= il <= iu <= n) of symmetric A
+ * (upper triangle used; the upper triangle and the diagonal are overwritten,
+ * the strict lower triangle is kept) into w[0..iu-il] (w has room for n), and
+ * their eigenvectors into Z (n x (iu-il+1), ldz >= n) unless Z is NULL.
+ * work: la_syevr_wsize(n) doubles. No allocation (for solver loops). */
+int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                size_t ldz, double *work);
+
+/* ---- landscape analysis ---- */
+/* B := B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
+void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                         size_t ldb);
+
 #endif

@@ -59,17 +59,25 @@ dln_net *tu_net(size_t L, const size_t *d, double scale, uint64_t seed)
     return net;
 }
 
+/* Maxima that propagate NaN (fmax would hide an output never written). */
 double tu_maxabs(size_t n, const double *a)
 {
     double m = 0.0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i])) return NAN;
+        m = fmax(m, fabs(a[i]));
+    }
     return m;
 }
 
 double tu_maxdiff(size_t n, const double *a, const double *b)
 {
     double m = 0.0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (isnan(d)) return NAN;
+        m = fmax(m, d);
+    }
     return m;
 }
 

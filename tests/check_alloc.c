@@ -1,0 +1,132 @@
+/* check_alloc.c - "after the first call for a given network shape, value,
+ * gradient and HVP do not allocate" (dlnet.h, loss handle).
+ *
+ * The test binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ * (Makefile). The library is linked statically, so its calls to these
+ * functions land in the counters below, which forward to the real
+ * allocator. Allocations inside the shared BLAS library are not counted:
+ * they are not libdlnet's. */
+#include "testutil.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t count, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t count, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+
+static atomic_size_t allocations;
+
+void *__wrap_malloc(size_t size)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t count, size_t size)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __real_calloc(count, size);
+}
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __real_realloc(ptr, size);
+}
+
+static size_t counted_since(size_t start) { return atomic_load(&allocations) - start; }
+
+static size_t mark, counted;
+static dln_status status;
+
+static void expect_ok(dln_status st) { ck_assert_msg(st == DLN_OK, "status %d", (int)st); }
+
+/* Allocations made by one call that must succeed. The comma operators
+ * sequence it; Check itself allocates when it records an assertion, so the
+ * status is asserted only after counting. */
+#define ALLOCS(call)                                                                               \
+    (mark = atomic_load(&allocations), status = (call), counted = counted_since(mark),            \
+     expect_ok(status), counted)
+
+START_TEST(wrapping_is_active)
+{
+    const size_t d[3] = {2, 3, 2};
+    size_t a0 = atomic_load(&allocations);
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 2, d));
+    ck_assert_uint_gt(counted_since(a0), 0); /* the counters see library allocations */
+    dln_net_free(net);
+}
+END_TEST
+
+/* Every derivative call after the first at a shape: zero allocations. */
+static void assert_no_allocation(dln_loss *loss, dln_net *net, tu_rng *r)
+{
+    size_t n = dln_net_num_params(net), ldv = n + 3;
+    double f, *g = malloc(n * sizeof *g), *theta = malloc(n * sizeof *theta);
+    double *V = tu_padded(r, n, 20, ldv), *HV = malloc(ldv * 20 * sizeof *HV);
+    for (int rep = 0; rep < 3; rep++) {
+        ck_assert_msg(ALLOCS(dln_loss_value(loss, net, &f)) == 0, "value allocated");
+        ck_assert_msg(ALLOCS(dln_loss_grad(loss, net, &f, g)) == 0, "grad allocated");
+        ck_assert_msg(ALLOCS(dln_loss_grad(loss, net, NULL, g)) == 0, "grad allocated");
+        ck_assert_msg(ALLOCS(dln_loss_hvp(loss, net, V, HV)) == 0, "hvp allocated");
+        for (size_t k = 1; k <= 20; k++)
+            ck_assert_msg(ALLOCS(dln_loss_hvp_batch(loss, net, k, V, ldv, HV, ldv)) == 0,
+                          "hvp_batch with k = %zu allocated", k);
+        /* new weights of the same shape: still nothing */
+        ck_assert_ok(dln_net_get_params(net, theta));
+        for (size_t i = 0; i < n; i++) theta[i] += 0.01 * tu_normal(r);
+        ck_assert_ok(dln_net_set_params(net, theta));
+    }
+    free(g), free(theta), free(V), free(HV);
+}
+
+START_TEST(no_allocation_after_first_call)
+{
+    /* input side (d_0 <= d_L) and output side (d_0 > d_L), data and target */
+    static const size_t shapes[][5] = {{3, 2, 5, 4, 6}, {3, 6, 5, 4, 2}, {1, 3, 3}, {2, 4, 1, 4}};
+    tu_rng r;
+    tu_seed(&r, 51);
+    for (size_t s = 0; s < 4; s++)
+        for (int target = 0; target < 2; target++) {
+            size_t L = shapes[s][0];
+            const size_t *d = shapes[s] + 1;
+            dln_loss *loss = NULL;
+            double *X = tu_padded(&r, d[0], 30, d[0]), *Y = tu_padded(&r, d[L], 30, d[L]);
+            if (target) ck_assert_ok(dln_loss_create_target(&loss, d[L], d[0], Y, d[L]));
+            else ck_assert_ok(dln_loss_create_data(&loss, d[0], d[L], 30, X, d[0], Y, d[L]));
+            ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.1));
+            dln_net *net = tu_net(L, d, 0.5, s);
+            double f;
+            ck_assert_msg(ALLOCS(dln_loss_value(loss, net, &f)) > 0, "no scratch for a new shape");
+            assert_no_allocation(loss, net, &r);
+            if (L > 1) { /* another shape with the same ends: one allocating call, then none */
+                size_t d2[6];
+                for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
+                dln_net *other = tu_net(L, d2, 0.5, 9);
+                double *g = malloc(dln_net_num_params(other) * sizeof *g);
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0, "new shape, no scratch");
+                assert_no_allocation(loss, other, &r);
+                free(g);
+                dln_net_free(other);
+            }
+            free(X), free(Y);
+            dln_net_free(net);
+            dln_loss_free(loss);
+        }
+}
+END_TEST
+
+Suite *suite_alloc(void)
+{
+    Suite *s = suite_create("alloc");
+    TCase *tc = tcase_create("alloc");
+    tcase_add_test(tc, wrapping_is_active);
+    tcase_add_test(tc, no_allocation_after_first_call);
+    suite_add_tcase(s, tc);
+    return s;
+}
