@@ -1129,6 +1129,181 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
                                   dln_arora_report *report);
 /** @} */
 
+/** @name Error bounds, distances to the critical set and predicted rates (src/errbound.c)
+ *
+ * Numbers behind the convergence theory of the regularized loss
+ * (regularized.md §5, §6, §9(c), §9(e)), for a landscape whose theory is
+ * ::DLN_THEORY_REGULARIZED (every lam_l > 0; a target loss, or data with
+ * X X^T = c I). Near its critical set the loss satisfies the error bound
+ *
+ *     dist(W, Crit F) <= kappa ||grad F(W)||
+ *
+ * exactly when y* is not a singular value of Ybar (Theorem C), and gradient
+ * descent then converges linearly with the rate rho(eta) read off the
+ * Hessian at the limit orbit (Theorem D). dln_landscape_distance() measures
+ * the distance, the ratio dist / ||grad F|| and its predicted limit kappa at
+ * any point; dln_landscape_rate() predicts the rate of an orbit. Every
+ * threshold verdict carries its relative gap; a NaN or infinite output
+ * always comes with the flag that explains it. See docs/errbound.md.
+ *
+ * Threads: as every function of a landscape (one thread at a time).
+ * @{ */
+
+/** Bits of dln_dist_report::flags and dln_rate_report::flags. */
+enum {
+    /** y* is a singular value of Ybar (within ::DLN_TOL_VALUE; the gap is
+     *  error_bound_gap): the error bound fails near some critical orbit. */
+    DLN_EB_FAILS = 1,
+    /** The orbit is not Morse-Bott: a matched double root s* (L >= 3), or
+     *  (L = 2) room and an unmatched value at sqrt(lam). kappa = +Inf; the
+     *  ratio grows like 1/dist (L >= 3) or 1/dist^2 (L = 2) along the
+     *  degenerate directions, and gradient descent is sublinear there. */
+    DLN_EB_DEGENERATE = 2,
+    /** The projection stopped at its sweep cap: dist is still an upper bound
+     *  (the distance to a critical point), but may not be the orbit's. */
+    DLN_EB_NOCONV = 4,
+    /** dist exceeds 0.1 times the smallest nonzero layer singular value of
+     *  any critical point: W is outside the local regime, the nearest orbit
+     *  type is a guess and kappa does not predict the ratio. */
+    DLN_EB_FAR = 8,
+    /** Another orbit type was within 10% of dist (dist_second). */
+    DLN_EB_AMBIGUOUS = 16,
+    /** dist is at the rounding level of W (<= 100 eps max(||W||, scale)): W is
+     *  critical to working precision and the ratio is rounding noise. */
+    DLN_EB_ROUNDING = 32,
+    /** grad F(W) = 0 exactly: the ratio is NaN. */
+    DLN_EB_NO_RATIO = 64,
+    /** The orbit has a negative Hessian eigenvalue (a strict saddle):
+     *  gradient descent is repelled, rho > 1. */
+    DLN_EB_SADDLE = 128,
+    /** eta >= 2/mu_max: gradient descent cannot converge to this orbit. */
+    DLN_EB_UNSTABLE = 256
+};
+
+/** Distance to the critical set and error-bound ratio at a point
+ *  (dln_landscape_distance()). */
+typedef struct dln_dist_report {
+    size_t struct_size;       /**< sizeof(dln_dist_report), set by the caller */
+    unsigned flags;           /**< DLN_EB_* bits */
+    double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
+    double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
+    double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double value;             /**< F(W) */
+    double critical_value;    /**< F on the orbit of W* */
+    double grad_norm;         /**< ||grad F(W)|| */
+    double ratio;             /**< dist / grad_norm (NaN only with ::DLN_EB_NO_RATIO) */
+    double kappa;             /**< 1/mu_min^+ of the orbit of W* (+Inf with ::DLN_EB_DEGENERATE) */
+    double mu_min_pos;        /**< mu_min^+: smallest |Hessian eigenvalue| normal to the orbit */
+    double mu_max;            /**< largest Hessian eigenvalue on the orbit */
+    double hess_min;          /**< smallest Hessian eigenvalue on the orbit (< 0: saddle) */
+    size_t rank;              /**< r: matched components of the orbit */
+    size_t orbit_dim;         /**< dimension of the orbit (regularized.md 2.5) */
+    dln_class cls;            /**< class of the orbit (Theorem B) */
+    int error_bound;          /**< 1 if the error bound holds near all of Crit F (y* not a value) */
+    double error_bound_gap;   /**< min_k |y_k - y*|/y*, the gap that decides error_bound */
+    double orbit_gap;         /**< min |y - y*|/y* over the values that can make this orbit
+                                   degenerate (matched values; for L = 2 also unmatched ones when
+                                   r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
+                                   gap^{-1} (L = 2) as it tends to 0 */
+    size_t candidates;        /**< orbit types projected on */
+    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
+} dln_dist_report;
+
+/**
+ * Distance from W (the weights of @p net) to the critical set of the
+ * regularized loss, the error-bound ratio and its predicted limit
+ * (regularized.md §9(c)).
+ *
+ * 1. **Orbit type.** The end-to-end matrix projected on each singular block
+ *    of Ybar gives one direction per value; the layer singular values along
+ *    it, followed down the layers, are compared with each admissible root
+ *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
+ *    type; choices within a factor 2 of it give alternative types (at most
+ *    6), and W = 0 is always a candidate.
+ * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
+ *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
+ *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
+ *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
+ *    polar factor, until the objective decreases by less than 1e-13 of
+ *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
+ *    the distance to the nearest point of the orbit when the iteration
+ *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
+ *    orbit and Delta normal to it, dist = ||Delta|| while ||Delta|| is below
+ *    the orbit's reach.
+ * 3. **Lower bound.** Mirsky's inequality per layer:
+ *    dist(W, orbit)^2 >= sum_l sum_i (sigma_i(W_l) - s_i (lam_l/c)^{-1/2})^2,
+ *    minimized over all orbit types (dynamic programme over the sorted
+ *    roots) for @c dist_lower.
+ * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
+ *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
+ *    eigenvalues of smallest modulus are the tangent ones). Near a
+ *    Morse-Bott orbit the ratio is at most (1 + O(dist)) kappa and tends to
+ *    kappa along gradient descent.
+ *
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param report  output (struct_size set by the caller)
+ * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
+ * @param nearest NULL, or a net of the landscape's widths that receives W*
+ *                (may be @p net itself)
+ * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
+ * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
+ * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
+ *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
+ *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
+ *         overflowed), ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on
+ *         error.
+ */
+DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
+                                          dln_dist_report *report, int *pattern, dln_net *nearest);
+
+/** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
+typedef struct dln_rate_report {
+    size_t struct_size;  /**< sizeof(dln_rate_report), set by the caller */
+    unsigned flags;      /**< ::DLN_EB_DEGENERATE (sublinear), ::DLN_EB_SADDLE, ::DLN_EB_UNSTABLE */
+    double eta;          /**< the step the rate is for */
+    double rho;          /**< max over the normal eigenvalues mu of |1 - eta mu| */
+    double mu_slowest;   /**< the eigenvalue that attains rho */
+    double mu_min_pos;   /**< mu_min^+ (smallest normal |eigenvalue|) */
+    double mu_max;       /**< largest eigenvalue */
+    double hess_min;     /**< smallest eigenvalue */
+    double eta_opt;      /**< 2/(mu_min^+ + mu_max): the step that minimizes rho */
+    double rho_opt;      /**< (mu_max - mu_min^+)/(mu_max + mu_min^+): rho at eta_opt */
+    double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
+    size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
+} dln_rate_report;
+
+/**
+ * Linear rate of gradient descent W <- W - eta grad F near the orbit of
+ * @p pattern (regularized.md §6, §9(e)): tangent directions do not move and
+ * each normal eigen-direction with Hessian eigenvalue mu contracts by
+ * |1 - eta mu| per step, so ||grad F_k||, dist_k and ||W_k - W_inf|| decay
+ * like rho^k and F_k - F_inf like rho^{2k}, with
+ *
+ *     rho(eta) = max_{mu normal} |1 - eta mu|,   stable iff eta < 2/mu_max,
+ *     eta* = 2/(mu_min^+ + mu_max),               rho* = (mu_max - mu_min^+)/(mu_max + mu_min^+).
+ *
+ * The spectrum is the block spectrum of the orbit (times c for data), so
+ * eta is the step of gradient descent on the loss itself. rho > 1 at a
+ * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
+ * (::DLN_EB_DEGENERATE) rho is only the rate of the non-degenerate modes and
+ * convergence is sublinear.
+ * @param ls      regularized landscape
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
+ * @param eta     step > 0, finite; 0 selects eta*
+ * @param report  output (struct_size set by the caller)
+ * Cost: the block spectrum, O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
+ *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
+ */
+DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
+                                      dln_rate_report *report);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

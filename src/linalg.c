@@ -296,3 +296,32 @@ void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t 
     cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
                 R, LDX(ldr), B, LDX(ldb));
 }
+
+/* ---- error bounds ---- */
+static size_t gesvd_lwork(size_t m, size_t k)
+{
+    double q = 0.0, dummy = 0.0;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', BI(m), BI(k), &dummy, LDX(m),
+                                          &dummy, &dummy, LDX(m), &dummy, LDX(k), &q, -1);
+    return info == 0 ? (size_t)q + 1 : 0;
+}
+
+size_t la_polar_wsize(size_t m, size_t k)
+{
+    if (k == 0) return 1;
+    size_t lw = gesvd_lwork(m, k);
+    return lw ? lw + m * k + k * k + k : 0;
+}
+
+int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq, double *work,
+                size_t lwork)
+{
+    if (k == 0) return LA_OK;
+    size_t extra = m * k + k * k + k;
+    if (lwork <= extra) return LA_NOMEM;
+    double *U = work, *VT = U + m * k, *s = VT + k * k, *w = s + k;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', BI(m), BI(k), A, LDX(lda), s,
+                                          U, LDX(m), VT, LDX(k), w, BI(lwork - extra));
+    if (info == 0) la_gemm(LA_N, LA_N, m, k, k, 1.0, U, m, VT, k, 0.0, Q, ldq);
+    return info_code(info);
+}
