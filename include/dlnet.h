@@ -1239,8 +1239,10 @@ typedef struct dln_dist_report {
  * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
  *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
  *    eigenvalues of smallest modulus are the tangent ones). Near a
- *    Morse-Bott orbit the ratio is at most (1 + O(dist)) kappa and tends to
- *    kappa along gradient descent.
+ *    Morse-Bott orbit the ratio lies in [1/mu_max, kappa] up to a factor
+ *    1 + O(dist). Along gradient descent the iterates align with the slowest
+ *    mode and the ratio tends to 1/|mu_slowest| of dln_landscape_rate():
+ *    kappa when eta < eta_opt, 1/mu_max when eta > eta_opt.
  *
  * @param ls      regularized landscape (its loss copy and error buffer are used)
  * @param net     the point W (widths of the landscape)
@@ -1289,8 +1291,8 @@ typedef struct dln_rate_report {
  * The spectrum is the block spectrum of the orbit (times c for data), so
  * eta is the step of gradient descent on the loss itself. rho > 1 at a
  * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
- * (::DLN_EB_DEGENERATE) rho is only the rate of the non-degenerate modes and
- * convergence is sublinear.
+ * (::DLN_EB_DEGENERATE) the extra zero eigenvalue gives rho = 1: there is no
+ * linear rate and convergence is sublinear.
  * @param ls      regularized landscape
  * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
  * @param eta     step > 0, finite; 0 selects eta*
