@@ -12,12 +12,16 @@
  * give a critical point, so every objective value is an upper bound.
  *
  * Candidate types come from the point: the end-to-end matrix projected on a
- * singular block gives one direction per value (a "slot"); following it
- * down the layers gives the layer singular values along it, and each slot
- * takes the admissible root (or none) nearest to them. Mirsky's inequality
- * sum_i (sigma_i(A) - sigma_i(B))^2 <= ||A - B||_F^2, layer by layer, gives
- * lower bounds. */
-#include "landscape.h"
+ * singular block gives one direction per value (a "slot"); the singular
+ * values of W_L and W_1 along its boundary vectors are compared with c_L s
+ * and c_1 s for each admissible root s (or 0), and each slot takes the
+ * nearest. Mirsky's inequality sum_i (sigma_i(A) - sigma_i(B))^2 <=
+ * ||A - B||_F^2, layer by layer, gives lower bounds.
+ *
+ * The workspace (struct dlni_dist_work) is allocated once per landscape, so
+ * that repeated distances (history metrics) allocate nothing but the block
+ * spectrum of a new nearest orbit type. */
+#include "errbound.h"
 #include "linalg.h"
 
 #include <float.h>
@@ -33,11 +37,25 @@
 #define AMBIGUOUS 1.1      /* DLN_EB_AMBIGUOUS: another type within this factor of dist */
 #define ROUNDING 100.0     /* DLN_EB_ROUNDING: dist below this many eps of the scale */
 
-/* Workspace of one distance computation (allocated once per call). */
-typedef struct ebw {
+/* Slot costs of one value: its best and second-best options. */
+typedef struct slotinfo {
+    int best, second; /* labels */
+    double c_best, c_second, c_none;
+} slotinfo;
+
+/* Spectral summary of an orbit type. */
+typedef struct orbit_spec {
+    size_t dim;
+    double hess_min, mu_max, mu_min_pos, value;
+    int degenerate;
+    dln_class cls;
+} orbit_spec;
+
+/* Workspace for distances on one landscape (allocated once). */
+struct dlni_dist_work {
     dln_landscape *ls;
     const dln_net *net;
-    size_t L, R, nv, mmax, dmax, kmax;
+    size_t L, R, nv, mmax, dmax, kmax, nframe;
     const size_t *d;
     size_t *uoff;        /* frame U_l at U + uoff[l] (d_l x R) */
     size_t *bof;         /* block of each value */
@@ -46,28 +64,57 @@ typedef struct ebw {
     double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
-    double *M, *T, *G;   /* scratch dmax x R (M, T), mmax x R (G) */
+    double *M, *T, *G;   /* scratch dmax x R (M), dmax x (R+1) (T), mmax x R (G) */
     double *E;           /* scratch dmax x dmax */
-    double *pw;          /* polar workspace */
-    size_t npw;
+    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
+    double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
+    double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
+    double *grad;        /* n */
+    double *rv, *f;      /* roots (s, cap) and the table of all_lower */
+    double *pw, *sw;     /* polar and SVD workspaces */
+    size_t npw, nsw;
+    slotinfo *si;
+    int *opt, *prim, *bopt, *copt; /* candidates: current, primary, best, cached spectrum's */
+    size_t *alt;
     dlni_comp *comp;     /* components of the current candidate (R) */
     size_t *slot;        /* their slots */
     size_t r, sweeps;
-    int noconv;
-} ebw;
+    int noconv, cached;
+    orbit_spec cache;    /* spectral summary of the type copt */
+};
+typedef struct dlni_dist_work ebw;
 
-static void ebw_free(ebw *w)
+void dlni_dist_work_free(dlni_dist_work *w)
 {
+    if (!w) return;
     free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
-    free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->pw);
-    free(w->comp), free(w->slot);
+    free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
+    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
+    free(w->pw), free(w->sw), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
+    free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
-static dln_status ebw_init(ebw *w, dln_landscape *ls, const dln_net *net)
+/* Workspace sizes of the polar factors and SVDs of every shape used. */
+static void lapack_sizes(ebw *w)
 {
-    memset(w, 0, sizeof *w);
-    w->ls = ls, w->net = net, w->L = ls->L, w->R = ls->dmin, w->nv = ls->nv, w->d = ls->d;
-    size_t L = w->L, sd = 0;
+    size_t R = w->R, mmax = w->mmax;
+    w->npw = la_polar_wsize(w->dmax, R) + la_polar_wsize(mmax, mmax < R ? mmax : R);
+    w->nsw = la_svd_wsize(mmax, mmax, 1);
+    for (size_t l = 1; l <= w->L; l++) {
+        size_t s = la_svd_wsize(w->d[l], w->d[l - 1], 0);
+        w->nsw = s > w->nsw ? s : w->nsw;
+    }
+}
+
+dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
+{
+    if (ls->theory != DLN_THEORY_REGULARIZED)
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
+                         "error bounds need the regularized theory (%s)", ls->reason);
+    ebw *w = calloc(1, sizeof *w);
+    if (!w) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    w->ls = ls, w->L = ls->L, w->R = ls->dmin, w->nv = ls->nv, w->d = ls->d;
+    size_t L = w->L, sd = 0, nb = ls->nb;
     for (size_t l = 0; l <= L; l++) {
         w->dmax = ls->d[l] > w->dmax ? ls->d[l] : w->dmax;
         sd += ls->d[l];
@@ -77,26 +124,35 @@ static dln_status ebw_init(ebw *w, dln_landscape *ls, const dln_net *net)
         w->kmax = k > w->kmax ? k : w->kmax;
     }
     w->mmax = 1;
-    for (size_t b = 0; b < ls->nb; b++) w->mmax = ls->blk[b].m > w->mmax ? ls->blk[b].m : w->mmax;
-    size_t R = w->R, nv = w->nv, mmax = w->mmax, dmax = w->dmax;
-    w->npw = la_polar_wsize(dmax, R) + la_polar_wsize(mmax, mmax < R ? mmax : R);
-    w->uoff = malloc((L + 1) * sizeof *w->uoff);
-    w->bof = malloc((nv + 1) * sizeof *w->bof);
+    for (size_t b = 0; b < nb; b++) w->mmax = ls->blk[b].m > w->mmax ? ls->blk[b].m : w->mmax;
+    size_t R = w->R, nv = w->nv, mmax = w->mmax, dmax = w->dmax, d0 = ls->d[0], dL = ls->d[L];
+    lapack_sizes(w);
+    w->nframe = sd * R;
+    w->uoff = malloc((L + 1) * sizeof *w->uoff), w->bof = malloc((nv + 1) * sizeof *w->bof);
     w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
-    w->lsv = dlni_alloc(L * w->kmax);
-    w->U = dlni_alloc(sd * R), w->Ub = dlni_alloc(sd * R);
-    w->M = dlni_alloc(dmax * R), w->T = dlni_alloc(dmax * (R + 1));
-    w->G = dlni_alloc(mmax * R), w->E = dlni_alloc(dmax * dmax), w->pw = dlni_alloc(w->npw);
+    w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
+    w->M = dlni_alloc(dmax * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
+    w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
+    w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
+    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw);
+    w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
+    w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
+    w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->pw || !w->comp || !w->slot) {
-        ebw_free(w);
+        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
+        !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->si || !w->alt || !w->opt || !w->prim ||
+        !w->bopt || !w->copt || !w->comp || !w->slot) {
+        dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
     for (size_t l = 0, o = 0; l <= L; o += ls->d[l] * R, l++) w->uoff[l] = o;
-    for (size_t b = 0; b < ls->nb; b++)
+    for (size_t b = 0; b < nb; b++)
         for (size_t i = 0; i < ls->blk[b].m; i++) w->bof[ls->blk[b].start + i] = b;
     for (size_t l = 1; l <= L; l++) w->cl[l] = 1.0 / sqrt(ls->lamr[l - 1]);
+    *out = w;
     return DLN_OK;
 }
 
@@ -115,32 +171,29 @@ static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax;
-    double *P = dlni_alloc(dL * d0), *PV = dlni_alloc(dL * mmax), *Mb = dlni_alloc(mmax * mmax),
-           *Z = dlni_alloc(mmax * mmax), *ZT = dlni_alloc(mmax * mmax), *q = dlni_alloc(mmax),
-           *u = dlni_alloc(dL + d0 + w->dmax);
-    dln_status st = (P && PV && Mb && Z && ZT && q && u) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    if (st == DLN_OK) st = dln_net_end_to_end(w->net, P, dL);
+    dln_status st = dln_net_end_to_end(w->net, w->P, dL);
+    if (st != DLN_OK) return dlni_fail(ls->err, st, "end-to-end matrix failed");
     for (size_t b = 0; b < ls->nb && st == DLN_OK; b++) {
         const dlni_block *B = &ls->blk[b];
         size_t m = B->m;
         const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-        la_gemm(LA_N, LA_N, dL, m, d0, 1.0, P, dL, Vbk, d0, 0.0, PV, dL);
-        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, PV, dL, 0.0, Mb, m);
-        st = dlni_la_status(ls->err, la_svd(m, m, Mb, m, q, Z, m, ZT, m), "SVD of a projected block");
+        la_gemm(LA_N, LA_N, dL, m, d0, 1.0, w->P, dL, Vbk, d0, 0.0, w->PV, dL);
+        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV, dL, 0.0, w->Mb, m);
+        st = dlni_la_status(ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw),
+                            "SVD of a projected block");
         for (size_t j = 0; j < m && st == DLN_OK; j++) {
             size_t i = B->start + j;
-            double *uL = u, *u0 = u + dL, *t = u0 + d0;
-            memcpy(w->zs + i * mmax, Z + j * m, m * sizeof *Z);
-            la_gemv(LA_N, dL, m, 1.0, Ubk, dL, Z + j * m, 0.0, uL);
-            for (size_t k = 0; k < m; k++) q[k] = ZT[j + k * m]; /* row j of Z'^T */
-            la_gemv(LA_N, d0, m, 1.0, Vbk, d0, q, 0.0, u0);
+            double *uL = w->u, *u0 = uL + dL, *t = u0 + d0;
+            memcpy(w->zs + i * mmax, w->Z + j * m, m * sizeof *w->Z);
+            la_gemv(LA_N, dL, m, 1.0, Ubk, dL, w->Z + j * m, 0.0, uL);
+            for (size_t k = 0; k < m; k++) t[k] = w->ZT[j + k * m]; /* row j of Z'^T */
+            la_gemv(LA_N, d0, m, 1.0, Vbk, d0, t, 0.0, u0);
             la_gemv(LA_T, dL, dh, 1.0, layer(w, L), dL, uL, 0.0, t);
             w->sig[2 * i] = la_nrm2(dh, t);
             la_gemv(LA_N, d1, d0, 1.0, layer(w, 1), d1, u0, 0.0, t);
             w->sig[2 * i + 1] = la_nrm2(d1, t);
         }
     }
-    free(P), free(PV), free(Mb), free(Z), free(ZT), free(q), free(u);
     return st;
 }
 
@@ -293,19 +346,14 @@ static dln_status project(ebw *w, const int *opt, double *obj)
 
 /* ---- candidates ---- */
 
-typedef struct slotinfo {
-    int best, second;        /* labels */
-    double c_best, c_second, c_none;
-} slotinfo;
-
 /* Unmatch the matched slot (other than keep) whose loss of fit is smallest. */
-static void drop_weakest(const ebw *w, const slotinfo *si, int *opt, size_t keep)
+static void drop_weakest(const ebw *w, int *opt, size_t keep)
 {
     size_t arg = SIZE_MAX;
     double best = INFINITY;
     for (size_t i = 0; i < w->nv; i++) {
         if (i == keep || opt[i] == DLN_MATCH_NONE) continue;
-        double regret = si[i].c_none - si[i].c_best;
+        double regret = w->si[i].c_none - w->si[i].c_best;
         if (regret < best) best = regret, arg = i;
     }
     if (arg != SIZE_MAX) opt[arg] = DLN_MATCH_NONE;
@@ -318,14 +366,14 @@ static size_t matched(const ebw *w, const int *opt)
     return r;
 }
 
-/* Per-slot option costs and the primary candidate (rank capped at d_min). */
-static void primary(const ebw *w, slotinfo *si, int *opt)
+/* Per-slot option costs and the primary candidate w->prim (rank capped at d_min). */
+static void primary(ebw *w)
 {
     for (size_t i = 0; i < w->nv; i++) {
         int lab[3];
         double s[3];
         size_t no = options(&w->ls->blk[w->bof[i]], lab, s);
-        slotinfo *x = &si[i];
+        slotinfo *x = &w->si[i];
         x->best = x->second = -1, x->c_best = x->c_second = INFINITY;
         for (size_t o = 0; o < no; o++) {
             double c = slot_cost(w, i, s[o]);
@@ -337,9 +385,60 @@ static void primary(const ebw *w, slotinfo *si, int *opt)
                 x->second = lab[o], x->c_second = c;
             }
         }
-        opt[i] = x->best;
+        w->prim[i] = x->best;
     }
-    while (matched(w, opt) > w->R) drop_weakest(w, si, opt, SIZE_MAX);
+    while (matched(w, w->prim) > w->R) drop_weakest(w, w->prim, SIZE_MAX);
+}
+
+/* Alternatives: slots whose second option costs at most ALT_FACTOR times the
+ * best, cheapest flips first (at most MAX_ALT). */
+static size_t alternatives(ebw *w)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < w->nv; i++) {
+        const slotinfo *x = &w->si[i];
+        if (x->second < 0 || !(x->c_second <= ALT_FACTOR * x->c_best)) continue;
+        size_t k = na++; /* insertion by the cost of the flip */
+        for (; k > 0; k--) {
+            const slotinfo *y = &w->si[w->alt[k - 1]];
+            if (y->c_second - y->c_best <= x->c_second - x->c_best) break;
+            w->alt[k] = w->alt[k - 1];
+        }
+        w->alt[k] = i;
+    }
+    return na < MAX_ALT ? na : MAX_ALT;
+}
+
+/* Project on the primary, the alternatives and W = 0; the best goes to Ub/bopt. */
+static dln_status nearest_type(ebw *w, double *best, double *second, size_t *ncand)
+{
+    size_t nv = w->nv;
+    primary(w);
+    size_t nalt = alternatives(w);
+    dln_status st = DLN_OK;
+    *best = *second = INFINITY, *ncand = 0;
+    for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
+        memcpy(w->opt, w->prim, nv * sizeof *w->opt);
+        if (c == nalt + 1) /* W = 0 */
+            for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
+        else if (c >= 1) {
+            size_t i = w->alt[c - 1];
+            w->opt[i] = w->si[i].second;
+            if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+        }
+        double obj;
+        st = project(w, w->opt, &obj);
+        if (st != DLN_OK) break;
+        (*ncand)++;
+        if (obj < *best) {
+            *second = *best, *best = obj;
+            memcpy(w->bopt, w->opt, nv * sizeof *w->opt);
+            memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+        } else if (obj < *second && memcmp(w->opt, w->bopt, nv * sizeof *w->opt) != 0) {
+            *second = obj;
+        }
+    }
+    return st;
 }
 
 /* ---- lower bounds (Mirsky) ---- */
@@ -348,11 +447,9 @@ static dln_status layer_values(ebw *w)
 {
     for (size_t l = 1; l <= w->L; l++) {
         size_t m = w->d[l], n = w->d[l - 1], k = m < n ? m : n;
-        double *A = dlni_alloc(m * n), *s = w->lsv + (l - 1) * w->kmax;
-        if (!A) return dlni_fail(w->ls->err, DLN_E_NOMEM, "out of memory");
-        la_copy(m, n, layer(w, l), m, A, m);
-        int rc = la_svd(m, n, A, m, s, NULL, 1, NULL, 1);
-        free(A);
+        double *s = w->lsv + (l - 1) * w->kmax;
+        la_copy(m, n, layer(w, l), m, w->E, m);
+        int rc = la_svd_ws(m, n, w->E, m, s, NULL, 1, NULL, 1, w->sw, w->nsw);
         for (size_t i = k; i < w->kmax; i++) s[i] = 0.0;
         if (rc != LA_OK) return dlni_la_status(w->ls->err, rc, "SVD of a layer");
     }
@@ -370,62 +467,64 @@ static double position_cost(const ebw *w, size_t q, double s)
     return acc;
 }
 
-static int cmp_desc(const void *a, const void *b)
+/* Sort k pairs (value, payload) by decreasing value (insertion: short arrays). */
+static void sort_pairs_desc(double *a, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && a[2 * j] > a[2 * (j - 1)]; j--) {
+            double t0 = a[2 * j], t1 = a[2 * j + 1];
+            a[2 * j] = a[2 * (j - 1)], a[2 * j + 1] = a[2 * (j - 1) + 1];
+            a[2 * (j - 1)] = t0, a[2 * (j - 1) + 1] = t1;
+        }
 }
 
 /* Mirsky bound for the current candidate: its s sorted, zero padded. */
 static double orbit_lower(ebw *w)
 {
     double *s = w->M;
-    for (size_t k = 0; k < w->r; k++) s[k] = w->comp[k].s;
-    qsort(s, w->r, sizeof *s, cmp_desc);
+    for (size_t k = 0; k < w->r; k++) s[2 * k] = w->comp[k].s, s[2 * k + 1] = 0.0;
+    sort_pairs_desc(s, w->r);
     double acc = 0.0;
-    for (size_t q = 0; q < w->kmax; q++) acc += position_cost(w, q, q < w->r ? s[q] : 0.0);
+    for (size_t q = 0; q < w->kmax; q++) acc += position_cost(w, q, q < w->r ? s[2 * q] : 0.0);
     return sqrt(acc);
+}
+
+/* Roots of the landscape as (s, m_b) pairs, decreasing; returns their number. */
+static size_t root_list(const dln_landscape *ls, double *rv)
+{
+    size_t nr = 0;
+    for (size_t b = 0; b < ls->nb; b++)
+        for (int k = 0; k < ls->blk[b].root.count; k++) {
+            rv[2 * nr] = ls->blk[b].root.s[k], rv[2 * nr + 1] = (double)ls->blk[b].m;
+            nr++;
+        }
+    sort_pairs_desc(rv, nr);
+    return nr;
 }
 
 /* min over all orbit types of the Mirsky bound, relaxed: each root value may be
  * used up to m_b times (s_+ and s_- of one block independently), so every type
  * is included and the minimum is a lower bound. DP over the sorted roots j and
  * positions i: f(j, i) = min_t sum_{q=i}^{i+t-1} g_q(s_j) + f(j+1, i+t). */
-static dln_status all_lower(ebw *w, double *out)
+static double all_lower(ebw *w)
 {
-    dln_landscape *ls = w->ls;
-    size_t nr = 0, R = w->R;
-    double *rv = dlni_alloc(4 * ls->nb + 2), *f = NULL;
-    if (!rv) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    for (size_t b = 0; b < ls->nb; b++)
-        for (int k = 0; k < ls->blk[b].root.count; k++) {
-            rv[2 * nr] = ls->blk[b].root.s[k], rv[2 * nr + 1] = (double)ls->blk[b].m;
-            nr++;
-        }
-    qsort(rv, nr, 2 * sizeof *rv, cmp_desc); /* pairs (s, cap) by s */
-    f = dlni_alloc((nr + 1) * (R + 1));
-    if (!f) {
-        free(rv);
-        return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    }
-    double tail = 0.0;
+    size_t R = w->R, nr = root_list(w->ls, w->rv), W = R + 1;
+    double *f = w->f, *rv = w->rv, tail = 0.0;
     for (size_t q = R; q < w->kmax; q++) tail += position_cost(w, q, 0.0);
-    f[nr * (R + 1) + R] = 0.0;
-    for (size_t i = R; i-- > 0;) f[nr * (R + 1) + i] = f[nr * (R + 1) + i + 1] + position_cost(w, i, 0.0);
+    f[nr * W + R] = 0.0;
+    for (size_t i = R; i-- > 0;) f[nr * W + i] = f[nr * W + i + 1] + position_cost(w, i, 0.0);
     for (size_t j = nr; j-- > 0;) {
         size_t cap = (size_t)rv[2 * j + 1];
         for (size_t i = 0; i <= R; i++) {
-            double best = f[(j + 1) * (R + 1) + i], run = 0.0;
+            double best = f[(j + 1) * W + i], run = 0.0;
             for (size_t t = 1; t <= cap && i + t <= R; t++) {
                 run += position_cost(w, i + t - 1, rv[2 * j]);
-                best = fmin(best, run + f[(j + 1) * (R + 1) + i + t]);
+                best = fmin(best, run + f[(j + 1) * W + i + t]);
             }
-            f[j * (R + 1) + i] = best;
+            f[j * W + i] = best;
         }
     }
-    *out = sqrt(f[0] + tail);
-    free(rv), free(f);
-    return DLN_OK;
+    return sqrt(f[0] + tail);
 }
 
 /* ---- orbit spectrum: tangent eigenvalues left out ---- */
@@ -435,13 +534,6 @@ static int cmp_abs(const void *a, const void *b)
     double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
     return (x > y) - (x < y);
 }
-
-typedef struct orbit_spec {
-    size_t dim;
-    double hess_min, mu_max, mu_min_pos;
-    int degenerate;
-    dln_class cls;
-} orbit_spec;
 
 /* Block spectrum of comp (ev: n entries) sorted by modulus; the dim smallest are
  * the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
@@ -456,9 +548,24 @@ static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size
     o->dim = dlni_orbit_dim(ls, comp, r);
     o->cls = dlni_reg_class(ls, comp, r, &fl);
     o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
+    o->value = dlni_reg_value(ls, comp, r);
     qsort(ev, n, sizeof *ev, cmp_abs);
     o->mu_min_pos = o->dim < n ? fabs(ev[o->dim]) : NAN;
     return DLN_OK;
+}
+
+/* The summary of the best type, recomputed only when the type changed. */
+static dln_status best_spectrum(ebw *w)
+{
+    set_components(w, w->bopt);
+    if (w->cached && memcmp(w->bopt, w->copt, w->nv * sizeof *w->copt) == 0) return DLN_OK;
+    double *ev = dlni_alloc(w->ls->n);
+    if (!ev) return dlni_fail(w->ls->err, DLN_E_NOMEM, "out of memory");
+    dln_status st = normal_spectrum(w->ls, w->comp, w->r, ev, &w->cache);
+    free(ev);
+    w->cached = st == DLN_OK;
+    if (st == DLN_OK) memcpy(w->copt, w->bopt, w->nv * sizeof *w->copt);
+    return st;
 }
 
 /* min |y - y*|/y* over the values that can make the orbit degenerate. */
@@ -486,67 +593,7 @@ static double layer_scale(const ebw *w)
     return isfinite(s) ? s * cmin : ls->ascale;
 }
 
-/* ---- public functions ---- */
-
-static dln_status check_regularized(dln_landscape *ls)
-{
-    if (ls->theory != DLN_THEORY_REGULARIZED)
-        return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
-                         "error bounds need the regularized theory (%s)", ls->reason);
-    return DLN_OK;
-}
-
-static int same_shape(const dln_landscape *ls, const dln_net *net)
-{
-    return net->L == ls->L && memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) == 0;
-}
-
-/* Project on the primary, the alternatives and W = 0; keep the best in Ub/bopt. */
-static dln_status nearest_type(ebw *w, int *bopt, double *best, double *second, size_t *ncand)
-{
-    size_t nv = w->nv;
-    slotinfo *si = malloc((nv + 1) * sizeof *si);
-    int *opt = malloc((nv + 1) * sizeof *opt), *prim = malloc((nv + 1) * sizeof *prim);
-    size_t *alt = malloc((nv + 1) * sizeof *alt);
-    dln_status st = (si && opt && prim && alt) ? DLN_OK : dlni_fail(w->ls->err, DLN_E_NOMEM, "out of memory");
-    size_t nalt = 0;
-    *best = *second = INFINITY, *ncand = 0;
-    if (st == DLN_OK) {
-        primary(w, si, prim);
-        for (size_t i = 0; i < nv; i++) /* alternatives: second options close to the best */
-            if (si[i].second >= 0 && si[i].c_second <= ALT_FACTOR * si[i].c_best) alt[nalt++] = i;
-        for (size_t a = 1; a < nalt; a++) /* by increasing cost of the flip */
-            for (size_t b = a; b > 0; b--) {
-                size_t x = alt[b - 1], y = alt[b];
-                if (si[y].c_second - si[y].c_best >= si[x].c_second - si[x].c_best) break;
-                alt[b - 1] = y, alt[b] = x;
-            }
-        if (nalt > MAX_ALT) nalt = MAX_ALT;
-    }
-    for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
-        memcpy(opt, prim, nv * sizeof *opt);
-        if (c == nalt + 1) /* W = 0 */
-            for (size_t i = 0; i < nv; i++) opt[i] = DLN_MATCH_NONE;
-        else if (c >= 1) {
-            size_t i = alt[c - 1];
-            opt[i] = si[i].second;
-            if (matched(w, opt) > w->R) drop_weakest(w, si, opt, i);
-        }
-        double obj;
-        st = project(w, opt, &obj);
-        if (st != DLN_OK) break;
-        (*ncand)++;
-        if (obj < *best) {
-            *second = *best, *best = obj;
-            memcpy(bopt, opt, nv * sizeof *opt);
-            memcpy(w->Ub, w->U, (w->uoff[w->L] + w->d[w->L] * w->R) * sizeof *w->U);
-        } else if (obj < *second && memcmp(opt, bopt, nv * sizeof *opt) != 0) {
-            *second = obj;
-        }
-    }
-    free(si), free(opt), free(prim), free(alt);
-    return st;
-}
+/* ---- the distance ---- */
 
 /* W*_l = c_l U_l S U_{l-1}^T from the best frames into theta. */
 static void write_point(ebw *w, double *theta)
@@ -568,28 +615,73 @@ static void write_pattern(const ebw *w, int *pattern)
         for (size_t pos = ls->blk[b].start; k < w->r && w->comp[k].blk == b; k++) pattern[pos++] = w->comp[k].label;
 }
 
-/* The report's spectral and flag fields for the best type. */
-static dln_status fill_report(ebw *w, dln_dist_report *o, const int *bopt)
+/* F(W) and ||grad F(W)|| with the landscape's loss. */
+static dln_status value_and_gradient(ebw *w, double *vg)
 {
     dln_landscape *ls = w->ls;
-    double *ev = dlni_alloc(ls->n);
-    if (!ev) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    set_components(w, bopt);
-    orbit_spec sp;
-    dln_status st = normal_spectrum(ls, w->comp, w->r, ev, &sp);
-    free(ev);
-    if (st != DLN_OK) return st;
-    o->rank = w->r, o->orbit_dim = sp.dim, o->cls = sp.cls;
-    o->hess_min = sp.hess_min, o->mu_max = sp.mu_max, o->mu_min_pos = sp.mu_min_pos;
-    o->kappa = sp.degenerate ? INFINITY : 1.0 / sp.mu_min_pos;
-    o->critical_value = dlni_reg_value(ls, w->comp, w->r);
+    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->grad);
+    if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
+    vg[1] = la_nrm2(ls->n, w->grad);
+    return DLN_OK;
+}
+
+/* The report from the best type and the bounds. */
+static void fill_report(ebw *w, const double *vg, double best, double second, double lower,
+                        dln_dist_report *o)
+{
+    const dln_landscape *ls = w->ls;
+    const orbit_spec *sp = &w->cache;
+    double wn = 0.0, scale = layer_scale(w);
+    for (size_t l = 1; l <= w->L; l++) wn = hypot(wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    o->dist = sqrt(best), o->dist_second = sqrt(second), o->dist_lower = lower;
     o->dist_lower_orbit = orbit_lower(w);
+    o->value = vg[0], o->grad_norm = vg[1], o->critical_value = sp->value;
+    o->ratio = vg[1] > 0.0 ? o->dist / vg[1] : NAN;
+    o->rank = w->r, o->orbit_dim = sp->dim, o->cls = sp->cls;
+    o->hess_min = sp->hess_min, o->mu_max = sp->mu_max, o->mu_min_pos = sp->mu_min_pos;
+    o->kappa = sp->degenerate ? INFINITY : 1.0 / sp->mu_min_pos;
     o->error_bound = ls->eb, o->error_bound_gap = ls->eb_gap;
     o->orbit_gap = orbit_gap(ls, w->comp, w->r);
+    o->sweeps = w->sweeps;
+    o->flags = 0;
     if (!ls->eb) o->flags |= DLN_EB_FAILS;
-    if (sp.degenerate) o->flags |= DLN_EB_DEGENERATE;
+    if (sp->degenerate) o->flags |= DLN_EB_DEGENERATE;
     if (w->noconv) o->flags |= DLN_EB_NOCONV;
+    if (o->dist > FAR_FACTOR * scale) o->flags |= DLN_EB_FAR;
+    if (o->dist_second <= AMBIGUOUS * o->dist) o->flags |= DLN_EB_AMBIGUOUS;
+    if (o->dist <= ROUNDING * DBL_EPSILON * fmax(wn, scale)) o->flags |= DLN_EB_ROUNDING;
+    if (!(vg[1] > 0.0)) o->flags |= DLN_EB_NO_RATIO;
+}
+
+dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg_in,
+                         dln_dist_report *rep, int *pattern, double *nearest)
+{
+    w->net = net, w->sweeps = 0, w->noconv = 0;
+    double vg[2], best = INFINITY, second = INFINITY;
+    dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
+    if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
+    if (st == DLN_OK) st = read_slots(w);
+    if (st == DLN_OK) st = layer_values(w);
+    size_t ncand = 0;
+    if (st == DLN_OK) st = nearest_type(w, &best, &second, &ncand);
+    if (st == DLN_OK) st = best_spectrum(w);
+    if (st != DLN_OK) return st;
+    dln_dist_report o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = rep->struct_size;
+    fill_report(w, vg, best, second, all_lower(w), &o);
+    o.candidates = ncand;
+    if (nearest) write_point(w, nearest);
+    if (pattern) write_pattern(w, pattern);
+    memcpy(rep, &o, sizeof o);
     return DLN_OK;
+}
+
+/* ---- public functions ---- */
+
+static int same_shape(const dln_landscape *ls, const dln_net *net)
+{
+    return net->L == ls->L && memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) == 0;
 }
 
 dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
@@ -599,48 +691,25 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     if (!net || !report) return dlni_fail(ls->err, DLN_E_NULL, "net or report is NULL");
     if (report->struct_size < sizeof *report)
         return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
-    dln_status st = check_regularized(ls);
-    if (st != DLN_OK) return st;
-    if (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest)))
+    if (ls->theory == DLN_THEORY_REGULARIZED &&
+        (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
-    ebw w;
-    st = ebw_init(&w, ls, net);
+    dlni_dist_work *w = NULL;
+    dln_status st = dlni_dist_work_new(ls, &w);
     if (st != DLN_OK) return st;
-    dln_dist_report o;
-    memset(&o, 0, sizeof o);
-    o.struct_size = report->struct_size;
-    double *grad = dlni_alloc(ls->n), *theta = nearest ? dlni_alloc(ls->n) : NULL;
-    int *bopt = malloc((w.nv + 1) * sizeof *bopt);
-    double best = INFINITY, second = INFINITY, lower = 0.0;
-    if (!grad || !bopt || (nearest && !theta)) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    if (st == DLN_OK) {
-        st = dln_loss_grad(ls->loss, net, &o.value, grad);
-        if (st != DLN_OK) dlni_fail(ls->err, st, "%s", ls->loss->err);
-    }
-    if (st == DLN_OK) st = read_slots(&w);
-    if (st == DLN_OK) st = layer_values(&w);
-    if (st == DLN_OK) st = all_lower(&w, &lower);
-    if (st == DLN_OK) st = nearest_type(&w, bopt, &best, &second, &o.candidates);
-    if (st == DLN_OK) st = fill_report(&w, &o, bopt);
-    if (st == DLN_OK) {
-        double wn = 0.0;
-        for (size_t l = 1; l <= w.L; l++) wn = hypot(wn, la_fro(w.d[l], w.d[l - 1], layer(&w, l), w.d[l]));
-        double scale = layer_scale(&w);
-        o.dist = sqrt(best), o.dist_second = sqrt(second), o.dist_lower = lower;
-        o.sweeps = w.sweeps;
-        o.grad_norm = la_nrm2(ls->n, grad);
-        o.ratio = o.grad_norm > 0.0 ? o.dist / o.grad_norm : NAN;
-        if (!(o.grad_norm > 0.0)) o.flags |= DLN_EB_NO_RATIO;
-        if (o.dist > FAR_FACTOR * scale) o.flags |= DLN_EB_FAR;
-        if (o.dist_second <= AMBIGUOUS * o.dist) o.flags |= DLN_EB_AMBIGUOUS;
-        if (o.dist <= ROUNDING * DBL_EPSILON * fmax(wn, scale)) o.flags |= DLN_EB_ROUNDING;
-        if (theta) write_point(&w, theta);
-        if (pattern) write_pattern(&w, pattern);
+    double *theta = nearest ? dlni_alloc(ls->n) : NULL;
+    if (nearest && !theta) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    dln_dist_report o = *report;
+    int *pat = pattern ? malloc((ls->nv + 1) * sizeof *pat) : NULL;
+    if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
+    if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
         if (theta) memcpy(nearest->theta, theta, ls->n * sizeof *theta);
-        memcpy(report, &o, sizeof o);
+        if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
+        *report = o;
     }
-    free(grad), free(theta), free(bopt);
-    ebw_free(&w);
+    free(theta), free(pat);
+    dlni_dist_work_free(w);
     return st;
 }
 
@@ -652,11 +721,12 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
     if (!(eta >= 0.0 && isfinite(eta)))
         return dlni_fail(ls->err, DLN_E_RANGE, "the step %g must be finite and >= 0", eta);
-    dln_status st = check_regularized(ls);
-    if (st != DLN_OK) return st;
+    if (ls->theory != DLN_THEORY_REGULARIZED)
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
+                         "error bounds need the regularized theory (%s)", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     double *ev = dlni_alloc(ls->n);
-    if (!comp || !ev) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    dln_status st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     size_t r = 0;
     orbit_spec sp;
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
@@ -679,7 +749,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         if (sp.degenerate) o.flags |= DLN_EB_DEGENERATE;
         if (sp.cls == DLN_CLASS_STRICT_SADDLE) o.flags |= DLN_EB_SADDLE;
         if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
-        memcpy(report, &o, sizeof o);
+        *report = o;
     }
     free(comp), free(ev);
     return st;
