@@ -246,6 +246,16 @@ START_TEST(bounds_and_projection)
             ck_assert_msg(r.dist <= t * (1.0 + 1e-10), "problem %zu: dist %g > ||Delta|| = %g", pi, r.dist, t);
             ck_assert(r.dist_lower <= r.dist * (1.0 + 1e-12) + 1e-15);
         }
+        /* far away: flagged, still bracketed; W = 0: exact, with a zero gradient (every L >= 2) */
+        ck_assert_ok(dln_net_init_gaussian(s.net, 30.0, 5));
+        dln_dist_report r = eu_report();
+        ck_assert_ok(dln_landscape_distance(s.ls, s.net, &r, NULL, NULL));
+        ck_assert(r.flags & DLN_EB_FAR);
+        ck_assert(r.dist_lower <= r.dist && isfinite(r.ratio) && isfinite(r.kappa + r.dist_lower_orbit));
+        ck_assert_ok(dln_net_init_zeros(s.net));
+        ck_assert_ok(dln_landscape_distance(s.ls, s.net, &r, got, NULL));
+        ck_assert(r.dist == 0.0 && r.rank == 0 && (r.flags & DLN_EB_ROUNDING));
+        ck_assert(isnan(r.ratio) && (r.flags & DLN_EB_NO_RATIO) && r.grad_norm == 0.0);
         free(th), free(g);
         dln_net_free(c), dln_net_free(near);
         eu_setup_free(&s);
