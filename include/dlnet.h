@@ -367,35 +367,83 @@ typedef enum dln_eig_which {
     DLN_EIG_LARGEST = 1   /**< the k largest eigenvalues */
 } dln_eig_which;
 
-/** What dln_loss_hessian_eigs() did (set struct_size = sizeof before the call). */
+/**
+ * What dln_loss_hessian_eigs() did. Set struct_size = sizeof(dln_eig_report)
+ * before the call; the library fills the fields that fit in struct_size
+ * (later versions may append fields).
+ */
 typedef struct dln_eig_report {
     size_t struct_size;  /**< sizeof(dln_eig_report), set by the caller */
-    size_t iterations;   /**< outer iterations (restarts) of the iterative solver */
-    size_t hvps;         /**< Hessian-vector products used */
-    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over returned pairs */
-    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance */
-    int converged;       /**< 1 if every requested pair met the tolerance */
-    int dense;           /**< 1 if the dense Hessian and LAPACK were used */
+    size_t iterations;   /**< outer iterations: 1 + thick restarts (0 on the dense path) */
+    size_t hvps;         /**< Hessian-vector products used (n on the dense path) */
+    double max_residual; /**< max_j ||H x_j - theta_j x_j|| / hnorm over the returned pairs
+                              (0 if hnorm = 0) */
+    double hnorm;        /**< estimate of ||H||_2 that scales the tolerance: the largest
+                              |Ritz value| seen (a lower bound; exact on the dense path) */
+    int converged;       /**< 1 if every returned pair met the tolerance */
+    int dense;           /**< 1 if the dense Hessian and LAPACK dsyevr were used */
 } dln_eig_report;
 
 /**
- * The k extreme eigenvalues of the Hessian H(W) (and optionally their
- * eigenvectors), from Hessian-vector products only.
+ * The k extreme eigenvalues of the Hessian H(W) of the loss at the weights of
+ * @p net, and optionally orthonormal eigenvectors, from Hessian-vector
+ * products only.
  *
+ * **Method.** For n <= 400 parameters: the dense Hessian (n HVPs, as
+ * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
+ * are ignored). Above: thick-restart block Lanczos with full
+ * reorthogonalization. Each step applies H to a block of b directions in one
+ * dln_loss_hvp_batch() call, b = k rounded up to a multiple of 8 (at most n):
+ * a block of width >= k finds every copy of a repeated eigenvalue among the
+ * k wanted ones (a Krylov method of block width b cannot see more than b
+ * copies), which matters because Hessians at critical points have large
+ * null spaces and clustered spectra. The basis holds m = max(48, 2k + 6b)
+ * vectors (at most n); when it is full, the Ritz vectors nearest the wanted
+ * end are kept (thick restart). A rank-deficient block (an invariant subspace,
+ * e.g. H = 0 at the origin for L >= 3) is completed with random directions,
+ * so such cases return after b HVPs. The eigenvalues of
+ * either end are found regardless of the sign pattern (indefinite Hessians
+ * included).
+ *
+ * **Cost.** Typically a few hundred HVPs for k = 1 (see docs/spectrum.md for
+ * measured counts) plus O(n m^2) flops for the reorthogonalization; memory
+ * about n (m + 2b) doubles, allocated once per call (none in the iteration).
+ *
+ * **Tolerance.** A Ritz pair (theta, x) is accepted when
+ * ||H x - theta x|| <= tol * hnorm, hnorm being the estimate of ||H||_2 in
+ * the report; then some eigenvalue lies within tol * hnorm of theta, and
+ * typically within (tol * hnorm)^2 / gap. The residual is obtained from the
+ * Lanczos relation (no extra HVPs) and matches the true one to rounding.
+ * Requesting tol far below 1e-13 may not be attainable (::DLN_E_NOCONV).
+ * Eigenvalues inside a cluster narrower than tol * hnorm are not resolved
+ * individually, but their vectors span the right invariant subspace.
+ *
+ * **Threads.** @p loss holds the scratch of the HVPs and must not be used by
+ * another thread during the call; @p net is only read. The BLAS thread count
+ * is not changed. Same seed, same result, bit for bit.
+ *
+ * @param loss   loss (its HVP scratch is used)
+ * @param net    point W at which the Hessian is taken
  * @param which  ::DLN_EIG_SMALLEST (most negative first, ascending) or
  *               ::DLN_EIG_LARGEST (largest first, descending)
- * @param k      1 <= k <= n
- * @param tol    relative residual tolerance: a pair (theta, x) is accepted
- *               when ||H x - theta x|| <= tol * ||H||_2 (estimate); 0 selects
- *               the default 1e-10; otherwise 0 < tol < 1
- * @param maxit  cap on outer iterations (0: default)
- * @param seed   seed of the random start block
+ * @param k      number of pairs, 1 <= k <= n
+ * @param tol    relative residual tolerance in [0, 1); 0 selects 1e-10
+ * @param maxit  cap on outer iterations (thick restarts + 1); 0 selects 1000
+ * @param seed   seed of the random start block (and of any random completion)
  * @param evals  k eigenvalues (output)
- * @param evecs  n x k orthonormal eigenvectors (ldvec >= n), or NULL
- * @param report optional details (may be NULL)
- * @return ::DLN_E_NOCONV if the tolerance was not met within maxit (the best
- *         estimates are written and report->converged = 0), and the errors of
- *         dln_loss_hvp().
+ * @param evecs  n x k orthonormal eigenvectors in theta layout (output,
+ *               column j belongs to evals[j]), or NULL for values only
+ * @param ldvec  leading dimension of evecs, >= n (ignored if evecs is NULL)
+ * @param report optional details (may be NULL); struct_size must be set
+ * @return ::DLN_OK; ::DLN_E_NULL (loss, net or evals NULL), ::DLN_E_DIM (net
+ *         does not match the loss, k = 0 or k > n), ::DLN_E_LD (ldvec < n),
+ *         ::DLN_E_RANGE (which not a ::dln_eig_which, tol NaN or outside
+ *         [0, 1), report->struct_size below sizeof(dln_eig_report) of this
+ *         version), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_NONFINITE (an
+ *         HVP overflowed), ::DLN_E_LAPACK; ::DLN_E_NOCONV if the tolerance
+ *         was not met within maxit outer iterations: the best estimates (Ritz
+ *         pairs) are still written and the report has converged = 0. On
+ *         argument errors nothing is written.
  */
 DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which,
                                          size_t k, double tol, size_t maxit, uint64_t seed,

@@ -99,4 +99,23 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
 void dlni_work_free(dlni_work *w);
 void dlni_work_invalidate(dlni_work *w);
 
+
+/* ---- spectrum (src/spectrum.c) ---- */
+/* Path and sizes of the Hessian eigensolver; zeros select the defaults. */
+typedef enum dlni_eig_path {
+    DLNI_EIG_AUTO = 0,     /* dense for small n, iterative otherwise */
+    DLNI_EIG_DENSE = 1,    /* dense Hessian + dsyevr (n <= DLN_HESSIAN_MAX_PARAMS) */
+    DLNI_EIG_ITERATIVE = 2 /* block Lanczos at any n */
+} dlni_eig_path;
+typedef struct dlni_eig_tuning {
+    dlni_eig_path path;
+    size_t block; /* block width b of the iterative path (raised to k, clamped to n) */
+    size_t basis; /* basis capacity m (raised to k + 2b, clamped to n) */
+} dlni_eig_tuning;
+/* dln_loss_hessian_eigs() with a forced path and sizes (tests, benchmarks);
+ * same checks, outputs and report. */
+dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+                             double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
+                             double *evals, double *evecs, size_t ldvec, dln_eig_report *report);
+
 #endif

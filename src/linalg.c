@@ -233,3 +233,45 @@ int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, d
                                           LDX(ldb), T, BI(nb), w);
     return info_code(info);
 }
+
+/* ---- spectrum ---- */
+/* Integer arrays of dsyevr (isuppz 2n, iwork liwork) live at the end of the
+ * double workspace; ints_in_doubles converts their count. */
+static size_t ints_in_doubles(size_t count)
+{
+    return (count * sizeof(lapack_int) + sizeof(double) - 1) / sizeof(double);
+}
+
+static int syevr_query(size_t n, size_t *lwork, size_t *liwork)
+{
+    double q = 0.0, dummy = 0.0;
+    lapack_int qi = 0, m = 0, isuppz[2] = {0, 0};
+    lapack_int info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', BI(n), &dummy, LDX(n),
+                                          0.0, 0.0, 0, 0, 0.0, &m, &dummy, &dummy, LDX(n),
+                                          isuppz, &q, -1, &qi, -1);
+    *lwork = (size_t)q + 1, *liwork = (size_t)qi + 1;
+    return info_code(info);
+}
+
+size_t la_syevr_wsize(size_t n)
+{
+    size_t lw = 0, liw = 0;
+    if (n == 0 || syevr_query(n, &lw, &liw) != LA_OK) return 0;
+    return lw + ints_in_doubles(liw + 2 * n);
+}
+
+int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                size_t ldz, double *work)
+{
+    if (n == 0) return LA_OK;
+    size_t lw = 0, liw = 0;
+    int rc = syevr_query(n, &lw, &liw);
+    if (rc != LA_OK) return rc;
+    lapack_int *isuppz = (lapack_int *)(work + lw), *iwork = isuppz + 2 * n, m = 0;
+    double dummy = 0.0;
+    char range = (il == 1 && iu == n) ? 'A' : 'I';
+    lapack_int info = LAPACKE_dsyevr_work(
+        LAPACK_COL_MAJOR, Z ? 'V' : 'N', range, 'U', BI(n), A, LDX(lda), 0.0, 0.0, BI(il),
+        BI(iu), 0.0, &m, w, Z ? Z : &dummy, Z ? LDX(ldz) : 1, isuppz, work, BI(lw), iwork, BI(liw));
+    return info_code(info);
+}

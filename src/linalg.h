@@ -60,4 +60,16 @@ int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag);
 size_t la_tpqrt_nb(size_t n);
 int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
 
+/* ---- spectrum ---- */
+/* Doubles of workspace that la_syevr_ws() needs for order n (with eigenvectors,
+ * any range); includes the integer work arrays. 0 on a LAPACK query failure. */
+size_t la_syevr_wsize(size_t n);
+/* Eigenvalues il..iu (1-based, ascending; 1 <= il <= iu <= n) of symmetric A
+ * (upper triangle used; the upper triangle and the diagonal are overwritten,
+ * the strict lower triangle is kept) into w[0..iu-il] (w has room for n), and
+ * their eigenvectors into Z (n x (iu-il+1), ldz >= n) unless Z is NULL.
+ * work: la_syevr_wsize(n) doubles. No allocation (for solver loops). */
+int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                size_t ldz, double *work);
+
 #endif

@@ -1,0 +1,427 @@
+/* spectrum.c - extreme eigenpairs of the Hessian (derivatives.md §5-§7).
+ *
+ * Small n: the dense Hessian (n HVPs) and LAPACK dsyevr.
+ *
+ * Otherwise: thick-restart block Lanczos with full reorthogonalization. The
+ * basis V = [v_1 .. v_p] (orthonormal) and a pending block Q (the next Krylov
+ * block, orthonormal and orthogonal to V) satisfy
+ *
+ *     H V = V T + Q G,        T = V^T H V (p x p),  G (|Q| x p),
+ *
+ * up to rounding. Expanding applies H to Q in one batched HVP call, projects
+ * the result against the whole basis twice (CGS2 as GEMMs; the coefficients
+ * are the new columns of T), and orthonormalizes the remainder column by
+ * column into the next pending block; its triangular factor is the new G.
+ * A Ritz pair (theta, V s) of T has the residual ||H V s - theta V s|| =
+ * ||G s||, so convergence is checked after every block without extra HVPs.
+ * When the basis is full, the Ritz vectors nearest the wanted end are kept
+ * (V <- V S_keep, T <- diag(theta_keep), G <- G S_keep) and expansion goes on.
+ *
+ * Why this shape: Hessians at critical points have large null spaces and
+ * tight clusters (derivatives.md §7). A block of width b carries up to b
+ * copies of a repeated eigenvalue, and full reorthogonalization prevents the
+ * ghost copies of plain Lanczos. When the new block is rank deficient (an
+ * invariant subspace was found, e.g. H = 0 at the origin for L >= 3), the
+ * missing columns are filled with random vectors orthogonal to the basis:
+ * the relation above still holds with a zero row in G. */
+#include "internal.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TOL 1e-10
+/* Dense path up to this n: see docs/spectrum.md for the measurement. */
+#define DENSE_MAX_N 400
+/* Default outer iterations (thick restarts). */
+#define DEFAULT_MAXIT 1000
+/* Rows per chunk of the in-place product V <- V S at a restart. */
+#define RESTART_ROWS 256
+/* A column whose norm fell below this fraction of its norm before a
+ * projection pass is projected again (Kahan-Parlett "twice is enough"). */
+#define REORTH_RATIO 0.7071067811865476
+/* A new Krylov column is numerically zero (rank deficiency) below this
+ * multiple of max(||H q||, hnorm): it is dropped and replaced at random. */
+#define DROP_REL 1e-14
+
+/* ------------------------------------------------------------------------ */
+/* Shared argument checks and the report. */
+
+/* Version-1 size of the report (fields through `dense`). */
+#define REPORT_V1_SIZE (offsetof(dln_eig_report, dense) + sizeof(int))
+
+static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+                             double tol, const double *evals, const double *evecs, size_t ldvec,
+                             const dln_eig_report *report)
+{
+    dln_status st = dlni_loss_check(loss, net);
+    if (st != DLN_OK) return st;
+    size_t n = net->n, t;
+    if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
+    if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
+        return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
+    if (k == 0 || k > n)
+        return dlni_fail(loss->err, DLN_E_DIM, "k = %zu must be in 1..n = %zu", k, n);
+    if (!(tol >= 0.0 && tol < 1.0))
+        return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
+    if (evecs && ldvec < n)
+        return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
+    if (evecs && !dlni_mul(ldvec, k, &t))
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldvec x k overflows the address range");
+    if (report && report->struct_size < REPORT_V1_SIZE)
+        return dlni_fail(loss->err, DLN_E_RANGE,
+                         "report->struct_size = %zu is below sizeof(dln_eig_report) = %zu",
+                         report->struct_size, REPORT_V1_SIZE);
+    return DLN_OK;
+}
+
+/* Copy the fields the caller's report version has room for. */
+static void put_report(dln_eig_report *report, const dln_eig_report *r)
+{
+    if (!report) return;
+    size_t size = report->struct_size < sizeof *r ? report->struct_size : sizeof *r;
+    memcpy((char *)report + sizeof r->struct_size, (const char *)r + sizeof r->struct_size,
+           size - sizeof r->struct_size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dense path. */
+
+static dln_status eigs_dense(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+                             double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
+{
+    const size_t n = net->n;
+    size_t wsz = la_syevr_wsize(n), total;
+    if (wsz == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
+    /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z, H Z, LAPACK work */
+    if (!dlni_mul(n, 3 * n + 2, &total) || total > SIZE_MAX - wsz)
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "dense workspace overflows");
+    double *H = dlni_alloc(total + wsz);
+    if (!H) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the dense Hessian");
+    double *diag = H + n * n, *w = diag + n, *Z = w + n, *HZ = Z + n * n, *work = HZ + n * n;
+    dln_status st = dln_loss_hessian(loss, net, H, n);
+    if (st != DLN_OK) {
+        free(H);
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) diag[i] = H[i + i * n];
+    if (la_syevr_ws(n, H, n, 1, n, w, Z, n, work) != LA_OK) {
+        free(H);
+        return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr failed on the dense Hessian");
+    }
+    /* dsyevr keeps the strict lower triangle: rebuild H for the residuals */
+    for (size_t j = 0; j < n; j++) {
+        H[j + j * n] = diag[j];
+        for (size_t i = 0; i < j; i++) H[i + j * n] = H[j + i * n];
+    }
+    double hnorm = fmax(fabs(w[0]), fabs(w[n - 1])), rmax = 0.0;
+    la_gemm(LA_N, LA_N, n, n, n, 1.0, H, n, Z, n, 0.0, HZ, n);
+    for (size_t j = 0; j < k; j++) {
+        size_t c = which == DLN_EIG_SMALLEST ? j : n - 1 - j;
+        la_axpy(n, -w[c], Z + c * n, HZ + c * n);
+        rmax = fmax(rmax, la_nrm2(n, HZ + c * n));
+        evals[j] = w[c];
+        if (evecs) memcpy(evecs + j * ldvec, Z + c * n, n * sizeof *Z);
+    }
+    rep->hvps = n, rep->iterations = 0, rep->dense = 1, rep->converged = 1;
+    rep->hnorm = hnorm;
+    rep->max_residual = hnorm > 0.0 ? rmax / hnorm : 0.0;
+    free(H);
+    return DLN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Iterative path: thick-restart block Lanczos (see the file comment). */
+
+typedef struct lanczos {
+    dln_loss *loss;
+    const dln_net *net;
+    dln_eig_which which;
+    size_t n, k, b, m; /* order, wanted pairs, block width, basis capacity */
+    size_t ldt;        /* m + b: leading dimension of T */
+    double *V;         /* n x (m + b): basis columns 0..p-1, pending block p..p+pend-1 */
+    double *W;         /* n x b: H applied to the pending block */
+    double *T;         /* (m + b) x (m + b): T = V^T H V above the diagonal, G below row p */
+    double *A, *S;     /* m x m: copy of T for LAPACK, Ritz vectors of T */
+    double *theta;     /* m: Ritz values, ascending */
+    double *res;       /* m: residual norms ||G s_i|| */
+    double *GS;        /* b x m: G S */
+    double *rows;      /* RESTART_ROWS x m: chunk of V S at a restart */
+    double *coef;      /* m + b: projection coefficients of one column */
+    double *C2;        /* (m + b) x b: second CGS pass of a block */
+    double *lwork;     /* dsyevr workspace for order m */
+    size_t p, pend;    /* basis columns, pending columns */
+    double hnorm;      /* max |Ritz value| seen: estimate of ||H||_2 (lower bound) */
+    size_t hvps, cycles;
+    dlni_rng rng;
+} lanczos;
+
+static double *col(const lanczos *z, size_t j) { return z->V + j * z->n; }
+
+/* Default block width: a full HVP batch, or k rounded up to whole batches. */
+static size_t default_block(size_t n, size_t k)
+{
+    size_t b = (k + DLNI_BATCH - 1) / DLNI_BATCH * DLNI_BATCH;
+    return b < n ? b : n;
+}
+
+/* Default basis capacity: room to keep the k wanted pairs plus a buffer and
+ * to expand several blocks per restart. */
+static size_t default_basis(size_t n, size_t k, size_t b)
+{
+    size_t m = 2 * k + 6 * b;
+    if (m < 48) m = 48;
+    return m < n ? m : n;
+}
+
+/* Carve the single workspace allocation. */
+static dln_status lanczos_alloc(lanczos *z, double **buf)
+{
+    size_t n = z->n, m = z->m, b = z->b, ldt = m + b, wsz = la_syevr_wsize(m), nv, t, total;
+    if (wsz == 0) return dlni_fail(z->loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
+    if (!dlni_mul(n, ldt + b, &nv) || !dlni_mul(ldt, ldt, &t))
+        return dlni_fail(z->loss->err, DLN_E_OVERFLOW, "Lanczos workspace overflows");
+    total = t + 2 * m * m + 2 * m + b * m + RESTART_ROWS * m + ldt + ldt * b + wsz;
+    if (nv > SIZE_MAX - total)
+        return dlni_fail(z->loss->err, DLN_E_OVERFLOW, "Lanczos workspace overflows");
+    double *p = dlni_alloc(nv + total);
+    if (!p) return dlni_fail(z->loss->err, DLN_E_NOMEM, "out of memory for the Lanczos basis");
+    *buf = p;
+    z->ldt = ldt;
+    z->V = p, p += n * ldt;
+    z->W = p, p += n * b;
+    z->T = p, p += t;
+    z->A = p, p += m * m;
+    z->S = p, p += m * m;
+    z->theta = p, p += m;
+    z->res = p, p += m;
+    z->GS = p, p += b * m;
+    z->rows = p, p += RESTART_ROWS * m;
+    z->coef = p, p += ldt;
+    z->C2 = p, p += ldt * b;
+    z->lwork = p;
+    memset(z->T, 0, t * sizeof *z->T);
+    return DLN_OK;
+}
+
+/* Project x against the `count` basis columns starting at `first`, repeating
+ * while a pass removes most of x (at most 3 passes). The coefficients are
+ * added to acc[0..count) unless acc is NULL. Returns ||x||. */
+static double project(lanczos *z, double *x, size_t first, size_t count, double *acc)
+{
+    const size_t n = z->n;
+    double before = la_nrm2(n, x), after = before;
+    for (int pass = 0; pass < 3 && count > 0; pass++) {
+        la_gemm(LA_T, LA_N, count, 1, n, 1.0, col(z, first), n, x, n, 0.0, z->coef, count);
+        la_gemm(LA_N, LA_N, n, 1, count, -1.0, col(z, first), n, z->coef, count, 1.0, x, n);
+        if (acc) la_axpy(count, 1.0, z->coef, acc);
+        after = la_nrm2(n, x);
+        if (after > REORTH_RATIO * before) break;
+        before = after;
+    }
+    return after;
+}
+
+/* Make column q a random unit vector orthogonal to columns 0..q-1.
+ * Returns 0 if none was found (the basis spans the whole space). */
+static int random_column(lanczos *z, size_t q)
+{
+    double *x = col(z, q);
+    for (int tries = 0; tries < 4; tries++) {
+        dlni_rng_fill_normal(&z->rng, z->n, 1.0, x);
+        la_scal(z->n, 1.0 / la_nrm2(z->n, x), x);
+        double nrm = project(z, x, 0, q, NULL);
+        if (nrm > 1e-8) {
+            la_scal(z->n, 1.0 / nrm, x);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Apply H to the pending block, add it to the basis (T gains its columns)
+ * and orthonormalize the remainder into the next pending block (new G). */
+static dln_status expand(lanczos *z)
+{
+    const size_t n = z->n, p = z->p, bb = z->pend, q = p + bb, ldt = z->ldt;
+    dln_status st = dln_loss_hvp_batch(z->loss, z->net, bb, col(z, p), n, z->W, n);
+    if (st != DLN_OK) return st;
+    z->hvps += bb;
+    double *Tc = z->T + p * ldt, *hq = z->res; /* hq: ||H q_j||, before projection */
+    for (size_t j = 0; j < bb; j++) hq[j] = la_nrm2(n, z->W + j * n);
+    for (size_t j = 0; j < q; j++) /* the next block couples only to this one */
+        memset(z->T + q + j * ldt, 0, z->b * sizeof *z->T);
+    /* block CGS2 against the whole basis, including the block itself */
+    la_gemm(LA_T, LA_N, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, Tc, ldt);
+    la_gemm(LA_N, LA_N, n, bb, q, -1.0, z->V, n, Tc, ldt, 1.0, z->W, n);
+    la_gemm(LA_T, LA_N, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, z->C2, ldt);
+    la_gemm(LA_N, LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, z->W, n);
+    la_add(q, bb, 1.0, z->C2, ldt, Tc, ldt);
+    /* column-wise orthonormalization of the remainder: T[q.., p + j] = R */
+    size_t room = n - q < z->b ? n - q : z->b, acc = 0;
+    for (size_t j = 0; j < bb; j++) {
+        double *x = z->W + j * n, *tcol = Tc + j * ldt;
+        double drop = DROP_REL * fmax(hq[j], z->hnorm);
+        double nrm = project(z, x, q, acc, tcol + q);
+        if (nrm > drop && nrm < 1e-3 * hq[j]) /* heavy cancellation: once more */
+            nrm = project(z, x, 0, q + acc, tcol);
+        /* numerically in the span (rank deficiency), or no room left: the
+         * remainder is rounding noise and is dropped */
+        if (nrm <= drop || acc == room) continue;
+        la_scal(n, 1.0 / nrm, x);
+        memcpy(col(z, q + acc), x, n * sizeof *x);
+        tcol[q + acc] = nrm;
+        acc++;
+    }
+    while (acc < room && random_column(z, q + acc)) acc++; /* invariant subspace found */
+    z->p = q, z->pend = acc;
+    return DLN_OK;
+}
+
+/* Index of the j-th wanted Ritz value (theta ascending). */
+static size_t wanted(const lanczos *z, size_t j)
+{
+    return z->which == DLN_EIG_SMALLEST ? j : z->p - 1 - j;
+}
+
+/* Ritz values and vectors of T, their residuals ||G s||, and hnorm. */
+static dln_status rayleigh_ritz(lanczos *z)
+{
+    const size_t p = z->p, m = z->m, ldt = z->ldt;
+    for (size_t j = 0; j < p; j++) memcpy(z->A + j * m, z->T + j * ldt, (j + 1) * sizeof *z->A);
+    if (la_syevr_ws(p, z->A, m, 1, p, z->theta, z->S, m, z->lwork) != LA_OK)
+        return dlni_fail(z->loss->err, DLN_E_LAPACK, "dsyevr failed on the projected matrix");
+    la_gemm(LA_N, LA_N, z->pend, p, p, 1.0, z->T + p, ldt, z->S, m, 0.0, z->GS, z->b);
+    for (size_t i = 0; i < p; i++) z->res[i] = la_nrm2(z->pend, z->GS + i * z->b);
+    z->hnorm = fmax(z->hnorm, fmax(fabs(z->theta[0]), fabs(z->theta[p - 1])));
+    return DLN_OK;
+}
+
+/* Number of wanted pairs that miss the tolerance (k while p < k). */
+static size_t unconverged(const lanczos *z, double tol)
+{
+    if (z->p < z->k) return z->k;
+    size_t miss = 0;
+    for (size_t j = 0; j < z->k; j++) miss += !(z->res[wanted(z, j)] <= tol * z->hnorm);
+    return miss;
+}
+
+/* Thick restart: keep the nk Ritz pairs nearest the wanted end. */
+static void restart(lanczos *z)
+{
+    const size_t n = z->n, p = z->p, m = z->m, ldt = z->ldt, pend = z->pend;
+    size_t nk = z->k + (m - z->k) / 2;
+    if (nk > m - pend) nk = m - pend;
+    size_t off = z->which == DLN_EIG_SMALLEST ? 0 : p - nk;
+    const double *Sk = z->S + off * m;
+    for (size_t r0 = 0; r0 < n; r0 += RESTART_ROWS) { /* V <- V S_keep in place, by rows */
+        size_t rc = n - r0 < RESTART_ROWS ? n - r0 : RESTART_ROWS;
+        la_gemm(LA_N, LA_N, rc, nk, p, 1.0, z->V + r0, n, Sk, m, 0.0, z->rows, rc);
+        la_copy(rc, nk, z->rows, rc, z->V + r0, n);
+    }
+    for (size_t j = 0; j < pend; j++) memmove(col(z, nk + j), col(z, p + j), n * sizeof *z->V);
+    for (size_t j = 0; j < nk; j++) { /* T <- diag(theta_keep), G <- G S_keep */
+        double *t = z->T + j * ldt;
+        memset(t, 0, nk * sizeof *t);
+        t[j] = z->theta[off + j];
+        memcpy(t + nk, z->GS + (off + j) * z->b, pend * sizeof *t);
+    }
+    z->p = nk;
+    z->cycles++;
+}
+
+/* Wanted Ritz pairs into the caller's arrays; returns max residual. */
+static double finish(lanczos *z, double *evals, double *evecs, size_t ldvec)
+{
+    double rmax = 0.0;
+    for (size_t j = 0; j < z->k; j++) {
+        size_t i = wanted(z, j);
+        evals[j] = z->theta[i];
+        rmax = fmax(rmax, z->res[i]);
+        memcpy(z->A + j * z->m, z->S + i * z->m, z->p * sizeof *z->A);
+    }
+    if (evecs)
+        la_gemm(LA_N, LA_N, z->n, z->k, z->p, 1.0, z->V, z->n, z->A, z->m, 0.0, evecs, ldvec);
+    return rmax;
+}
+
+static dln_status eigs_lanczos(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+                               double tol, size_t maxit, uint64_t seed, size_t b, size_t m,
+                               double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
+{
+    lanczos z;
+    memset(&z, 0, sizeof z);
+    z.loss = loss, z.net = net, z.which = which, z.n = net->n, z.k = k;
+    /* b >= k: a start block of width b meets an eigenspace of multiplicity
+     * mu in min(b, mu) dimensions, and a block Krylov space never holds more
+     * copies of an eigenvalue than that; b >= k gives every wanted copy. */
+    b = b == 0 ? default_block(z.n, k) : b;
+    b = b < k ? k : b;
+    z.b = b < z.n ? b : z.n;
+    m = m == 0 ? default_basis(z.n, k, z.b) : m;
+    /* keep k wanted pairs plus one block of history (the "momentum" that
+     * makes a small basis behave like LOBPCG rather than steepest descent) */
+    if (m < k + 2 * z.b) m = k + 2 * z.b;
+    z.m = m < z.n ? m : z.n;
+    double *buf = NULL;
+    dln_status st = lanczos_alloc(&z, &buf);
+    if (st != DLN_OK) return st;
+    dlni_rng_seed(&z.rng, seed);
+    while (z.pend < z.b && random_column(&z, z.pend)) z.pend++;
+    z.cycles = 1;
+    int converged = 0;
+    for (;;) {
+        if ((st = expand(&z)) != DLN_OK || (st = rayleigh_ritz(&z)) != DLN_OK) break;
+        converged = unconverged(&z, tol) == 0;
+        if (converged || z.pend == 0) break;
+        if (z.p + z.pend > z.m) {
+            if (z.cycles >= maxit) break;
+            restart(&z);
+        }
+    }
+    if (st == DLN_OK) {
+        double rmax = finish(&z, evals, evecs, ldvec);
+        rep->iterations = z.cycles, rep->hvps = z.hvps, rep->hnorm = z.hnorm;
+        rep->max_residual = z.hnorm > 0.0 ? rmax / z.hnorm : 0.0;
+        rep->converged = converged, rep->dense = 0;
+        if (!converged)
+            st = dlni_fail(loss->err, DLN_E_NOCONV,
+                           "%zu of the %zu wanted pairs missed tol = %g after %zu outer "
+                           "iterations (max relative residual %g)",
+                           unconverged(&z, tol), k, tol, z.cycles, rep->max_residual);
+    }
+    free(buf);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+
+dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+                             double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
+                             double *evals, double *evecs, size_t ldvec, dln_eig_report *report)
+{
+    dln_status st = check_args(loss, net, which, k, tol, evals, evecs, ldvec, report);
+    if (st != DLN_OK) return st;
+    dln_eig_report rep;
+    memset(&rep, 0, sizeof rep);
+    int dense = tune->path == DLNI_EIG_DENSE ||
+                (tune->path == DLNI_EIG_AUTO && net->n <= DENSE_MAX_N);
+    if (dense)
+        st = eigs_dense(loss, net, which, k, evals, evecs, ldvec, &rep);
+    else
+        st = eigs_lanczos(loss, net, which, k, tol == 0.0 ? DEFAULT_TOL : tol,
+                          maxit == 0 ? DEFAULT_MAXIT : maxit, seed, tune->block, tune->basis,
+                          evals, evecs, ldvec, &rep);
+    if (st == DLN_OK || st == DLN_E_NOCONV) put_report(report, &rep);
+    return st;
+}
+
+dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which,
+                                 size_t k, double tol, size_t maxit, uint64_t seed, double *evals,
+                                 double *evecs, size_t ldvec, dln_eig_report *report)
+{
+    const dlni_eig_tuning automatic = {DLNI_EIG_AUTO, 0, 0};
+    return dlni_hessian_eigs(loss, net, which, k, tol, maxit, seed, &automatic, evals, evecs,
+                             ldvec, report);
+}
