@@ -486,7 +486,8 @@ typedef enum dln_opt_kind {
     /** Gradient descent, fixed step eta: theta_{k+1} = theta_k - eta g_k. */
     DLN_OPT_GD = 0,
     /** Gradient descent with Armijo backtracking: t = eta, then t <- shrink t
-     *  until F(theta_k - t g_k) <= F_k - c1 t ||g_k||^2. */
+     *  until F(theta_k - t g_k) <= F_k - c1 t ||g_k||^2 and F(theta_k - t g_k) < F_k;
+     *  theta_{k+1} = theta_k - t g_k. */
     DLN_OPT_GD_ARMIJO = 1,
     /** Heavy-ball momentum (Polyak): v_{k+1} = beta v_k - eta g_k,
      *  theta_{k+1} = theta_k + v_{k+1}, v_0 = 0. */
@@ -542,7 +543,8 @@ typedef struct dln_progress {
     size_t iteration;     /**< k: iterations done (0: the starting point) */
     double loss;          /**< F_k */
     double grad_norm;     /**< ||g_k|| */
-    double step_norm;     /**< ||theta_k - theta_{k-1}|| (0 for k = 0) */
+    double step_norm;     /**< ||theta_k - theta_{k-1}|| (0 for k = 0; NaN if unknown,
+                               e.g. in the final call after a failed step) */
     double step_size;     /**< step length t used for iteration k (eta, line-search t, escape t; 0 for k = 0) */
     double elapsed;       /**< seconds since the run started (monotonic clock) */
     int escape;           /**< 1 if theta_k came from a saddle-escape step */
@@ -567,7 +569,7 @@ typedef int (*dln_progress_fn)(const dln_progress *progress, void *user);
 typedef enum dln_metric {
     DLN_METRIC_LOSS = 0,      /**< F_k (free) */
     DLN_METRIC_GRAD_NORM = 1, /**< ||g_k|| (free) */
-    DLN_METRIC_STEP_NORM = 2, /**< ||theta_k - theta_{k-1}||, 0 at k = 0 (free) */
+    DLN_METRIC_STEP_NORM = 2, /**< ||theta_k - theta_{k-1}||, 0 at k = 0 (one pass over 2 vectors of length n) */
     DLN_METRIC_STEP_SIZE = 3, /**< step length t of iteration k, 0 at k = 0 (free) */
     DLN_METRIC_TIME = 4       /**< seconds since the start of the run (one clock read) */
 } dln_metric;
@@ -597,7 +599,8 @@ typedef struct dln_opt_report {
      *  iterates or a zero gradient norm among them); ||g_k|| ~ rate^k */
     double rate;
     size_t rate_window;     /**< number of iterates the rate was fitted on */
-    double elapsed;         /**< seconds (monotonic clock) */
+    double elapsed;         /**< seconds of the run (monotonic clock); after single
+                                 steps: since the state started, until the report is read */
     size_t escapes;         /**< saddle escapes done (::DLN_OPT_LBFGS_ESCAPE) */
     /** smallest Hessian eigenvalue at the last second-order check
      *  (::DLN_OPT_LBFGS_ESCAPE; NaN if none was made) */
@@ -710,7 +713,10 @@ DLN_API size_t dln_opt_get_memory(const dln_opt *opt);
  * Hessian eigenvalue mu is computed (dln_loss_hessian_eigs()) when
  * ||g_k|| <= grad_threshold, once on entering that region, and again before
  * the gradient test may declare convergence; an escape is made when
- * mu < -curv_tol * ||H|| (the solver's norm estimate). Both > 0, finite.
+ * mu < -curv_tol ||H|| and mu^2 >= ||g_k|| ||H|| (||H||: the solver's norm
+ * estimate; the second test keeps the zero modes of a minimizer's orbit,
+ * which dip below zero by O(||g_k||) near it, from triggering escapes).
+ * Both > 0, finite.
  */
 DLN_API dln_status dln_opt_set_escape(dln_opt *opt, double grad_threshold, double curv_tol);
 /** Saddle-escape thresholds; either pointer may be NULL. */
@@ -788,8 +794,10 @@ DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *ne
 /**
  * One iteration from the current weights of @p net. The method state carries
  * over from the previous dln_opt_step() or dln_opt_run() when the same loss
- * and net are passed and the weights are those that call left; otherwise it
- * restarts (call dln_opt_reset() after changing the options of the loss).
+ * and net are passed and the weights are bit for bit those that call left
+ * (checked in one pass over the weights, fused with the update for the
+ * element-wise kinds); otherwise it restarts. Call dln_opt_reset() after
+ * changing the loss itself (e.g. its regularization) between steps.
  * The stop tests except max_iter and the callback are applied to the new
  * iterate; the reason goes to @p stop (may be NULL), ::DLN_STOP_NONE if
  * none fired. No history is recorded. Errors as dln_opt_run().

@@ -118,8 +118,10 @@ static dln_status out_of_range(dln_opt *opt, const char *name, double v, const c
     return dlni_fail(opt->err, DLN_E_RANGE, "%s = %g is out of range: %s", name, v, range);
 }
 
+/* A kind-specific option: the handle exists and its kind uses the option. */
 static dln_status needs_kind(dln_opt *opt, unsigned mask, const char *name)
 {
+    if (!opt) return DLN_E_NULL;
     if (mask & K(opt->kind)) return DLN_OK;
     return dlni_fail(opt->err, DLN_E_UNSUPPORTED, "option %s does not apply to kind %s", name,
                      opt->ops->name);
@@ -155,29 +157,18 @@ dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter)
 }
 size_t dln_opt_get_max_iter(const dln_opt *opt) { return opt ? opt->o.max_iter : 0; }
 
-dln_status dln_opt_set_grad_tol(dln_opt *opt, double tol)
-{
-    return set_tol(opt, opt ? &opt->o.grad_tol : NULL, tol, "grad_tol");
-}
-double dln_opt_get_grad_tol(const dln_opt *opt) { return opt ? opt->o.grad_tol : NAN; }
+/* Setter and getter of a tolerance option o.name. */
+#define TOLERANCE_OPTION(name)                                                     \
+    dln_status dln_opt_set_##name(dln_opt *opt, double tol)                        \
+    {                                                                              \
+        return set_tol(opt, opt ? &opt->o.name : NULL, tol, #name);                \
+    }                                                                              \
+    double dln_opt_get_##name(const dln_opt *opt) { return opt ? opt->o.name : NAN; }
 
-dln_status dln_opt_set_loss_rel_tol(dln_opt *opt, double tol)
-{
-    return set_tol(opt, opt ? &opt->o.loss_rel_tol : NULL, tol, "loss_rel_tol");
-}
-double dln_opt_get_loss_rel_tol(const dln_opt *opt) { return opt ? opt->o.loss_rel_tol : NAN; }
-
-dln_status dln_opt_set_loss_abs_tol(dln_opt *opt, double tol)
-{
-    return set_tol(opt, opt ? &opt->o.loss_abs_tol : NULL, tol, "loss_abs_tol");
-}
-double dln_opt_get_loss_abs_tol(const dln_opt *opt) { return opt ? opt->o.loss_abs_tol : NAN; }
-
-dln_status dln_opt_set_step_tol(dln_opt *opt, double tol)
-{
-    return set_tol(opt, opt ? &opt->o.step_tol : NULL, tol, "step_tol");
-}
-double dln_opt_get_step_tol(const dln_opt *opt) { return opt ? opt->o.step_tol : NAN; }
+TOLERANCE_OPTION(grad_tol)
+TOLERANCE_OPTION(loss_rel_tol)
+TOLERANCE_OPTION(loss_abs_tol)
+TOLERANCE_OPTION(step_tol)
 
 dln_status dln_opt_set_divergence(dln_opt *opt, double factor)
 {
@@ -208,7 +199,6 @@ size_t dln_opt_get_rate_window(const dln_opt *opt) { return opt ? opt->o.rate_wi
 
 dln_status dln_opt_set_momentum(dln_opt *opt, double beta)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_MOMENTUM, "momentum");
     if (st != DLN_OK) return st;
     if (!(beta >= 0.0 && beta < 1.0)) return out_of_range(opt, "momentum", beta, "need 0 <= beta < 1");
@@ -219,7 +209,6 @@ double dln_opt_get_momentum(const dln_opt *opt) { return opt ? opt->o.momentum :
 
 dln_status dln_opt_set_betas(dln_opt *opt, double beta1, double beta2)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_ADAM, "betas");
     if (st != DLN_OK) return st;
     if (!(beta1 >= 0.0 && beta1 < 1.0)) return out_of_range(opt, "beta1", beta1, "need 0 <= beta1 < 1");
@@ -244,7 +233,6 @@ dln_status dln_opt_get_betas(const dln_opt *opt, double *beta1, double *beta2)
 
 dln_status dln_opt_set_adam_eps(dln_opt *opt, double eps)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_ADAM, "adam_eps");
     if (st != DLN_OK) return st;
     if (!(isfinite(eps) && eps > 0.0)) return out_of_range(opt, "adam_eps", eps, "need 0 < eps < Inf");
@@ -255,7 +243,6 @@ double dln_opt_get_adam_eps(const dln_opt *opt) { return opt ? opt->o.adam_eps :
 
 dln_status dln_opt_set_armijo(dln_opt *opt, double c1, double shrink)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_ARMIJO, "armijo");
     if (st != DLN_OK) return st;
     if (!in_unit(c1)) return out_of_range(opt, "armijo c1", c1, "need 0 < c1 < 1");
@@ -271,7 +258,6 @@ dln_status dln_opt_get_armijo(const dln_opt *opt, double *c1, double *shrink)
 
 dln_status dln_opt_set_wolfe(dln_opt *opt, double c1, double c2)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_LBFGS, "wolfe");
     if (st != DLN_OK) return st;
     if (!in_unit(c1)) return out_of_range(opt, "wolfe c1", c1, "need 0 < c1 < c2 < 1");
@@ -287,7 +273,6 @@ dln_status dln_opt_get_wolfe(const dln_opt *opt, double *c1, double *c2)
 
 dln_status dln_opt_set_memory(dln_opt *opt, size_t m)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_LBFGS, "memory");
     if (st != DLN_OK) return st;
     if (m < 1 || m > MAX_MEMORY) return out_of_range(opt, "memory", (double)m, "need 1 <= m <= 1000");
@@ -299,7 +284,6 @@ size_t dln_opt_get_memory(const dln_opt *opt) { return opt ? opt->o.memory : 0; 
 
 dln_status dln_opt_set_escape(dln_opt *opt, double grad_threshold, double curv_tol)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_ESCAPE, "escape");
     if (st != DLN_OK) return st;
     if (!(isfinite(grad_threshold) && grad_threshold > 0.0))
@@ -318,7 +302,6 @@ dln_status dln_opt_get_escape(const dln_opt *opt, double *grad_threshold, double
 
 dln_status dln_opt_set_seed(dln_opt *opt, uint64_t seed)
 {
-    if (!opt) return DLN_E_NULL;
     dln_status st = needs_kind(opt, USES_ESCAPE, "seed");
     if (st != DLN_OK) return st;
     opt->o.seed = seed;

@@ -16,19 +16,18 @@ static size_t two_vectors(const dln_opt *opt, size_t n)
 
 static void clear_moments(dln_opt *opt) { memset(opt->state, 0, 2 * opt->n * sizeof *opt->state); }
 
-static dln_status adam_step(dln_opt *opt, dln_loss *loss, dln_net *net)
+static void adam_update(dln_opt *opt, double *th, size_t lo, size_t hi)
 {
     const double b1 = opt->o.beta1, b2 = opt->o.beta2, eta = opt->o.step, eps = opt->o.adam_eps;
     const double k1 = (double)(opt->k + 1);
     const double c1 = 1.0 - pow(b1, k1), c2 = 1.0 - pow(b2, k1), *g = opt->g;
-    double *m = opt->state, *v = opt->state + opt->n, *th = net->theta;
-    for (size_t i = 0; i < opt->n; i++) {
+    double *m = opt->state, *v = opt->state + opt->n;
+    for (size_t i = lo; i < hi; i++) {
         m[i] = b1 * m[i] + (1.0 - b1) * g[i];
         v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
         th[i] = th[i] - eta * (m[i] / c1) / (sqrt(v[i] / c2) + eps);
     }
-    opt->t = eta;
-    return dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
 }
 
-const dlni_opt_ops dlni_opt_adam = {"adam", two_vectors, NULL, clear_moments, adam_step, NULL};
+const dlni_opt_ops dlni_opt_adam = {"adam", two_vectors, NULL, clear_moments, adam_update, NULL,
+                                    NULL};

@@ -135,5 +135,5 @@ static dln_status escape_accept(dln_opt *opt, dln_loss *loss, dln_net *net, int 
     return st;
 }
 
-const dlni_opt_ops dlni_opt_lbfgs_escape = {"lbfgs-escape", escape_len,  escape_bind,
-                                            escape_reset,   escape_step, escape_accept};
+const dlni_opt_ops dlni_opt_lbfgs_escape = {"lbfgs-escape", escape_len, escape_bind, escape_reset,
+                                            NULL,           escape_step, escape_accept};

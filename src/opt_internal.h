@@ -1,14 +1,20 @@
 /* opt_internal.h - private structures of the optimizers (src/opt*.c).
  *
- * src/opt.c owns the handle, the options, the run loop, the stop tests, the
- * report and the history. Each kind lives in its own file behind a
- * dlni_opt_ops table. A step of a kind is called with the net at theta_k,
- * opt->prev = theta_k, opt->g = g_k, opt->f = F_k, opt->gnorm = ||g_k||, and
- * must leave the net at theta_{k+1} with opt->g, f, gnorm evaluated there and
- * opt->t set to the step length. It returns DLN_E_NONFINITE when the new
- * point has no finite loss or gradient (the run loop then restores theta_k),
- * or DLN_OK with opt->stop = DLN_STOP_LINE_SEARCH and the net back at
- * theta_k when no step was acceptable. */
+ * src/opt.c owns the handle and the options; src/opt_run.c the run loop, the
+ * stop tests, the report and the history. Each kind lives in its own file
+ * behind a dlni_opt_ops table, in one of two forms:
+ *
+ * - element-wise (update != NULL): update(opt, theta, lo, hi) overwrites
+ *   theta[lo..hi) with theta_{k+1} given g_k = opt->g; the run loop applies
+ *   it block by block and evaluates F and grad F at the new point.
+ * - general (step != NULL): called with the net at theta_k = opt->prev,
+ *   opt->g = g_k, opt->f = F_k, opt->gnorm = ||g_k||; it leaves the net at
+ *   theta_{k+1} with opt->g and opt->f evaluated there and opt->t set to the
+ *   step length. It returns DLN_E_NONFINITE when the new point has no finite
+ *   loss or gradient, or DLN_OK with opt->ls_failed = 1 when no step was
+ *   acceptable.
+ *
+ * In both cases the run loop puts the net back to theta_k on failure. */
 #ifndef DLNET_OPT_INTERNAL_H
 #define DLNET_OPT_INTERNAL_H
 
@@ -34,6 +40,7 @@ typedef struct dlni_opt_ops {
     void (*bind)(dln_opt *opt);
     /* clear the kind's state (the start of a run) */
     void (*reset)(dln_opt *opt);
+    void (*update)(dln_opt *opt, double *theta, size_t lo, size_t hi);
     dln_status (*step)(dln_opt *opt, dln_loss *loss, dln_net *net);
     /* second-order acceptance of a point that passed the gradient test:
      * 1 accept, 0 keep going; NULL means accept (first-order methods) */
@@ -49,7 +56,8 @@ typedef struct dlni_iterate {
     const dln_net *net; /* theta_k */
     const double *grad; /* g_k, length n */
     size_t iteration;
-    double loss_value, grad_norm, step_norm, step_size, elapsed;
+    double loss_value, grad_norm, step_size, elapsed;
+    double step_norm;   /* NaN unless a DLN_METRIC_STEP_NORM column is recorded */
 } dlni_iterate;
 
 /* A history metric. Adding one: a dln_metric value in dlnet.h and one entry
@@ -105,7 +113,10 @@ struct dln_opt {
     /* scratch and state for one parameter count n */
     size_t n;
     double *block;      /* one allocation holding the vectors below */
-    double *g, *prev, *state;
+    double *g;          /* g_k */
+    double *prev;       /* theta_k (as the last step left the net) */
+    double *next;       /* theta_{k+1} while a step runs; theta_{k-1} after it */
+    double *state;      /* the kind's state (state_len doubles) */
     dlni_lbfgs lb;
     dlni_escape esc;
     /* state of the current run */
@@ -114,7 +125,8 @@ struct dln_opt {
     int live;           /* state valid for continuing at net_seen->theta */
     size_t k;           /* iterations done */
     double f, gnorm, t, f0;
-    double step_norm;   /* ||theta_k - theta_{k-1}|| */
+    double step_norm;   /* ||theta_k - theta_{k-1}||, NaN until computed */
+    int next_valid;     /* next holds theta_{k-1} */
     int escaped;        /* the last step was an escape */
     int ls_failed;      /* set by a kind: no acceptable step (net back at theta_k) */
     double t_start;

@@ -102,5 +102,5 @@ dln_status dlni_lbfgs_step(dln_opt *opt, dln_loss *loss, dln_net *net)
     return DLN_OK;
 }
 
-const dlni_opt_ops dlni_opt_lbfgs = {"lbfgs", dlni_lbfgs_len, dlni_lbfgs_bind, dlni_lbfgs_reset,
-                                     dlni_lbfgs_step, NULL};
+const dlni_opt_ops dlni_opt_lbfgs = {"lbfgs",          dlni_lbfgs_len, dlni_lbfgs_bind,
+                                     dlni_lbfgs_reset, NULL,           dlni_lbfgs_step, NULL};

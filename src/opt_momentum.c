@@ -17,31 +17,27 @@ static size_t one_vector(const dln_opt *opt, size_t n)
 
 static void clear_vector(dln_opt *opt) { memset(opt->state, 0, opt->n * sizeof *opt->state); }
 
-static dln_status heavy_ball_step(dln_opt *opt, dln_loss *loss, dln_net *net)
+static void heavy_ball_update(dln_opt *opt, double *th, size_t lo, size_t hi)
 {
     const double beta = opt->o.momentum, eta = opt->o.step, *g = opt->g;
-    double *v = opt->state, *th = net->theta;
-    for (size_t i = 0; i < opt->n; i++) {
+    double *v = opt->state;
+    for (size_t i = lo; i < hi; i++) {
         v[i] = beta * v[i] - eta * g[i];
         th[i] = th[i] + v[i];
     }
-    opt->t = eta;
-    return dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
 }
 
-static dln_status nesterov_step(dln_opt *opt, dln_loss *loss, dln_net *net)
+static void nesterov_update(dln_opt *opt, double *th, size_t lo, size_t hi)
 {
     const double beta = opt->o.momentum, eta = opt->o.step, *g = opt->g;
-    double *b = opt->state, *th = net->theta;
-    for (size_t i = 0; i < opt->n; i++) {
+    double *b = opt->state;
+    for (size_t i = lo; i < hi; i++) {
         b[i] = beta * b[i] + g[i];
         th[i] = th[i] - eta * (g[i] + beta * b[i]);
     }
-    opt->t = eta;
-    return dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
 }
 
-const dlni_opt_ops dlni_opt_heavy_ball = {"heavy-ball", one_vector, NULL, clear_vector,
-                                          heavy_ball_step, NULL};
-const dlni_opt_ops dlni_opt_nesterov = {"nesterov", one_vector, NULL, clear_vector, nesterov_step,
-                                        NULL};
+const dlni_opt_ops dlni_opt_heavy_ball = {"heavy-ball", one_vector,        NULL, clear_vector,
+                                          heavy_ball_update, NULL, NULL};
+const dlni_opt_ops dlni_opt_nesterov = {"nesterov", one_vector,      NULL, clear_vector,
+                                        nesterov_update, NULL, NULL};

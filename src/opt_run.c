@@ -4,7 +4,6 @@
 #include "opt_internal.h"
 #include "linalg.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +54,13 @@ static dln_status ensure_scratch(dln_opt *opt, size_t n)
 {
     if (opt->block && opt->n == n) return DLN_OK;
     dlni_opt_drop_state(opt);
-    size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0, two_n;
-    if (!dlni_mul(n, 2, &two_n) || two_n + len < len || !(opt->block = dlni_alloc(two_n + len)))
+    size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0, three_n;
+    if (!dlni_mul(n, 3, &three_n) || three_n + len < len ||
+        !(opt->block = dlni_alloc(three_n + len)))
         return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory for the scratch of n = %zu", n);
     opt->n = n;
-    opt->g = opt->block, opt->prev = opt->block + n, opt->state = opt->block + two_n;
+    opt->g = opt->block, opt->prev = opt->block + n, opt->next = opt->block + 2 * n;
+    opt->state = opt->block + three_n;
     if (opt->ops->bind) opt->ops->bind(opt);
     return DLN_OK;
 }
@@ -67,35 +68,46 @@ static dln_status ensure_scratch(dln_opt *opt, size_t n)
 static void ring_push(dln_opt *opt, double gnorm)
 {
     opt->ring[opt->ring_pos] = gnorm;
-    opt->ring_pos = (opt->ring_pos + 1) % opt->o.rate_window;
+    if (++opt->ring_pos == opt->o.rate_window) opt->ring_pos = 0;
     if (opt->ring_count < opt->o.rate_window) opt->ring_count++;
 }
 
-/* Check the arguments, size the scratch; start fresh at the net's weights
- * unless the state may continue (same loss and net, weights as left). */
-static dln_status begin(dln_opt *opt, dln_loss *loss, dln_net *net, int fresh)
+static dln_status check_pair(dln_opt *opt, dln_loss *loss, const dln_net *net)
 {
     if (!loss || !net)
         return dlni_fail(opt->err, DLN_E_NULL, "%s handle is NULL", loss ? "network" : "loss");
     dln_status st = dlni_loss_check(loss, net);
     if (st != DLN_OK) return dlni_fail(opt->err, st, "loss: %s", dln_loss_errmsg(loss));
+    if (!la_fits(net->n))
+        return dlni_fail(opt->err, DLN_E_OVERFLOW, "n = %zu parameters exceed the BLAS range",
+                         net->n);
+    return DLN_OK;
+}
+
+/* ||g|| as sqrt(g'g) (a dot product is the fastest pass), with the scaled
+ * BLAS norm when g'g is near underflow or overflow. */
+static double grad_norm(size_t n, const double *g)
+{
+    double gg = la_dot(n, g, g);
+    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : la_nrm2(n, g);
+}
+
+/* A fresh start at the net's weights: scratch, state, report, F and g. */
+static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
+{
     const size_t n = net->n;
-    if (!la_fits(n))
-        return dlni_fail(opt->err, DLN_E_OVERFLOW, "n = %zu parameters exceed the BLAS range", n);
-    if (!fresh && opt->live && opt->loss_seen == loss && opt->net_seen == net && opt->n == n &&
-        memcmp(opt->prev, net->theta, n * sizeof *opt->prev) == 0)
-        return DLN_OK;
     opt->live = 0;
-    if ((st = ensure_scratch(opt, n)) != DLN_OK) return st;
+    dln_status st = ensure_scratch(opt, n);
+    if (st != DLN_OK) return st;
     if (opt->ops->reset) opt->ops->reset(opt);
     dlni_opt_clear_report(opt);
-    opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0;
+    opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0, opt->next_valid = 0;
     opt->ring_pos = opt->ring_count = 0;
     opt->t_start = dlni_now();
     st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
     if (st != DLN_OK)
         return dlni_fail(opt->err, st, "at the starting point: %s", dln_loss_errmsg(loss));
-    opt->gnorm = la_nrm2(n, opt->g);
+    opt->gnorm = grad_norm(n, opt->g);
     opt->f0 = opt->rep.initial_loss = opt->f;
     opt->rep.initial_grad_norm = opt->gnorm;
     memcpy(opt->prev, net->theta, n * sizeof *opt->prev);
@@ -106,40 +118,20 @@ static dln_status begin(dln_opt *opt, dln_loss *loss, dln_net *net, int fresh)
 
 /* ---- one iteration and the stop tests -------------------------------------------- */
 
-/* sqrt(sum x_i^2) from a plain sum of squares, recomputed with the scaled
- * BLAS norm when the sum is near underflow or overflow. */
-static double norm_from_sumsq(double sumsq, size_t n, const double *x, const double *y)
+/* ||theta_k - theta_{k-1}||, computed when first asked for (one pass). */
+static double step_norm(dln_opt *opt)
 {
-    if (sumsq > 1e-280 && sumsq < 1e280) return sqrt(sumsq);
-    if (!y) return la_nrm2(n, x);
-    double scale = 0.0, ssq = 1.0; /* ||x - y|| with LAPACK's dlassq update */
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i] - y[i]);
-        if (a == 0.0) continue;
-        if (scale < a) ssq = 1.0 + ssq * (scale / a) * (scale / a), scale = a;
-        else ssq += (a / scale) * (a / scale);
+    if (isnan(opt->step_norm) && opt->next_valid) {
+        double scale = 0.0, ssq = 1.0; /* LAPACK dlassq: no overflow or underflow */
+        for (size_t i = 0; i < opt->n; i++) {
+            double a = fabs(opt->prev[i] - opt->next[i]);
+            if (a == 0.0) continue;
+            if (scale < a) ssq = 1.0 + ssq * (scale / a) * (scale / a), scale = a;
+            else ssq += (a / scale) * (a / scale);
+        }
+        opt->step_norm = scale * sqrt(ssq);
     }
-    return scale * sqrt(ssq);
-}
-
-/* After a step, in one pass over the vectors: are the weights finite,
- * ||g||, ||theta - prev||, then prev = theta. */
-static int finish_step(dln_opt *opt, const dln_net *net)
-{
-    const size_t n = opt->n;
-    const double *th = net->theta, *g = opt->g;
-    double *p = opt->prev, gg = 0.0, ss = 0.0, check = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double s = th[i] - p[i];
-        check += th[i] * 0.0; /* NaN iff some weight is NaN or Inf */
-        gg += g[i] * g[i];
-        ss += s * s;
-    }
-    if (check != 0.0 || isnan(check)) return 0;
-    opt->gnorm = norm_from_sumsq(gg, n, g, NULL);
-    opt->step_norm = norm_from_sumsq(ss, n, th, p);
-    memcpy(p, th, n * sizeof *p);
-    return 1;
+    return opt->step_norm;
 }
 
 static dln_status stop_tests(dln_opt *opt, dln_loss *loss, dln_net *net, double fprev,
@@ -168,27 +160,71 @@ static dln_status stop_tests(dln_opt *opt, dln_loss *loss, dln_net *net, double 
         *stop = DLN_STOP_LOSS_ABS_TOL;
     else if (o->loss_rel_tol > 0.0 && df <= o->loss_rel_tol * fmax(fabs(f), fabs(fprev)))
         *stop = DLN_STOP_LOSS_REL_TOL;
-    else if (o->step_tol > 0.0 && opt->step_norm <= o->step_tol)
+    else if (o->step_tol > 0.0 && step_norm(opt) <= o->step_tol)
         *stop = DLN_STOP_STEP_TOL;
     return DLN_OK;
 }
 
+/* Block size of the element-wise updates: a block of theta, prev, g and the
+ * state stays in the first-level caches between the check and the update. */
+#define BLOCK 1024
+
+/* theta_{k+1} by the kind's element-wise update. With verify, each block of
+ * the weights is first compared with theta_k as the last step left it; on a
+ * difference the blocks already updated are put back and 0 is returned (the
+ * weights were changed by the caller: the state must restart). */
+static int update_blocks(dln_opt *opt, dln_net *net, int verify)
+{
+    double *th = net->theta;
+    for (size_t lo = 0; lo < opt->n; lo += BLOCK) {
+        size_t hi = opt->n - lo < BLOCK ? opt->n : lo + BLOCK;
+        if (verify && memcmp(th + lo, opt->prev + lo, (hi - lo) * sizeof *th) != 0) {
+            memcpy(th, opt->prev, lo * sizeof *th);
+            return 0;
+        }
+        opt->ops->update(opt, th, lo, hi);
+        memcpy(opt->next + lo, th + lo, (hi - lo) * sizeof *th); /* cheaper than a second store stream */
+    }
+    opt->t = opt->o.step;
+    return 1;
+}
+
 /* One iteration theta_k -> theta_{k+1}, then the stop tests on the new
- * iterate. On a non-finite new point or a failed line search the net and
- * the scalars are put back to theta_k. */
-static dln_status iterate(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop)
+ * iterate. *restart is set (and nothing done) when verify finds the weights
+ * changed. On a non-finite new point or a failed line search the net and the
+ * scalars are put back to theta_k. Non-finite weights always surface as a
+ * non-finite gradient: grad_l includes lam_l W_l, computed even for lam_l = 0
+ * (0 * Inf = NaN). */
+static dln_status iterate(dln_opt *opt, dln_loss *loss, dln_net *net, int verify, int *restart,
+                          dln_stop *stop)
 {
     const double fk = opt->f, gk = opt->gnorm, tk = opt->t, sk = opt->step_norm;
     const int ek = opt->escaped;
+    dln_status st;
+    *stop = DLN_STOP_NONE;
+    *restart = 0;
     opt->escaped = opt->ls_failed = 0;
     opt->t = 0.0;
-    dln_status st = opt->ops->step(opt, loss, net);
-    if (st == DLN_OK && !opt->ls_failed && finish_step(opt, net)) {
+    if (opt->ops->update) {
+        if (!update_blocks(opt, net, verify)) {
+            *restart = 1;
+            return DLN_OK;
+        }
+        st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
+    } else {
+        st = opt->ops->step(opt, loss, net);
+        if (st == DLN_OK && !opt->ls_failed) memcpy(opt->next, net->theta, opt->n * sizeof *opt->next);
+    }
+    opt->next_valid = 0;
+    if (st == DLN_OK && !opt->ls_failed) {
+        double *p = opt->prev; /* theta_{k+1} becomes prev, theta_k stays in next */
+        opt->prev = opt->next, opt->next = p, opt->next_valid = 1;
+        opt->gnorm = grad_norm(opt->n, opt->g);
+        opt->step_norm = NAN;
         opt->k++;
         ring_push(opt, opt->gnorm);
         return stop_tests(opt, loss, net, fk, stop);
     }
-    if (st == DLN_OK && !opt->ls_failed) st = DLN_E_NONFINITE; /* finite loss, Inf weights */
     memcpy(net->theta, opt->prev, opt->n * sizeof *net->theta);
     opt->f = fk, opt->gnorm = gk, opt->t = tk, opt->step_norm = sk, opt->escaped = ek;
     opt->live = 0;
@@ -221,15 +257,16 @@ static double observed_rate(const dln_opt *opt, size_t *used)
     return exp(sxy / sxx);
 }
 
-static void finish_report(dln_opt *opt, dln_stop stop)
+/* The report after a run, or after a step (elapsed < 0: read the clock when
+ * the report is read, which keeps a clock call out of every step). */
+static void finish_report(dln_opt *opt, dln_stop stop, int read_clock)
 {
     dln_opt_report *r = &opt->rep;
     r->stop = stop;
     r->iterations = opt->k;
     r->loss = opt->f;
     r->grad_norm = opt->gnorm;
-    r->rate = observed_rate(opt, &r->rate_window);
-    r->elapsed = dlni_now() - opt->t_start;
+    r->elapsed = read_clock ? dlni_now() - opt->t_start : -1.0;
 }
 
 /* Copy the fields that fit in dst->struct_size (validated by the caller). */
@@ -239,11 +276,20 @@ static void copy_out(void *dst, const void *src, size_t src_size)
     memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), m - sizeof(size_t));
 }
 
+/* The report with its rate (fitted only when a report is read). */
+static void report_out(const dln_opt *opt, dln_opt_report *dst)
+{
+    dln_opt_report r = opt->rep;
+    r.rate = observed_rate(opt, &r.rate_window);
+    if (r.elapsed < 0.0) r.elapsed = dlni_now() - opt->t_start;
+    copy_out(dst, &r, sizeof r);
+}
+
 dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report)
 {
     if (!opt || !report) return DLN_E_NULL;
     if (report->struct_size < sizeof(size_t)) return DLN_E_RANGE;
-    copy_out(report, &opt->rep, sizeof opt->rep);
+    report_out(opt, report);
     return DLN_OK;
 }
 
@@ -294,8 +340,10 @@ static void sink_close(dln_opt *opt, sink *s)
 static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink *s)
 {
     if (!s->H || s->rows >= s->cap) return DLN_OK;
-    dlni_iterate it = {loss, net, opt->g, opt->k, opt->f, opt->gnorm, opt->step_norm, opt->t,
-                       dlni_now() - opt->t_start};
+    dlni_iterate it = {loss, net, opt->g, opt->k, opt->f, opt->gnorm, opt->t,
+                       dlni_now() - opt->t_start, NAN};
+    for (size_t c = 0; c < opt->ncols; c++)
+        if (opt->cols[c] == DLN_METRIC_STEP_NORM) it.step_norm = step_norm(opt);
     for (size_t c = 0; c < opt->ncols; c++) {
         dln_status st = dlni_metric_eval(dlni_metric_find(opt->cols[c]), s->state[c], &it,
                                          s->H + s->rows + c * s->ld);
@@ -305,11 +353,11 @@ static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink 
     return DLN_OK;
 }
 
-static int notify(const dln_opt *opt)
+static int notify(dln_opt *opt)
 {
-    dln_progress p = {sizeof p,    opt->kind,  opt->k,
-                      opt->f,      opt->gnorm, opt->step_norm,
-                      opt->t,      dlni_now() - opt->t_start,
+    dln_progress p = {sizeof p,     opt->kind,  opt->k,
+                      opt->f,       opt->gnorm, step_norm(opt),
+                      opt->t,       dlni_now() - opt->t_start,
                       opt->escaped, opt->escaped ? opt->esc.mu : NAN};
     return opt->cb(&p, opt->user) != 0;
 }
@@ -327,7 +375,8 @@ static dln_status check_report(dln_opt *opt, const dln_opt_report *report)
 static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_opt_report *report)
 {
     dln_status st = check_report(opt, report);
-    if (st == DLN_OK) st = begin(opt, loss, net, 1);
+    if (st == DLN_OK) st = check_pair(opt, loss, net);
+    if (st == DLN_OK) st = start(opt, loss, net);
     if (st != DLN_OK) return st;
     dln_stop stop = DLN_STOP_NONE;
     size_t last_notified = (size_t)-1;
@@ -340,7 +389,8 @@ static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_o
     }
     if (stop == DLN_STOP_NONE && opt->o.max_iter == 0) stop = DLN_STOP_MAX_ITER;
     while (st == DLN_OK && stop == DLN_STOP_NONE) {
-        st = iterate(opt, loss, net, &stop);
+        int restart;
+        st = iterate(opt, loss, net, 0, &restart, &stop);
         if (st != DLN_OK || stop == DLN_STOP_NONFINITE || stop == DLN_STOP_LINE_SEARCH) break;
         st = record(opt, loss, net, s);
         if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb &&
@@ -352,9 +402,9 @@ static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_o
     }
     if (st == DLN_OK && opt->cb && last_notified != opt->k) (void)notify(opt);
     sink_close(opt, s);
-    finish_report(opt, stop);
+    finish_report(opt, stop, 1);
     opt->rep.history_rows = s->rows;
-    if (report) copy_out(report, &opt->rep, sizeof opt->rep);
+    if (report) report_out(opt, report);
     return st;
 }
 
@@ -384,11 +434,21 @@ dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, doubl
 dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop)
 {
     if (!opt) return DLN_E_NULL;
-    dln_status st = begin(opt, loss, net, 0);
+    dln_status st = check_pair(opt, loss, net);
     if (st != DLN_OK) return st;
-    dln_stop s = DLN_STOP_NONE;
-    st = iterate(opt, loss, net, &s);
-    finish_report(opt, s);
+    /* The state continues on the same loss and net at the weights the last
+     * step left: element-wise kinds verify the weights block by block while
+     * updating them (iterate), the others compare them here. */
+    int cont = opt->live && opt->loss_seen == loss && opt->net_seen == net && opt->n == net->n;
+    if (cont && !opt->ops->update)
+        cont = memcmp(opt->prev, net->theta, net->n * sizeof *opt->prev) == 0;
+    if (!cont && (st = start(opt, loss, net)) != DLN_OK) return st;
+    dln_stop s;
+    int restart;
+    st = iterate(opt, loss, net, cont, &restart, &s);
+    if (st == DLN_OK && restart && (st = start(opt, loss, net)) == DLN_OK)
+        st = iterate(opt, loss, net, cont, &restart, &s);
+    finish_report(opt, s, 0);
     if (st == DLN_OK && stop) *stop = s;
     return st;
 }

@@ -152,8 +152,7 @@ START_TEST(stop_grad_and_max_iter)
 {
     ou_lsq p;
     ou_lsq_make(&p, 4, 3, 20, 5);
-    dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){4, 3}));
+    dln_net *net = ou_lsq_net(&p);
     dln_opt *opt = make_opt(DLN_OPT_LBFGS, 1.0 / p.lmax, 500);
     ck_assert_ok(dln_opt_set_grad_tol(opt, 1e-9));
     dln_opt_report rep = {.struct_size = sizeof rep};
@@ -194,8 +193,7 @@ START_TEST(stop_change_tests)
     const dln_metric cols[] = {DLN_METRIC_LOSS, DLN_METRIC_STEP_NORM};
     double *H = malloc((K + 1) * 2 * sizeof *H);
     for (int which = 0; which < 3; which++) {
-        dln_net *net = NULL;
-        ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){4, 3}));
+        dln_net *net = ou_lsq_net(&p);
         dln_opt *opt = make_opt(DLN_OPT_GD, 0.5 / p.lmax, K);
         ck_assert_ok(dln_opt_set_grad_tol(opt, 0.0));
         ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
@@ -242,8 +240,7 @@ START_TEST(callback_schedule_and_stop)
 {
     ou_lsq p;
     ou_lsq_make(&p, 4, 3, 20, 7);
-    dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){4, 3}));
+    dln_net *net = ou_lsq_net(&p);
     dln_opt *opt = make_opt(DLN_OPT_GD, 0.5 / p.lmax, 9);
     cb_log c = {0, 1000, {0}, 0};
     ck_assert_ok(dln_opt_set_callback(opt, record_cb, &c, 4));
@@ -276,8 +273,7 @@ START_TEST(divergence_detected)
 {
     ou_lsq p;
     ou_lsq_make(&p, 4, 3, 20, 8);
-    dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){4, 3}));
+    dln_net *net = ou_lsq_net(&p);
     dln_opt *opt = make_opt(DLN_OPT_GD, 3.0 / p.lmax, 100000);
     dln_opt_report rep = {.struct_size = sizeof rep};
     ck_assert_ok(dln_opt_run(opt, p.loss, net, &rep));
@@ -357,8 +353,7 @@ START_TEST(line_search_stop)
 {
     ou_lsq p;
     ou_lsq_make(&p, 3, 2, 12, 9);
-    dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){3, 2}));
+    dln_net *net = ou_lsq_net(&p);
     dln_opt *opt = make_opt(DLN_OPT_GD_ARMIJO, 1.0, 100000);
     ck_assert_ok(dln_opt_set_grad_tol(opt, 0.0));
     dln_opt_report rep = {.struct_size = sizeof rep};
@@ -379,8 +374,7 @@ START_TEST(history_buffers)
 {
     ou_lsq p;
     ou_lsq_make(&p, 4, 3, 20, 10);
-    dln_net *net = NULL;
-    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){4, 3}));
+    dln_net *net = ou_lsq_net(&p);
     const dln_metric cols[] = {DLN_METRIC_GRAD_NORM, DLN_METRIC_TIME, DLN_METRIC_LOSS,
                                DLN_METRIC_STEP_SIZE, DLN_METRIC_STEP_NORM};
     const size_t K = 12, ld = 20;
@@ -501,6 +495,45 @@ START_TEST(step_continues_run)
         dln_net_free(a), dln_net_free(b);
     }
     dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
+/* A change of one weight far into the vector (beyond the first blocks that
+ * the element-wise kinds verify and update) restarts the state exactly. */
+START_TEST(step_detects_late_change)
+{
+    const size_t d[4] = {20, 30, 30, 20};
+    tu_rng r;
+    tu_seed(&r, 61);
+    double Phi[400];
+    tu_fill(&r, 400, Phi);
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 20, 20, Phi, 20));
+    dln_net *a = tu_net(3, d, 0.2, 62), *b = NULL;
+    const size_t n = dln_net_num_params(a);
+    ck_assert_uint_eq(n, 2100);
+    for (int q = 0; q < 4; q++) {
+        const dln_opt_kind kinds[] = {DLN_OPT_GD, DLN_OPT_HEAVY_BALL, DLN_OPT_NESTEROV, DLN_OPT_ADAM};
+        dln_opt *opt = make_opt(kinds[q], 0.01, 1), *fresh = NULL;
+        ck_assert_ok(dln_opt_copy(&fresh, opt));
+        for (int k = 0; k < 3; k++) ck_assert_ok(dln_opt_step(opt, loss, a, NULL));
+        double *th = params(a);
+        th[n - 5] += 1e-3;
+        ck_assert_ok(dln_net_set_params(a, th));
+        ck_assert_ok(dln_net_copy(&b, a));
+        ck_assert_ok(dln_opt_step(opt, loss, a, NULL)); /* restarts: one step from th */
+        ck_assert_ok(dln_opt_run(fresh, loss, b, NULL));
+        double *ta = params(a), *tb = params(b);
+        ck_assert_msg(memcmp(ta, tb, n * sizeof *ta) == 0, "%s", dln_opt_kind_name(kinds[q]));
+        dln_opt_report rep = {.struct_size = sizeof rep};
+        ck_assert_ok(dln_opt_get_report(opt, &rep));
+        ck_assert_uint_eq(rep.iterations, 1);
+        free(th), free(ta), free(tb);
+        dln_opt_free(opt), dln_opt_free(fresh);
+        dln_net_free(b);
+    }
+    dln_net_free(a);
     dln_loss_free(loss);
 }
 END_TEST
@@ -659,6 +692,7 @@ Suite *suite_opt(void)
     tcase_add_test(tc, history_buffers);
     tcase_add_test(tc, observed_rate);
     tcase_add_test(tc, step_continues_run);
+    tcase_add_test(tc, step_detects_late_change);
     tcase_add_test(tc, options_validated);
     tcase_add_test(tc, bad_run_arguments);
     suite_add_tcase(s, tc);

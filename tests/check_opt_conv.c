@@ -56,8 +56,7 @@ START_TEST(least_squares)
         size_t d0 = tu_int(&r, 1, 6), dL = tu_int(&r, 1, 4), m = d0 + tu_int(&r, 2, 30);
         ou_lsq_make(&p, d0, dL, m, 200 + (unsigned)c);
         for (size_t q = 0; q < NKINDS; q++) {
-            dln_net *net = NULL;
-            ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){d0, dL}));
+            dln_net *net = ou_lsq_net(&p);
             dln_opt *opt = tuned(all_kinds[q], p.lmin, p.lmax);
             dln_opt_report rep = {.struct_size = sizeof rep};
             ck_assert_ok(dln_opt_run(opt, p.loss, net, &rep));

@@ -75,6 +75,13 @@ void ou_lsq_make(ou_lsq *p, size_t d0, size_t dL, size_t m, unsigned seed)
     ck_assert_ok(dln_loss_create_data(&p->loss, d0, dL, m, p->X, d0, p->Y, dL));
 }
 
+dln_net *ou_lsq_net(const ou_lsq *p)
+{
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 1, (const size_t[]){p->d0, p->dL}));
+    return net;
+}
+
 void ou_lsq_free(ou_lsq *p)
 {
     free(p->X), free(p->Y), free(p->Wstar);

@@ -23,6 +23,8 @@ typedef struct ou_lsq {
     dln_loss *loss;
 } ou_lsq;
 void ou_lsq_make(ou_lsq *p, size_t d0, size_t dL, size_t m, unsigned seed);
+/* A depth-1 net d0 -> dL with zero weights for the problem. */
+dln_net *ou_lsq_net(const ou_lsq *p);
 void ou_lsq_free(ou_lsq *p);
 
 /* Roots of the L = 3, lam = 1 scalar equation s^4 - y s + 1 = 0
