@@ -996,7 +996,23 @@ typedef enum dln_metric {
     DLN_METRIC_GRAD_NORM = 1, /**< ||g_k|| (free) */
     DLN_METRIC_STEP_NORM = 2, /**< ||theta_k - theta_{k-1}||, 0 at k = 0 (one pass over 2 vectors of length n) */
     DLN_METRIC_STEP_SIZE = 3, /**< step length t of iteration k, 0 at k = 0 (free) */
-    DLN_METRIC_TIME = 4       /**< seconds since the start of the run (one clock read) */
+    DLN_METRIC_TIME = 4,      /**< seconds since the start of the run (one clock read) */
+    /** dist(theta_k, Crit F): the upper bound of dln_landscape_distance()
+     *  (regularized theory only: dln_opt_run() fails with ::DLN_E_UNSUPPORTED
+     *  otherwise). A landscape and its workspace are built once per run; each
+     *  row costs the projection (a few SVDs and Procrustes sweeps, no
+     *  gradient), and the block spectrum when the nearest orbit type changes. */
+    DLN_METRIC_DIST = 16,
+    /** Error-bound ratio dist / ||g_k|| (NaN if g_k = 0), as
+     *  dln_landscape_distance(); same cost as ::DLN_METRIC_DIST (each column
+     *  computes its own projection). */
+    DLN_METRIC_EB_RATIO = 17,
+    /** Balancedness max_l ||D_l||_F (Arora et al.'s delta): weighted,
+     *  D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T (dln_loss_balancedness(),
+     *  zero at critical points) when every lam_l > 0, otherwise unweighted
+     *  (dln_net_balancedness(), constant under gradient flow); 2 GEMMs per
+     *  layer, 0 for L = 1. */
+    DLN_METRIC_BALANCEDNESS = 18
 } dln_metric;
 
 /** Largest number of history columns. */

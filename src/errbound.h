@@ -20,4 +20,15 @@ void dlni_dist_work_free(dlni_dist_work *w);
 dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg,
                          dln_dist_report *rep, int *pattern, double *nearest);
 
+/* History metrics of the optimizers (src/errbound_metrics.c), entries of the
+ * table in src/opt_metrics.c (see dlni_metric_def in src/opt_internal.h). */
+struct dlni_iterate;
+dln_status dlni_eb_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_eb_dist(void *state, const struct dlni_iterate *it, double *out);
+dln_status dlni_eb_ratio(void *state, const struct dlni_iterate *it, double *out);
+void dlni_eb_release(void *state);
+dln_status dlni_balance_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_balance_eval(void *state, const struct dlni_iterate *it, double *out);
+void dlni_balance_release(void *state);
+
 #endif

@@ -3,6 +3,7 @@
  * the run loop already has, so they cost nothing beyond storing the value;
  * a metric that needs more work (e.g. the distance to the critical set)
  * supplies eval and, for per-run state, prepare/release, in its own file. */
+#include "errbound.h"
 #include "opt_internal.h"
 
 #include <stddef.h>
@@ -16,6 +17,10 @@ static const dlni_metric_def metrics[] = {
     FIELD(DLN_METRIC_STEP_NORM, "step_norm", step_norm),
     FIELD(DLN_METRIC_STEP_SIZE, "step_size", step_size),
     FIELD(DLN_METRIC_TIME, "time", elapsed),
+    {DLN_METRIC_DIST, "dist", 0, dlni_eb_prepare, dlni_eb_dist, dlni_eb_release},
+    {DLN_METRIC_EB_RATIO, "eb_ratio", 0, dlni_eb_prepare, dlni_eb_ratio, dlni_eb_release},
+    {DLN_METRIC_BALANCEDNESS, "balancedness", 0, dlni_balance_prepare, dlni_balance_eval,
+     dlni_balance_release},
 };
 
 const dlni_metric_def *dlni_metric_find(dln_metric id)
