@@ -319,3 +319,51 @@ void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t 
     cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
                 R, LDX(ldr), B, LDX(ldb));
 }
+
+/* ---- error bounds ---- */
+static size_t gesvd_lwork(size_t m, size_t n, char job)
+{
+    double q = 0.0, dummy = 0.0;
+    size_t k = m < n ? m : n;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, job, job, BI(m), BI(n), &dummy, LDX(m),
+                                          &dummy, &dummy, LDX(m), &dummy, LDX(k), &q, -1);
+    return info == 0 ? (size_t)q + 1 : 0;
+}
+
+size_t la_svd_wsize(size_t m, size_t n, int vectors)
+{
+    if (m == 0 || n == 0) return 1;
+    return gesvd_lwork(m, n, vectors ? 'S' : 'N');
+}
+
+int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
+              size_t ldvt, double *work, size_t lwork)
+{
+    if (m == 0 || n == 0) return LA_OK;
+    double dummy = 0.0;
+    char job = U ? 'S' : 'N';
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, job, job, BI(m), BI(n), A, LDX(lda), s,
+                                          U ? U : &dummy, U ? LDX(ldu) : 1, VT ? VT : &dummy,
+                                          VT ? LDX(ldvt) : 1, work, BI(lwork));
+    return info_code(info);
+}
+
+size_t la_polar_wsize(size_t m, size_t k)
+{
+    if (k == 0) return 1;
+    size_t lw = gesvd_lwork(m, k, 'S');
+    return lw ? lw + m * k + k * k + k : 0;
+}
+
+int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq, double *work,
+                size_t lwork)
+{
+    if (k == 0) return LA_OK;
+    size_t extra = m * k + k * k + k;
+    if (lwork <= extra) return LA_NOMEM;
+    double *U = work, *VT = U + m * k, *s = VT + k * k, *w = s + k;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', BI(m), BI(k), A, LDX(lda), s,
+                                          U, LDX(m), VT, LDX(k), w, BI(lwork - extra));
+    if (info == 0) la_gemm(LA_N, LA_N, m, k, k, 1.0, U, m, VT, k, 0.0, Q, ldq);
+    return info_code(info);
+}

@@ -80,4 +80,23 @@ int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w
 void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                          size_t ldb);
 
+/* ---- error bounds ---- */
+/* Doubles of workspace that la_polar_ws() needs for an m x k matrix (m >= k);
+ * 0 on a LAPACK query failure. */
+size_t la_polar_wsize(size_t m, size_t k);
+/* Orthogonal polar factor Q = U V^T of A = U diag(s) V^T (m x k, m >= k;
+ * A is overwritten) into Q (ldq >= m), by dgesvd. work: lwork doubles, at
+ * least la_polar_wsize(m, k) (a workspace sized for a larger m x k also
+ * serves). No allocation (for solver loops). */
+int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq, double *work,
+                size_t lwork);
+/* Doubles of workspace that la_svd_ws() needs for an m x n matrix, with
+ * (vectors = 1) or without thin singular vectors; 0 on a query failure. */
+size_t la_svd_wsize(size_t m, size_t n, int vectors);
+/* Thin SVD A = U diag(s) VT by dgesvd (A is overwritten); U (m x k) and VT
+ * (k x n), k = min(m, n), both computed or both NULL. work: lwork doubles,
+ * at least la_svd_wsize(m, n, U != NULL). No allocation (for repeated use). */
+int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
+              size_t ldvt, double *work, size_t lwork);
+
 #endif

@@ -1,0 +1,205 @@
+/* opt_overhead.c - per-iteration cost of dln_opt_step() beyond one gradient
+ * evaluation.
+ *
+ * Baseline: the hand-written GD iteration dln_loss_grad() + theta -= eta g
+ * (one gradient at a new point plus the unavoidable update). Measured: one
+ * dln_opt_step() of each kind on the same problem, and one iteration of
+ * dln_opt_run() for GD. Printed: the ratio to the baseline (GD's excess over
+ * 1 is the optimizer's overhead: continuation check, copy of the iterate,
+ * gradient norm, bookkeeping) for a small net (d = 4, L = 3) and a large one
+ * (d = 256, L = 8).
+ *
+ * The machine may be shared, so baseline and measured blocks alternate, each
+ * pair gives a ratio, and the median ratio over the pairs is printed (a
+ * disturbance hits one pair, not the median). Baseline and optimizer run on
+ * separate copies of the net and of the loss. Nothing is asserted. */
+#define _POSIX_C_SOURCE 200809L
+#include "dlnet.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAIRS 21
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, size_t m)
+{
+    qsort(t, m, sizeof *t, cmp);
+    return t[m / 2];
+}
+
+typedef struct problem {
+    dln_loss *loss[2]; /* 0: baseline, 1: optimizer */
+    dln_net *net[2];
+    double *theta0, *g, eta;
+    size_t n, block;   /* iterations per timed block */
+} problem;
+
+static int setup(problem *p, size_t d, size_t L, size_t block)
+{
+    size_t *w = malloc((L + 1) * sizeof *w), m = 2 * d;
+    for (size_t l = 0; l <= L; l++) w[l] = d;
+    double *X = malloc(d * m * sizeof *X), *Y = malloc(d * m * sizeof *Y);
+    uint64_t s = 12345;
+    for (size_t i = 0; i < d * m; i++) { /* xorshift data in [-1, 1] */
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        X[i] = (double)(s >> 11) * 0x1.0p-52 - 1.0;
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        Y[i] = (double)(s >> 11) * 0x1.0p-52 - 1.0;
+    }
+    int ok = dln_loss_create_data(&p->loss[0], d, d, m, X, d, Y, d) == DLN_OK &&
+             dln_loss_set_mean(p->loss[0], 1) == DLN_OK &&
+             dln_loss_copy(&p->loss[1], p->loss[0]) == DLN_OK &&
+             dln_net_create(&p->net[0], L, w) == DLN_OK &&
+             dln_net_init_orthogonal(p->net[0], 1.0, 7) == DLN_OK &&
+             dln_net_copy(&p->net[1], p->net[0]) == DLN_OK;
+    free(w), free(X), free(Y);
+    if (!ok) return 0;
+    p->n = dln_net_num_params(p->net[0]);
+    p->theta0 = malloc(p->n * sizeof *p->theta0);
+    p->g = malloc(p->n * sizeof *p->g);
+    p->eta = 1e-4, p->block = block;
+    return p->theta0 && p->g && dln_net_get_params(p->net[0], p->theta0) == DLN_OK;
+}
+
+static void teardown(problem *p)
+{
+    free(p->theta0), free(p->g);
+    for (int i = 0; i < 2; i++) dln_net_free(p->net[i]), dln_loss_free(p->loss[i]);
+}
+
+/* Seconds per hand-written GD iteration over one block (on copy c). */
+static double block_hand(problem *p, int c)
+{
+    double f, t0 = now();
+    for (size_t k = 0; k < p->block; k++) {
+        dln_loss_grad(p->loss[c], p->net[c], &f, p->g);
+        double *th = p->net[c]->theta; /* the weights, updated in place */
+        for (size_t i = 0; i < p->n; i++) th[i] = th[i] - p->eta * p->g[i];
+    }
+    return (now() - t0) / (double)p->block;
+}
+
+static double block_baseline(problem *p) { return block_hand(p, 0); }
+
+/* Seconds per bare gradient evaluation (no update): the two copies of the
+ * net are evaluated in turn on one loss so that no chain is reused. */
+static double block_grad(problem *p)
+{
+    double f, t0 = now();
+    for (size_t k = 0; k < p->block; k++)
+        dln_loss_grad(p->loss[0], p->net[k % 2], &f, p->g);
+    return (now() - t0) / (double)p->block;
+}
+
+/* Seconds per dln_opt_step() over one block (the state continues). */
+static double block_steps(problem *p, dln_opt *opt)
+{
+    double t0 = now();
+    for (size_t k = 0; k < p->block; k++) dln_opt_step(opt, p->loss[1], p->net[1], NULL);
+    return (now() - t0) / (double)p->block;
+}
+
+/* Seconds per iteration of a dln_opt_run() of RUN_ITERS iterations, its
+ * starting evaluation excluded (measured by a run of 0 iterations). */
+#define RUN_ITERS 10
+static double block_run(problem *p, dln_opt *opt)
+{
+    double t[2];
+    for (size_t it = 0; it < 2; it++) {
+        dln_opt_set_max_iter(opt, it ? RUN_ITERS : 0);
+        t[it] = 0.0;
+        for (size_t k = 0; k < (p->block + RUN_ITERS - 1) / RUN_ITERS; k++) {
+            double f; /* the same (cached) starting evaluation in both runs */
+            dln_net_set_params(p->net[1], p->theta0);
+            dln_loss_grad(p->loss[1], p->net[1], &f, p->g);
+            double t0 = now();
+            dln_opt_run(opt, p->loss[1], p->net[1], NULL);
+            t[it] += now() - t0;
+        }
+    }
+    return (t[1] - t[0]) / (double)(RUN_ITERS * ((p->block + RUN_ITERS - 1) / RUN_ITERS));
+}
+
+/* Median over PAIRS of (optimizer block time) / (baseline block time). */
+static double ratio(problem *p, dln_opt_kind kind, int as_run, double *evals)
+{
+    dln_opt *opt = NULL;
+    double r[PAIRS];
+    dln_opt_create(&opt, kind);
+    dln_opt_set_step(opt, p->eta);
+    dln_opt_set_grad_tol(opt, 0.0);
+    dln_net_set_params(p->net[0], p->theta0);
+    dln_net_set_params(p->net[1], p->theta0);
+    dln_opt_step(opt, p->loss[1], p->net[1], NULL); /* starts the state, not timed */
+    for (int k = 0; k < PAIRS; k++) {
+        double tb = block_baseline(p);
+        r[k] = (as_run ? block_run(p, opt) : block_steps(p, opt)) / tb;
+    }
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    dln_opt_get_report(opt, &rep);
+    *evals = as_run ? 1.0 : (double)(rep.grad_evals - 1) / (double)rep.iterations;
+    dln_opt_free(opt);
+    return median(r, PAIRS);
+}
+
+static void report(const char *name, size_t d, size_t L, size_t block)
+{
+    problem p = {0};
+    if (!setup(&p, d, L, block)) {
+        printf("%s: setup failed\n", name);
+        return;
+    }
+    double tb[PAIRS];
+    for (int k = 0; k < PAIRS; k++) tb[k] = block_baseline(&p);
+    printf("%s net (d = %zu, L = %zu, n = %zu): hand GD iteration %.3g s (median)\n", name, d, L,
+           p.n, median(tb, PAIRS));
+    printf("  %-22s %10s %16s\n", "", "ratio", "grad evals/iter");
+    double rc[PAIRS];
+    for (int k = 0; k < PAIRS; k++) {
+        double t0 = block_baseline(&p);
+        rc[k] = block_hand(&p, 1) / t0;
+    }
+    printf("  %-22s %10.4f\n", "hand loop on the copy", median(rc, PAIRS));
+    for (int k = 0; k < PAIRS; k++) {
+        double t0 = block_baseline(&p);
+        rc[k] = block_grad(&p) / t0;
+    }
+    printf("  %-22s %10.4f\n", "bare gradient", median(rc, PAIRS));
+    const dln_opt_kind kinds[] = {DLN_OPT_GD,       DLN_OPT_GD_ARMIJO, DLN_OPT_HEAVY_BALL,
+                                  DLN_OPT_NESTEROV, DLN_OPT_ADAM,      DLN_OPT_LBFGS};
+    double e;
+    for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++) {
+        double rq = ratio(&p, kinds[q], 0, &e);
+        printf("  step %-17s %10.4f %16.2f\n", dln_opt_kind_name(kinds[q]), rq, e);
+        if (kinds[q] == DLN_OPT_GD) {
+            double rr = ratio(&p, DLN_OPT_GD, 1, &e);
+            printf("  run  %-17s %10.4f %16.2f\n", "gd (per evaluation)", rr, e);
+            printf("  -> overhead beyond one gradient: dln_opt_step %+.1f%%, dln_opt_run %+.1f%%\n",
+                   100.0 * (rq - 1.0), 100.0 * (rr - 1.0));
+        }
+    }
+    teardown(&p);
+}
+
+int main(void)
+{
+    report("small", 4, 3, 2000);
+    report("large", 256, 8, 10);
+    return 0;
+}

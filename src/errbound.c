@@ -1,0 +1,756 @@
+/* errbound.c - distance to the critical set of the regularized loss, the
+ * error-bound ratio with its predicted limit kappa = 1/mu_min^+, and the
+ * predicted rate of gradient descent (regularized.md 5, 6, 9(c), 9(e)).
+ *
+ * Every critical point is W_l = c_l U_l S U_{l-1}^T with c_l = lamr_l^{-1/2}
+ * and boundary frames made of singular vectors of Ybar: U_L = U_b Z_b,
+ * U_0 = V_b Z_b in each singular block b. For one orbit type (the multiset
+ * of (value, root)) the squared distance to the orbit is the minimum over
+ * the frames of sum_l ||W_l - c_l U_l S U_{l-1}^T||^2, i.e. the maximum of
+ * sum_l c_l tr(S U_l^T W_l U_{l-1}). Taking one frame at a time, the
+ * maximizer is an orthogonal polar factor (coupled Procrustes). Any frames
+ * give a critical point, so every objective value is an upper bound.
+ *
+ * Candidate types come from the point: the end-to-end matrix projected on a
+ * singular block gives one direction per value (a "slot"); the singular
+ * values of W_L and W_1 along its boundary vectors are compared with c_L s
+ * and c_1 s for each admissible root s (or 0), and each slot takes the
+ * nearest. Mirsky's inequality sum_i (sigma_i(A) - sigma_i(B))^2 <=
+ * ||A - B||_F^2, layer by layer, gives lower bounds.
+ *
+ * The workspace (struct dlni_dist_work) is allocated once per landscape, so
+ * that repeated distances (history metrics) allocate nothing but the block
+ * spectrum of a new nearest orbit type. */
+#include "errbound.h"
+#include "linalg.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
+#define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
+#define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
+#define ALT_FACTOR 4.0     /* an option whose slot cost is within this factor is an alternative */
+#define FAR_FACTOR 0.1     /* DLN_EB_FAR: dist above this fraction of the smallest layer scale */
+#define AMBIGUOUS 1.1      /* DLN_EB_AMBIGUOUS: another type within this factor of dist */
+#define ROUNDING 100.0     /* DLN_EB_ROUNDING: dist below this many eps of the scale */
+
+/* Slot costs of one value: its best and second-best options. */
+typedef struct slotinfo {
+    int best, second; /* labels */
+    double c_best, c_second, c_none;
+} slotinfo;
+
+/* Spectral summary of an orbit type. */
+typedef struct orbit_spec {
+    size_t dim;
+    double hess_min, mu_max, mu_min_pos, value;
+    int degenerate;
+    dln_class cls;
+} orbit_spec;
+
+/* Workspace for distances on one landscape (allocated once). */
+struct dlni_dist_work {
+    dln_landscape *ls;
+    const dln_net *net;
+    size_t L, R, nv, mmax, dmax, kmax, nframe;
+    const size_t *d;
+    size_t *uoff;        /* frame U_l at U + uoff[l] (d_l x R) */
+    size_t *bof;         /* block of each value */
+    double *cl;          /* cl[l] = lamr_l^{-1/2}, l = 1..L */
+    double *zs;          /* slot i: direction in its block, zs + i * mmax */
+    double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
+    double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
+    double *U, *Ub;      /* frames: current candidate, best candidate */
+    double *M, *T, *G;   /* scratch dmax x R (M), dmax x (R+1) (T), mmax x R (G) */
+    double *E;           /* scratch dmax x dmax */
+    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
+    double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
+    double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
+    double *grad;        /* n */
+    double *rv, *f;      /* roots (s, cap) and the table of all_lower */
+    double *pw, *sw;     /* polar and SVD workspaces */
+    size_t npw, nsw;
+    slotinfo *si;
+    int *opt, *prim, *bopt, *copt; /* candidates: current, primary, best, cached spectrum's */
+    size_t *alt;
+    dlni_comp *comp;     /* components of the current candidate (R) */
+    size_t *slot;        /* their slots */
+    size_t r, sweeps;
+    int noconv, cached;
+    orbit_spec cache;    /* spectral summary of the type copt */
+};
+typedef struct dlni_dist_work ebw;
+
+void dlni_dist_work_free(dlni_dist_work *w)
+{
+    if (!w) return;
+    free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
+    free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
+    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
+    free(w->pw), free(w->sw), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
+    free(w->alt), free(w->comp), free(w->slot), free(w);
+}
+
+/* Workspace sizes of the polar factors and SVDs of every shape used. */
+static void lapack_sizes(ebw *w)
+{
+    size_t R = w->R, mmax = w->mmax;
+    w->npw = la_polar_wsize(w->dmax, R) + la_polar_wsize(mmax, mmax < R ? mmax : R);
+    w->nsw = la_svd_wsize(mmax, mmax, 1);
+    for (size_t l = 1; l <= w->L; l++) {
+        size_t s = la_svd_wsize(w->d[l], w->d[l - 1], 0);
+        w->nsw = s > w->nsw ? s : w->nsw;
+    }
+}
+
+dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
+{
+    if (ls->theory != DLN_THEORY_REGULARIZED)
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
+                         "error bounds need the regularized theory (%s)", ls->reason);
+    ebw *w = calloc(1, sizeof *w);
+    if (!w) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    w->ls = ls, w->L = ls->L, w->R = ls->dmin, w->nv = ls->nv, w->d = ls->d;
+    size_t L = w->L, sd = 0, nb = ls->nb;
+    for (size_t l = 0; l <= L; l++) {
+        w->dmax = ls->d[l] > w->dmax ? ls->d[l] : w->dmax;
+        sd += ls->d[l];
+    }
+    for (size_t l = 1; l <= L; l++) {
+        size_t k = ls->d[l] < ls->d[l - 1] ? ls->d[l] : ls->d[l - 1];
+        w->kmax = k > w->kmax ? k : w->kmax;
+    }
+    w->mmax = 1;
+    for (size_t b = 0; b < nb; b++) w->mmax = ls->blk[b].m > w->mmax ? ls->blk[b].m : w->mmax;
+    size_t R = w->R, nv = w->nv, mmax = w->mmax, dmax = w->dmax, d0 = ls->d[0], dL = ls->d[L];
+    lapack_sizes(w);
+    w->nframe = sd * R;
+    w->uoff = malloc((L + 1) * sizeof *w->uoff), w->bof = malloc((nv + 1) * sizeof *w->bof);
+    w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
+    w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
+    w->M = dlni_alloc(dmax * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
+    w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
+    w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
+    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw);
+    w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
+    w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
+    w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
+    w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
+    if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
+        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
+        !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->si || !w->alt || !w->opt || !w->prim ||
+        !w->bopt || !w->copt || !w->comp || !w->slot) {
+        dlni_dist_work_free(w);
+        return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    }
+    for (size_t l = 0, o = 0; l <= L; o += ls->d[l] * R, l++) w->uoff[l] = o;
+    for (size_t b = 0; b < nb; b++)
+        for (size_t i = 0; i < ls->blk[b].m; i++) w->bof[ls->blk[b].start + i] = b;
+    for (size_t l = 1; l <= L; l++) w->cl[l] = 1.0 / sqrt(ls->lamr[l - 1]);
+    *out = w;
+    return DLN_OK;
+}
+
+static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
+static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l]; }
+
+/* ---- slots: one direction per value, and the layer singular values along it ---- */
+
+/* Slot directions z (left singular vectors of U_b^T P V_b, block by block) and
+ * the boundary singular values along them: sig = (||W_L^T U_b z||, ||W_1 V_b z'||)
+ * with z' the matching right singular vector. At a critical point these are
+ * c_L s and c_1 s for a matched value and 0 for an unmatched one, whatever the
+ * hidden layers do (a hidden direction may be shared by several slots: only
+ * the boundary vectors are the slot's own). */
+static dln_status read_slots(ebw *w)
+{
+    dln_landscape *ls = w->ls;
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax;
+    dln_status st = dln_net_end_to_end(w->net, w->P, dL);
+    if (st != DLN_OK) return dlni_fail(ls->err, st, "end-to-end matrix failed");
+    for (size_t b = 0; b < ls->nb && st == DLN_OK; b++) {
+        const dlni_block *B = &ls->blk[b];
+        size_t m = B->m;
+        const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
+        la_gemm(LA_N, LA_N, dL, m, d0, 1.0, w->P, dL, Vbk, d0, 0.0, w->PV, dL);
+        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV, dL, 0.0, w->Mb, m);
+        st = dlni_la_status(ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw),
+                            "SVD of a projected block");
+        for (size_t j = 0; j < m && st == DLN_OK; j++) {
+            size_t i = B->start + j;
+            double *uL = w->u, *u0 = uL + dL, *t = u0 + d0;
+            memcpy(w->zs + i * mmax, w->Z + j * m, m * sizeof *w->Z);
+            la_gemv(LA_N, dL, m, 1.0, Ubk, dL, w->Z + j * m, 0.0, uL);
+            for (size_t k = 0; k < m; k++) t[k] = w->ZT[j + k * m]; /* row j of Z'^T */
+            la_gemv(LA_N, d0, m, 1.0, Vbk, d0, t, 0.0, u0);
+            la_gemv(LA_T, dL, dh, 1.0, layer(w, L), dL, uL, 0.0, t);
+            w->sig[2 * i] = la_nrm2(dh, t);
+            la_gemv(LA_N, d1, d0, 1.0, layer(w, 1), d1, u0, 0.0, t);
+            w->sig[2 * i + 1] = la_nrm2(d1, t);
+        }
+    }
+    return st;
+}
+
+/* Admissible options of a value: labels and rescaled roots (none first). */
+static size_t options(const dlni_block *B, int *lab, double *s)
+{
+    size_t n = 0;
+    lab[n] = DLN_MATCH_NONE, s[n++] = 0.0;
+    if (B->root.count == 0) return n;
+    lab[n] = B->root.is_double ? DLN_MATCH_DOUBLE : DLN_MATCH_PLUS, s[n++] = B->root.s[0];
+    if (B->root.count == 2) lab[n] = DLN_MATCH_MINUS, s[n++] = B->root.s[1];
+    return n;
+}
+
+/* (sigma_L - c_L s)^2 + (sigma_1 - c_1 s)^2: how far the slot is from carrying root s. */
+static double slot_cost(const ebw *w, size_t i, double s)
+{
+    double eL = w->sig[2 * i] - w->cl[w->L] * s, e1 = w->sig[2 * i + 1] - w->cl[1] * s;
+    return eL * eL + e1 * e1;
+}
+
+/* ---- projection onto one orbit type (coupled Procrustes) ---- */
+
+/* Components of a candidate (labels per slot), in slot order. */
+static void set_components(ebw *w, const int *opt)
+{
+    dln_landscape *ls = w->ls;
+    w->r = 0;
+    for (size_t i = 0; i < w->nv; i++) {
+        if (opt[i] == DLN_MATCH_NONE) continue;
+        const dlni_block *B = &ls->blk[w->bof[i]];
+        dlni_comp *c = &w->comp[w->r];
+        c->blk = w->bof[i], c->label = opt[i], c->y = B->y;
+        c->s = B->root.s[opt[i] == DLN_MATCH_MINUS ? 1 : 0];
+        w->slot[w->r++] = i;
+    }
+}
+
+static void scale_columns(size_t m, size_t r, double *A, size_t lda, const dlni_comp *comp)
+{
+    for (size_t k = 0; k < r; k++) la_scal(m, comp[k].s, A + k * lda);
+}
+
+/* U <- polar(A) for an m x k matrix A (overwritten). */
+static dln_status polar(ebw *w, size_t m, size_t k, double *A, size_t lda, double *U, size_t ldu)
+{
+    return dlni_la_status(w->ls->err, la_polar_ws(m, k, A, lda, U, ldu, w->pw, w->npw), "polar factor");
+}
+
+/* sum_l ||W_l - c_l U_l S U_{l-1}^T||_F^2, differences formed explicitly (no cancellation). */
+static double objective(ebw *w, double *U)
+{
+    double acc = 0.0;
+    size_t r = w->r;
+    for (size_t l = 1; l <= w->L; l++) {
+        size_t m = w->d[l], n = w->d[l - 1];
+        la_copy(m, n, layer(w, l), m, w->E, m);
+        la_copy(n, r, frame(U, w, l - 1), n, w->M, n);
+        scale_columns(n, r, w->M, n, w->comp);
+        la_gemm(LA_N, LA_T, m, n, r, -w->cl[l], frame(U, w, l), m, w->M, n, 1.0, w->E, m);
+        double f = la_fro(m, n, w->E, m);
+        acc += f * f;
+    }
+    return acc;
+}
+
+/* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block. */
+static dln_status boundary_step(ebw *w, double *U)
+{
+    dln_landscape *ls = w->ls;
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1];
+    for (size_t k0 = 0, k1; k0 < w->r; k0 = k1) {
+        size_t b = w->comp[k0].blk, m = ls->blk[b].m, st0 = ls->blk[b].start;
+        for (k1 = k0; k1 < w->r && w->comp[k1].blk == b; k1++) continue;
+        size_t kb = k1 - k0;
+        const double *Ubk = ls->U + st0 * dL, *Vbk = ls->V + st0 * d0;
+        la_gemm(LA_T, LA_N, d0, kb, d1, 1.0, layer(w, 1), d1, frame(U, w, 1) + k0 * d1, d1, 0.0, w->T, d0);
+        la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T, d0, 0.0, w->G, m);
+        la_gemm(LA_N, LA_N, dL, kb, dh, 1.0, layer(w, L), dL, frame(U, w, L - 1) + k0 * dh, dh, 0.0, w->T, dL);
+        la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->T, dL, 1.0, w->G, m);
+        scale_columns(m, kb, w->G, m, w->comp + k0);
+        dln_status st = polar(w, m, kb, w->G, m, w->M, m); /* Z_b in M */
+        if (st != DLN_OK) return st;
+        la_gemm(LA_N, LA_N, d0, kb, m, 1.0, Vbk, d0, w->M, m, 0.0, frame(U, w, 0) + k0 * d0, d0);
+        la_gemm(LA_N, LA_N, dL, kb, m, 1.0, Ubk, dL, w->M, m, 0.0, frame(U, w, L) + k0 * dL, dL);
+    }
+    return DLN_OK;
+}
+
+/* U_l <- polar(c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S) for a hidden l. */
+static dln_status hidden_step(ebw *w, double *U, size_t l)
+{
+    size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
+    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
+    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
+    scale_columns(dl, r, w->M, dl, w->comp);
+    return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
+}
+
+/* Initial frames: boundary from the slots, then U_{l-1} = polar(W_l^T U_l S), l = L..2. */
+static dln_status initial_frames(ebw *w, double *U)
+{
+    dln_landscape *ls = w->ls;
+    size_t L = w->L, d0 = w->d[0], dL = w->d[L], r = w->r;
+    for (size_t k = 0; k < r; k++) {
+        const dlni_block *B = &ls->blk[w->comp[k].blk];
+        const double *z = w->zs + w->slot[k] * w->mmax;
+        la_gemv(LA_N, dL, B->m, 1.0, ls->U + B->start * dL, dL, z, 0.0, frame(U, w, L) + k * dL);
+        la_gemv(LA_N, d0, B->m, 1.0, ls->V + B->start * d0, d0, z, 0.0, frame(U, w, 0) + k * d0);
+    }
+    for (size_t l = L; l >= 2; l--) {
+        size_t dl = w->d[l], dp = w->d[l - 1];
+        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
+        scale_columns(dp, r, w->M, dp, w->comp);
+        dln_status st = polar(w, dp, r, w->M, dp, frame(U, w, l - 1), dp);
+        if (st != DLN_OK) return st;
+    }
+    return DLN_OK;
+}
+
+/* Squared distance to the orbit of the candidate opt (frames left in w->U). */
+static dln_status project(ebw *w, const int *opt, double *obj)
+{
+    set_components(w, opt);
+    if (w->r == 0) { /* the orbit {0} */
+        double acc = 0.0;
+        for (size_t l = 1; l <= w->L; l++) {
+            double f = la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]);
+            acc += f * f;
+        }
+        *obj = acc;
+        return DLN_OK;
+    }
+    dln_status st = initial_frames(w, w->U);
+    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev;
+    int converged = !(prev > 0.0);
+    for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
+        st = boundary_step(w, w->U);
+        for (size_t l = 1; l < w->L && st == DLN_OK; l++) st = hidden_step(w, w->U, l);
+        if (st != DLN_OK) break;
+        w->sweeps++;
+        cur = objective(w, w->U);
+        converged = prev - cur <= SWEEP_RTOL * prev;
+        prev = cur;
+    }
+    if (!converged) w->noconv = 1;
+    *obj = cur;
+    return st;
+}
+
+/* ---- candidates ---- */
+
+/* Unmatch the matched slot (other than keep) whose loss of fit is smallest. */
+static void drop_weakest(const ebw *w, int *opt, size_t keep)
+{
+    size_t arg = SIZE_MAX;
+    double best = INFINITY;
+    for (size_t i = 0; i < w->nv; i++) {
+        if (i == keep || opt[i] == DLN_MATCH_NONE) continue;
+        double regret = w->si[i].c_none - w->si[i].c_best;
+        if (regret < best) best = regret, arg = i;
+    }
+    if (arg != SIZE_MAX) opt[arg] = DLN_MATCH_NONE;
+}
+
+static size_t matched(const ebw *w, const int *opt)
+{
+    size_t r = 0;
+    for (size_t i = 0; i < w->nv; i++) r += opt[i] != DLN_MATCH_NONE;
+    return r;
+}
+
+/* Per-slot option costs and the primary candidate w->prim (rank capped at d_min). */
+static void primary(ebw *w)
+{
+    for (size_t i = 0; i < w->nv; i++) {
+        int lab[3];
+        double s[3];
+        size_t no = options(&w->ls->blk[w->bof[i]], lab, s);
+        slotinfo *x = &w->si[i];
+        x->best = x->second = -1, x->c_best = x->c_second = INFINITY;
+        for (size_t o = 0; o < no; o++) {
+            double c = slot_cost(w, i, s[o]);
+            if (o == 0) x->c_none = c;
+            if (c < x->c_best) {
+                x->second = x->best, x->c_second = x->c_best;
+                x->best = lab[o], x->c_best = c;
+            } else if (c < x->c_second) {
+                x->second = lab[o], x->c_second = c;
+            }
+        }
+        w->prim[i] = x->best;
+    }
+    while (matched(w, w->prim) > w->R) drop_weakest(w, w->prim, SIZE_MAX);
+}
+
+/* Alternatives: slots whose second option costs at most ALT_FACTOR times the
+ * best, cheapest flips first (at most MAX_ALT). */
+static size_t alternatives(ebw *w)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < w->nv; i++) {
+        const slotinfo *x = &w->si[i];
+        if (x->second < 0 || !(x->c_second <= ALT_FACTOR * x->c_best)) continue;
+        size_t k = na++; /* insertion by the cost of the flip */
+        for (; k > 0; k--) {
+            const slotinfo *y = &w->si[w->alt[k - 1]];
+            if (y->c_second - y->c_best <= x->c_second - x->c_best) break;
+            w->alt[k] = w->alt[k - 1];
+        }
+        w->alt[k] = i;
+    }
+    return na < MAX_ALT ? na : MAX_ALT;
+}
+
+/* Project on the primary, the alternatives and W = 0; the best goes to Ub/bopt. */
+static dln_status nearest_type(ebw *w, double *best, double *second, size_t *ncand)
+{
+    size_t nv = w->nv;
+    primary(w);
+    size_t nalt = alternatives(w);
+    dln_status st = DLN_OK;
+    *best = *second = INFINITY, *ncand = 0;
+    for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
+        memcpy(w->opt, w->prim, nv * sizeof *w->opt);
+        if (c == nalt + 1) /* W = 0 */
+            for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
+        else if (c >= 1) {
+            size_t i = w->alt[c - 1];
+            w->opt[i] = w->si[i].second;
+            if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+        }
+        double obj;
+        st = project(w, w->opt, &obj);
+        if (st != DLN_OK) break;
+        (*ncand)++;
+        if (obj < *best) {
+            *second = *best, *best = obj;
+            memcpy(w->bopt, w->opt, nv * sizeof *w->opt);
+            memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+        } else if (obj < *second && memcmp(w->opt, w->bopt, nv * sizeof *w->opt) != 0) {
+            *second = obj;
+        }
+    }
+    return st;
+}
+
+/* ---- lower bounds (Mirsky) ---- */
+
+static dln_status layer_values(ebw *w)
+{
+    for (size_t l = 1; l <= w->L; l++) {
+        size_t m = w->d[l], n = w->d[l - 1], k = m < n ? m : n;
+        double *s = w->lsv + (l - 1) * w->kmax;
+        la_copy(m, n, layer(w, l), m, w->E, m);
+        int rc = la_svd_ws(m, n, w->E, m, s, NULL, 1, NULL, 1, w->sw, w->nsw);
+        for (size_t i = k; i < w->kmax; i++) s[i] = 0.0;
+        if (rc != LA_OK) return dlni_la_status(w->ls->err, rc, "SVD of a layer");
+    }
+    return DLN_OK;
+}
+
+/* g_q(s) = sum_l (sigma_q(W_l) - c_l s)^2 (position q < kmax). */
+static double position_cost(const ebw *w, size_t q, double s)
+{
+    double acc = 0.0;
+    for (size_t l = 1; l <= w->L; l++) {
+        double e = w->lsv[(l - 1) * w->kmax + q] - w->cl[l] * s;
+        acc += e * e;
+    }
+    return acc;
+}
+
+/* Sort k pairs (value, payload) by decreasing value (insertion: short arrays). */
+static void sort_pairs_desc(double *a, size_t k)
+{
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && a[2 * j] > a[2 * (j - 1)]; j--) {
+            double t0 = a[2 * j], t1 = a[2 * j + 1];
+            a[2 * j] = a[2 * (j - 1)], a[2 * j + 1] = a[2 * (j - 1) + 1];
+            a[2 * (j - 1)] = t0, a[2 * (j - 1) + 1] = t1;
+        }
+}
+
+/* Mirsky bound for the current candidate: its s sorted, zero padded. */
+static double orbit_lower(ebw *w)
+{
+    double *s = w->M;
+    for (size_t k = 0; k < w->r; k++) s[2 * k] = w->comp[k].s, s[2 * k + 1] = 0.0;
+    sort_pairs_desc(s, w->r);
+    double acc = 0.0;
+    for (size_t q = 0; q < w->kmax; q++) acc += position_cost(w, q, q < w->r ? s[2 * q] : 0.0);
+    return sqrt(acc);
+}
+
+/* Roots of the landscape as (s, m_b) pairs, decreasing; returns their number. */
+static size_t root_list(const dln_landscape *ls, double *rv)
+{
+    size_t nr = 0;
+    for (size_t b = 0; b < ls->nb; b++)
+        for (int k = 0; k < ls->blk[b].root.count; k++) {
+            rv[2 * nr] = ls->blk[b].root.s[k], rv[2 * nr + 1] = (double)ls->blk[b].m;
+            nr++;
+        }
+    sort_pairs_desc(rv, nr);
+    return nr;
+}
+
+/* min over all orbit types of the Mirsky bound, relaxed: each root value may be
+ * used up to m_b times (s_+ and s_- of one block independently), so every type
+ * is included and the minimum is a lower bound. DP over the sorted roots j and
+ * positions i: f(j, i) = min_t sum_{q=i}^{i+t-1} g_q(s_j) + f(j+1, i+t). */
+static double all_lower(ebw *w)
+{
+    size_t R = w->R, nr = root_list(w->ls, w->rv), W = R + 1;
+    double *f = w->f, *rv = w->rv, tail = 0.0;
+    for (size_t q = R; q < w->kmax; q++) tail += position_cost(w, q, 0.0);
+    f[nr * W + R] = 0.0;
+    for (size_t i = R; i-- > 0;) f[nr * W + i] = f[nr * W + i + 1] + position_cost(w, i, 0.0);
+    for (size_t j = nr; j-- > 0;) {
+        size_t cap = (size_t)rv[2 * j + 1];
+        for (size_t i = 0; i <= R; i++) {
+            double best = f[(j + 1) * W + i], run = 0.0;
+            for (size_t t = 1; t <= cap && i + t <= R; t++) {
+                run += position_cost(w, i + t - 1, rv[2 * j]);
+                best = fmin(best, run + f[(j + 1) * W + i + t]);
+            }
+            f[j * W + i] = best;
+        }
+    }
+    return sqrt(f[0] + tail);
+}
+
+/* ---- orbit spectrum: tangent eigenvalues left out ---- */
+
+static int cmp_abs(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+/* Block spectrum of comp (ev: n entries) sorted by modulus; the dim smallest are
+ * the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
+static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
+                                  orbit_spec *o)
+{
+    dln_status st = dlni_block_spectrum(ls, comp, r, ev);
+    if (st != DLN_OK) return st;
+    size_t n = ls->n;
+    unsigned fl = 0;
+    o->hess_min = ev[0], o->mu_max = ev[n - 1];
+    o->dim = dlni_orbit_dim(ls, comp, r);
+    o->cls = dlni_reg_class(ls, comp, r, &fl);
+    o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
+    o->value = dlni_reg_value(ls, comp, r);
+    qsort(ev, n, sizeof *ev, cmp_abs);
+    o->mu_min_pos = o->dim < n ? fabs(ev[o->dim]) : NAN;
+    return DLN_OK;
+}
+
+/* The summary of the best type, recomputed only when the type changed. */
+static dln_status best_spectrum(ebw *w)
+{
+    set_components(w, w->bopt);
+    if (w->cached && memcmp(w->bopt, w->copt, w->nv * sizeof *w->copt) == 0) return DLN_OK;
+    double *ev = dlni_alloc(w->ls->n);
+    if (!ev) return dlni_fail(w->ls->err, DLN_E_NOMEM, "out of memory");
+    dln_status st = normal_spectrum(w->ls, w->comp, w->r, ev, &w->cache);
+    free(ev);
+    w->cached = st == DLN_OK;
+    if (st == DLN_OK) memcpy(w->copt, w->bopt, w->nv * sizeof *w->copt);
+    return st;
+}
+
+/* min |y - y*|/y* over the values that can make the orbit degenerate. */
+static double orbit_gap(const dln_landscape *ls, const dlni_comp *comp, size_t r)
+{
+    double g = INFINITY;
+    for (size_t k = 0; k < r; k++) g = fmin(g, fabs(ls->blk[comp[k].blk].root.delta));
+    if (ls->L == 2 && r < ls->dmin)
+        for (size_t b = 0; b < ls->nb; b++) {
+            size_t kb = 0;
+            for (size_t k = 0; k < r; k++) kb += comp[k].blk == b;
+            if (kb < ls->blk[b].m && ls->blk[b].y > 0.0) g = fmin(g, fabs(ls->blk[b].root.delta));
+        }
+    return g;
+}
+
+/* Smallest nonzero layer singular value of any critical point (the scale of DLN_EB_FAR). */
+static double layer_scale(const ebw *w)
+{
+    const dln_landscape *ls = w->ls;
+    double s = INFINITY, cmin = INFINITY;
+    for (size_t b = 0; b < ls->nb; b++)
+        for (int k = 0; k < ls->blk[b].root.count; k++) s = fmin(s, ls->blk[b].root.s[k]);
+    for (size_t l = 1; l <= w->L; l++) cmin = fmin(cmin, w->cl[l]);
+    return isfinite(s) ? s * cmin : ls->ascale;
+}
+
+/* ---- the distance ---- */
+
+/* W*_l = c_l U_l S U_{l-1}^T from the best frames into theta. */
+static void write_point(ebw *w, double *theta)
+{
+    for (size_t l = 1, off = 0; l <= w->L; off += w->d[l] * w->d[l - 1], l++) {
+        size_t m = w->d[l], n = w->d[l - 1];
+        la_copy(n, w->r, frame(w->Ub, w, l - 1), n, w->M, n);
+        scale_columns(n, w->r, w->M, n, w->comp);
+        la_gemm(LA_N, LA_T, m, n, w->r, w->cl[l], frame(w->Ub, w, l), m, w->M, n, 0.0, theta + off, m);
+    }
+}
+
+/* Pattern of the current components: per block, matched labels first. */
+static void write_pattern(const ebw *w, int *pattern)
+{
+    const dln_landscape *ls = w->ls;
+    for (size_t i = 0; i < w->nv; i++) pattern[i] = DLN_MATCH_NONE;
+    for (size_t b = 0, k = 0; b < ls->nb; b++)
+        for (size_t pos = ls->blk[b].start; k < w->r && w->comp[k].blk == b; k++) pattern[pos++] = w->comp[k].label;
+}
+
+/* F(W) and ||grad F(W)|| with the landscape's loss. */
+static dln_status value_and_gradient(ebw *w, double *vg)
+{
+    dln_landscape *ls = w->ls;
+    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->grad);
+    if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
+    vg[1] = la_nrm2(ls->n, w->grad);
+    return DLN_OK;
+}
+
+/* The report from the best type and the bounds. */
+static void fill_report(ebw *w, const double *vg, double best, double second, double lower,
+                        dln_dist_report *o)
+{
+    const dln_landscape *ls = w->ls;
+    const orbit_spec *sp = &w->cache;
+    double wn = 0.0, scale = layer_scale(w);
+    for (size_t l = 1; l <= w->L; l++) wn = hypot(wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    o->dist = sqrt(best), o->dist_second = sqrt(second), o->dist_lower = lower;
+    o->dist_lower_orbit = orbit_lower(w);
+    o->value = vg[0], o->grad_norm = vg[1], o->critical_value = sp->value;
+    o->ratio = vg[1] > 0.0 ? o->dist / vg[1] : NAN;
+    o->rank = w->r, o->orbit_dim = sp->dim, o->cls = sp->cls;
+    o->hess_min = sp->hess_min, o->mu_max = sp->mu_max, o->mu_min_pos = sp->mu_min_pos;
+    o->kappa = sp->degenerate ? INFINITY : 1.0 / sp->mu_min_pos;
+    o->error_bound = ls->eb, o->error_bound_gap = ls->eb_gap;
+    o->orbit_gap = orbit_gap(ls, w->comp, w->r);
+    o->sweeps = w->sweeps;
+    o->flags = 0;
+    if (!ls->eb) o->flags |= DLN_EB_FAILS;
+    if (sp->degenerate) o->flags |= DLN_EB_DEGENERATE;
+    if (w->noconv) o->flags |= DLN_EB_NOCONV;
+    if (o->dist > FAR_FACTOR * scale) o->flags |= DLN_EB_FAR;
+    if (o->dist_second <= AMBIGUOUS * o->dist) o->flags |= DLN_EB_AMBIGUOUS;
+    if (o->dist <= ROUNDING * DBL_EPSILON * fmax(wn, scale)) o->flags |= DLN_EB_ROUNDING;
+    if (!(vg[1] > 0.0)) o->flags |= DLN_EB_NO_RATIO;
+}
+
+dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg_in,
+                         dln_dist_report *rep, int *pattern, double *nearest)
+{
+    w->net = net, w->sweeps = 0, w->noconv = 0;
+    double vg[2], best = INFINITY, second = INFINITY;
+    dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
+    if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
+    if (st == DLN_OK) st = read_slots(w);
+    if (st == DLN_OK) st = layer_values(w);
+    size_t ncand = 0;
+    if (st == DLN_OK) st = nearest_type(w, &best, &second, &ncand);
+    if (st == DLN_OK) st = best_spectrum(w);
+    if (st != DLN_OK) return st;
+    dln_dist_report o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = rep->struct_size;
+    fill_report(w, vg, best, second, all_lower(w), &o);
+    o.candidates = ncand;
+    if (nearest) write_point(w, nearest);
+    if (pattern) write_pattern(w, pattern);
+    memcpy(rep, &o, sizeof o);
+    return DLN_OK;
+}
+
+/* ---- public functions ---- */
+
+static int same_shape(const dln_landscape *ls, const dln_net *net)
+{
+    return net->L == ls->L && memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) == 0;
+}
+
+dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
+                                  int *pattern, dln_net *nearest)
+{
+    if (!ls) return DLN_E_NULL;
+    if (!net || !report) return dlni_fail(ls->err, DLN_E_NULL, "net or report is NULL");
+    if (report->struct_size < sizeof *report)
+        return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
+    if (ls->theory == DLN_THEORY_REGULARIZED &&
+        (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest))))
+        return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
+    dlni_dist_work *w = NULL;
+    dln_status st = dlni_dist_work_new(ls, &w);
+    if (st != DLN_OK) return st;
+    double *theta = nearest ? dlni_alloc(ls->n) : NULL;
+    if (nearest && !theta) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    dln_dist_report o = *report;
+    int *pat = pattern ? malloc((ls->nv + 1) * sizeof *pat) : NULL;
+    if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
+    if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
+        if (theta) memcpy(nearest->theta, theta, ls->n * sizeof *theta);
+        if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
+        *report = o;
+    }
+    free(theta), free(pat);
+    dlni_dist_work_free(w);
+    return st;
+}
+
+dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta, dln_rate_report *report)
+{
+    if (!ls) return DLN_E_NULL;
+    if (!pattern || !report) return dlni_fail(ls->err, DLN_E_NULL, "pattern or report is NULL");
+    if (report->struct_size < sizeof *report)
+        return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
+    if (!(eta >= 0.0 && isfinite(eta)))
+        return dlni_fail(ls->err, DLN_E_RANGE, "the step %g must be finite and >= 0", eta);
+    if (ls->theory != DLN_THEORY_REGULARIZED)
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
+                         "error bounds need the regularized theory (%s)", ls->reason);
+    dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
+    double *ev = dlni_alloc(ls->n);
+    dln_status st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    size_t r = 0;
+    orbit_spec sp;
+    if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
+    if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, &sp);
+    if (st == DLN_OK) {
+        dln_rate_report o;
+        memset(&o, 0, sizeof o);
+        o.struct_size = report->struct_size;
+        o.orbit_dim = sp.dim, o.hess_min = sp.hess_min, o.mu_max = sp.mu_max;
+        o.mu_min_pos = sp.mu_min_pos;
+        o.eta_opt = 2.0 / (sp.mu_min_pos + sp.mu_max);
+        o.rho_opt = (sp.mu_max - sp.mu_min_pos) / (sp.mu_max + sp.mu_min_pos);
+        o.eta_max = sp.mu_max > 0.0 ? 2.0 / sp.mu_max : INFINITY;
+        o.eta = eta > 0.0 ? eta : o.eta_opt;
+        o.rho = 0.0, o.mu_slowest = NAN;
+        for (size_t k = sp.dim; k < ls->n; k++) {
+            double c = fabs(1.0 - o.eta * ev[k]);
+            if (c > o.rho) o.rho = c, o.mu_slowest = ev[k];
+        }
+        if (sp.degenerate) o.flags |= DLN_EB_DEGENERATE;
+        if (sp.cls == DLN_CLASS_STRICT_SADDLE) o.flags |= DLN_EB_SADDLE;
+        if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
+        *report = o;
+    }
+    free(comp), free(ev);
+    return st;
+}

@@ -1,0 +1,454 @@
+/* opt_run.c - the run loop shared by every kind: starting point, iteration,
+ * stop tests, progress callback, history rows, report. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "opt_internal.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double dlni_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void dlni_opt_clear_report(dln_opt *opt)
+{
+    dln_opt_report *r = &opt->rep;
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    r->kind = opt->kind;
+    r->stop = DLN_STOP_NONE;
+    r->initial_loss = r->initial_grad_norm = r->loss = r->grad_norm = NAN;
+    r->rate = r->min_eig = NAN;
+}
+
+/* ---- helpers for the kinds ------------------------------------------------------ */
+
+dln_status dlni_opt_eval(dln_opt *opt, dln_loss *loss, const dln_net *net, double *g, double *f)
+{
+    opt->rep.grad_evals++;
+    return dlni_grad(loss, net, f, g);
+}
+
+dln_status dlni_opt_value(dln_opt *opt, dln_loss *loss, const dln_net *net, double *f)
+{
+    opt->rep.value_evals++;
+    return dlni_forward(loss, net, f);
+}
+
+void dlni_opt_move(dln_opt *opt, dln_net *net, double t, const double *d)
+{
+    const double *p = opt->prev;
+    double *th = net->theta;
+    for (size_t i = 0; i < opt->n; i++) th[i] = p[i] + t * d[i];
+}
+
+/* ---- per-shape scratch and the starting point ------------------------------------ */
+
+static dln_status ensure_scratch(dln_opt *opt, size_t n)
+{
+    if (opt->block && opt->n == n) return DLN_OK;
+    dlni_opt_drop_state(opt);
+    size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0, three_n;
+    if (!dlni_mul(n, 3, &three_n) || three_n + len < len ||
+        !(opt->block = dlni_alloc(three_n + len)))
+        return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory for the scratch of n = %zu", n);
+    opt->n = n;
+    opt->g = opt->block, opt->prev = opt->block + n, opt->next = opt->block + 2 * n;
+    opt->state = opt->block + three_n;
+    if (opt->ops->bind) opt->ops->bind(opt);
+    return DLN_OK;
+}
+
+static void ring_push(dln_opt *opt, double gnorm)
+{
+    opt->ring[opt->ring_pos] = gnorm;
+    if (++opt->ring_pos == opt->o.rate_window) opt->ring_pos = 0;
+    if (opt->ring_count < opt->o.rate_window) opt->ring_count++;
+}
+
+static dln_status check_pair(dln_opt *opt, dln_loss *loss, const dln_net *net)
+{
+    if (!loss || !net)
+        return dlni_fail(opt->err, DLN_E_NULL, "%s handle is NULL", loss ? "network" : "loss");
+    dln_status st = dlni_loss_check(loss, net);
+    if (st != DLN_OK) return dlni_fail(opt->err, st, "loss: %s", dln_loss_errmsg(loss));
+    if (!la_fits(net->n))
+        return dlni_fail(opt->err, DLN_E_OVERFLOW, "n = %zu parameters exceed the BLAS range",
+                         net->n);
+    return DLN_OK;
+}
+
+/* ||g|| as sqrt(g'g) (a dot product is the fastest pass), with the scaled
+ * BLAS norm when g'g is near underflow or overflow. */
+static double grad_norm(size_t n, const double *g)
+{
+    double gg = la_dot(n, g, g);
+    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : la_nrm2(n, g);
+}
+
+/* A fresh start at the net's weights: scratch, state, report, F and g. */
+static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
+{
+    const size_t n = net->n;
+    opt->live = 0;
+    dln_status st = ensure_scratch(opt, n);
+    if (st != DLN_OK) return st;
+    if (opt->ops->reset) opt->ops->reset(opt);
+    dlni_opt_clear_report(opt);
+    opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0, opt->next_valid = 0;
+    opt->ring_pos = opt->ring_count = 0;
+    opt->t_start = dlni_now();
+    st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
+    if (st != DLN_OK)
+        return dlni_fail(opt->err, st, "at the starting point: %s", dln_loss_errmsg(loss));
+    opt->gnorm = grad_norm(n, opt->g);
+    opt->f0 = opt->rep.initial_loss = opt->f;
+    opt->rep.initial_grad_norm = opt->gnorm;
+    memcpy(opt->prev, net->theta, n * sizeof *opt->prev);
+    ring_push(opt, opt->gnorm);
+    opt->loss_seen = loss, opt->net_seen = net, opt->live = 1;
+    return DLN_OK;
+}
+
+/* ---- one iteration and the stop tests -------------------------------------------- */
+
+/* ||theta_k - theta_{k-1}||, computed when first asked for (one pass). */
+static double step_norm(dln_opt *opt)
+{
+    if (isnan(opt->step_norm) && opt->next_valid) {
+        double scale = 0.0, ssq = 1.0; /* LAPACK dlassq: no overflow or underflow */
+        for (size_t i = 0; i < opt->n; i++) {
+            double a = fabs(opt->prev[i] - opt->next[i]);
+            if (a == 0.0) continue;
+            if (scale < a) ssq = 1.0 + ssq * (scale / a) * (scale / a), scale = a;
+            else ssq += (a / scale) * (a / scale);
+        }
+        opt->step_norm = scale * sqrt(ssq);
+    }
+    return opt->step_norm;
+}
+
+static dln_status stop_tests(dln_opt *opt, dln_loss *loss, dln_net *net, double fprev,
+                             dln_stop *stop)
+{
+    const dlni_opt_options *o = &opt->o;
+    double f = opt->f, df = fabs(f - fprev);
+    *stop = DLN_STOP_NONE;
+    if (opt->f0 > 0.0 && f > o->divergence * opt->f0) {
+        *stop = DLN_STOP_DIVERGED;
+        return DLN_OK;
+    }
+    if (o->grad_tol > 0.0 && opt->gnorm <= o->grad_tol) {
+        int ok = 1;
+        if (opt->ops->accept) {
+            dln_status st = opt->ops->accept(opt, loss, net, &ok);
+            if (st != DLN_OK) return st;
+        }
+        if (ok) {
+            *stop = DLN_STOP_GRAD_TOL;
+            return DLN_OK;
+        }
+    }
+    if (opt->k == 0) return DLN_OK; /* the starting point has no change to test */
+    if (o->loss_abs_tol > 0.0 && df <= o->loss_abs_tol)
+        *stop = DLN_STOP_LOSS_ABS_TOL;
+    else if (o->loss_rel_tol > 0.0 && df <= o->loss_rel_tol * fmax(fabs(f), fabs(fprev)))
+        *stop = DLN_STOP_LOSS_REL_TOL;
+    else if (o->step_tol > 0.0 && step_norm(opt) <= o->step_tol)
+        *stop = DLN_STOP_STEP_TOL;
+    return DLN_OK;
+}
+
+/* Block size of the element-wise updates: a block of theta, prev, g and the
+ * state stays in the first-level caches between the check and the update. */
+#define BLOCK 1024
+
+/* theta_{k+1} by the kind's element-wise update. With verify, each block of
+ * the weights is first compared with theta_k as the last step left it; on a
+ * difference the blocks already updated are put back and 0 is returned (the
+ * weights were changed by the caller: the state must restart). */
+static int update_blocks(dln_opt *opt, dln_net *net, int verify)
+{
+    double *th = net->theta;
+    for (size_t lo = 0; lo < opt->n; lo += BLOCK) {
+        size_t hi = opt->n - lo < BLOCK ? opt->n : lo + BLOCK;
+        if (verify && memcmp(th + lo, opt->prev + lo, (hi - lo) * sizeof *th) != 0) {
+            memcpy(th, opt->prev, lo * sizeof *th);
+            return 0;
+        }
+        opt->ops->update(opt, th, lo, hi);
+        memcpy(opt->next + lo, th + lo, (hi - lo) * sizeof *th); /* cheaper than a second store stream */
+    }
+    opt->t = opt->o.step;
+    return 1;
+}
+
+/* One iteration theta_k -> theta_{k+1}, then the stop tests on the new
+ * iterate. *restart is set (and nothing done) when verify finds the weights
+ * changed. On a non-finite new point or a failed line search the net and the
+ * scalars are put back to theta_k. Non-finite weights always surface as a
+ * non-finite gradient: grad_l includes lam_l W_l, computed even for lam_l = 0
+ * (0 * Inf = NaN). */
+static dln_status iterate(dln_opt *opt, dln_loss *loss, dln_net *net, int verify, int *restart,
+                          dln_stop *stop)
+{
+    const double fk = opt->f, gk = opt->gnorm, tk = opt->t, sk = opt->step_norm;
+    const int ek = opt->escaped;
+    dln_status st;
+    *stop = DLN_STOP_NONE;
+    *restart = 0;
+    opt->escaped = opt->ls_failed = 0;
+    opt->t = 0.0;
+    if (opt->ops->update) {
+        if (!update_blocks(opt, net, verify)) {
+            *restart = 1;
+            return DLN_OK;
+        }
+        st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
+    } else {
+        st = opt->ops->step(opt, loss, net);
+        if (st == DLN_OK && !opt->ls_failed) memcpy(opt->next, net->theta, opt->n * sizeof *opt->next);
+    }
+    opt->next_valid = 0;
+    if (st == DLN_OK && !opt->ls_failed) {
+        double *p = opt->prev; /* theta_{k+1} becomes prev, theta_k stays in next */
+        opt->prev = opt->next, opt->next = p, opt->next_valid = 1;
+        opt->gnorm = grad_norm(opt->n, opt->g);
+        opt->step_norm = NAN;
+        opt->k++;
+        ring_push(opt, opt->gnorm);
+        return stop_tests(opt, loss, net, fk, stop);
+    }
+    memcpy(net->theta, opt->prev, opt->n * sizeof *net->theta);
+    opt->f = fk, opt->gnorm = gk, opt->t = tk, opt->step_norm = sk, opt->escaped = ek;
+    opt->live = 0;
+    if (st == DLN_E_NONFINITE) {
+        *stop = DLN_STOP_NONFINITE;
+        return DLN_OK;
+    }
+    if (st == DLN_OK) *stop = DLN_STOP_LINE_SEARCH;
+    return st;
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+/* exp(slope) of the least-squares line through log ||g_j|| over the ring. */
+static double observed_rate(const dln_opt *opt, size_t *used)
+{
+    const size_t w = opt->o.rate_window, m = opt->ring_count;
+    *used = m;
+    if (m < 2) return NAN;
+    double xbar = 0.5 * (double)(m - 1), ybar = 0.0, sxy = 0.0, sxx = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        double gi = opt->ring[(opt->ring_pos + w - m + i) % w];
+        if (!(gi > 0.0 && isfinite(gi))) return NAN;
+        ybar += log(gi) / (double)m;
+    }
+    for (size_t i = 0; i < m; i++) {
+        double x = (double)i - xbar, y = log(opt->ring[(opt->ring_pos + w - m + i) % w]) - ybar;
+        sxy += x * y, sxx += x * x;
+    }
+    return exp(sxy / sxx);
+}
+
+/* The report after a run, or after a step (elapsed < 0: read the clock when
+ * the report is read, which keeps a clock call out of every step). */
+static void finish_report(dln_opt *opt, dln_stop stop, int read_clock)
+{
+    dln_opt_report *r = &opt->rep;
+    r->stop = stop;
+    r->iterations = opt->k;
+    r->loss = opt->f;
+    r->grad_norm = opt->gnorm;
+    r->elapsed = read_clock ? dlni_now() - opt->t_start : -1.0;
+}
+
+/* Copy the fields that fit in dst->struct_size (validated by the caller). */
+static void copy_out(void *dst, const void *src, size_t src_size)
+{
+    size_t want = *(const size_t *)dst, m = want < src_size ? want : src_size;
+    memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), m - sizeof(size_t));
+}
+
+/* The report with its rate (fitted only when a report is read). */
+static void report_out(const dln_opt *opt, dln_opt_report *dst)
+{
+    dln_opt_report r = opt->rep;
+    r.rate = observed_rate(opt, &r.rate_window);
+    if (r.elapsed < 0.0) r.elapsed = dlni_now() - opt->t_start;
+    copy_out(dst, &r, sizeof r);
+}
+
+dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report)
+{
+    if (!opt || !report) return DLN_E_NULL;
+    if (report->struct_size < sizeof(size_t)) return DLN_E_RANGE;
+    report_out(opt, report);
+    return DLN_OK;
+}
+
+dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_escape_info *info)
+{
+    if (!opt || !info) return DLN_E_NULL;
+    size_t logged = opt->rep.escapes < DLN_OPT_ESCAPE_LOG ? opt->rep.escapes : DLN_OPT_ESCAPE_LOG;
+    if (info->struct_size < sizeof(size_t) || i >= logged) return DLN_E_RANGE;
+    copy_out(info, &opt->esc_log[i], sizeof opt->esc_log[i]);
+    return DLN_OK;
+}
+
+dln_status dln_opt_reset(dln_opt *opt)
+{
+    if (!opt) return DLN_E_NULL;
+    opt->live = 0;
+    return DLN_OK;
+}
+
+/* ---- history and callback ----------------------------------------------------------- */
+
+typedef struct sink {
+    double *H;
+    size_t ld, cap, rows;
+    void *state[DLN_METRIC_MAX_COLUMNS];
+} sink;
+
+static dln_status sink_open(dln_opt *opt, dln_loss *loss, const dln_net *net, sink *s)
+{
+    for (size_t c = 0; c < opt->ncols; c++) {
+        const dlni_metric_def *m = dlni_metric_find(opt->cols[c]);
+        if (m->prepare) {
+            dln_status st = m->prepare(&s->state[c], loss, net, opt->err);
+            if (st != DLN_OK) return st;
+        }
+    }
+    return DLN_OK;
+}
+
+static void sink_close(dln_opt *opt, sink *s)
+{
+    for (size_t c = 0; c < opt->ncols; c++) {
+        const dlni_metric_def *m = dlni_metric_find(opt->cols[c]);
+        if (m->release && s->state[c]) m->release(s->state[c]);
+    }
+}
+
+static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink *s)
+{
+    if (!s->H || s->rows >= s->cap) return DLN_OK;
+    dlni_iterate it = {loss, net, opt->g, opt->k, opt->f, opt->gnorm, opt->t,
+                       dlni_now() - opt->t_start, NAN};
+    for (size_t c = 0; c < opt->ncols; c++)
+        if (opt->cols[c] == DLN_METRIC_STEP_NORM) it.step_norm = step_norm(opt);
+    for (size_t c = 0; c < opt->ncols; c++) {
+        dln_status st = dlni_metric_eval(dlni_metric_find(opt->cols[c]), s->state[c], &it,
+                                         s->H + s->rows + c * s->ld);
+        if (st != DLN_OK) return st;
+    }
+    s->rows++;
+    return DLN_OK;
+}
+
+static int notify(dln_opt *opt)
+{
+    dln_progress p = {sizeof p,     opt->kind,  opt->k,
+                      opt->f,       opt->gnorm, step_norm(opt),
+                      opt->t,       dlni_now() - opt->t_start,
+                      opt->escaped, opt->escaped ? opt->esc.mu : NAN};
+    return opt->cb(&p, opt->user) != 0;
+}
+
+/* ---- run and step -------------------------------------------------------------------- */
+
+static dln_status check_report(dln_opt *opt, const dln_opt_report *report)
+{
+    if (report && report->struct_size < sizeof(size_t))
+        return dlni_fail(opt->err, DLN_E_RANGE, "report->struct_size = %zu: set it to sizeof(dln_opt_report)",
+                         report->struct_size);
+    return DLN_OK;
+}
+
+static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_opt_report *report)
+{
+    dln_status st = check_report(opt, report);
+    if (st == DLN_OK) st = check_pair(opt, loss, net);
+    if (st == DLN_OK) st = start(opt, loss, net);
+    if (st != DLN_OK) return st;
+    dln_stop stop = DLN_STOP_NONE;
+    size_t last_notified = (size_t)-1;
+    st = sink_open(opt, loss, net, s);
+    if (st == DLN_OK) st = record(opt, loss, net, s);
+    if (st == DLN_OK) st = stop_tests(opt, loss, net, opt->f, &stop);
+    if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb) {
+        last_notified = 0;
+        if (notify(opt)) stop = DLN_STOP_CALLBACK;
+    }
+    if (stop == DLN_STOP_NONE && opt->o.max_iter == 0) stop = DLN_STOP_MAX_ITER;
+    while (st == DLN_OK && stop == DLN_STOP_NONE) {
+        int restart;
+        st = iterate(opt, loss, net, 0, &restart, &stop);
+        if (st != DLN_OK || stop == DLN_STOP_NONFINITE || stop == DLN_STOP_LINE_SEARCH) break;
+        st = record(opt, loss, net, s);
+        if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb &&
+            (opt->k % opt->every == 0 || opt->escaped)) {
+            last_notified = opt->k;
+            if (notify(opt)) stop = DLN_STOP_CALLBACK;
+        }
+        if (stop == DLN_STOP_NONE && opt->k >= opt->o.max_iter) stop = DLN_STOP_MAX_ITER;
+    }
+    if (st == DLN_OK && opt->cb && last_notified != opt->k) (void)notify(opt);
+    sink_close(opt, s);
+    finish_report(opt, stop, 1);
+    opt->rep.history_rows = s->rows;
+    if (report) report_out(opt, report);
+    return st;
+}
+
+dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net, dln_opt_report *report)
+{
+    if (!opt) return DLN_E_NULL;
+    sink s = {opt->hist, opt->hist_cap, opt->hist_cap, 0, {NULL}};
+    dln_status st = run(opt, loss, net, &s, report);
+    opt->hist_rows = s.rows;
+    return st;
+}
+
+dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, double *H, size_t ldh,
+                               size_t rows, dln_opt_report *report)
+{
+    if (!opt) return DLN_E_NULL;
+    if (!H && rows) return dlni_fail(opt->err, DLN_E_NULL, "history buffer is NULL");
+    if (ldh < rows || ldh < 1)
+        return dlni_fail(opt->err, DLN_E_LD, "ldh = %zu must be >= rows = %zu and >= 1", ldh, rows);
+    size_t cnt;
+    if (!dlni_mul(ldh, opt->ncols, &cnt))
+        return dlni_fail(opt->err, DLN_E_OVERFLOW, "ldh x columns overflows the address range");
+    sink s = {H, ldh, rows, 0, {NULL}};
+    return run(opt, loss, net, &s, report);
+}
+
+dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop)
+{
+    if (!opt) return DLN_E_NULL;
+    dln_status st = check_pair(opt, loss, net);
+    if (st != DLN_OK) return st;
+    /* The state continues on the same loss and net at the weights the last
+     * step left: element-wise kinds verify the weights block by block while
+     * updating them (iterate), the others compare them here. */
+    int cont = opt->live && opt->loss_seen == loss && opt->net_seen == net && opt->n == net->n;
+    if (cont && !opt->ops->update)
+        cont = memcmp(opt->prev, net->theta, net->n * sizeof *opt->prev) == 0;
+    if (!cont && (st = start(opt, loss, net)) != DLN_OK) return st;
+    dln_stop s;
+    int restart;
+    st = iterate(opt, loss, net, cont, &restart, &s);
+    if (st == DLN_OK && restart && (st = start(opt, loss, net)) == DLN_OK)
+        st = iterate(opt, loss, net, cont, &restart, &s);
+    finish_report(opt, s, 0);
+    if (st == DLN_OK && stop) *stop = s;
+    return st;
+}
