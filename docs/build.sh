@@ -1,6 +1,7 @@
 #!/bin/sh
 # build.sh [OUTDIR] - the API reference from include/dlnet.h with Doxygen
-# (docs/Doxyfile): warnings are errors. Output: OUTDIR/html (default build/docs).
+# (docs/Doxyfile): warnings are errors. Output: OUTDIR/html and the man pages
+# OUTDIR/man/man3 (default OUTDIR: build/docs).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-build/docs}
@@ -12,4 +13,18 @@ mkdir -p "$out"
 { cat docs/Doxyfile; echo "PROJECT_NUMBER = $version"; echo "OUTPUT_DIRECTORY = $out"; } |
     doxygen - > "$out/doxygen.log" 2>&1 || { cat "$out/doxygen.log" >&2; echo "docs: doxygen failed" >&2; exit 1; }
 if [ -s "$out/doxygen.log" ]; then cat "$out/doxygen.log"; fi
+# Man pages: keep dlnet.h.3, the struct pages and the one-line links named
+# after the API (dln_*, DLN_*); drop the links Doxygen makes for struct
+# fields (value.3, y.3, ...) and anonymous enums (@0.3, ...), which would
+# shadow unrelated pages. dlnet.3 is an alias of the header page.
+man3="$out/man/man3"
+for page in "$man3"/*.3; do
+    name=$(basename "$page" .3)
+    case "$name" in
+        dln_* | DLN_* | dlnet.h) ;;
+        *) rm -f "$page" ;;
+    esac
+done
+echo ".so man3/dlnet.h.3" > "$man3/dlnet.3"
 echo "docs: $out/html/dlnet_8h.html (libdlnet $version API reference)"
+echo "docs: $man3 ($(ls "$man3" | wc -l) pages; man -l $man3/dlnet.h.3)"

@@ -33,10 +33,28 @@
  * - **Ownership.** The caller owns every array it passes. Inputs are read
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
+ * - **Handles.** Four opaque handles: ::dln_net (widths and weights),
+ *   ::dln_loss (data summary, l2 coefficients, scratch), ::dln_landscape
+ *   (closed-form analysis of one loss and one network shape) and ::dln_opt
+ *   (an optimizer). Constructors write the new handle through an out-pointer
+ *   (unchanged on failure); every `*_free()` accepts NULL; `*_copy()` makes
+ *   an independent deep copy. Options are typed setters validated when set
+ *   (::DLN_E_RANGE; the old value is kept).
+ * - **Report structs** (dln_eig_report, dln_class_report, dln_opt_report,
+ *   ...) start with `size_t struct_size`, which the caller sets to
+ *   sizeof(the struct) before the call. The library never writes beyond
+ *   struct_size bytes, so fields can be appended in later versions without
+ *   breaking binaries built against this header. A struct_size too small
+ *   for the fields of this version is ::DLN_E_RANGE (the metrics and
+ *   optimizer reports accept any struct_size >= sizeof(size_t) and fill the
+ *   fields that fit). dln_progress is the exception: the library fills it,
+ *   struct_size included, for the progress callback.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
- *   may be shared by threads. A ::dln_loss or an optimizer holds scratch space
- *   and must be used by one thread at a time (copy it for each thread). The
- *   library never changes the BLAS thread count.
+ *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
+ *   holds scratch space and must be used by one thread at a time (copy it for
+ *   each thread, or create one per thread). Functions that take only `const`
+ *   handles may run concurrently on the same handles. The library never
+ *   changes the BLAS thread count.
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
@@ -166,8 +184,10 @@ DLN_API const char *dln_net_errmsg(const dln_net *net);
  */
 DLN_API dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
                                      dln_layout layout);
-/** Copy layer l (1..L) out; same layout rules and argument errors as
- *  dln_net_set_layer(). Padding entries of @p W are not written. */
+/** Copy layer l (1..L) out; same layout rules as dln_net_set_layer().
+ *  Padding entries of @p W are not written. Errors: ::DLN_E_NULL,
+ *  ::DLN_E_DIM (l out of range), ::DLN_E_RANGE (layout), ::DLN_E_LD,
+ *  ::DLN_E_OVERFLOW (ld); nothing is written on error. */
 DLN_API dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
                                      dln_layout layout);
 /** Set all weights from theta (length n). Errors: ::DLN_E_NULL,
@@ -531,9 +551,9 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
  *
  * **Values and patterns.** The spectral data of the problem are nv =
  * dln_landscape_num_values() numbers, in decreasing order: the singular
- * values y_1 >= ... >= y_nv of Ybar (regularized, convex: nv = min(d_0,
- * d_L)) or the eigenvalues gamma_1 >= ... >= gamma_nv of Sigma
- * (unregularized: nv = d_L). A *pattern* is an int array of length nv with
+ * values y_1 >= ... >= y_nv of Ybar (regularized: nv = min(d_0, d_L)) or
+ * the eigenvalues gamma_1 >= ... >= gamma_nv of Sigma (unregularized:
+ * nv = d_L); nv = 0 in the convex case. A *pattern* is an int array of length nv with
  * one ::dln_match per value: which values a critical point matches and with
  * which root (regularized), or the index set S (unregularized). Repeated
  * values form blocks; a pattern is read per block as a multiset.
@@ -732,6 +752,9 @@ typedef struct dln_class_report {
  * do not affect the landscape. The effective target, its SVD, thresholds,
  * roots, global value, flags and orbit count are computed here (cost: a few
  * SVDs of d_L x d_0 matrices).
+ * @param out    receives the new handle (unchanged on failure)
+ * @param loss   the loss to analyse (copied; only read)
+ * @param depth  L >= 1
  * @param widths L+1 widths, widths[0] = d_0 and widths[L] = d_L of the loss
  * @return ::DLN_E_NULL, ::DLN_E_DIM (depth 0, a zero width, widths that do
  *         not fit the loss, lam_l set for another depth), ::DLN_E_OVERFLOW,
@@ -754,19 +777,23 @@ DLN_API const char *dln_landscape_reason(const dln_landscape *ls);
 DLN_API size_t dln_landscape_num_values(const dln_landscape *ls);
 /** Number of parameters n of the analysed shape (0 for NULL). */
 DLN_API size_t dln_landscape_num_params(const dln_landscape *ls);
-/** Fill @p info. ::DLN_E_RANGE if info->struct_size is too small. */
+/** Fill @p info (the scalars computed at creation; no computation here).
+ *  Errors: ::DLN_E_NULL, ::DLN_E_RANGE (info->struct_size too small). */
 DLN_API dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *info);
 /**
  * The nv values in decreasing order: singular values y_k of Ybar (regularized
  * theory) or eigenvalues gamma_i of Sigma (every lam_l = 0 and H1 holds,
- * also when H2 or H3 fail, so that the violation can be inspected).
- * ::DLN_E_UNSUPPORTED otherwise.
+ * also when H2 or H3 fail, so that the violation can be inspected) into
+ * @p values (nv = dln_landscape_num_values() entries).
+ * Errors: ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (no values: convex case, or no
+ * theory and not every lam_l = 0 with H1).
  */
 DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values);
 /**
  * Roots of the critical equation for value k (0-based) of a regularized
  * landscape, as dln_critical_roots() with the landscape's L and lam and
- * tau = ::DLN_TOL_VALUE. ::DLN_E_UNSUPPORTED for other theories,
+ * tau = ::DLN_TOL_VALUE. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
+ * (info->struct_size too small), ::DLN_E_UNSUPPORTED for other theories,
  * ::DLN_E_DIM if k >= nv.
  */
 DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
@@ -774,14 +801,18 @@ DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_ro
  * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
  * @p pattern (nv entries). Types are ordered block by block (largest value
  * first), within a block by the number matched and then the number of s_-
- * roots; index 0 is W = 0 (or S empty). ::DLN_E_RANGE if index is out of
- * range, ::DLN_E_UNSUPPORTED without a regularized/unregularized theory.
+ * roots; index 0 is W = 0 (or S empty). Errors: ::DLN_E_NULL,
+ * ::DLN_E_RANGE (index out of range, or num_orbits overflowed to SIZE_MAX),
+ * ::DLN_E_UNSUPPORTED without a regularized/unregularized theory.
  */
 DLN_API dln_status dln_landscape_orbit(const dln_landscape *ls, size_t index, int *pattern);
 /**
  * Class, critical value and (regularized) the block Hessian spectrum
  * summary of the critical points with @p pattern (nv entries of
- * ::dln_match). ::DLN_E_RANGE if the pattern is not admissible.
+ * ::dln_match) into @p info (struct_size set by the caller).
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, or
+ * struct_size too small), ::DLN_E_UNSUPPORTED (no closed form),
+ * ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern,
                                               dln_orbit_info *info);
@@ -789,8 +820,10 @@ DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *patt
  * All n Hessian eigenvalues (ascending) at any critical point of the
  * regularized orbit with @p pattern, from the block structure of
  * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
- * without forming the Hessian: O(r^2 L^3 + n) work.
- * ::DLN_E_UNSUPPORTED unless the theory is regularized.
+ * without forming the Hessian: O(r^2 L^3 + n log n) work. @p evals has n =
+ * dln_landscape_num_params() entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
+ * (pattern not admissible), ::DLN_E_UNSUPPORTED unless the theory is
+ * regularized, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
                                                 double *evals);
@@ -812,7 +845,10 @@ DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pa
  */
 DLN_API dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int *extras,
                                        dln_frames frames, uint64_t seed, dln_net *net);
-/** Set a tolerance (0 < tol < 1, else ::DLN_E_RANGE); ::DLN_TOL_VALUE re-runs the analysis. */
+/** Set a tolerance (0 < tol < 1, see ::dln_tol); ::DLN_TOL_VALUE re-runs the
+ *  analysis of dln_landscape_create() (if that fails, the previous tolerance
+ *  and analysis are restored and its status returned). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_RANGE (unknown kind or tol outside (0, 1)). */
 DLN_API dln_status dln_landscape_set_tol(dln_landscape *ls, dln_tol which, double tol);
 /** Current value of a tolerance (NaN for NULL or an unknown kind). */
 DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
@@ -870,7 +906,12 @@ DLN_API dln_status dln_critical_thresholds(size_t depth, double lam, double *yst
  * t = ln s on the convex H(t) = e^{Lt} + lam e^{(2-L)t} - sqrt(lam) y from
  * starting points on the far side of each root (monotone), with a bisection
  * fallback; |delta| <= tau flags the double root s*.
- * @param tau relative tolerance on delta = (y - y*)/y* (0 selects 1e-12)
+ * @param depth L >= 2
+ * @param lam   lam = prod_l lam_l > 0, finite
+ * @param y     the value to match, y >= 0, finite
+ * @param tau   relative tolerance on delta = (y - y*)/y* (0 selects 1e-12)
+ * @param info  output (struct_size set by the caller): the roots, their
+ *              p = s^L/sqrt(lam), phi, residuals and iteration counts
  * @return ::DLN_E_NULL, ::DLN_E_RANGE (L < 2, lam or y invalid, tau not in
  *         [0, 1)), ::DLN_E_RANGE if info->struct_size is too small.
  */
@@ -898,6 +939,14 @@ DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double
  * or dln_opt_step() (one iteration). Stop tests, the progress callback, the
  * history and the run report make the run observable; the library never
  * prints. docs/optimizers.md states every update formula and default.
+ *
+ * Options: every setter returns ::DLN_OK, ::DLN_E_NULL (@p opt NULL),
+ * ::DLN_E_RANGE (a value outside the range stated with the setter) or
+ * ::DLN_E_UNSUPPORTED (an option of another kind); on error the option keeps
+ * its value and dln_opt_errmsg() names the option and its range. Options
+ * take effect at the next dln_opt_run() or dln_opt_step(). Getters of a
+ * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
+ * getters of pairs, which write through pointers that may be NULL).
  *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.
@@ -987,9 +1036,9 @@ typedef int (*dln_progress_fn)(const dln_progress *progress, void *user);
 /**
  * Quantities a history can record, one column each (see
  * dln_opt_set_metrics()). Values are fixed; 0..15 are optimizer metrics,
- * values from 16 on are reserved for the landscape metrics of the
- * error-bound module (distance to the critical set, error-bound ratio,
- * balancedness). The cost is per recorded row.
+ * values from 16 on are the landscape metrics of the error-bound module
+ * (distance to the critical set, error-bound ratio, balancedness). The cost
+ * is per recorded row.
  */
 typedef enum dln_metric {
     DLN_METRIC_LOSS = 0,      /**< F_k (free) */
@@ -1007,7 +1056,7 @@ typedef enum dln_metric {
      *  dln_landscape_distance(); same cost as ::DLN_METRIC_DIST (each column
      *  computes its own projection). */
     DLN_METRIC_EB_RATIO = 17,
-    /** Balancedness max_l ||D_l||_F (Arora et al.'s delta): weighted,
+    /** Balancedness max_l ||D_l||_F (the delta of Arora, Cohen, Golowich & Hu): weighted,
      *  D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T (dln_loss_balancedness(),
      *  zero at critical points) when every lam_l > 0, otherwise unweighted
      *  (dln_net_balancedness(), constant under gradient flow); 2 GEMMs per
@@ -1079,8 +1128,10 @@ typedef struct dln_escape_info {
 DLN_API dln_status dln_opt_create(dln_opt **out, dln_opt_kind kind);
 /** Free an optimizer; NULL is a no-op. */
 DLN_API void dln_opt_free(dln_opt *opt);
-/** New handle with the kind, options, callback and history settings of
- *  @p src; its method state is fresh and its history empty. */
+/** New handle *out with the kind, options, callback and history settings of
+ *  @p src; its method state is fresh and its history empty (the callback's
+ *  user pointer is shared, not copied). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM
+ *  (*out unchanged). */
 DLN_API dln_status dln_opt_copy(dln_opt **out, const dln_opt *src);
 /** Detail of the last failure of a function called on @p opt. */
 DLN_API const char *dln_opt_errmsg(const dln_opt *opt);
@@ -1168,7 +1219,8 @@ DLN_API dln_status dln_opt_get_escape(const dln_opt *opt, double *grad_threshold
 DLN_API dln_status dln_opt_set_seed(dln_opt *opt, uint64_t seed);
 /** Seed (0 if NULL). */
 DLN_API uint64_t dln_opt_get_seed(const dln_opt *opt);
-/** Number of last iterates (2..100000) the report's rate is fitted on. */
+/** Number of last iterates (2..100000) the report's rate is fitted on
+ *  (default 10). Errors as every setter, and ::DLN_E_NOMEM. */
 DLN_API dln_status dln_opt_set_rate_window(dln_opt *opt, size_t window);
 /** Rate window (0 if NULL). */
 DLN_API size_t dln_opt_get_rate_window(const dln_opt *opt);
@@ -1176,15 +1228,18 @@ DLN_API size_t dln_opt_get_rate_window(const dln_opt *opt);
 /**
  * Progress callback of dln_opt_run(), called for the starting point (k = 0),
  * after every iteration k with k % every == 0, after every escape, and for
- * the final iterate. @p fn NULL removes it; every >= 1. The handle keeps
- * @p fn and @p user (not owned) until they are replaced.
+ * the final iterate. @p fn NULL removes it; every >= 1 (::DLN_E_RANGE
+ * otherwise). The handle keeps @p fn and @p user (not owned) until they are
+ * replaced. Errors: ::DLN_E_NULL, ::DLN_E_RANGE.
  */
 DLN_API dln_status dln_opt_set_callback(dln_opt *opt, dln_progress_fn fn, void *user,
                                         size_t every);
 /**
  * History columns: k metrics (1 <= k <= ::DLN_METRIC_MAX_COLUMNS, each a
  * known ::dln_metric). Row j of a history holds the metrics of iterate j.
- * ::DLN_E_RANGE for an unknown metric or a bad k.
+ * Setting the metrics empties the internal history (reallocated when the
+ * number of columns changes). Errors: ::DLN_E_NULL, ::DLN_E_RANGE (an unknown metric or a
+ * bad k), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_opt_set_metrics(dln_opt *opt, size_t k, const dln_metric *metrics);
 /** Current history columns into @p metrics (room for ::DLN_METRIC_MAX_COLUMNS
@@ -1194,6 +1249,7 @@ DLN_API size_t dln_opt_get_metrics(const dln_opt *opt, dln_metric *metrics);
  * Internal history of dln_opt_run(): room for @p rows rows (allocated now;
  * 0 frees it and turns the internal history off). Iterates beyond the room
  * are not recorded (report.history_rows tells how many were).
+ * Errors: ::DLN_E_NULL, ::DLN_E_NOMEM (the old history is kept).
  */
 DLN_API dln_status dln_opt_set_history(dln_opt *opt, size_t rows);
 /** Rows recorded by the last dln_opt_run() (0 if NULL). */
@@ -1201,7 +1257,8 @@ DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
 /**
  * Copy the internal history out: H is rows x k (column-major, ldh >= rows,
  * rows = dln_opt_history_rows(), k = number of metrics), H[j + c*ldh] =
- * metric c of iterate j. ::DLN_E_LD if ldh < rows.
+ * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
+ * ldh = 0).
  */
 DLN_API dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh);
 
@@ -1214,6 +1271,9 @@ DLN_API dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh
  * that fires is the stop reason. The gradient test also applies to theta_0
  * and max_iter = 0 stops at theta_0. The history (if enabled) is recorded.
  * A stop is not an error: the status is ::DLN_OK whatever the stop reason.
+ * @param opt    the optimizer (its state, scratch and history are written)
+ * @param loss   the loss to minimize (its scratch is used)
+ * @param net    the starting point theta_0; holds the last iterate on return
  * @param report optional (may be NULL; struct_size must be set)
  * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss shapes differ: message of
  *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
@@ -1228,7 +1288,10 @@ DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
  * dln_opt_run() recording into a caller buffer instead of the internal
  * history: H is rows x k (ldh >= rows, k = number of metrics), row j =
  * iterate j; rows beyond the run are untouched, iterates beyond @p rows are
- * not recorded.
+ * not recorded. The internal history is not touched.
+ * Errors: those of dln_opt_run(), ::DLN_E_NULL (H NULL with rows > 0),
+ * ::DLN_E_LD (ldh < rows or ldh = 0), ::DLN_E_OVERFLOW (ldh times the number
+ * of columns overflows).
  */
 DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, double *H,
                                        size_t ldh, size_t rows, dln_opt_report *report);
@@ -1244,10 +1307,12 @@ DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *ne
  * none fired. No history is recorded. Errors as dln_opt_run().
  */
 DLN_API dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop);
-/** Forget the method state: the next dln_opt_step() starts fresh. */
+/** Forget the method state: the next dln_opt_step() starts fresh.
+ *  Errors: ::DLN_E_NULL. */
 DLN_API dln_status dln_opt_reset(dln_opt *opt);
 /** Report of the last run, or of the dln_opt_step() calls since the state
- *  last restarted (report->struct_size must be set). */
+ *  last restarted (report->struct_size must be set). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_RANGE (struct_size < sizeof(size_t)). */
 DLN_API dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report);
 /**
  * Escape number i (0-based, i < min(report.escapes, ::DLN_OPT_ESCAPE_LOG))
@@ -1283,11 +1348,11 @@ DLN_API dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_esc
 /** Relative tolerance of the whitening test Sxx = s I of dln_loss_arora():
  *  (sigma_max(Sxx) - sigma_min(Sxx)) <= DLN_WHITEN_RTOL * sigma_max(Sxx). */
 #define DLN_WHITEN_RTOL 1e-8
-/** Constant of Arora et al.'s balancedness bound
+/** Constant of the balancedness bound of Arora, Cohen, Golowich & Hu
  *  delta_max = c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
  *  (as commonly cited; unregularized.md §11.3). */
 #define DLN_ARORA_DELTA_CONST 256.0
-/** Constant of Arora et al.'s step-size bound
+/** Constant of the step-size bound of Arora, Cohen, Golowich & Hu
  *  eta_max = c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
  *  (as commonly cited; unregularized.md §11.3). */
 #define DLN_ARORA_ETA_CONST 6144.0
@@ -1300,7 +1365,8 @@ typedef enum dln_applicability {
 } dln_applicability;
 
 /**
- * Balancedness of the layers (Arora et al.'s delta; unregularized.md §11.2):
+ * Balancedness of the layers (the delta of Arora, Cohen, Golowich & Hu;
+ * unregularized.md §11.2):
  *
  *     D_l = W_{l+1}^T W_{l+1} - W_l W_l^T   (d_l x d_l),   norms[l-1] = ||D_l||_F,  l = 1..L-1.
  *
@@ -1445,7 +1511,8 @@ typedef struct dln_zhou_liang_report {
 DLN_API dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net *wstar,
                                        double tol, dln_zhou_liang_report *report);
 
-/** Arora et al.'s quantities, each next to its bound; see dln_loss_arora(). */
+/** The quantities of Arora, Cohen, Golowich & Hu's Theorem 1, each next to its
+ *  bound; see dln_loss_arora(). */
 typedef struct dln_arora_report {
     size_t struct_size;  /**< sizeof(dln_arora_report), set by the caller */
     double sxx_scale;    /**< s with Sxx = s I: m for whitened data in the sum form,
