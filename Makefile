@@ -42,7 +42,7 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check test run-tests header-check symbols-check installed-check \
-        examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -124,8 +124,12 @@ installed-check: all
 	@sh build-aux/deps.sh static
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
-check: all run-tests header-check symbols-check installed-check examples-check
+check: all run-tests header-check symbols-check installed-check examples-check readme-check
 	@echo "make check: all passed"
+
+# The C example of README.md, compiled and run exactly as printed.
+readme-check: $(SHARED) | deps
+	CC="$(CC)" WARN="$(WARN)" sh tests/readme/run.sh $(BUILD)/readme $(LIBOUT)
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps
