@@ -4,6 +4,9 @@
  *        exact derivatives, landscape analysis and optimizers.
  *
  * This is the only public header of libdlnet and its reference documentation.
+ * docs/README.md lists the guides; references such as "regularized.md 2.3" or
+ * "unregularized.md §11" point to the specification in docs/spec/, and
+ * docs/math.md cites the papers and says where the library differs from it.
  *
  * @section conventions Conventions (apply to every function below)
  *
