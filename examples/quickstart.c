@@ -296,6 +296,7 @@ int main(int argc, char **argv)
                dln_net_num_params(net));
         printf("loss:      F = 1/(2m) ||W3 W2 W1 X - Y||^2 + lam/2 sum_l ||W_l||^2, lam = %g\n", LAMBDA);
         derivatives(loss, net, x, y, &rng);
+        /* the reason's lam is that of the reduced problem: prod_l lam_l / c = 0.1^3 */
         printf("theory:    %s\n", dln_landscape_reason(ls));
         printf("           y = %.6f %.6f %.6f, y* = %.6f, error bound holds = %s, F* = %.12f\n", yv[0], yv[1],
                yv[2], info.ystar, info.error_bound ? "yes" : "no", info.global_value);
