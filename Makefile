@@ -49,6 +49,8 @@ all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 help:
 	@echo "make            build $(STATIC) and $(SHARED)"
 	@echo "make demo       build and run examples/quickstart"
+	@echo "make examples   build the examples (build/examples/); examples-check runs them"
+	@echo "make plots      figures of docs/img from the examples' CSV output (gnuplot)"
 	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make valgrind   run the tests under valgrind"

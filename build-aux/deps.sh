@@ -10,6 +10,7 @@
 #   docs      make docs (Doxygen)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
+#   data      examples/real_data (Fashion-MNIST; the example skips without it)
 set -u
 pkgs_for() {
     case "$1" in
@@ -22,6 +23,7 @@ pkgs_for() {
         docs) echo "doxygen" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
+        data) echo "dataset-fashion-mnist" ;;
         *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac
 }

@@ -7,7 +7,7 @@
 # margin det P cannot change sign and tends to 0.
 if (!exists("data")) data = 'balanced_init.csv'
 if (!exists("out")) out = 'balanced_init.png'
-set terminal pngcairo size 1100,450 font ",10"
+set terminal pngcairo size 900,420 font ",9"
 set output out
 set datafile separator ','
 sel(name, c) = strcol(1) eq name && column(c) < 1e6 ? column(c) : NaN

@@ -7,7 +7,7 @@
 # run (y_1 = y*) on log-log axes: ||grad F|| ~ k^-2, dist ~ 1/k, ratio ~ eta k.
 if (!exists("data")) data = 'linear_convergence.csv'
 if (!exists("out")) out = 'linear_convergence.png'
-set terminal pngcairo size 1500,450 font ",10"
+set terminal pngcairo size 1200,420 font ",9"
 set output out
 set datafile separator ','
 set key autotitle columnhead

@@ -1,9 +1,14 @@
 #!/bin/sh
 # landscape_zoo.sh BINARY - run examples/landscape_zoo and check the printed
-# values against regularized.md 10.1 and unregularized.md 13 (Data A).
+# values against regularized.md 10.1 and unregularized.md 13 (Data A); the
+# --csv table against the printed one; the --slices file against the closed
+# form F(w,w,w) = 1/2 (w^3 - y)^2 + 3/2 w^2, its critical points against the
+# critical equation w^4 - y w + 1 = 0 and their classes against
+# regularized.md 2.3-4 and 10.2.
 set -eu
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
 "$1" > "$out"
 awk '
 function near(a, b) { return (a - b < 1e-9 && b - a < 1e-9) }
@@ -48,3 +53,32 @@ END {
     if (bad) exit 1
     print "landscape_zoo: 9 regularized orbits and 7 unregularized points match the spec"
 }' "$out"
+
+"$1" --csv "$tmp/zoo.csv" --slices "$tmp/slices.csv" > "$tmp/stdout"
+[ ! -s "$tmp/stdout" ] || { echo "landscape_zoo: --csv/--slices must not print the tables" >&2; exit 1; }
+# the CSV table is the printed one: same classes and values, row by row
+awk 'NR == FNR { if ($0 ~ /^[0-9]/) { n++; cls[n] = $4 " " $5; val[n] = $6 } next }
+FNR > 1 { split($0, c, ","); m++; if (c[5] " " c[6] != cls[m] || c[7] - val[m] > 1e-11 || val[m] - c[7] > 1e-11 || c[10] != "yes") bad = 1 }
+END { exit bad || m != n || n != 16 }' "$out" "$tmp/zoo.csv" || { echo "landscape_zoo: CSV table differs from the printed one" >&2; exit 1; }
+awk -F, '
+function abs(x) { return x < 0 ? -x : x }
+function fail(msg) { print "landscape_zoo slices: " msg > "/dev/stderr"; bad = 1 }
+BEGIN { ystar = 4 / 3 * 3 ^ 0.25   # y*_3(1) of regularized.md 2.3
+    # case -> expected critical points "point:class" (regularized.md 2.3, 4, 10.2)
+    want["below"] = "0:GLOBAL"; want["at"] = "0:GLOBAL s*:NONSTRICT"
+    want["between"] = "0:GLOBAL s+:LOCAL s-:STRICT"; want["above"] = "0:LOCAL s+:GLOBAL s-:STRICT" }
+NR == 1 { if ($0 != "case,y,w,F,F_minus_F0,point,class") fail("header"); next }
+{
+    y = $2; w = $3; F = 0.5 * (w ^ 3 - y) ^ 2 + 1.5 * w ^ 2
+    if (abs($4 - F) > 1e-12 * (1 + F) || abs($5 - (F - y * y / 2)) > 1e-12 * (1 + F)) fail("value at " $0)
+    if ($1 == "at" && abs(y - ystar) > 1e-12) fail("y* " y)
+    if ($6 == "curve") { rows[$1]++; next }
+    if ($6 != "0" && abs(w ^ 4 - y * w + 1) > 1e-10) fail("not critical: " $0)
+    if ($6 == "s*" && abs(w - 3 ^ -0.25) > 1e-7) fail("s* = 3^(-1/4): " $0)
+    got[$1] = got[$1] (got[$1] == "" ? "" : " ") $6 ":" $7
+}
+END {
+    for (c in want) { if (got[c] != want[c]) fail(c ": " got[c] " (expected " want[c] ")"); if (rows[c] < 100) fail(c ": rows") }
+    if (bad) exit 1
+    print "landscape_zoo: CSV table and slices verified (closed form, critical points, classes)"
+}' "$tmp/slices.csv"
