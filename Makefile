@@ -51,11 +51,12 @@ help:
 	@echo "make demo       build and run examples/quickstart"
 	@echo "make examples   build the examples (build/examples/); examples-check runs them"
 	@echo "make plots      figures of docs/img from the examples' CSV output (gnuplot)"
-	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
+	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use,"
+	@echo "                examples, the README example (readme-check)"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
-	@echo "make docs       API reference with Doxygen (warnings are errors)"
+	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
 
 deps:
