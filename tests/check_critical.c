@@ -407,9 +407,8 @@ START_TEST(block_spectrum_table)
              {1, 2, 4.814779824664, -0.6360821507, 0.6360821507, 7.7673749087},
              {2, 1, 6.453466450272, -1.2449797600, 0.9609991092, 5.0598795725},
              {2, 2, 6.514288474453, -1.1459041784, 0.6360821507, 3.4939399270}};
-    /* the spec lists [0, 0, 1, 1, 1, 1, 1.438.., 2, 2, 2, 2, 6.406..] for the global minimum,
-     * which contradicts its own table (max eig 7.767..): the blocks give three copies of
-     * lam = 1 (one "rest" entry per layer) and the dense Hessian agrees (checked above). */
+    /* full spectra of regularized.md 10.1 (three copies of lam = 1 at the global minimum:
+     * one "rest" entry per layer; the dense Hessian agrees, checked above) */
     static const double gmin[12] = {0, 0, 1, 1, 1, 1.4382347111, 2, 2, 2, 2, 6.4066818947, 7.7673749087};
     static const double g11[12] = {0, 0, 1.3787609183, 2, 2, 2, 2, 2, 2, 4.1303424408, 7.7673749087, 8.3449354501};
     size_t w[4] = {2, 2, 2, 2};
