@@ -53,6 +53,16 @@ static int same_weights(const dln_net *a, const dln_net *b)
     return memcmp(ta, tb, sizeof ta) == 0;
 }
 
+/* One hand-written GD step th <- th - eta grad F(th), evaluated on the
+ * scratch net h (12 weights). */
+static void hand_gd_step(dln_loss *loss, dln_net *h, double eta, double *th)
+{
+    double g[12];
+    ck_assert_ok(dln_net_set_params(h, th));
+    ck_assert_ok(dln_loss_grad(loss, h, NULL, g));
+    for (size_t i = 0; i < 12; i++) th[i] = th[i] - eta * g[i];
+}
+
 /* ---- the functions that write a net's weights --------------------------------- */
 
 static void w_params_changed(const ctx *c, dln_net *net)
@@ -285,7 +295,7 @@ START_TEST(blocks_change_hands)
     ctx c;
     ctx_open(&c);
     const double eta = 0.02;
-    dln_net *net[2] = {tu_net(3, W4, 0.7, 40), tu_net(3, W4, 0.7, 41)};
+    dln_net *net[2] = {tu_net(3, W4, 0.7, 40), tu_net(3, W4, 0.7, 41)}, *h = copy_of(net[0]);
     double th[2][12], g[12];
     for (int j = 0; j < 2; j++) ck_assert_ok(dln_net_get_params(net[j], th[j]));
     dln_opt *opt = NULL;
@@ -293,11 +303,7 @@ START_TEST(blocks_change_hands)
     ck_assert_ok(dln_opt_set_step(opt, eta));
     for (int k = 0; k < 10; k++) {
         int j = k % 2;
-        dln_net *h = copy_of(net[j]);
-        ck_assert_ok(dln_net_set_params(h, th[j]));
-        ck_assert_ok(dln_loss_grad(c.loss, h, NULL, g));
-        for (size_t i = 0; i < 12; i++) th[j][i] = th[j][i] - eta * g[i];
-        dln_net_free(h);
+        hand_gd_step(c.loss, h, eta, th[j]);
         ck_assert_ok(dln_opt_step(opt, c.loss, net[j], NULL));
         ck_assert_uint_eq(iterations(opt), 1);
         double got[12];
@@ -309,7 +315,7 @@ START_TEST(blocks_change_hands)
     dln_opt_free(opt); /* a handle freed before the net */
     ck_assert_ok(dln_loss_grad(c.loss, net[1], NULL, g));
     ck_assert_ok(dln_net_set_params(net[1], th[1]));
-    dln_net_free(net[1]);
+    dln_net_free(net[1]), dln_net_free(h);
     ctx_close(&c);
 }
 END_TEST
@@ -322,16 +328,14 @@ START_TEST(late_nonfinite_restores)
     ctx_open(&c);
     const double eta = 0.02;
     dln_net *a = tu_net(3, W4, 0.7, 50), *h = copy_of(a);
-    double th[12], g[12], got[12];
+    double th[12], got[12];
     ck_assert_ok(dln_net_get_params(a, th));
     dln_opt *opt = NULL;
     ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
     ck_assert_ok(dln_opt_set_step(opt, eta));
     for (int k = 0; k < 4; k++) {
         ck_assert_ok(dln_opt_step(opt, c.loss, a, NULL));
-        ck_assert_ok(dln_net_set_params(h, th));
-        ck_assert_ok(dln_loss_grad(c.loss, h, NULL, g));
-        for (size_t i = 0; i < 12; i++) th[i] = th[i] - eta * g[i];
+        hand_gd_step(c.loss, h, eta, th);
     }
     ck_assert_ok(dln_opt_set_step(opt, 1e300));
     dln_stop s;
@@ -344,9 +348,7 @@ START_TEST(late_nonfinite_restores)
     ck_assert_ok(dln_opt_step(opt, c.loss, a, &s));
     ck_assert_int_eq(s, DLN_STOP_NONE);
     ck_assert_uint_eq(iterations(opt), 1);
-    ck_assert_ok(dln_net_set_params(h, th));
-    ck_assert_ok(dln_loss_grad(c.loss, h, NULL, g));
-    for (size_t i = 0; i < 12; i++) th[i] = th[i] - eta * g[i];
+    hand_gd_step(c.loss, h, eta, th);
     ck_assert_ok(dln_net_get_params(a, got));
     ck_assert_int_eq(memcmp(got, th, sizeof th), 0);
     dln_opt_free(opt);
