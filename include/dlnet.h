@@ -1300,11 +1300,14 @@ DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *ne
                                        size_t ldh, size_t rows, dln_opt_report *report);
 /**
  * One iteration from the current weights of @p net. The method state carries
- * over from the previous dln_opt_step() or dln_opt_run() when the same loss
- * and net are passed and the weights are bit for bit those that call left
- * (checked in one pass over the weights, fused with the update for the
- * element-wise kinds); otherwise it restarts. Call dln_opt_reset() after
- * changing the loss itself (e.g. its regularization) between steps.
+ * over from this handle's previous dln_opt_step() or dln_opt_run() when the
+ * same loss and net are passed and nothing else has written the net's
+ * weights since (a constant-time check); otherwise it restarts. Writes are
+ * the dln_net_set_* and dln_net_init_* calls, dln_landscape_build(),
+ * dln_landscape_distance() into the net as @p nearest, and the steps and
+ * runs of other optimizer handles; a write restarts the state even when it
+ * stores the same values. Call dln_opt_reset() after changing the loss
+ * itself (e.g. its regularization) between steps.
  * The stop tests except max_iter and the callback are applied to the new
  * iterate; the reason goes to @p stop (may be NULL), ::DLN_STOP_NONE if
  * none fired. No history is recorded. Errors as dln_opt_run().

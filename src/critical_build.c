@@ -208,6 +208,7 @@ dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int 
     if (st == DLN_OK && !la_all_finite(ls->n, 1, theta, ls->n))
         st = dlni_fail(ls->err, DLN_E_NONFINITE, "the constructed weights overflowed");
     if (st == DLN_OK) {
+        dlni_net_changed(net);
         memcpy(old, net->theta, ls->n * sizeof *old);
         memcpy(net->theta, theta, ls->n * sizeof *theta);
         double grel = 0.0;

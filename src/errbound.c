@@ -704,7 +704,10 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
-        if (theta) memcpy(nearest->theta, theta, ls->n * sizeof *theta);
+        if (theta) {
+            dlni_net_changed(nearest);
+            memcpy(nearest->theta, theta, ls->n * sizeof *theta);
+        }
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
         *report = o;
     }

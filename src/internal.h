@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define DLNI_MSG 200 /* size of a handle's error-detail buffer */
 
@@ -15,9 +16,21 @@ struct dln_net {
     size_t n;     /* number of parameters */
     size_t *d;    /* widths d_0..d_L */
     size_t *off;  /* off[l-1] = offset of W_l in theta, off[L] = n */
+    /* n doubles from malloc. An optimizer exchanges this block with one of
+     * its own of the same size (src/opt_run.c): never keep the pointer
+     * across library calls. */
     double *theta;
+    /* The optimizer handle whose state continues at theta, as an integer
+     * (0: none). Set when an optimizer starts on the net; every other write
+     * of theta clears it with dlni_net_changed(). */
+    uintptr_t stamp;
     char err[DLNI_MSG];
 };
+
+/* Call before writing net->theta anywhere but in an optimizer: the
+ * optimizer that last ran on the net must then restart its state (it
+ * continues only while its own stamp is in place). */
+static inline void dlni_net_changed(dln_net *net) { net->stamp = 0; }
 
 /* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. */
 static inline double *dlni_layer(const dln_net *net, size_t l) { return net->theta + net->off[l - 1]; }
@@ -100,6 +113,12 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
 /* Gradient into grad (length n) after dlni_forward; value may be NULL. */
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
+/* The same, also *gg = ||grad||^2 (unscaled: Inf when the sum overflows a
+ * finite gradient). The sum of squares of each layer's block, taken while
+ * the block is in cache, is also the finiteness test: a finite sum has
+ * finite terms, and only a non-finite sum needs an explicit scan. */
+dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
+                        double *gg);
 /* Back products at the forward point (after dlni_forward); the outermost
  * one (V_1, or U_L on the output side) is not formed. */
 void dlni_backward(dln_loss *loss, const dln_net *net);

@@ -99,4 +99,9 @@ size_t la_svd_wsize(size_t m, size_t n, int vectors);
 int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
               size_t ldvt, double *work, size_t lwork);
 
+/* ---- optimizer overhead ---- */
+/* x_1^2 + ... + x_n^2, unscaled (Inf on overflow, NaN if an entry is NaN or
+ * Inf), by eight independent sums: faster than la_all_finite(). */
+double la_sumsq(size_t n, const double *x);
+
 #endif

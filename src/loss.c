@@ -270,20 +270,29 @@ static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, doubl
     }
 }
 
-dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)
+dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
+                        double *gg)
 {
     dln_status st = dlni_forward(loss, net, value);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);
-    int finite = 1;
-    for (size_t l = 1; l <= net->L && finite; l++) {
+    double ss = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
         double *g = grad + net->off[l - 1];
         size_t nl = net->d[l] * net->d[l - 1];
         double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
         grad_layer(loss, net, l, beta, g);
-        finite = la_all_finite(nl, 1, g, nl); /* while the block is still in cache */
+        ss += la_sumsq(nl, g); /* while the block is still in cache */
+        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
+            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
     }
-    return finite ? DLN_OK : dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+    if (gg) *gg = ss;
+    return DLN_OK;
+}
+
+dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)
+{
+    return dlni_grad_sq(loss, net, value, grad, NULL);
 }
 
 dln_status dln_loss_value(dln_loss *loss, const dln_net *net, double *value)

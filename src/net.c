@@ -97,6 +97,7 @@ dln_status dln_net_set_layer(dln_net *net, size_t l, const double *W, size_t ld,
     size_t r = net->d[l], c = net->d[l - 1];
     int finite = layout == DLN_COL_MAJOR ? la_all_finite(r, c, W, ld) : la_all_finite(c, r, W, ld);
     if (!finite) return dlni_fail(net->err, DLN_E_NONFINITE, "layer %zu has a NaN or Inf entry", l);
+    dlni_net_changed(net);
     if (layout == DLN_COL_MAJOR)
         la_copy(r, c, W, ld, dlni_layer(net, l), r);
     else
@@ -124,6 +125,7 @@ dln_status dln_net_set_params(dln_net *net, const double *theta)
     for (size_t i = 0; i < net->n; i++)
         if (!isfinite(theta[i]))
             return dlni_fail(net->err, DLN_E_NONFINITE, "theta[%zu] is not finite", i);
+    dlni_net_changed(net);
     memcpy(net->theta, theta, net->n * sizeof *theta);
     return DLN_OK;
 }
@@ -147,6 +149,7 @@ static dln_status check_scale(dln_net *net, double scale)
 dln_status dln_net_init_zeros(dln_net *net)
 {
     if (!net) return DLN_E_NULL;
+    dlni_net_changed(net);
     memset(net->theta, 0, net->n * sizeof *net->theta);
     return DLN_OK;
 }
@@ -158,6 +161,7 @@ dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed)
     if (st != DLN_OK) return st;
     dlni_rng rng;
     dlni_rng_seed(&rng, seed);
+    dlni_net_changed(net);
     dlni_rng_fill_normal(&rng, net->n, scale, net->theta);
     return DLN_OK;
 }
@@ -180,6 +184,7 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
     if (!tmp) return dlni_fail(net->err, DLN_E_NOMEM, "out of memory");
     dlni_rng rng;
     dlni_rng_seed(&rng, seed);
+    dlni_net_changed(net);
     int rc = LA_OK;
     for (size_t l = 1; l <= net->L && rc == LA_OK; l++) {
         size_t r = net->d[l], c = net->d[l - 1];
@@ -206,6 +211,7 @@ dln_status dln_net_init_identity(dln_net *net, double scale)
     if (!net) return DLN_E_NULL;
     dln_status st = check_scale(net, scale);
     if (st != DLN_OK) return st;
+    dlni_net_changed(net);
     for (size_t l = 1; l <= net->L; l++) {
         double *W = dlni_layer(net, l);
         la_set_identity(net->d[l], net->d[l - 1], W, net->d[l]);
@@ -296,6 +302,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
                        "a hidden width (%zu) is below rank(A) = %zu: no balanced factorization",
                        hmin, rank);
     if (st == DLN_OK) {
+        dlni_net_changed(net);
         memcpy(theta0, net->theta, net->n * sizeof *theta0);
         write_balanced(net, rank, U, s, VT, k);
         if (frames == DLN_FRAMES_RANDOM) {

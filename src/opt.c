@@ -52,7 +52,7 @@ static void set_defaults(dlni_opt_options *o)
 /* Drop the per-shape scratch (it is reallocated by the next run). */
 void dlni_opt_drop_state(dln_opt *opt)
 {
-    free(opt->block);
+    free(opt->block), free(opt->prev);
     opt->block = opt->g = opt->prev = opt->state = NULL;
     opt->n = 0;
     opt->live = 0;

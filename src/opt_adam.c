@@ -16,16 +16,16 @@ static size_t two_vectors(const dln_opt *opt, size_t n)
 
 static void clear_moments(dln_opt *opt) { memset(opt->state, 0, 2 * opt->n * sizeof *opt->state); }
 
-static void adam_update(dln_opt *opt, double *th, size_t lo, size_t hi)
+static void adam_update(dln_opt *opt, const double *th, double *out)
 {
     const double b1 = opt->o.beta1, b2 = opt->o.beta2, eta = opt->o.step, eps = opt->o.adam_eps;
     const double k1 = (double)(opt->k + 1);
     const double c1 = 1.0 - pow(b1, k1), c2 = 1.0 - pow(b2, k1), *g = opt->g;
     double *m = opt->state, *v = opt->state + opt->n;
-    for (size_t i = lo; i < hi; i++) {
+    for (size_t i = 0; i < opt->n; i++) {
         m[i] = b1 * m[i] + (1.0 - b1) * g[i];
         v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-        th[i] = th[i] - eta * (m[i] / c1) / (sqrt(v[i] / c2) + eps);
+        out[i] = th[i] - eta * (m[i] / c1) / (sqrt(v[i] / c2) + eps);
     }
 }
 

@@ -5,10 +5,10 @@
  *            and F(theta_k - t g_k) < F_k */
 #include "opt_internal.h"
 
-static void gd_update(dln_opt *opt, double *th, size_t lo, size_t hi)
+static void gd_update(dln_opt *opt, const double *th, double *out)
 {
     const double eta = opt->o.step, *g = opt->g;
-    for (size_t i = lo; i < hi; i++) th[i] = th[i] - eta * g[i];
+    for (size_t i = 0; i < opt->n; i++) out[i] = th[i] - eta * g[i];
 }
 
 static dln_status armijo_step(dln_opt *opt, dln_loss *loss, dln_net *net)

@@ -4,17 +4,19 @@
  * stop tests, the report and the history. Each kind lives in its own file
  * behind a dlni_opt_ops table, in one of two forms:
  *
- * - element-wise (update != NULL): update(opt, theta, lo, hi) overwrites
- *   theta[lo..hi) with theta_{k+1} given g_k = opt->g; the run loop applies
- *   it block by block and evaluates F and grad F at the new point.
- * - general (step != NULL): called with the net at theta_k = opt->prev,
- *   opt->g = g_k, opt->f = F_k, opt->gnorm = ||g_k||; it leaves the net at
- *   theta_{k+1} with opt->g and opt->f evaluated there and opt->t set to the
- *   step length. It returns DLN_E_NONFINITE when the new point has no finite
- *   loss or gradient, or DLN_OK with opt->ls_failed = 1 when no step was
- *   acceptable.
+ * - element-wise (update != NULL): update(opt, theta, out) writes theta_{k+1}
+ *   into out (n entries, out != theta) given theta_k = theta and
+ *   g_k = opt->g; the run loop hands out over to the net (double buffering:
+ *   the net's old block keeps theta_k) and evaluates F and grad F there.
+ * - general (step != NULL): called with the net at theta_k and a copy of it
+ *   in opt->prev, opt->g = g_k, opt->f = F_k, opt->gnorm = ||g_k||; it
+ *   leaves the net at theta_{k+1} with opt->g and opt->f evaluated there and
+ *   opt->t set to the step length. It returns DLN_E_NONFINITE when the new
+ *   point has no finite loss or gradient, or DLN_OK with opt->ls_failed = 1
+ *   when no step was acceptable.
  *
- * In both cases the run loop puts the net back to theta_k on failure. */
+ * In both cases opt->prev holds theta_k afterwards, and the run loop puts the
+ * net back to theta_k on failure by exchanging the two blocks again. */
 #ifndef DLNET_OPT_INTERNAL_H
 #define DLNET_OPT_INTERNAL_H
 
@@ -40,7 +42,7 @@ typedef struct dlni_opt_ops {
     void (*bind)(dln_opt *opt);
     /* clear the kind's state (the start of a run) */
     void (*reset)(dln_opt *opt);
-    void (*update)(dln_opt *opt, double *theta, size_t lo, size_t hi);
+    void (*update)(dln_opt *opt, const double *theta, double *out);
     dln_status (*step)(dln_opt *opt, dln_loss *loss, dln_net *net);
     /* second-order acceptance of a point that passed the gradient test:
      * 1 accept, 0 keep going; NULL means accept (first-order methods) */
@@ -112,21 +114,22 @@ struct dln_opt {
     size_t ring_pos, ring_count;
     /* scratch and state for one parameter count n */
     size_t n;
-    double *block;      /* one allocation holding the vectors below */
+    double *block;      /* one allocation holding g and state */
     double *g;          /* g_k */
-    double *prev;       /* theta_k (as the last step left the net) */
-    double *next;       /* theta_{k+1} while a step runs; theta_{k-1} after it */
     double *state;      /* the kind's state (state_len doubles) */
+    double *prev;       /* n doubles of its own (exchanged with net->theta):
+                         * theta_k while a step runs, theta_{k-1} after it */
     dlni_lbfgs lb;
     dlni_escape esc;
     /* state of the current run */
     const dln_loss *loss_seen;
     const dln_net *net_seen;
-    int live;           /* state valid for continuing at net_seen->theta */
+    int live;           /* state valid for continuing on net_seen while it
+                         * carries this handle's stamp (dln_net.stamp) */
     size_t k;           /* iterations done */
     double f, gnorm, t, f0;
     double step_norm;   /* ||theta_k - theta_{k-1}||, NaN until computed */
-    int next_valid;     /* next holds theta_{k-1} */
+    int prev_valid;     /* prev holds theta_{k-1} */
     int escaped;        /* the last step was an escape */
     int ls_failed;      /* set by a kind: no acceptable step (net back at theta_k) */
     double t_start;

@@ -17,23 +17,23 @@ static size_t one_vector(const dln_opt *opt, size_t n)
 
 static void clear_vector(dln_opt *opt) { memset(opt->state, 0, opt->n * sizeof *opt->state); }
 
-static void heavy_ball_update(dln_opt *opt, double *th, size_t lo, size_t hi)
+static void heavy_ball_update(dln_opt *opt, const double *th, double *out)
 {
     const double beta = opt->o.momentum, eta = opt->o.step, *g = opt->g;
     double *v = opt->state;
-    for (size_t i = lo; i < hi; i++) {
+    for (size_t i = 0; i < opt->n; i++) {
         v[i] = beta * v[i] - eta * g[i];
-        th[i] = th[i] + v[i];
+        out[i] = th[i] + v[i];
     }
 }
 
-static void nesterov_update(dln_opt *opt, double *th, size_t lo, size_t hi)
+static void nesterov_update(dln_opt *opt, const double *th, double *out)
 {
     const double beta = opt->o.momentum, eta = opt->o.step, *g = opt->g;
     double *b = opt->state;
-    for (size_t i = lo; i < hi; i++) {
+    for (size_t i = 0; i < opt->n; i++) {
         b[i] = beta * b[i] + g[i];
-        th[i] = th[i] - eta * (g[i] + beta * b[i]);
+        out[i] = th[i] - eta * (g[i] + beta * b[i]);
     }
 }
 

@@ -50,19 +50,32 @@ void dlni_opt_move(dln_opt *opt, dln_net *net, double t, const double *d)
 
 /* ---- per-shape scratch and the starting point ------------------------------------ */
 
+/* g and the kind's state in one block; prev on its own, since it changes
+ * hands with the net's weights (both are n doubles from malloc, each freed by
+ * whichever handle holds it at the end). */
 static dln_status ensure_scratch(dln_opt *opt, size_t n)
 {
     if (opt->block && opt->n == n) return DLN_OK;
     dlni_opt_drop_state(opt);
-    size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0, three_n;
-    if (!dlni_mul(n, 3, &three_n) || three_n + len < len ||
-        !(opt->block = dlni_alloc(three_n + len)))
+    size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0;
+    if (n + len < len || !(opt->block = dlni_alloc(n + len)) || !(opt->prev = dlni_alloc(n))) {
+        dlni_opt_drop_state(opt);
         return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory for the scratch of n = %zu", n);
+    }
     opt->n = n;
-    opt->g = opt->block, opt->prev = opt->block + n, opt->next = opt->block + 2 * n;
-    opt->state = opt->block + three_n;
+    opt->g = opt->block, opt->state = opt->block + n;
     if (opt->ops->bind) opt->ops->bind(opt);
     return DLN_OK;
+}
+
+/* The integer that marks a net as carrying this handle's state. */
+static uintptr_t stamp_of(const dln_opt *opt) { return (uintptr_t)(const void *)opt; }
+
+/* Exchange the weight blocks of the net and of opt->prev. */
+static void swap_prev(dln_opt *opt, dln_net *net)
+{
+    double *th = net->theta;
+    net->theta = opt->prev, opt->prev = th;
 }
 
 static void ring_push(dln_opt *opt, double gnorm)
@@ -84,12 +97,37 @@ static dln_status check_pair(dln_opt *opt, dln_loss *loss, const dln_net *net)
     return DLN_OK;
 }
 
-/* ||g|| as sqrt(g'g) (a dot product is the fastest pass), with the scaled
- * BLAS norm when g'g is near underflow or overflow. */
-static double grad_norm(size_t n, const double *g)
+/* ||a - b|| (b = NULL: ||a||) by LAPACK's dlassq recurrence: no overflow or
+ * underflow, whatever the BLAS (OpenBLAS's x86-64 dnrm2 relies on the x87
+ * extended exponent range, which valgrind does not emulate). */
+static double safe_norm(size_t n, const double *a, const double *b)
 {
-    double gg = la_dot(n, g, g);
-    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : la_nrm2(n, g);
+    double scale = 0.0, ssq = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(b ? a[i] - b[i] : a[i]);
+        if (x == 0.0) continue;
+        if (scale < x) ssq = 1.0 + ssq * (scale / x) * (scale / x), scale = x;
+        else ssq += (x / scale) * (x / scale);
+    }
+    return scale * sqrt(ssq);
+}
+
+/* ||g|| as sqrt(g'g) from gg = g'g, with the scaled norm when g'g is near
+ * underflow or overflow. */
+static double norm_from(double gg, size_t n, const double *g)
+{
+    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : safe_norm(n, g, NULL);
+}
+
+/* F, g and ||g|| at net into opt->f, opt->g, opt->gnorm: one gradient
+ * evaluation, whose finiteness scan also sums g'g (no pass of its own). */
+static dln_status eval_here(dln_opt *opt, dln_loss *loss, const dln_net *net)
+{
+    double gg;
+    opt->rep.grad_evals++;
+    dln_status st = dlni_grad_sq(loss, net, &opt->f, opt->g, &gg);
+    if (st == DLN_OK) opt->gnorm = norm_from(gg, opt->n, opt->g);
+    return st;
 }
 
 /* A fresh start at the net's weights: scratch, state, report, F and g. */
@@ -101,36 +139,27 @@ static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
     if (st != DLN_OK) return st;
     if (opt->ops->reset) opt->ops->reset(opt);
     dlni_opt_clear_report(opt);
-    opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0, opt->next_valid = 0;
+    opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0, opt->prev_valid = 0;
     opt->ring_pos = opt->ring_count = 0;
     opt->t_start = dlni_now();
-    st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
+    st = eval_here(opt, loss, net);
     if (st != DLN_OK)
         return dlni_fail(opt->err, st, "at the starting point: %s", dln_loss_errmsg(loss));
-    opt->gnorm = grad_norm(n, opt->g);
     opt->f0 = opt->rep.initial_loss = opt->f;
     opt->rep.initial_grad_norm = opt->gnorm;
-    memcpy(opt->prev, net->theta, n * sizeof *opt->prev);
     ring_push(opt, opt->gnorm);
     opt->loss_seen = loss, opt->net_seen = net, opt->live = 1;
+    net->stamp = stamp_of(opt); /* cleared by any other write of the weights */
     return DLN_OK;
 }
 
 /* ---- one iteration and the stop tests -------------------------------------------- */
 
 /* ||theta_k - theta_{k-1}||, computed when first asked for (one pass). */
-static double step_norm(dln_opt *opt)
+static double step_norm(dln_opt *opt, const dln_net *net)
 {
-    if (isnan(opt->step_norm) && opt->next_valid) {
-        double scale = 0.0, ssq = 1.0; /* LAPACK dlassq: no overflow or underflow */
-        for (size_t i = 0; i < opt->n; i++) {
-            double a = fabs(opt->prev[i] - opt->next[i]);
-            if (a == 0.0) continue;
-            if (scale < a) ssq = 1.0 + ssq * (scale / a) * (scale / a), scale = a;
-            else ssq += (a / scale) * (a / scale);
-        }
-        opt->step_norm = scale * sqrt(ssq);
-    }
+    if (isnan(opt->step_norm) && opt->prev_valid)
+        opt->step_norm = safe_norm(opt->n, net->theta, opt->prev);
     return opt->step_norm;
 }
 
@@ -160,72 +189,47 @@ static dln_status stop_tests(dln_opt *opt, dln_loss *loss, dln_net *net, double 
         *stop = DLN_STOP_LOSS_ABS_TOL;
     else if (o->loss_rel_tol > 0.0 && df <= o->loss_rel_tol * fmax(fabs(f), fabs(fprev)))
         *stop = DLN_STOP_LOSS_REL_TOL;
-    else if (o->step_tol > 0.0 && step_norm(opt) <= o->step_tol)
+    else if (o->step_tol > 0.0 && step_norm(opt, net) <= o->step_tol)
         *stop = DLN_STOP_STEP_TOL;
     return DLN_OK;
 }
 
-/* Block size of the element-wise updates: a block of theta, prev, g and the
- * state stays in the first-level caches between the check and the update. */
-#define BLOCK 1024
-
-/* theta_{k+1} by the kind's element-wise update. With verify, each block of
- * the weights is first compared with theta_k as the last step left it; on a
- * difference the blocks already updated are put back and 0 is returned (the
- * weights were changed by the caller: the state must restart). */
-static int update_blocks(dln_opt *opt, dln_net *net, int verify)
-{
-    double *th = net->theta;
-    for (size_t lo = 0; lo < opt->n; lo += BLOCK) {
-        size_t hi = opt->n - lo < BLOCK ? opt->n : lo + BLOCK;
-        if (verify && memcmp(th + lo, opt->prev + lo, (hi - lo) * sizeof *th) != 0) {
-            memcpy(th, opt->prev, lo * sizeof *th);
-            return 0;
-        }
-        opt->ops->update(opt, th, lo, hi);
-        memcpy(opt->next + lo, th + lo, (hi - lo) * sizeof *th); /* cheaper than a second store stream */
-    }
-    opt->t = opt->o.step;
-    return 1;
-}
-
 /* One iteration theta_k -> theta_{k+1}, then the stop tests on the new
- * iterate. *restart is set (and nothing done) when verify finds the weights
- * changed. On a non-finite new point or a failed line search the net and the
- * scalars are put back to theta_k. Non-finite weights always surface as a
- * non-finite gradient: grad_l includes lam_l W_l, computed even for lam_l = 0
+ * iterate. Either way opt->prev ends up holding theta_k: the element-wise
+ * kinds write theta_{k+1} into it and exchange it with the net's block; the
+ * others work from a copy. On a non-finite new point or a failed line search
+ * the blocks are exchanged back, which puts the net at theta_k, and the
+ * scalars are restored. Non-finite weights always surface as a non-finite
+ * gradient: grad_l includes lam_l W_l, computed even for lam_l = 0
  * (0 * Inf = NaN). */
-static dln_status iterate(dln_opt *opt, dln_loss *loss, dln_net *net, int verify, int *restart,
-                          dln_stop *stop)
+static dln_status iterate(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop)
 {
     const double fk = opt->f, gk = opt->gnorm, tk = opt->t, sk = opt->step_norm;
     const int ek = opt->escaped;
     dln_status st;
     *stop = DLN_STOP_NONE;
-    *restart = 0;
     opt->escaped = opt->ls_failed = 0;
     opt->t = 0.0;
     if (opt->ops->update) {
-        if (!update_blocks(opt, net, verify)) {
-            *restart = 1;
-            return DLN_OK;
-        }
-        st = dlni_opt_eval(opt, loss, net, opt->g, &opt->f);
+        opt->ops->update(opt, net->theta, opt->prev);
+        swap_prev(opt, net);
+        opt->t = opt->o.step;
+        st = eval_here(opt, loss, net);
     } else {
+        memcpy(opt->prev, net->theta, opt->n * sizeof *opt->prev);
         st = opt->ops->step(opt, loss, net);
-        if (st == DLN_OK && !opt->ls_failed) memcpy(opt->next, net->theta, opt->n * sizeof *opt->next);
+        if (st == DLN_OK && !opt->ls_failed)
+            opt->gnorm = norm_from(la_dot(opt->n, opt->g, opt->g), opt->n, opt->g);
     }
-    opt->next_valid = 0;
     if (st == DLN_OK && !opt->ls_failed) {
-        double *p = opt->prev; /* theta_{k+1} becomes prev, theta_k stays in next */
-        opt->prev = opt->next, opt->next = p, opt->next_valid = 1;
-        opt->gnorm = grad_norm(opt->n, opt->g);
+        opt->prev_valid = 1;
         opt->step_norm = NAN;
         opt->k++;
         ring_push(opt, opt->gnorm);
         return stop_tests(opt, loss, net, fk, stop);
     }
-    memcpy(net->theta, opt->prev, opt->n * sizeof *net->theta);
+    swap_prev(opt, net);
+    opt->prev_valid = 0;
     opt->f = fk, opt->gnorm = gk, opt->t = tk, opt->step_norm = sk, opt->escaped = ek;
     opt->live = 0;
     if (st == DLN_E_NONFINITE) {
@@ -343,7 +347,7 @@ static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink 
     dlni_iterate it = {loss, net, opt->g, opt->k, opt->f, opt->gnorm, opt->t,
                        dlni_now() - opt->t_start, NAN};
     for (size_t c = 0; c < opt->ncols; c++)
-        if (opt->cols[c] == DLN_METRIC_STEP_NORM) it.step_norm = step_norm(opt);
+        if (opt->cols[c] == DLN_METRIC_STEP_NORM) it.step_norm = step_norm(opt, net);
     for (size_t c = 0; c < opt->ncols; c++) {
         dln_status st = dlni_metric_eval(dlni_metric_find(opt->cols[c]), s->state[c], &it,
                                          s->H + s->rows + c * s->ld);
@@ -353,10 +357,10 @@ static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink 
     return DLN_OK;
 }
 
-static int notify(dln_opt *opt)
+static int notify(dln_opt *opt, const dln_net *net)
 {
     dln_progress p = {sizeof p,     opt->kind,  opt->k,
-                      opt->f,       opt->gnorm, step_norm(opt),
+                      opt->f,       opt->gnorm, step_norm(opt, net),
                       opt->t,       dlni_now() - opt->t_start,
                       opt->escaped, opt->escaped ? opt->esc.mu : NAN};
     return opt->cb(&p, opt->user) != 0;
@@ -385,22 +389,21 @@ static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_o
     if (st == DLN_OK) st = stop_tests(opt, loss, net, opt->f, &stop);
     if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb) {
         last_notified = 0;
-        if (notify(opt)) stop = DLN_STOP_CALLBACK;
+        if (notify(opt, net)) stop = DLN_STOP_CALLBACK;
     }
     if (stop == DLN_STOP_NONE && opt->o.max_iter == 0) stop = DLN_STOP_MAX_ITER;
     while (st == DLN_OK && stop == DLN_STOP_NONE) {
-        int restart;
-        st = iterate(opt, loss, net, 0, &restart, &stop);
+        st = iterate(opt, loss, net, &stop);
         if (st != DLN_OK || stop == DLN_STOP_NONFINITE || stop == DLN_STOP_LINE_SEARCH) break;
         st = record(opt, loss, net, s);
         if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb &&
             (opt->k % opt->every == 0 || opt->escaped)) {
             last_notified = opt->k;
-            if (notify(opt)) stop = DLN_STOP_CALLBACK;
+            if (notify(opt, net)) stop = DLN_STOP_CALLBACK;
         }
         if (stop == DLN_STOP_NONE && opt->k >= opt->o.max_iter) stop = DLN_STOP_MAX_ITER;
     }
-    if (st == DLN_OK && opt->cb && last_notified != opt->k) (void)notify(opt);
+    if (st == DLN_OK && opt->cb && last_notified != opt->k) (void)notify(opt, net);
     sink_close(opt, s);
     finish_report(opt, stop, 1);
     opt->rep.history_rows = s->rows;
@@ -436,18 +439,15 @@ dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *st
     if (!opt) return DLN_E_NULL;
     dln_status st = check_pair(opt, loss, net);
     if (st != DLN_OK) return st;
-    /* The state continues on the same loss and net at the weights the last
-     * step left: element-wise kinds verify the weights block by block while
-     * updating them (iterate), the others compare them here. */
-    int cont = opt->live && opt->loss_seen == loss && opt->net_seen == net && opt->n == net->n;
-    if (cont && !opt->ops->update)
-        cont = memcmp(opt->prev, net->theta, net->n * sizeof *opt->prev) == 0;
+    /* The state continues on the same loss and net while the net carries
+     * this handle's stamp: no other function has written its weights since
+     * (see dlni_net_changed). A fresh net, or another net at a freed one's
+     * address, carries no stamp of this handle until it starts there. */
+    int cont = opt->live && opt->loss_seen == loss && opt->net_seen == net &&
+               net->stamp == stamp_of(opt);
     if (!cont && (st = start(opt, loss, net)) != DLN_OK) return st;
     dln_stop s;
-    int restart;
-    st = iterate(opt, loss, net, cont, &restart, &s);
-    if (st == DLN_OK && restart && (st = start(opt, loss, net)) == DLN_OK)
-        st = iterate(opt, loss, net, cont, &restart, &s);
+    st = iterate(opt, loss, net, &s);
     finish_report(opt, s, 0);
     if (st == DLN_OK && stop) *stop = s;
     return st;

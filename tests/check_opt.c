@@ -348,6 +348,42 @@ START_TEST(nonfinite_guard)
 }
 END_TEST
 
+/* ||g|| where g'g overflows (g ~ 1e200, finite) or is subnormal (g ~ 1e-160):
+ * the gradient is accepted as finite and the reported norm is the scaled one,
+ * against a norm computed here with scaling. g = lam W + a data part below
+ * the rounding of lam W (target Phi = 0 and tiny weights). */
+START_TEST(grad_norm_extreme_scales)
+{
+    static const size_t d[3] = {2, 3, 2};
+    const double Phi[4] = {0.0, 0.0, 0.0, 0.0}, lam[2] = {1e300, 1.0};
+    const double wscale[2] = {1e-100, 1e-160};
+    for (int c = 0; c < 2; c++) {
+        dln_loss *loss = NULL;
+        ck_assert_ok(dln_loss_create_target(&loss, 2, 2, Phi, 2));
+        ck_assert_ok(dln_loss_set_l2_uniform(loss, lam[c]));
+        dln_net *net = tu_net(2, d, wscale[c], 70 + (uint64_t)c);
+        const size_t n = dln_net_num_params(net);
+        double *w = params(net), *g = malloc(n * sizeof *g), f, big = 0.0, ssq = 0.0;
+        ck_assert_ok(dln_loss_grad(loss, net, &f, g));
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_double_eq_tol(g[i], lam[c] * w[i], 1e-14 * fabs(lam[c] * w[i]));
+            big = fmax(big, fabs(g[i]));
+        }
+        for (size_t i = 0; i < n; i++) ssq += (g[i] / big) * (g[i] / big);
+        const double norm = big * sqrt(ssq);
+        ck_assert(c == 0 ? norm * norm == INFINITY : norm * norm < 1e-280);
+        dln_opt *opt = make_opt(DLN_OPT_GD, 1e-310, 0);
+        dln_opt_report rep = {.struct_size = sizeof rep};
+        ck_assert_ok(dln_opt_run(opt, loss, net, &rep));
+        ck_assert_double_eq_tol(rep.initial_grad_norm, norm, 1e-14 * norm);
+        free(w), free(g);
+        dln_opt_free(opt);
+        dln_net_free(net);
+        dln_loss_free(loss);
+    }
+}
+END_TEST
+
 /* Armijo GD without a gradient test ends when no decrease is detectable. */
 START_TEST(line_search_stop)
 {
@@ -499,8 +535,7 @@ START_TEST(step_continues_run)
 }
 END_TEST
 
-/* A change of one weight far into the vector (beyond the first blocks that
- * the element-wise kinds verify and update) restarts the state exactly. */
+/* A change of one weight far into the vector restarts the state exactly. */
 START_TEST(step_detects_late_change)
 {
     const size_t d[4] = {20, 30, 30, 20};
@@ -688,6 +723,7 @@ Suite *suite_opt(void)
     tcase_add_test(tc, callback_schedule_and_stop);
     tcase_add_test(tc, divergence_detected);
     tcase_add_test(tc, nonfinite_guard);
+    tcase_add_test(tc, grad_norm_extreme_scales);
     tcase_add_test(tc, line_search_stop);
     tcase_add_test(tc, history_buffers);
     tcase_add_test(tc, observed_rate);
