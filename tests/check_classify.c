@@ -353,11 +353,7 @@ START_TEST(zoo_regularized)
         if (dY >= 2 && c % 3 == 0) s[1] = s[0];              /* repeated value */
         if (L >= 3 && c % 4 == 1) s[dY - 1] = ys;            /* non-strict saddles exist */
         if (L >= 3 && dY >= 2 && c % 5 == 2) s[0] = 0.5 * (ys + yh); /* in (y*, yhat) */
-        for (size_t k = 1; k < dY; k++)
-            for (size_t j = k; j > 0 && s[j] > s[j - 1]; j--) {
-                double t = s[j];
-                s[j] = s[j - 1], s[j - 1] = t;
-            }
+        lu_sort_desc(dY, s);
         double *Phi = malloc(w[L] * w[0] * sizeof *Phi);
         lu_matrix_with_sv(&r, w[L], w[0], s, Phi);
         dln_loss *loss = lu_target_loss(w[L], w[0], Phi, L, lam);

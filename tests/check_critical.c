@@ -252,11 +252,7 @@ START_TEST(orbits_and_values)
         for (size_t k = 0; k < dY; k++) s[k] = ys * (0.5 + 2.5 * tu_uniform(&r));
         if (c % 3 == 0 && dY >= 2) s[1] = s[0]; /* a repeated value */
         if (c % 5 == 1) s[dY - 1] = ys;         /* a value at the double-root threshold */
-        for (size_t k = 1; k < dY; k++) /* sort descending */
-            for (size_t j = k; j > 0 && s[j] > s[j - 1]; j--) {
-                double t = s[j];
-                s[j] = s[j - 1], s[j - 1] = t;
-            }
+        lu_sort_desc(dY, s);
         double *Phi = malloc(w[L] * w[0] * sizeof *Phi);
         lu_matrix_with_sv(&r, w[L], w[0], s, Phi);
         dln_loss *loss = lu_target_loss(w[L], w[0], Phi, L, lam);

@@ -175,3 +175,12 @@ dln_landscape *lu_landscape(dln_loss *loss, size_t L, const size_t *w, dln_net *
     if (net) ck_assert_ok(dln_net_create(net, L, w));
     return ls;
 }
+
+void lu_sort_desc(size_t n, double *s)
+{
+    for (size_t k = 1; k < n; k++)
+        for (size_t j = k; j > 0 && s[j] > s[j - 1]; j--) {
+            double t = s[j];
+            s[j] = s[j - 1], s[j - 1] = t;
+        }
+}

@@ -12,6 +12,8 @@ void lu_hess_eigs(dln_loss *loss, const dln_net *net, double *ev);
 /* Random orthogonal m x m (QR of a Gaussian matrix via modified Gram-Schmidt). */
 void lu_orth(tu_rng *r, size_t m, double *Q);
 /* A = U diag(s) V^T (m x n, ld m) with random orthogonal U, V; s has min(m,n) entries. */
+/* Sort s[0..n) in decreasing order (insertion sort: n is small). */
+void lu_sort_desc(size_t n, double *s);
 void lu_matrix_with_sv(tu_rng *r, size_t m, size_t n, const double *s, double *A);
 /* Thresholds of regularized.md 2.3 in long double. */
 long double lu_ystar(size_t L, long double lam);
