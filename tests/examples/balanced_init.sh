@@ -6,19 +6,17 @@
 # same step and converges with a smaller one, and without a margin GD stalls
 # at l = 1/2 with det P -> 0. The CSV is checked too.
 set -eu
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$("$bin")
-fail() { printf '%s\n' "$out" >&2; echo "examples-check (balanced_init): $*" >&2; exit 1; }
-[ "$out" = "$("$bin")" ] || fail "two runs printed different output"
+. "$(dirname "$0")/common.sh"
+ex_setup balanced_init "$1"
 
-# value RUN KEY [N]: the number after "KEY =" on the N-th line starting with "RUN:"
+# value RUN KEY [N]: the number after " KEY =" on the N-th line starting with "RUN:"
+# (stricter than common.sh's: "margin" must not match "delta_margin")
 value() {
     v=$(printf '%s\n' "$out" | grep "^$1:" | sed -n "${3:-1}p" | sed -n "s|.* $2 = \([-+0-9.eEnaif]*\).*|\1|p")
     [ -n "$v" ] || fail "no '$2' on the '$1' line"
     echo "$v"
 }
+# near A B TOL WHAT: relative |A - B| <= TOL |B|
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t * (b < 0 ? -b : b)) }' ||
     fail "$4: $1 vs $2 (relative tol $3)"; }
 below() { awk -v x="$1" -v t="$2" 'BEGIN { exit !(x + 0 < t + 0) }' || fail "$3 = $1 is not below $2"; }

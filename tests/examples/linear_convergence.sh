@@ -4,21 +4,8 @@
 # settles at kappa, and at the threshold the run is sublinear (grad ~ k^-2,
 # dist ~ 1/k, ratio ~ eta k). The CSV is checked too.
 set -eu
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$("$bin")
-fail() { printf '%s\n' "$out" >&2; echo "examples-check (linear_convergence): $*" >&2; exit 1; }
-[ "$out" = "$("$bin")" ] || fail "two runs printed different output"
-
-# value LABEL KEY [N]: the number after "KEY =" on the N-th line starting with LABEL
-value() {
-    v=$(printf '%s\n' "$out" | grep "^$1" | sed -n "${3:-1}p" | sed -n "s|.*$2 = \([-+0-9.eEinf]*\).*|\1|p")
-    [ -n "$v" ] || fail "no '$2' on the '$1' line"
-    echo "$v"
-}
-# near A B TOL WHAT: |A - B| <= TOL
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; exit !(d <= t && -d <= t) }' || fail "$4: $1 vs $2 (tol $3)"; }
+. "$(dirname "$0")/common.sh"
+ex_setup linear_convergence "$1"
 
 near "$(value '# ystar' 'ystar')" 1.043389720049 1e-9 "y* for L = 3, lam = 0.125 (regularized.md 2.3 table)"
 [ "$(value '# ystar' 'error_bound')" = 1 ] || fail "the error bound must hold in the linear run"

@@ -7,20 +7,10 @@
 # lam, kappa = 1/lam); two runs must print the same text (everything is
 # seeded). The CSV history is checked too.
 set -eu
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$("$bin")
-fail() { printf '%s\n' "$out" >&2; echo "examples-check (quickstart): $*" >&2; exit 1; }
-[ "$out" = "$("$bin")" ] || fail "two runs printed different output"
+. "$(dirname "$0")/common.sh"
+ex_setup quickstart "$1"
 [ "$(printf '%s\n' "$out" | wc -l)" -le 25 ] || fail "more than one screen (25 lines) of output"
 
-# value LABEL KEY [N]: the number after "KEY =" on the N-th line starting with LABEL
-value() {
-    v=$(printf '%s\n' "$out" | grep "^$1" | sed -n "${3:-1}p" | sed -n "s#.*$2 = \([-+0-9.eEinf]*\).*#\1#p")
-    [ -n "$v" ] || fail "no '$2' on the '$1' line"
-    echo "$v"
-}
 # the N-th line of the block of a training run (N = 1..4)
 run_line() { printf '%s\n' "$out" | grep -A3 "^$1:" | sed -n "${2}p"; }
 rvalue() {
@@ -35,7 +25,6 @@ iters() {
     echo "$v"
 }
 below() { awk -v x="$1" -v t="$2" 'BEGIN { exit !(x + 0 < t + 0) }' || fail "$3 = $1 is not below $2"; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; exit !(d <= t && -d <= t) }' || fail "$4: $1 vs $2 (tol $3)"; }
 
 # derivatives at the random start
 below "$(value 'loss check:' 'rel err')" 1e-12 "loss check rel err"
