@@ -208,8 +208,8 @@ DLN_API dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t se
  * Scaled orthogonal initialization: each W_l = scale * Q_l with Q_l having
  * orthonormal columns (d_l >= d_{l-1}) or rows (d_l < d_{l-1}), drawn from the
  * Haar measure with @p seed. scale >= 0, finite.
- * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale; the net is unchanged),
- * ::DLN_E_NOMEM, ::DLN_E_LAPACK (QR failure; the weights are then zero).
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (scale), ::DLN_E_NOMEM,
+ * ::DLN_E_LAPACK (QR failure); on every error the net is unchanged.
  */
 DLN_API dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed);
 /** Identity-like initialization: W_l = scale * [I 0; 0 0] (d_l x d_{l-1}).

@@ -36,14 +36,6 @@ void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t 
                 R, LDX(ldr), B, LDX(ldb));
 }
 
-void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                        size_t ldb)
-{
-    if (m == 0 || n == 0) return;
-    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0, R,
-                LDX(ldr), B, LDX(ldb));
-}
-
 double la_dot(size_t n, const double *x, const double *y)
 {
     return n ? cblas_ddot(BI(n), x, 1, y, 1) : 0.0;

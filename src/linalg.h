@@ -24,9 +24,6 @@ void la_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const d
 /* B := B op(R) with R upper triangular n x n, B m x n. */
 void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                          size_t ldb);
-/* B := op(R)^{-1}-free helper: B := op(R) B with R upper triangular m x m. */
-void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                        size_t ldb);
 double la_dot(size_t n, const double *x, const double *y);
 double la_nrm2(size_t n, const double *x);
 void la_axpy(size_t n, double alpha, const double *x, double *y);

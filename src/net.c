@@ -166,12 +166,6 @@ dln_status dln_net_init_gaussian(dln_net *net, double scale, uint64_t seed)
     return DLN_OK;
 }
 
-/* Haar-random orthogonal Q (k x k) into Q. */
-static int random_orthogonal(dlni_rng *rng, size_t k, double *Q)
-{
-    return dlni_rng_stiefel(rng, k, k, Q);
-}
-
 dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
 {
     if (!net) return DLN_E_NULL;
@@ -180,15 +174,18 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
     size_t maxn = 0;
     for (size_t l = 1; l <= net->L; l++)
         if (net->d[l] * net->d[l - 1] > maxn) maxn = net->d[l] * net->d[l - 1];
-    double *tmp = dlni_alloc(maxn);
-    if (!tmp) return dlni_fail(net->err, DLN_E_NOMEM, "out of memory");
+    /* built aside and copied in on success, so that a failure leaves the net unchanged */
+    double *tmp = dlni_alloc(maxn), *theta = dlni_alloc(net->n);
+    if (!tmp || !theta) {
+        free(tmp), free(theta);
+        return dlni_fail(net->err, DLN_E_NOMEM, "out of memory");
+    }
     dlni_rng rng;
     dlni_rng_seed(&rng, seed);
-    dlni_net_changed(net);
     int rc = LA_OK;
     for (size_t l = 1; l <= net->L && rc == LA_OK; l++) {
         size_t r = net->d[l], c = net->d[l - 1];
-        double *W = dlni_layer(net, l);
+        double *W = theta + net->off[l - 1];
         if (r >= c) {
             rc = dlni_rng_stiefel(&rng, r, c, W);
         } else { /* orthonormal rows: transpose of a c x r Stiefel matrix */
@@ -198,11 +195,14 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
         if (rc == LA_OK) la_scal(r * c, scale, W);
     }
     free(tmp);
-    if (rc != LA_OK) {
-        memset(net->theta, 0, net->n * sizeof *net->theta);
-        return dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                         "QR of a Gaussian matrix failed (net reset to zero)");
+    if (rc == LA_OK) {
+        dlni_net_changed(net);
+        memcpy(net->theta, theta, net->n * sizeof *theta);
     }
+    free(theta);
+    if (rc != LA_OK)
+        return dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
+                         "QR of a Gaussian matrix failed (the net is unchanged)");
     return DLN_OK;
 }
 
@@ -229,7 +229,7 @@ static int rotate_hidden(dln_net *net, dlni_rng *rng, double *work)
     double *O = work, *T = work + dmax * dmax;
     for (size_t h = 1; h < net->L; h++) {
         size_t dh = net->d[h];
-        int rc = random_orthogonal(rng, dh, O);
+        int rc = dlni_rng_stiefel(rng, dh, dh, O); /* Haar O in O(d_h) */
         if (rc != LA_OK) return rc;
         double *Wh = dlni_layer(net, h), *Wn = dlni_layer(net, h + 1);
         size_t cin = net->d[h - 1], rout = net->d[h + 1];
