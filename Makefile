@@ -42,7 +42,7 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check test run-tests header-check symbols-check installed-check \
-        readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check examples examples-check demo asan tsan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -54,6 +54,7 @@ help:
 	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use,"
 	@echo "                examples, the README example (readme-check)"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
+	@echo "make tsan       the threads suite under ThreadSanitizer"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
@@ -154,6 +155,16 @@ asan:
 	rm -rf build/asan
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
+
+# The threads suite under ThreadSanitizer, OpenBLAS single-threaded so that
+# only the library's threads are checked (build-aux/tsan.supp says why).
+TSAN_ENV = CK_RUN_SUITE=threads CK_FORK=no OPENBLAS_NUM_THREADS=1 \
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(abspath build-aux/tsan.supp)"
+tsan:
+	rm -rf build/tsan
+	$(MAKE) BUILD=build/tsan LIBOUT=build/tsan/lib OPT="-O1 -g" SAN="-fsanitize=thread" \
+	    build/tsan/tests/check_dlnet
+	$(TSAN_ENV) build/tsan/tests/check_dlnet
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind
