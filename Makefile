@@ -42,7 +42,7 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check test run-tests header-check symbols-check installed-check \
-        readme-check examples examples-check demo asan tsan valgrind bench peers docs plots install uninstall clean
+        readme-check examples examples-check demo asan tsan fuzz fuzz-ci valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -55,6 +55,8 @@ help:
 	@echo "                examples, the README example (readme-check)"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make tsan       the threads suite under ThreadSanitizer"
+	@echo "make fuzz       libFuzzer harnesses (clang, ASan+UBSan) in build/fuzz/; fuzz/README.md"
+	@echo "make fuzz-ci    run each for FUZZ_TIME seconds (default 180) from fuzz/corpus"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
@@ -165,6 +167,30 @@ tsan:
 	$(MAKE) BUILD=build/tsan LIBOUT=build/tsan/lib OPT="-O1 -g" SAN="-fsanitize=thread" \
 	    build/tsan/tests/check_dlnet
 	$(TSAN_ENV) build/tsan/tests/check_dlnet
+
+# ---- fuzzing (fuzz/README.md) -------------------------------------------------
+# libFuzzer needs clang; the library is rebuilt with clang under ASan+UBSan.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_TIME ?= 180
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+
+fuzz:
+	@sh build-aux/deps.sh core fuzz
+	$(MAKE) CC=clang BUILD=build/fuzz LIBOUT=build/fuzz/lib OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=build/fuzz/%)
+
+# (inside the sub-make above: CC is clang, STATIC the sanitized library)
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(STATIC)
+	$(CC) -std=c11 $(OPT) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -o $@ $< $(STATIC) $(PC_LIBS)
+
+# Each target for FUZZ_TIME seconds from its seed corpus (new inputs go to
+# build/fuzz/corpus-NAME, the committed seeds stay as they are).
+fuzz-ci: fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus-$$t; \
+	    echo "fuzz-ci: $$t for $(FUZZ_TIME) s"; \
+	    OPENBLAS_NUM_THREADS=1 build/fuzz/$$t -close_fd_mask=3 -max_total_time=$(FUZZ_TIME) \
+	        -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t fuzz/corpus/$$t; done
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind

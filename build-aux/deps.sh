@@ -8,6 +8,7 @@
 #             name -lgfortran, whose link library comes with libgfortran-N-dev
 #   valgrind  make valgrind
 #   docs      make docs (Doxygen)
+#   fuzz      make fuzz (libFuzzer and the sanitizer runtimes of Debian's clang)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
@@ -21,6 +22,7 @@ pkgs_for() {
             if [ -n "$v" ]; then echo "libgfortran-$v-dev"; else echo "gfortran"; fi ;;
         valgrind) echo "valgrind" ;;
         docs) echo "doxygen" ;;
+        fuzz) echo "clang libclang-rt-14-dev" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;

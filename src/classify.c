@@ -250,7 +250,7 @@ static dln_status hessian_eigs(dlni_cls *c, double *mu, double *Z, int *dense)
     if (st == DLN_E_NOCONV) c->rep->flags |= DLN_CF_NOCONV, st = DLN_OK;
     if (st == DLN_OK) st = dln_loss_hessian_eigs(ls->loss, c->net, DLN_EIG_LARGEST, 1, 0.0, 0, 2, &top, NULL, n, NULL);
     if (st == DLN_E_NOCONV) c->rep->flags |= DLN_CF_NOCONV, st = DLN_OK;
-    mu[n - 1] = top;
+    if (st == DLN_OK) mu[n - 1] = top; /* top is unset when the second solve failed */
     return from_loss(ls, st);
 }
 
