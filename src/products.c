@@ -51,7 +51,7 @@ dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out, 
     if (!net || !out) return DLN_E_NULL;
     if (i == 0 || i > net->L || j + 1 < i || j > net->L) return DLN_E_DIM;
     if (ld < net->d[j]) return DLN_E_LD;
-    if (!la_fits(ld)) return DLN_E_OVERFLOW;
+    if (!la_fits(ld) || !dlni_span_fits(ld, net->d[i - 1])) return DLN_E_OVERFLOW;
     if (j + 1 == i) {
         la_set_identity(net->d[j], net->d[j], out, ld);
         return DLN_OK;
@@ -77,7 +77,9 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
     const size_t L = net->L, *d = net->d;
     if (m == 0) return DLN_E_DIM;
     if (ldx < d[0] || ldy < d[L]) return DLN_E_LD;
-    if (!la_fits(m) || !la_fits(ldx) || !la_fits(ldy)) return DLN_E_OVERFLOW;
+    if (!la_fits(m) || !la_fits(ldx) || !la_fits(ldy) || !dlni_span_fits(ldx, m) ||
+        !dlni_span_fits(ldy, m))
+        return DLN_E_OVERFLOW;
     if (!la_all_finite(d[0], m, X, ldx)) return DLN_E_NONFINITE;
     /* flops: layer by layer m sum d_l d_{l-1}; P first: thin sum + d_L d_0 m */
     double layerwise = 0.0, pfirst = (double)d[L] * (double)d[0] * (double)m;

@@ -54,11 +54,91 @@ START_TEST(distance_all_widths_one)
 }
 END_TEST
 
+/* Items 2 and 3: leading dimensions whose element count fits size_t but
+ * whose byte offset wraps. Each call must return DLN_E_OVERFLOW before
+ * touching an array; the buffers are small and stay byte-identical. */
+#define HUGE_LD (SIZE_MAX / 2)
+
+static void expect_overflow(dln_status st, const char *what)
+{
+    ck_assert_msg(st == DLN_E_OVERFLOW, "%s: status %d (%s)", what, (int)st, dln_strerror(st));
+}
+
+START_TEST(byte_overflow_loss)
+{
+    double X[4] = {1, 2, 3, 4}, Y[4] = {1, 2, 3, 4}, X0[4], Y0[4];
+    memcpy(X0, X, sizeof X), memcpy(Y0, Y, sizeof Y);
+    dln_loss *loss = NULL;
+    expect_overflow(dln_loss_create_data(&loss, 1, 1, 2, X, HUGE_LD, Y, 1), "create_data X");
+    expect_overflow(dln_loss_create_data(&loss, 1, 1, 2, X, 1, Y, HUGE_LD), "create_data Y");
+    ck_assert_ptr_null(loss);
+    ck_assert_ok(dln_loss_create_data(&loss, 1, 1, 2, X, 1, Y, 1));
+    double R0, C0, r00, R1, C1, r01;
+    ck_assert_ok(dln_loss_summary(loss, &R0, 1, &C0, 1, &r00));
+    expect_overflow(dln_loss_add_samples(loss, 2, X, HUGE_LD, Y, 1), "add_samples X");
+    expect_overflow(dln_loss_add_samples(loss, 2, X, 1, Y, HUGE_LD), "add_samples Y");
+    ck_assert_int_eq(dln_loss_num_samples(loss), 2);
+    ck_assert_ok(dln_loss_summary(loss, &R1, 1, &C1, 1, &r01));
+    ck_assert(R0 == R1 && C0 == C1 && r00 == r01);
+    /* item 3: ldr beyond the BLAS range, ldc wrapping */
+    double big[4] = {7, 7, 7, 7};
+    expect_overflow(dln_loss_summary(loss, big, (size_t)1 << 31, NULL, 1, NULL), "summary ldr");
+    expect_overflow(dln_loss_summary(loss, NULL, 1, big, HUGE_LD, NULL), "summary ldc");
+    for (int i = 0; i < 4; i++) ck_assert(big[i] == 7);
+    ck_assert(!memcmp(X, X0, sizeof X) && !memcmp(Y, Y0, sizeof Y));
+    dln_loss_free(loss);
+}
+END_TEST
+
+START_TEST(byte_overflow_hvp)
+{
+    const size_t w[2] = {1, 1};
+    double one = 1.0, V[4] = {1, 1, 1, 1}, HV[4] = {5, 5, 5, 5};
+    dln_loss *loss = NULL;
+    dln_net *net = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 1, 1, &one, 1));
+    ck_assert_ok(dln_net_create(&net, 1, w));
+    expect_overflow(dln_loss_hvp_batch(loss, net, 2, V, HUGE_LD, HV, 1), "hvp_batch V");
+    expect_overflow(dln_loss_hvp_batch(loss, net, 2, V, 1, HV, HUGE_LD), "hvp_batch HV");
+    for (int i = 0; i < 4; i++) ck_assert(HV[i] == 5 && V[i] == 1);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
+START_TEST(byte_overflow_history)
+{
+    const size_t w[2] = {1, 1};
+    const dln_metric cols[2] = {DLN_METRIC_LOSS, DLN_METRIC_GRAD_NORM};
+    double one = 1.0, H[4] = {5, 5, 5, 5};
+    dln_loss *loss = NULL;
+    dln_net *net = NULL;
+    dln_opt *opt = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 1, 1, &one, 1));
+    ck_assert_ok(dln_net_create(&net, 1, w));
+    ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
+    ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
+    ck_assert_ok(dln_opt_set_max_iter(opt, 1));
+    expect_overflow(dln_opt_run_history(opt, loss, net, H, HUGE_LD, 2, NULL), "run_history");
+    ck_assert_ok(dln_opt_set_history(opt, 2));
+    ck_assert_ok(dln_opt_run(opt, loss, net, NULL));
+    ck_assert_uint_eq(dln_opt_history_rows(opt), 2);
+    expect_overflow(dln_opt_get_history(opt, H, HUGE_LD), "get_history");
+    for (int i = 0; i < 4; i++) ck_assert(H[i] == 5);
+    dln_opt_free(opt);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_defects(void)
 {
     Suite *s = suite_create("defects");
     TCase *tc = tcase_create("defects");
     tcase_add_test(tc, distance_all_widths_one);
+    tcase_add_test(tc, byte_overflow_loss);
+    tcase_add_test(tc, byte_overflow_hvp);
+    tcase_add_test(tc, byte_overflow_history);
     suite_add_tcase(s, tc);
     return s;
 }
