@@ -254,7 +254,9 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
- * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
+ * (ld), ::DLN_E_NOMEM, ::DLN_E_NONFINITE (the product of finite weights
+ * overflowed; @p out is then unspecified). Rows d_j..ld-1 of @p out are not
+ * written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
@@ -266,7 +268,8 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
  * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
  * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
- * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf, or the product overflowed: Y is
+ * then unspecified), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);

@@ -37,6 +37,13 @@ static void chain_product(const dln_net *net, size_t j, size_t i, double *out, s
     }
 }
 
+/* Finite weights can still overflow in a product (weights 1e150, depth 3):
+ * report it like the loss functions do instead of returning Inf. */
+static dln_status finite_or_fail(size_t m, size_t n, const double *A, size_t ld)
+{
+    return la_all_finite(m, n, A, ld) ? DLN_OK : DLN_E_NONFINITE;
+}
+
 /* Largest intermediate of chain_product(j, i). */
 static size_t chain_scratch(const dln_net *net, size_t j, size_t i)
 {
@@ -61,7 +68,7 @@ dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out, 
     if (!s) return DLN_E_NOMEM;
     chain_product(net, j, i, out, ld, s, s + sz);
     free(s);
-    return DLN_OK;
+    return finite_or_fail(net->d[j], net->d[i - 1], out, ld);
 }
 
 dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld)
@@ -96,7 +103,7 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         chain_product(net, L, 1, P, d[L], s, s + sz);
         la_gemm(LA_N, LA_N, d[L], m, d[0], 1.0, P, d[L], X, ldx, 0.0, Y, ldy);
         free(s);
-        return DLN_OK;
+        return finite_or_fail(d[L], m, Y, ldy);
     }
     size_t mx = 0, sz;
     for (size_t l = 1; l < L; l++)
@@ -114,5 +121,5 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         cur = nxt, ldc = ldn;
     }
     free(s);
-    return DLN_OK;
+    return finite_or_fail(d[L], m, Y, ldy);
 }
