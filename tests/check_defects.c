@@ -1,6 +1,7 @@
 /* check_defects.c - regression tests of the defects of issue 10 (items 1-9),
  * one test each; every one fails (or, for the memory errors, is reported by
  * `make asan`) without its fix. */
+#include "linalg.h" /* la_fro (item 9) */
 #include "testutil.h"
 
 #include <math.h>
@@ -131,6 +132,70 @@ START_TEST(byte_overflow_history)
 }
 END_TEST
 
+/* Item 5: finite weights whose product overflows (1e150 per layer, depth 3)
+ * give DLN_E_NONFINITE, as the loss functions do, not DLN_OK with Inf. */
+START_TEST(product_overflow)
+{
+    const size_t w[4] = {2, 2, 2, 2};
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    ck_assert_ok(dln_net_init_identity(net, 1e150));
+    double P[4], X[2] = {1, 1}, Y[2];
+    ck_assert_int_eq(dln_net_end_to_end(net, P, 2), DLN_E_NONFINITE);
+    ck_assert_int_eq(dln_net_product(net, 3, 1, P, 2), DLN_E_NONFINITE);
+    ck_assert_int_eq(dln_net_forward(net, 1, X, 2, Y, 2), DLN_E_NONFINITE);
+    ck_assert_ok(dln_net_product(net, 1, 1, P, 2)); /* one layer: finite */
+    ck_assert(P[0] == 1e150 && P[1] == 0.0);
+    ck_assert_ok(dln_net_init_identity(net, 1e100)); /* 1e300: still finite */
+    ck_assert_ok(dln_net_end_to_end(net, P, 2));
+    ck_assert(P[0] == 1e300);
+    dln_net_free(net);
+}
+END_TEST
+
+/* Item 6 (reported by `make asan`): memcpy from a NULL pattern on a depth-1
+ * landscape (nv = 0), and NULL + offset in dln_opt_get_history without a
+ * history. */
+START_TEST(null_pointer_arithmetic)
+{
+    const size_t w[2] = {2, 2};
+    const double phi[4] = {1, 0, 0, 2};
+    dln_loss *loss = NULL;
+    dln_landscape *ls = NULL;
+    dln_net *net = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 2, 2, phi, 2));
+    ck_assert_ok(dln_landscape_create(&ls, loss, 1, w));
+    ck_assert_ok(dln_net_create(&net, 1, w));
+    ck_assert_ok(dln_net_set_params(net, phi));
+    int pattern[2] = {-7, -7};
+    dln_class_report rep = {.struct_size = sizeof rep};
+    ck_assert_ok(dln_landscape_classify(ls, net, DLN_METHOD_AUTO, &rep, pattern, NULL));
+    ck_assert_int_eq(rep.cls, DLN_CLASS_GLOBAL_MIN);
+    ck_assert(pattern[0] == -7 && pattern[1] == -7); /* nv = 0 entries written */
+    dln_opt *opt = NULL;
+    double H[2] = {5, 5};
+    ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
+    ck_assert_uint_eq(dln_opt_history_rows(opt), 0);
+    ck_assert_ok(dln_opt_get_history(opt, H, 1));
+    ck_assert(H[0] == 5 && H[1] == 5);
+    dln_opt_free(opt);
+    dln_net_free(net);
+    dln_landscape_free(ls);
+    dln_loss_free(loss);
+}
+END_TEST
+
+/* Item 9: la_fro of a padded matrix is scaled: entries 1e200 give 2e200,
+ * not Inf from the squared column norms. */
+START_TEST(fro_padded_scaled)
+{
+    const double A[6] = {1e200, 1e200, NAN, 1e200, 1e200, NAN}; /* 2 x 2, lda 3 */
+    ck_assert(fabs(la_fro(2, 2, A, 3) - 2e200) <= 1e-15 * 2e200);
+    const double B[6] = {3e-200, 0, NAN, 0, 4e-200, NAN}; /* no underflow either */
+    ck_assert(fabs(la_fro(2, 2, B, 3) - 5e-200) <= 1e-15 * 5e-200);
+}
+END_TEST
+
 Suite *suite_defects(void)
 {
     Suite *s = suite_create("defects");
@@ -139,6 +204,9 @@ Suite *suite_defects(void)
     tcase_add_test(tc, byte_overflow_loss);
     tcase_add_test(tc, byte_overflow_hvp);
     tcase_add_test(tc, byte_overflow_history);
+    tcase_add_test(tc, product_overflow);
+    tcase_add_test(tc, null_pointer_arithmetic);
+    tcase_add_test(tc, fro_padded_scaled);
     suite_add_tcase(s, tc);
     return s;
 }
