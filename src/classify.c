@@ -383,7 +383,7 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
     }
     if (st == DLN_OK) {
         *report = rep;
-        if (pattern) memcpy(pattern, pat, ls->nv * sizeof *pat);
+        if (pattern && ls->nv) memcpy(pattern, pat, ls->nv * sizeof *pat); /* pat NULL if nv = 0 */
         if (direction && (rep.flags & DLN_CF_DIRECTION)) memcpy(direction, dir, ls->n * sizeof *dir);
     }
     free(pat), free(grad), free(dir);

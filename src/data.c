@@ -58,9 +58,8 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     if (m == 0) return dlni_fail(err, DLN_E_DIM, "no samples (m = 0)");
     if (ldx < d0) return dlni_fail(err, DLN_E_LD, "ldx = %zu is below d_0 = %zu", ldx, d0);
     if (ldy < dL) return dlni_fail(err, DLN_E_LD, "ldy = %zu is below d_L = %zu", ldy, dL);
-    size_t t;
-    if (!dlni_mul(ldx, m, &t) || !dlni_mul(ldy, m, &t))
-        return dlni_fail(err, DLN_E_OVERFLOW, "data size overflows");
+    if (!dlni_span_fits(ldx, m) || !dlni_span_fits(ldy, m))
+        return dlni_fail(err, DLN_E_OVERFLOW, "ldx or ldy times m = %zu overflows the address range", m);
     return DLN_OK;
 }
 
@@ -157,7 +156,7 @@ dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0, const do
     dln_status st = check_shape(d0, dL);
     if (st != DLN_OK) return st;
     if (ldphi < dL) return DLN_E_LD;
-    if (!la_fits(ldphi)) return DLN_E_OVERFLOW;
+    if (!la_fits(ldphi) || !dlni_span_fits(ldphi, d0)) return DLN_E_OVERFLOW;
     if (!la_all_finite(dL, d0, Phi, ldphi)) return DLN_E_NONFINITE;
     dln_loss *loss = loss_alloc(DLN_LOSS_TARGET, d0, dL);
     if (!loss) return DLN_E_NOMEM;
@@ -252,6 +251,9 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
     if (!loss) return DLN_E_NULL;
     size_t d0 = loss->d0, dL = loss->dL;
     if ((R && ldr < d0) || (C && ldc < dL)) return DLN_E_LD;
+    if ((R && (!la_fits(ldr) || !dlni_span_fits(ldr, d0))) ||
+        (C && (!la_fits(ldc) || !dlni_span_fits(ldc, d0))))
+        return DLN_E_OVERFLOW;
     if (R) {
         if (loss->R)
             la_copy(d0, d0, loss->R, d0, R, ldr);

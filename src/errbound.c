@@ -64,7 +64,7 @@ struct dlni_dist_work {
     double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
-    double *M, *T, *G;   /* scratch dmax x R (M), dmax x (R+1) (T), mmax x R (G) */
+    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M: also R pairs), dmax x (R+1) (T), mmax x R (G) */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
@@ -131,7 +131,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->uoff = malloc((L + 1) * sizeof *w->uoff), w->bof = malloc((nv + 1) * sizeof *w->bof);
     w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
     w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
-    w->M = dlni_alloc(dmax * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
+    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);

@@ -84,6 +84,11 @@ dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 
 /* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
 int dlni_mul(size_t a, size_t b, size_t *out);
+/* 1 if an array of cols columns of leading dimension ld (doubles) lies in the
+ * address range: ld * cols * sizeof(double) <= PTRDIFF_MAX. Counting bytes,
+ * not elements: an element count that fits size_t can still wrap a pointer
+ * offset to before the caller's buffer. */
+int dlni_span_fits(size_t ld, size_t cols);
 /* malloc of n doubles with overflow check (NULL on failure; n = 0 gives a
  * valid 1-element block so that callers need no special case). */
 double *dlni_alloc(size_t n);

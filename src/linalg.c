@@ -120,12 +120,9 @@ int la_all_finite(size_t m, size_t n, const double *A, size_t lda)
 double la_fro(size_t m, size_t n, const double *A, size_t lda)
 {
     if (lda == m || n == 1) return la_nrm2(m * n, A);
-    double ss = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        double c = la_nrm2(m, A + j * lda);
-        ss += c * c;
-    }
-    return sqrt(ss);
+    double fro = 0.0; /* hypot: no overflow where the squared column norms would */
+    for (size_t j = 0; j < n; j++) fro = hypot(fro, la_nrm2(m, A + j * lda));
+    return fro;
 }
 
 static int info_code(lapack_int info) { return info < 0 ? LA_NOMEM : (int)info; }

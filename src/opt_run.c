@@ -427,8 +427,7 @@ dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, doubl
     if (!H && rows) return dlni_fail(opt->err, DLN_E_NULL, "history buffer is NULL");
     if (ldh < rows || ldh < 1)
         return dlni_fail(opt->err, DLN_E_LD, "ldh = %zu must be >= rows = %zu and >= 1", ldh, rows);
-    size_t cnt;
-    if (!dlni_mul(ldh, opt->ncols, &cnt))
+    if (!dlni_span_fits(ldh, opt->ncols))
         return dlni_fail(opt->err, DLN_E_OVERFLOW, "ldh x columns overflows the address range");
     sink s = {H, ldh, rows, 0, {NULL}};
     return run(opt, loss, net, &s, report);

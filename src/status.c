@@ -1,6 +1,7 @@
 /* status.c - status texts, error details, version, small allocation helpers. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,12 @@ int dlni_mul(size_t a, size_t b, size_t *out)
     if (a != 0 && b > SIZE_MAX / a) return 0;
     *out = a * b;
     return 1;
+}
+
+int dlni_span_fits(size_t ld, size_t cols)
+{
+    size_t t;
+    return dlni_mul(ld, cols, &t) && t <= PTRDIFF_MAX / sizeof(double);
 }
 
 double *dlni_alloc(size_t n)
