@@ -768,8 +768,9 @@ typedef struct dln_class_report {
  * @param widths L+1 widths, widths[0] = d_0 and widths[L] = d_L of the loss
  * @return ::DLN_E_NULL, ::DLN_E_DIM (depth 0, a zero width, widths that do
  *         not fit the loss, lam_l set for another depth), ::DLN_E_OVERFLOW,
- *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. A landscape is returned even when
- *         no theory applies.
+ *         ::DLN_E_NONFINITE (F(0) or a value overflows: data or target too
+ *         large to analyse), ::DLN_E_NOMEM, ::DLN_E_LAPACK. A landscape is
+ *         returned even when no theory applies.
  */
 DLN_API dln_status dln_landscape_create(dln_landscape **out, const dln_loss *loss, size_t depth,
                                         const size_t *widths);
@@ -1426,8 +1427,8 @@ DLN_API dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, dou
  * rounding-perturbed R). Only the widths of @p net are used.
  * Cost: an SVD of R (data loss) and of Yw, O(d_0^3 + d_L d_0 min(d_0, d_L)).
  * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_UNSUPPORTED (some lam_l > 0: f*
- *         is then given by the regularized theory), ::DLN_E_NOMEM,
- *         ::DLN_E_LAPACK.
+ *         is then given by the regularized theory), ::DLN_E_NONFINITE (f*
+ *         overflows), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fstar);
 

@@ -465,7 +465,7 @@ static dln_status analyse_unregularized(dln_landscape *ls, const double *R, cons
 }
 
 /* (Re)compute everything that depends on the loss and DLN_TOL_VALUE. */
-static dln_status analyse(dln_landscape *ls)
+static dln_status analyse_kinds(dln_landscape *ls)
 {
     free_analysis(ls);
     const dln_loss *loss = ls->loss;
@@ -513,6 +513,20 @@ static dln_status analyse(dln_landscape *ls)
              "both theories); classification is numerical",
              z, p, ls->lam[p - 1]);
     return DLN_OK;
+}
+
+/* The analysis, refused when the data's scale overflows it: F(0) or a value
+ * (gamma_i are squares of the data's scale) that is Inf would reach the
+ * caller as a DLN_OK result (found by fuzz/fuzz_api.c). */
+static dln_status analyse(dln_landscape *ls)
+{
+    dln_status st = analyse_kinds(ls);
+    int finite = st != DLN_OK || isfinite(ls->fzero);
+    for (size_t k = 0; finite && st == DLN_OK && ls->y && k < ls->nv; k++) finite = isfinite(ls->y[k]);
+    if (finite) return st;
+    free_analysis(ls);
+    return dlni_fail(ls->err, DLN_E_NONFINITE,
+                     "the analysis overflows (F(0) = %g): rescale the data or the target", ls->fzero);
 }
 
 dln_status dln_landscape_create(dln_landscape **out, const dln_loss *loss, size_t depth,

@@ -247,8 +247,11 @@ dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fs
     fit f;
     st = fit_summary(loss, min_width(net), &f);
     if (st != DLN_OK) return st;
-    *fstar = f.fstar;
+    double v = f.fstar;
     fit_free(&f);
+    if (!isfinite(v)) /* the squared scale of the data overflows (found by fuzz/fuzz_api.c) */
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "f* overflows: rescale the data");
+    *fstar = v;
     return DLN_OK;
 }
 
