@@ -8,7 +8,7 @@ NumPy in, NumPy out: samples are rows of X (m, d_0) and Y (m, d_L); layers are
     >>> import numpy as np, dlnet
     >>> loss = dlnet.Loss.target(np.diag([3.0, 1.9]), l2=1.0)
     >>> net = dlnet.Net([2, 2, 2, 2]).init_gaussian(1.0, seed=1)
-    >>> report = dlnet.Optimizer(dlnet.OptKind.GD, step=0.1, grad_tol=1e-10).run(loss, net)
+    >>> report = dlnet.Optimizer(dlnet.OptKind.GD, step_size=0.1, grad_tol=1e-10).run(loss, net)
 """
 from . import _ffi
 from ._ffi import HEADER, LIBRARY, MACROS

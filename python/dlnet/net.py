@@ -243,7 +243,8 @@ class Net:
         px, ldx, _keep = mat_in(X.T, self._widths[0], m, 'X.T')
         Yt, py, ldy, target = mat_out(None if out is None else out.T, self._widths[-1], m)
         check(lib.dln_net_forward(self._h, m, px, ldx, py, ldy))
-        return finish(Yt, target).T
+        finish(Yt, target)
+        return Yt.T if out is None else out
 
     def balancedness(self, matrices=False):
         """||W_{l+1}^T W_{l+1} - W_l W_l^T||_F for l = 1..L-1 (dln_net_balancedness);

@@ -8,41 +8,55 @@ from .reports import new_struct, report
 
 __all__ = ['Optimizer']
 
-# Options: Python name -> (C setter, C getter). Scalars are properties;
-# pairs (two values set together) are tuples.
+# Options: Python name -> (C setter, C getter, meaning). Scalars are properties;
+# pairs (two values set together) are tuples. Ranges: include/dlnet.h.
 _SCALARS = {
-    'step': (lib.dln_opt_set_step, lib.dln_opt_get_step),
-    'max_iter': (lib.dln_opt_set_max_iter, lib.dln_opt_get_max_iter),
-    'grad_tol': (lib.dln_opt_set_grad_tol, lib.dln_opt_get_grad_tol),
-    'loss_rel_tol': (lib.dln_opt_set_loss_rel_tol, lib.dln_opt_get_loss_rel_tol),
-    'loss_abs_tol': (lib.dln_opt_set_loss_abs_tol, lib.dln_opt_get_loss_abs_tol),
-    'step_tol': (lib.dln_opt_set_step_tol, lib.dln_opt_get_step_tol),
-    'divergence': (lib.dln_opt_set_divergence, lib.dln_opt_get_divergence),
-    'momentum': (lib.dln_opt_set_momentum, lib.dln_opt_get_momentum),
-    'adam_eps': (lib.dln_opt_set_adam_eps, lib.dln_opt_get_adam_eps),
-    'memory': (lib.dln_opt_set_memory, lib.dln_opt_get_memory),
-    'seed': (lib.dln_opt_set_seed, lib.dln_opt_get_seed),
-    'rate_window': (lib.dln_opt_set_rate_window, lib.dln_opt_get_rate_window),
+    'step_size': (lib.dln_opt_set_step, lib.dln_opt_get_step,
+                  'step eta > 0 (GD, momentum, Adam learning rate, first trial step)'),
+    'max_iter': (lib.dln_opt_set_max_iter, lib.dln_opt_get_max_iter, 'iteration cap of run()'),
+    'grad_tol': (lib.dln_opt_set_grad_tol, lib.dln_opt_get_grad_tol,
+                 'stop when ||g_k|| <= grad_tol (0 disables)'),
+    'loss_rel_tol': (lib.dln_opt_set_loss_rel_tol, lib.dln_opt_get_loss_rel_tol,
+                     'stop when |F_k - F_{k-1}| <= tol max(|F_k|, |F_{k-1}|) (0 disables)'),
+    'loss_abs_tol': (lib.dln_opt_set_loss_abs_tol, lib.dln_opt_get_loss_abs_tol,
+                     'stop when |F_k - F_{k-1}| <= tol (0 disables)'),
+    'step_tol': (lib.dln_opt_set_step_tol, lib.dln_opt_get_step_tol,
+                 'stop when ||theta_k - theta_{k-1}|| <= tol (0 disables)'),
+    'divergence': (lib.dln_opt_set_divergence, lib.dln_opt_get_divergence,
+                   'stop when F_k > factor F_0 (factor > 1; inf disables)'),
+    'momentum': (lib.dln_opt_set_momentum, lib.dln_opt_get_momentum,
+                 'beta in [0, 1) of HEAVY_BALL and NESTEROV'),
+    'adam_eps': (lib.dln_opt_set_adam_eps, lib.dln_opt_get_adam_eps,
+                 'Adam denominator offset eps > 0'),
+    'memory': (lib.dln_opt_set_memory, lib.dln_opt_get_memory,
+               'L-BFGS memory, 1..1000 (s, y) pairs'),
+    'seed': (lib.dln_opt_set_seed, lib.dln_opt_get_seed,
+             'seed of the eigensolver of LBFGS_ESCAPE'),
+    'rate_window': (lib.dln_opt_set_rate_window, lib.dln_opt_get_rate_window,
+                    'iterates (2..100000) the report\'s observed rate is fitted on'),
 }
 _PAIRS = {
-    'adam_betas': (lib.dln_opt_set_betas, lib.dln_opt_get_betas),
-    'armijo': (lib.dln_opt_set_armijo, lib.dln_opt_get_armijo),
-    'wolfe': (lib.dln_opt_set_wolfe, lib.dln_opt_get_wolfe),
-    'escape': (lib.dln_opt_set_escape, lib.dln_opt_get_escape),
+    'adam_betas': (lib.dln_opt_set_betas, lib.dln_opt_get_betas,
+                   '(beta1, beta2) in [0, 1): Adam moment decay rates'),
+    'armijo': (lib.dln_opt_set_armijo, lib.dln_opt_get_armijo,
+               '(c1, shrink) in (0, 1): Armijo backtracking of GD_ARMIJO and escapes'),
+    'wolfe': (lib.dln_opt_set_wolfe, lib.dln_opt_get_wolfe,
+              '(c1, c2), 0 < c1 < c2 < 1: strong Wolfe line search of L-BFGS'),
+    'escape': (lib.dln_opt_set_escape, lib.dln_opt_get_escape,
+               '(grad_threshold, curv_tol) > 0: when LBFGS_ESCAPE looks for negative curvature'),
 }
 
 
-def _scalar(name, setter, getter):
+def _scalar(setter, getter, doc):
     def get(self):
         return getter(self._h)
 
     def set_(self, value):
         self._check(setter(self._h, value))
-    return property(get, set_, doc='Option %s (dln_opt_set_%s / dln_opt_get_%s; see '
-                                   'include/dlnet.h for its range).' % (name, name, name))
+    return property(get, set_, doc=doc + '. Raises RangeError, UnsupportedError (other kinds).')
 
 
-def _pair(name, setter, getter):
+def _pair(setter, getter, doc):
     def get(self):
         out = ffi.new('double[2]')
         check(getter(self._h, out, out + 1))
@@ -51,7 +65,7 @@ def _pair(name, setter, getter):
     def set_(self, value):
         a, b = value
         self._check(setter(self._h, a, b))
-    return property(get, set_, doc='Option %s as a pair of floats (see include/dlnet.h).' % name)
+    return property(get, set_, doc=doc + '. Raises RangeError, UnsupportedError (other kinds).')
 
 
 def _history_dtype(metrics):
@@ -60,7 +74,7 @@ def _history_dtype(metrics):
 
 class Optimizer:
     """One optimization method (OptKind) with its options, run on a (Loss, Net) pair;
-    the net is updated in place. Options are properties (``opt.step = 0.1``) or
+    the net is updated in place. Options are properties (``opt.step_size = 0.1``) or
     keyword arguments of the constructor; invalid values raise RangeError (the old
     value is kept), options of another kind UnsupportedError. One thread at a
     time per Optimizer; ``copy()`` gives a fresh one with the same options.
@@ -69,7 +83,7 @@ class Optimizer:
 
     def __init__(self, kind=OptKind.GD, **options):
         """New optimizer of ``kind`` with the documented defaults (dln_opt_create),
-        then ``options`` set by name (e.g. step=0.1, grad_tol=1e-10, metrics=[...])."""
+        then ``options`` set by name (e.g. step_size=0.1, grad_tol=1e-10, metrics=[...])."""
         h = ffi.new('dln_opt **')
         check(lib.dln_opt_create(h, kind))
         self._adopt(h[0])
@@ -103,7 +117,7 @@ class Optimizer:
         return self.copy()
 
     def __repr__(self):
-        return 'Optimizer(%s, step=%g)' % (self.kind.name, self.step)
+        return 'Optimizer(%s, step_size=%g)' % (self.kind.name, self.step_size)
 
     @property
     def kind(self):
@@ -244,9 +258,9 @@ def _records(H, metrics):
     return out
 
 
-for _name, (_set, _get) in _SCALARS.items():
-    setattr(Optimizer, _name, _scalar(_name, _set, _get))
-for _name, (_set, _get) in _PAIRS.items():
-    setattr(Optimizer, _name, _pair(_name, _set, _get))
+for _name, _spec in _SCALARS.items():
+    setattr(Optimizer, _name, _scalar(*_spec))
+for _name, _spec in _PAIRS.items():
+    setattr(Optimizer, _name, _pair(*_spec))
 
 __all__ += ['stop_name', 'kind_name']
