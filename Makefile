@@ -161,9 +161,9 @@ python-install: install
 python-uninstall:
 	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
 
-bench-python: $(SHARED) $(BUILD)/bench/grad_call
+bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
 	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	$(PY) bench/python_overhead.py $(BUILD)/bench/grad_call
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps

@@ -26,7 +26,7 @@ def vec_out(out, n, name='out'):
     if out is None:
         out = np.empty(n)
     elif not (isinstance(out, np.ndarray) and out.dtype == _D and out.shape == (n,)
-              and out.flags.c_contiguous and out.flags.writeable):
+              and out.strides == (8,) and out.flags.writeable):
         raise ValueError('%s must be a writeable contiguous float64 array of shape (%d,)'
                          % (name, n))
     return out, ffi.from_buffer('double[]', out)

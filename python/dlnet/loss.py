@@ -153,21 +153,21 @@ class Loss:
     def value_and_grad(self, net, out=None):
         """(F(W), grad F(W)): the gradient in theta layout, new or in ``out`` (dln_loss_grad).
         grad_l F = W_{L:l+1}^T E W_{l-1:1}^T + lam_l W_l, E = w (P X - Y) X^T."""
-        out, p = vec_out(out, lib.dln_net_num_params(net._h))
+        out, p = vec_out(out, net._n)
         v = ffi.new('double *')
         self._check(lib.dln_loss_grad(self._h, net._h, v, p))
         return v[0], out
 
     def grad(self, net, out=None):
         """grad F(W) in theta layout (dln_loss_grad); see :meth:`value_and_grad`."""
-        out, p = vec_out(out, lib.dln_net_num_params(net._h))
+        out, p = vec_out(out, net._n)
         self._check(lib.dln_loss_grad(self._h, net._h, ffi.NULL, p))
         return out
 
     def hvp(self, net, v, out=None):
         """Hessian-vector product H(W) v, v and result in theta layout (dln_loss_hvp).
         Raises NonFiniteError if v has NaN/Inf."""
-        n = lib.dln_net_num_params(net._h)
+        n = net._n
         pv, _keep = vec_in(v, n, 'v')
         out, p = vec_out(out, n)
         self._check(lib.dln_loss_hvp(self._h, net._h, pv, p))
@@ -177,7 +177,7 @@ class Loss:
         """H(W) V for k directions at once: V and the result have shape (n, k), one
         direction per column (dln_loss_hvp_batch; F-order arrays are used as they are)."""
         V = np.asarray(V)
-        n = lib.dln_net_num_params(net._h)
+        n = net._n
         if V.ndim != 2:
             raise ValueError('V must have shape (n, k)')
         k = V.shape[1]
@@ -189,7 +189,7 @@ class Loss:
     def hessian(self, net, out=None):
         """Dense symmetric Hessian (n, n) (dln_loss_hessian). Raises TooLargeError
         for n > DLN_HESSIAN_MAX_PARAMS."""
-        n = lib.dln_net_num_params(net._h)
+        n = net._n
         H, p, ld, target = mat_out(out, n, n)
         self._check(lib.dln_loss_hessian(self._h, net._h, p, ld))
         return finish(H, target)
@@ -202,7 +202,7 @@ class Loss:
         EigWhich.LARGEST (descending) or SMALLEST (ascending). tol = 0: 1e-10;
         maxit = 0: 1000. Raises NoConvError (the error's ``partial`` attribute
         then holds the best estimates (evals, evecs, report))."""
-        n = lib.dln_net_num_params(net._h)
+        n = net._n
         evals = np.empty(k)
         evecs, pe, ld, _t = mat_out(None, n, k) if vectors else (None, ffi.NULL, max(n, 1), None)
         rep = new_struct('dln_eig_report')

@@ -1,4 +1,6 @@
 """Net: a deep linear network x -> W_L ... W_1 x (the dln_net handle)."""
+import zipfile
+
 import numpy as np
 
 from ._ffi import ffi, lib
@@ -38,7 +40,7 @@ class Net:
     zero weights. Nets free their C handle when collected; ``copy()`` is deep.
     A Net may be read by several threads at once (the library releases the GIL).
     """
-    __slots__ = ('_h', '_widths', '__weakref__')
+    __slots__ = ('_h', '_widths', '_n', '__weakref__')
 
     def __init__(self, widths):
         """Zero network with the given L+1 widths (dln_net_create).
@@ -51,6 +53,7 @@ class Net:
     def _adopt(self, ptr):
         self._h = ffi.gc(ptr, lib.dln_net_free)
         self._widths = tuple(lib.dln_net_width(ptr, l) for l in range(lib.dln_net_depth(ptr) + 1))
+        self._n = lib.dln_net_num_params(ptr)  # the shape never changes: no C call per use
 
     @classmethod
     def _wrap(cls, ptr):
@@ -110,7 +113,7 @@ class Net:
     @property
     def num_params(self):
         """n = sum_l d_l d_{l-1} (dln_net_num_params)."""
-        return lib.dln_net_num_params(self._h)
+        return self._n
 
     def layer_offset(self, l):
         """Offset of W_l (l = 1..L; L+1 gives n) in theta (dln_net_layer_offset)."""
@@ -151,7 +154,7 @@ class Net:
         """Set all L layers from (d_l, d_{l-1}) arrays; the net is unchanged if one is invalid."""
         if len(layers) != len(self._widths) - 1:
             raise ValueError('%d layers given, the net has %d' % (len(layers), self.depth))
-        theta = np.empty(self.num_params)
+        theta = np.empty(self._n)
         for l, W in enumerate(layers, start=1):
             W = np.asarray(W, dtype=np.float64)
             if W.shape != (self._widths[l], self._widths[l - 1]):
@@ -171,14 +174,14 @@ class Net:
 
     def get_params(self, out=None):
         """theta = [vec(W_1); ...; vec(W_L)] into a new vector or ``out`` (dln_net_get_params)."""
-        out, p = vec_out(out, self.num_params)
+        out, p = vec_out(out, self._n)
         self._check(lib.dln_net_get_params(self._h, p))
         return out
 
     def set_params(self, theta):
         """Set all weights from theta (length n) (dln_net_set_params).
         Raises NonFiniteError (the net is unchanged)."""
-        p, _keep = vec_in(theta, self.num_params, 'theta')
+        p, _keep = vec_in(theta, self._n, 'theta')
         self._check(lib.dln_net_set_params(self._h, p))
 
     # ---- initializations (each returns the net, for chaining) ------------------
@@ -264,16 +267,17 @@ class Net:
 
     @classmethod
     def load(cls, path):
-        """Net from a .npz file written by :meth:`save`. Raises ValueError if it is not one."""
-        with np.load(path, allow_pickle=False) as f:
-            if 'widths' not in f:
-                raise ValueError('%s has no array "widths": not a dlnet net file' % path)
-            widths = [int(w) for w in f['widths']]
-            missing = [k for k in ('W%d' % l for l in range(1, len(widths))) if k not in f]
-            if missing:
-                raise ValueError('%s lacks %s' % (path, ', '.join(missing)))
-            net = cls(widths)
-            net.set_layers([f['W%d' % l] for l in range(1, len(widths))])
+        """Net from a .npz file written by :meth:`save` (no pickles are loaded).
+        Raises ValueError for a file that is not one, whatever is wrong with it."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                widths = _npz_widths(f)
+                layers = [_npz_layer(f, l, widths) for l in range(1, len(widths))]
+        except (OSError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError,
+                NotImplementedError, ValueError) as e:
+            raise ValueError('%s is not a dlnet net file: %s' % (path, e)) from e
+        net = cls(widths)
+        net.set_layers(layers)
         return net
 
     @classmethod
@@ -286,6 +290,27 @@ class Net:
         """torch.nn.Sequential of bias-free nn.Linear layers (float64 unless ``dtype``)."""
         from .interop import sequential_from_layers
         return sequential_from_layers(self.layers, dtype)
+
+
+def _npz_widths(f):
+    if 'widths' not in f:
+        raise ValueError('no array "widths"')
+    w = f['widths']
+    if w.ndim != 1 or w.size < 2 or w.dtype.kind not in 'iu' or np.any(w < 1):
+        raise ValueError('"widths" must hold L+1 >= 2 positive integers')
+    return [int(x) for x in w]
+
+
+def _npz_layer(f, l, widths):
+    """Layer l, checked against the widths before any net is made (so that a
+    corrupt width cannot ask for a huge allocation)."""
+    name = 'W%d' % l
+    if name not in f:
+        raise ValueError('no array "%s"' % name)
+    W = f[name]
+    if W.shape != (widths[l], widths[l - 1]) or W.dtype.kind not in 'fiu':
+        raise ValueError('"%s" must be a (%d, %d) real array' % (name, widths[l], widths[l - 1]))
+    return W
 
 
 def _split_square(D, widths):
