@@ -111,7 +111,7 @@ def _open_library(ffi, soname):
         'dlnet: cannot find the shared library libdlnet (tried: %s).\n'
         'Build it with `make` in the libdlnet source tree, or install it with '
         '`make install PREFIX=...` and add PREFIX/lib to LD_LIBRARY_PATH, or set '
-        'DLNET_LIBRARY=/path/to/%s.' % ('; '.join(tried), soname, soname))
+        'DLNET_LIBRARY=/path/to/%s.' % ('; '.join(tried), soname))
 
 
 def _load():

@@ -96,12 +96,12 @@ class Loss:
 
     @property
     def input_dim(self):
-        """d_0 (dln_loss_input_dim)."""
+        """Input width d_0 that nets must have (dln_loss_input_dim)."""
         return lib.dln_loss_input_dim(self._h)
 
     @property
     def output_dim(self):
-        """d_L (dln_loss_output_dim)."""
+        """Output width d_L that nets must have (dln_loss_output_dim)."""
         return lib.dln_loss_output_dim(self._h)
 
     @property
