@@ -34,9 +34,11 @@ _SCALARS = {
              'seed of the eigensolver of LBFGS_ESCAPE'),
     'rate_window': (lib.dln_opt_set_rate_window, lib.dln_opt_get_rate_window,
                     'iterates (2..100000) the report\'s observed rate is fitted on'),
+    'history_capacity': (lib.dln_opt_set_history_capacity, lib.dln_opt_get_history_capacity,
+                         'rows of internal history that run() records (0: off)'),
 }
 _PAIRS = {
-    'adam_betas': (lib.dln_opt_set_betas, lib.dln_opt_get_betas,
+    'adam_betas': (lib.dln_opt_set_adam_betas, lib.dln_opt_get_adam_betas,
                    '(beta1, beta2) in [0, 1): Adam moment decay rates'),
     'armijo': (lib.dln_opt_set_armijo, lib.dln_opt_get_armijo,
                '(c1, shrink) in (0, 1): Armijo backtracking of GD_ARMIJO and escapes'),
@@ -142,11 +144,6 @@ class Optimizer:
         self._check(lib.dln_opt_set_metrics(self._h, len(metrics),
                                             ffi.new('dln_metric[]', metrics or [0])))
 
-    def set_history(self, rows):
-        """Room for ``rows`` rows of internal history for run() (0 turns it off)
-        (dln_opt_set_history)."""
-        self._check(lib.dln_opt_set_history(self._h, rows))
-
     @property
     def history_rows(self):
         """Rows recorded by the last run() (dln_opt_history_rows)."""
@@ -154,10 +151,10 @@ class Optimizer:
 
     def history(self):
         """The internal history of the last run() as a structured array with one named
-        column per metric (``h['loss']``, ``h['grad_norm']``, ...) (dln_opt_get_history)."""
+        column per metric (``h['loss']``, ``h['grad_norm']``, ...) (dln_opt_history)."""
         rows, metrics = self.history_rows, self.metrics
         H = np.empty((len(metrics), max(rows, 1)))  # C-order (k, rows) = column-major rows x k
-        check(lib.dln_opt_get_history(self._h, ffi.from_buffer('double[]', H), max(rows, 1)))
+        check(lib.dln_opt_history(self._h, ffi.from_buffer('double[]', H), max(rows, 1)))
         return _records(H[:, :rows], metrics)
 
     # ---- callback ------------------------------------------------------------------
@@ -192,7 +189,7 @@ class Optimizer:
     def run(self, loss, net):
         """Run from the weights of ``net`` until a stop test fires, updating ``net``
         (dln_opt_run). Returns the OptReport (``stop`` says why it stopped; a stop is
-        not an error). The internal history (:meth:`set_history`) is recorded."""
+        not an error). The internal history (``history_capacity``) is recorded."""
         rep = new_struct('dln_opt_report')
         self._cb_error = None
         self._finish_run(lib.dln_opt_run(self._h, loss._h, net._h, rep))

@@ -1,5 +1,6 @@
 """The layouts CFFI derived from the header (sizes and field offsets of every
-struct, sizes of the enums) equal what the C compiler says."""
+struct, sizes of the enums, the first-version sizes DLN_*_V1_SIZE of the
+report structs) equal what the C compiler says."""
 import os
 import re
 import subprocess
@@ -16,6 +17,13 @@ def typedefs(kind):
     return re.findall(r'typedef\s+%s\s+(dln_\w+)\s*\{' % kind, text)
 
 
+def first_version_sizes():
+    """The DLN_*_V1_SIZE macros: name -> (struct, last field of the first version)."""
+    with open(os.path.join(TREE, 'include', 'dlnet.h')) as f:
+        return {m[0]: (m[1], m[2]) for m in re.findall(
+            r'#define\s+(DLN_\w+_V1_SIZE)\s+DLN_SIZE_THROUGH\((\w+),\s*(\w+)\)', f.read())}
+
+
 def compiler_layout(tmp_path, structs, enums):
     lines = ['#include <dlnet.h>', '#include <stddef.h>', '#include <stdio.h>',
              'int main(void) {']
@@ -25,6 +33,8 @@ def compiler_layout(tmp_path, structs, enums):
             lines.append('printf("%s.%s %%zu\\n", offsetof(%s, %s));' % (s, f, s, f))
     for e in enums:
         lines.append('printf("%s %%zu\\n", sizeof(%s));' % (e, e))
+    for macro in first_version_sizes():
+        lines.append('printf("%s %%zu\\n", (size_t)%s);' % (macro, macro))
     lines += ['return 0;', '}']
     src = tmp_path / 'layout.c'
     src.write_text('\n'.join(lines) + '\n')
@@ -44,12 +54,14 @@ def cffi_layout(structs, enums):
             out['%s.%s' % (s, f)] = ffi.offsetof(s, f)
     for e in enums:
         out[e] = ffi.sizeof(e)
+    for macro, (s, field) in first_version_sizes().items():
+        out[macro] = ffi.offsetof(s, field) + ffi.sizeof(dict(ffi.typeof(s).fields)[field].type)
     return out
 
 
 def test_struct_and_enum_layouts_match_the_compiler(tmp_path):
     structs, enums = typedefs('struct'), typedefs('enum')
-    assert len(structs) >= 12 and len(enums) >= 14
+    assert len(structs) >= 12 and len(enums) >= 14 and len(first_version_sizes()) >= 9
     expected = compiler_layout(tmp_path, structs, enums)
     got = cffi_layout(structs, enums)
     assert got == expected

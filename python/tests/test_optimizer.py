@@ -91,7 +91,8 @@ def test_histories_have_named_columns(problem):
     assert h.dtype.names == ('loss', 'grad_norm', 'dist') and len(h) == rep.history_rows == 51
     assert h['loss'][0] == loss.value(start) and h['loss'][-1] == rep.loss
     assert h['grad_norm'][-1] == rep.grad_norm and np.all(np.diff(h['loss']) <= 0)
-    opt.set_history(20)
+    opt.history_capacity = 20
+    assert opt.history_capacity == 20
     net2 = start.copy()
     rep2 = opt.run(loss, net2)
     h2 = opt.history()
