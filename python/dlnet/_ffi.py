@@ -26,7 +26,10 @@ import re
 import cffi
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_TREE = os.path.dirname(os.path.dirname(_HERE))  # the source tree, if any
+# the libdlnet source tree, when this package is its python/dlnet
+_TREE = os.path.dirname(os.path.dirname(_HERE))
+if not os.path.exists(os.path.join(_TREE, 'include', 'dlnet.h')):
+    _TREE = None
 
 try:  # written by `make python-install` / setup.py: where the library was installed
     from ._install import LIBDIR as _INSTALL_LIBDIR
@@ -84,7 +87,7 @@ def _find_header():
         return env
     return _first_existing([
         os.path.join(_HERE, 'include', 'dlnet.h'),
-        os.path.join(_TREE, 'include', 'dlnet.h'),
+        _TREE and os.path.join(_TREE, 'include', 'dlnet.h'),
         _INSTALL_LIBDIR and os.path.join(os.path.dirname(_INSTALL_LIBDIR), 'include', 'dlnet.h'),
         '/usr/local/include/dlnet.h',
         '/usr/include/dlnet.h'])
@@ -97,7 +100,7 @@ def _open_library(ffi, soname):
             raise ImportError('dlnet: DLNET_LIBRARY=%s does not exist' % env)
         return ffi.dlopen(env), env
     tried = []
-    for d in (os.path.join(_TREE, 'lib'), _INSTALL_LIBDIR):
+    for d in (_TREE and os.path.join(_TREE, 'lib'), _INSTALL_LIBDIR):
         if d:
             path = os.path.join(d, soname)
             tried.append(path)
