@@ -344,7 +344,7 @@ static void op_opt(state *S)
     switch (byte(&S->in) % 6) {
     case 0: OPT_CALL(S, dln_opt_set_step(S->opt, value(&S->in))); break;
     case 1: OPT_CALL(S, dln_opt_set_metrics(S->opt, k, cols)); break;
-    case 2: OPT_CALL(S, dln_opt_set_history(S->opt, pick(&S->in, 0, 40))); break;
+    case 2: OPT_CALL(S, dln_opt_set_history_capacity(S->opt, pick(&S->in, 0, 40))); break;
     case 3: OPT_CALL(S, dln_opt_set_callback(S->opt, byte(&S->in) % 2 ? stop_early : NULL, &stop_at,
                                              pick(&S->in, 0, 3)));
         break;
@@ -363,7 +363,7 @@ static void op_opt(state *S)
         msg_or_die(st, dln_opt_errmsg(S->opt), "dln_opt_run");
         if (st == DLN_OK) {
             CONST_CALL(S, dln_net_get_params(S->net, S->b), S->n, S->b);
-            (void)dln_opt_get_history(S->opt, S->a, 31); /* const: no message */
+            (void)dln_opt_history(S->opt, S->a, 31); /* const: no message */
         }
         break;
     }

@@ -146,7 +146,7 @@ static void opt_fp(const dln_opt *opt, double *x)
     y[2] = dln_opt_get_grad_tol(opt), y[3] = dln_opt_get_loss_rel_tol(opt);
     y[4] = dln_opt_get_loss_abs_tol(opt), y[5] = dln_opt_get_step_tol(opt);
     y[6] = dln_opt_get_divergence(opt), y[7] = dln_opt_get_momentum(opt);
-    ck_assert_ok(dln_opt_get_betas(opt, y + 8, y + 9));
+    ck_assert_ok(dln_opt_get_adam_betas(opt, y + 8, y + 9));
     y[10] = dln_opt_get_adam_eps(opt);
     ck_assert_ok(dln_opt_get_armijo(opt, y + 11, y + 12));
     ck_assert_ok(dln_opt_get_wolfe(opt, y + 13, y + 14));
@@ -157,6 +157,7 @@ static void opt_fp(const dln_opt *opt, double *x)
     y[20] = (double)dln_opt_get_metrics(opt, met);
     for (size_t c = 0; c < (size_t)y[20]; c++) y[21 + c] = (double)met[c];
     y[40] = (double)dln_opt_history_rows(opt), y[41] = (double)dln_opt_get_kind(opt);
+    y[42] = (double)dln_opt_get_history_capacity(opt);
 }
 
 static void take(const fx *f, snap *s)
@@ -195,8 +196,9 @@ static void same(const fx *f, const snap *before)
     take(f, before_)
 #define END same(f, before_), free(before_)
 
-/* A struct report with a struct_size too small, and one that is right. */
-#define SMALL(T, var) T var; memset(&var, 0, sizeof var); var.struct_size = sizeof(size_t) - 1
+/* A report with a struct_size one below its first version's size, and one
+ * that is right. */
+#define SMALL(T, var, V1) T var; memset(&var, 0, sizeof var); var.struct_size = (V1) - 1
 #define SIZED(T, var) T var; memset(&var, 0, sizeof var); var.struct_size = sizeof var
 
 /* ---- version, status --------------------------------------------------------- */
@@ -631,7 +633,7 @@ static void c_dln_loss_hessian_eigs(fx *f)
 {
     BEGIN;
     double *ev = f->out, *V = f->out + 8;
-    SMALL(dln_eig_report, small);
+    SMALL(dln_eig_report, small, DLN_EIG_REPORT_V1_SIZE);
 #define EIGS(loss, net, which, k, tol, evals, evecs, ld, rep) \
     dln_loss_hessian_eigs(loss, net, which, k, tol, 0, 1, evals, evecs, ld, rep)
     EXPECT_STATUS(EIGS(NULL, f->net, DLN_EIG_SMALLEST, 2, 0, ev, V, NP, NULL), DLN_E_NULL);
@@ -686,7 +688,7 @@ static void c_dln_loss_gradient_dominance(fx *f)
 {
     BEGIN;
     SIZED(dln_dominance_report, rep);
-    SMALL(dln_dominance_report, small);
+    SMALL(dln_dominance_report, small, DLN_DOMINANCE_REPORT_V1_SIZE);
     dln_dominance_report keep = rep;
     EXPECT_STATUS(dln_loss_gradient_dominance(NULL, f->net, 0, &rep), DLN_E_NULL);
     LOSS_FAILS(f->loss, dln_loss_gradient_dominance(f->loss, NULL, 0, &rep), DLN_E_NULL);
@@ -702,7 +704,7 @@ static void c_dln_loss_zhou_liang(fx *f)
 {
     BEGIN;
     SIZED(dln_zhou_liang_report, rep);
-    SMALL(dln_zhou_liang_report, small);
+    SMALL(dln_zhou_liang_report, small, DLN_ZHOU_LIANG_REPORT_V1_SIZE);
     dln_zhou_liang_report keep = rep;
     EXPECT_STATUS(dln_loss_zhou_liang(NULL, f->net, f->net, 0, &rep), DLN_E_NULL);
     LOSS_FAILS(f->loss, dln_loss_zhou_liang(f->loss, NULL, f->net, 0, &rep), DLN_E_NULL);
@@ -718,7 +720,7 @@ static void c_dln_loss_arora(fx *f)
 {
     BEGIN;
     SIZED(dln_arora_report, rep);
-    SMALL(dln_arora_report, small);
+    SMALL(dln_arora_report, small, DLN_ARORA_REPORT_V1_SIZE);
     dln_arora_report keep = rep;
     EXPECT_STATUS(dln_loss_arora(NULL, f->net, 0.01, 0.1, &rep), DLN_E_NULL);
     LOSS_FAILS(f->loss, dln_loss_arora(f->loss, NULL, 0.01, 0.1, &rep), DLN_E_NULL);
@@ -763,7 +765,7 @@ static void c_dln_landscape_get_info(fx *f)
 {
     BEGIN;
     SIZED(dln_landscape_info, info);
-    SMALL(dln_landscape_info, small);
+    SMALL(dln_landscape_info, small, DLN_LANDSCAPE_INFO_V1_SIZE);
     dln_landscape_info keep = info;
     EXPECT_STATUS(dln_landscape_get_info(NULL, &info), DLN_E_NULL);
     CONST_FAILS(f, dln_landscape_get_info(f->ls, NULL), DLN_E_NULL);
@@ -793,7 +795,7 @@ static void c_dln_landscape_roots(fx *f)
 {
     BEGIN;
     SIZED(dln_root_info, info);
-    SMALL(dln_root_info, small);
+    SMALL(dln_root_info, small, DLN_ROOT_INFO_V1_SIZE);
     dln_root_info keep = info;
     size_t nv = dln_landscape_num_values(f->ls);
     EXPECT_STATUS(dln_landscape_roots(NULL, 0, &info), DLN_E_NULL);
@@ -828,7 +830,7 @@ static void c_dln_landscape_pattern_info(fx *f)
 {
     BEGIN;
     SIZED(dln_orbit_info, info);
-    SMALL(dln_orbit_info, small);
+    SMALL(dln_orbit_info, small, DLN_ORBIT_INFO_V1_SIZE);
     dln_orbit_info keep = info;
     int bad[3][8];
     bad_patterns(bad);
@@ -892,7 +894,7 @@ static void c_dln_landscape_classify(fx *f)
 {
     BEGIN;
     SIZED(dln_class_report, rep);
-    SMALL(dln_class_report, small);
+    SMALL(dln_class_report, small, DLN_CLASS_REPORT_V1_SIZE);
     dln_class_report keep = rep;
     static const size_t other[L + 1] = {D0, 5, 4, DL};
     dln_net *wrong = tu_net(L, other, 0.5, 2);
@@ -919,7 +921,7 @@ static void c_dln_landscape_distance(fx *f)
 {
     BEGIN;
     SIZED(dln_dist_report, rep);
-    SMALL(dln_dist_report, small);
+    SMALL(dln_dist_report, small, DLN_DIST_REPORT_V1_SIZE);
     dln_dist_report keep = rep;
     static const size_t other[L + 1] = {D0, 5, 4, DL};
     dln_net *wrong = tu_net(L, other, 0.5, 2);
@@ -947,7 +949,7 @@ static void c_dln_landscape_rate(fx *f)
 {
     BEGIN;
     SIZED(dln_rate_report, rep);
-    SMALL(dln_rate_report, small);
+    SMALL(dln_rate_report, small, DLN_RATE_REPORT_V1_SIZE);
     dln_rate_report keep = rep;
     int bad[3][8];
     bad_patterns(bad);
@@ -977,7 +979,7 @@ static void c_dln_critical_roots(fx *f)
 {
     BEGIN;
     SIZED(dln_root_info, info);
-    SMALL(dln_root_info, small);
+    SMALL(dln_root_info, small, DLN_ROOT_INFO_V1_SIZE);
     dln_root_info keep = info;
     EXPECT_STATUS(dln_critical_roots(3, 0.1, 1.0, 0, NULL), DLN_E_NULL);
     EXPECT_STATUS(dln_critical_roots(3, 0.1, 1.0, 0, &small), DLN_E_RANGE);
@@ -1108,10 +1110,10 @@ static void c_dln_opt_set_momentum(fx *f)
 }
 static void c_dln_opt_set_adam_eps(fx *f) { setter1(f, DLN_OPT_ADAM, dln_opt_set_adam_eps, positive_finite, NBAD(positive_finite)); }
 
-static void c_dln_opt_set_betas(fx *f)
+static void c_dln_opt_set_adam_betas(fx *f)
 {
     static const double bad[][2] = {{1.0, 0.9}, {0.9, 1.0}, {-0.1, 0.9}, {NAN, 0.9}, {0.9, INFINITY}};
-    setter2(f, DLN_OPT_ADAM, dln_opt_set_betas, bad, NBAD(bad));
+    setter2(f, DLN_OPT_ADAM, dln_opt_set_adam_betas, bad, NBAD(bad));
 }
 static void c_dln_opt_set_armijo(fx *f)
 {
@@ -1128,7 +1130,7 @@ static void c_dln_opt_set_escape(fx *f)
     static const double bad[][2] = {{0.0, 1e-6}, {1e-4, 0.0}, {-1.0, 1e-6}, {NAN, 1e-6}, {1e-4, INFINITY}};
     setter2(f, DLN_OPT_LBFGS_ESCAPE, dln_opt_set_escape, bad, NBAD(bad));
 }
-static void c_dln_opt_get_betas(fx *f) { getter2(f, dln_opt_get_betas); }
+static void c_dln_opt_get_adam_betas(fx *f) { getter2(f, dln_opt_get_adam_betas); }
 static void c_dln_opt_get_armijo(fx *f) { getter2(f, dln_opt_get_armijo); }
 static void c_dln_opt_get_wolfe(fx *f) { getter2(f, dln_opt_get_wolfe); }
 static void c_dln_opt_get_escape(fx *f) { getter2(f, dln_opt_get_escape); }
@@ -1146,6 +1148,7 @@ static void c_dln_opt_get_max_iter(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_g
 static void c_dln_opt_get_memory(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_get_memory(NULL), 0); }
 static void c_dln_opt_get_seed(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_get_seed(NULL), 0); }
 static void c_dln_opt_get_rate_window(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_get_rate_window(NULL), 0); }
+static void c_dln_opt_get_history_capacity(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_get_history_capacity(NULL), 0); }
 static void c_dln_opt_history_rows(fx *f) { (void)f; ck_assert_uint_eq(dln_opt_history_rows(NULL), 0); }
 static void c_dln_opt_get_metrics(fx *f)
 {
@@ -1208,22 +1211,22 @@ static void c_dln_opt_set_metrics(fx *f)
     END;
 }
 
-static void c_dln_opt_set_history(fx *f)
+static void c_dln_opt_set_history_capacity(fx *f)
 {
     BEGIN;
-    EXPECT_STATUS(dln_opt_set_history(NULL, 10), DLN_E_NULL);
+    EXPECT_STATUS(dln_opt_set_history_capacity(NULL, 10), DLN_E_NULL);
     /* rows x columns beyond memory: the old history is kept */
-    dln_status st = dln_opt_set_history(f->opt, SIZE_MAX);
+    dln_status st = dln_opt_set_history_capacity(f->opt, SIZE_MAX);
     ck_assert_msg(st == DLN_E_NOMEM || st == DLN_E_OVERFLOW, "SIZE_MAX rows -> %d", (int)st);
     ck_assert_str_ne(dln_opt_errmsg(f->opt), "");
     END;
 }
 
-static void c_dln_opt_get_history(fx *f)
+static void c_dln_opt_history(fx *f)
 {
     BEGIN;
-    EXPECT_STATUS(dln_opt_get_history(NULL, f->out, 4), DLN_E_NULL);
-    CONST_FAILS(f, dln_opt_get_history(f->opt, f->out, 0), DLN_E_LD);
+    EXPECT_STATUS(dln_opt_history(NULL, f->out, 4), DLN_E_NULL);
+    CONST_FAILS(f, dln_opt_history(f->opt, f->out, 0), DLN_E_LD);
     END;
 }
 
@@ -1271,7 +1274,7 @@ static void c_dln_opt_run(fx *f)
 {
     run_cases(f, run_plain);
     BEGIN;
-    SMALL(dln_opt_report, small);
+    SMALL(dln_opt_report, small, DLN_OPT_REPORT_V1_SIZE);
     OPT_FAILS(f, dln_opt_run(f->opt, f->loss, f->net, &small), DLN_E_RANGE);
     END;
 }
@@ -1293,7 +1296,7 @@ static void c_dln_opt_get_report(fx *f)
 {
     BEGIN;
     SIZED(dln_opt_report, rep);
-    SMALL(dln_opt_report, small);
+    SMALL(dln_opt_report, small, DLN_OPT_REPORT_V1_SIZE);
     EXPECT_STATUS(dln_opt_get_report(NULL, &rep), DLN_E_NULL);
     CONST_FAILS(f, dln_opt_get_report(f->opt, NULL), DLN_E_NULL);
     CONST_FAILS(f, dln_opt_get_report(f->opt, &small), DLN_E_RANGE);
@@ -1304,7 +1307,7 @@ static void c_dln_opt_get_escape_info(fx *f)
 {
     BEGIN;
     SIZED(dln_escape_info, info);
-    SMALL(dln_escape_info, small);
+    SMALL(dln_escape_info, small, DLN_ESCAPE_INFO_V1_SIZE);
     dln_escape_info keep = info;
     EXPECT_STATUS(dln_opt_get_escape_info(NULL, 0, &info), DLN_E_NULL);
     CONST_FAILS(f, dln_opt_get_escape_info(f->opt, 0, NULL), DLN_E_NULL);
@@ -1356,14 +1359,14 @@ static const bad_case cases[] = {
     CASE(dln_opt_set_loss_rel_tol), CASE(dln_opt_get_loss_rel_tol),
     CASE(dln_opt_set_loss_abs_tol), CASE(dln_opt_get_loss_abs_tol), CASE(dln_opt_set_step_tol),
     CASE(dln_opt_get_step_tol), CASE(dln_opt_set_divergence), CASE(dln_opt_get_divergence),
-    CASE(dln_opt_set_momentum), CASE(dln_opt_get_momentum), CASE(dln_opt_set_betas),
-    CASE(dln_opt_get_betas), CASE(dln_opt_set_adam_eps), CASE(dln_opt_get_adam_eps),
+    CASE(dln_opt_set_momentum), CASE(dln_opt_get_momentum), CASE(dln_opt_set_adam_betas),
+    CASE(dln_opt_get_adam_betas), CASE(dln_opt_set_adam_eps), CASE(dln_opt_get_adam_eps),
     CASE(dln_opt_set_armijo), CASE(dln_opt_get_armijo), CASE(dln_opt_set_wolfe),
     CASE(dln_opt_get_wolfe), CASE(dln_opt_set_memory), CASE(dln_opt_get_memory),
     CASE(dln_opt_set_escape), CASE(dln_opt_get_escape), CASE(dln_opt_set_seed),
     CASE(dln_opt_get_seed), CASE(dln_opt_set_rate_window), CASE(dln_opt_get_rate_window),
     CASE(dln_opt_set_callback), CASE(dln_opt_set_metrics), CASE(dln_opt_get_metrics),
-    CASE(dln_opt_set_history), CASE(dln_opt_history_rows), CASE(dln_opt_get_history),
+    CASE(dln_opt_set_history_capacity), CASE(dln_opt_get_history_capacity), CASE(dln_opt_history_rows), CASE(dln_opt_history),
     CASE(dln_opt_run), CASE(dln_opt_run_history), CASE(dln_opt_step), CASE(dln_opt_reset),
     CASE(dln_opt_get_report), CASE(dln_opt_get_escape_info),
 };

@@ -121,10 +121,10 @@ START_TEST(byte_overflow_history)
     ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
     ck_assert_ok(dln_opt_set_max_iter(opt, 1));
     expect_overflow(dln_opt_run_history(opt, loss, net, H, HUGE_LD, 2, NULL), "run_history");
-    ck_assert_ok(dln_opt_set_history(opt, 2));
+    ck_assert_ok(dln_opt_set_history_capacity(opt, 2));
     ck_assert_ok(dln_opt_run(opt, loss, net, NULL));
     ck_assert_uint_eq(dln_opt_history_rows(opt), 2);
-    expect_overflow(dln_opt_get_history(opt, H, HUGE_LD), "get_history");
+    expect_overflow(dln_opt_history(opt, H, HUGE_LD), "get_history");
     for (int i = 0; i < 4; i++) ck_assert(H[i] == 5);
     dln_opt_free(opt);
     dln_net_free(net);
@@ -176,7 +176,7 @@ START_TEST(null_pointer_arithmetic)
     double H[2] = {5, 5};
     ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
     ck_assert_uint_eq(dln_opt_history_rows(opt), 0);
-    ck_assert_ok(dln_opt_get_history(opt, H, 1));
+    ck_assert_ok(dln_opt_history(opt, H, 1));
     ck_assert(H[0] == 5 && H[1] == 5);
     dln_opt_free(opt);
     dln_net_free(net);
