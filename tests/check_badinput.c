@@ -174,18 +174,24 @@ static void take(const fx *f, snap *s)
 #undef PUT
 }
 
+static const char *current = ""; /* the case running, for the messages below */
+
+static void same_bytes(const void *now, const void *before, size_t n, const char *what)
+{
+    ck_assert_msg(memcmp(now, before, n) == 0, "%s: %s changed", current, what);
+}
+
 static void same(const fx *f, const snap *before)
 {
     snap *now = malloc(sizeof *now);
     ck_assert_ptr_nonnull(now);
     take(f, now);
-    ck_assert_msg(memcmp(now->net, before->net, sizeof now->net) == 0, "net changed");
-    ck_assert_msg(memcmp(now->loss, before->loss, sizeof now->loss) == 0, "loss changed");
-    ck_assert_msg(memcmp(now->tloss, before->tloss, sizeof now->tloss) == 0, "target loss changed");
-    ck_assert_msg(memcmp(now->ls, before->ls, sizeof now->ls) == 0, "landscape changed");
-    ck_assert_msg(memcmp(now->opt, before->opt, sizeof now->opt) == 0, "optimizer changed");
-    ck_assert_msg(memcmp(now->arrays, before->arrays, sizeof now->arrays) == 0,
-                  "a caller array (input or output) changed");
+    same_bytes(now->net, before->net, sizeof now->net, "the net");
+    same_bytes(now->loss, before->loss, sizeof now->loss, "the loss");
+    same_bytes(now->tloss, before->tloss, sizeof now->tloss, "the target loss");
+    same_bytes(now->ls, before->ls, sizeof now->ls, "the landscape");
+    same_bytes(now->opt, before->opt, sizeof now->opt, "the optimizer");
+    same_bytes(now->arrays, before->arrays, sizeof now->arrays, "a caller array (input or output)");
     free(now);
 }
 
@@ -1009,7 +1015,7 @@ static void opt_done(fx *f, dln_opt *o, const double *fp_before)
     double *fp = malloc(FP * sizeof *fp);
     ck_assert_ptr_nonnull(fp);
     opt_fp(o, fp);
-    ck_assert_msg(memcmp(fp, fp_before, FP * sizeof *fp) == 0, "optimizer changed");
+    same_bytes(fp, fp_before, FP * sizeof *fp, "the optimizer");
     free(fp);
     dln_opt_free(o);
 }
@@ -1410,6 +1416,7 @@ END_TEST
 START_TEST(bad_input)
 {
     fx *f = fx_make();
+    current = cases[_i].name;
     cases[_i].run(f);
     fx_free(f);
 }
