@@ -222,16 +222,21 @@ static void op_loss(state *S)
                   ldhv == n ? n * k : 0, S->a);
         break;
     }
-    case 8: LOSS_CALL(S, dln_loss_hessian(S->loss, S->net, S->a, size_like(&S->in, n)), 0, NULL); break;
+    case 8: {
+        size_t ldh = size_like(&S->in, n);
+        LOSS_CALL(S, dln_loss_hessian(S->loss, S->net, S->a, ldh), ldh == n ? n * n : 0, S->a);
+        break;
+    }
     default: {
         size_t k = pick(&S->in, 1, MAXK), ldv = size_like(&S->in, n);
+        double *vecs = byte(&S->in) % 2 ? S->v : NULL;
         dln_eig_report rep = {.struct_size = sizeof rep};
         dln_status st = dln_loss_hessian_eigs(S->loss, S->net, byte(&S->in) % 3, k,
                                               byte(&S->in) % 2 ? 1e-6 : 0, pick(&S->in, 0, 20),
-                                              byte(&S->in), S->b, byte(&S->in) % 2 ? S->v : NULL,
-                                              ldv, &rep);
+                                              byte(&S->in), S->b, vecs, ldv, &rep);
         msg_or_die(st, dln_loss_errmsg(S->loss), "dln_loss_hessian_eigs");
         finite_or_die(st, k, S->b, "dln_loss_hessian_eigs");
+        finite_or_die(st, vecs && ldv == n ? n * k : 0, S->v, "dln_loss_hessian_eigs (vectors)");
         break;
     }
     }
@@ -279,8 +284,11 @@ static void op_landscape(state *S)
     switch (byte(&S->in) % 8) {
     case 0: {
         dln_class_report rep = {.struct_size = sizeof rep};
-        LS_CALL(S, dln_landscape_classify(S->ls, S->net, byte(&S->in) % 5, &rep, S->pattern,
-                                          byte(&S->in) % 2 ? S->a : NULL), 1, &rep.value);
+        double *dir = byte(&S->in) % 2 ? S->a : NULL;
+        LS_CALL(S, dln_landscape_classify(S->ls, S->net, byte(&S->in) % 5, &rep, S->pattern, dir),
+                1, &rep.value);
+        finite_or_die(DLN_OK, dir && (rep.flags & DLN_CF_DIRECTION) ? S->n : 0, S->a,
+                      "dln_landscape_classify (direction)");
         break;
     }
     case 1: {
