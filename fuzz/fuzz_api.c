@@ -166,7 +166,14 @@ static int setup(state *S)
 static void op_net(state *S)
 {
     size_t d0 = S->d[0], dL = S->d[S->L];
-    switch (byte(&S->in) % 8) {
+    switch (byte(&S->in) % 9) {
+    case 7: {
+        size_t j = pick(&S->in, 0, S->L), i = pick(&S->in, 0, S->L + 1), ld = size_like(&S->in, S->d[j]);
+        dln_status st = dln_net_product(S->net, j, i, S->a, ld); /* W_{j:i}: d_j x d_{i-1} */
+        finite_or_die(st, ld == S->d[j] && i >= 1 && i <= S->L ? S->d[j] * S->d[i - 1] : 0, S->a,
+                      "dln_net_product");
+        break;
+    }
     case 0: fill(S, S->n, S->a); NET_CALL(S, dln_net_set_params(S->net, S->a), 0, NULL); break;
     case 1: NET_CALL(S, dln_net_init_orthogonal(S->net, value(&S->in), byte(&S->in)), 0, NULL); break;
     case 2: NET_CALL(S, dln_net_init_identity(S->net, value(&S->in)), 0, NULL); break;
@@ -244,8 +251,22 @@ static void op_loss(state *S)
 
 static void op_metrics(state *S)
 {
-    double f = 0;
-    switch (byte(&S->in) % 5) {
+    double f = 0, t[4];
+    switch (byte(&S->in) % 7) {
+    case 5: {
+        dln_zhou_liang_report rep = {.struct_size = sizeof rep};
+        LOSS_CALL(S, dln_loss_zhou_liang(S->loss, S->net, S->net, value(&S->in), &rep), 0, NULL);
+        break;
+    }
+    case 6: {
+        dln_root_info info = {.struct_size = sizeof info};
+        double lam = value(&S->in);
+        /* y*, yhat are finite for a valid (L, lam); s*, p* are NaN for L = 2 */
+        finite_or_die(dln_critical_thresholds(S->L, lam, t, t + 1, t + 2, t + 3), 2, t,
+                      "dln_critical_thresholds");
+        (void)dln_critical_roots(S->L, lam, value(&S->in), value(&S->in), &info);
+        break;
+    }
     case 0:
         CONST_CALL(S, dln_net_balancedness(S->net, S->a, byte(&S->in) % 2 ? S->v : NULL), S->L - 1, S->a);
         break;
@@ -349,7 +370,7 @@ static void op_opt(state *S)
     dln_metric cols[3];
     size_t k = pick(&S->in, 1, 3);
     for (size_t c = 0; c < k; c++) cols[c] = metrics[byte(&S->in) % 8];
-    switch (byte(&S->in) % 6) {
+    switch (byte(&S->in) % 7) {
     case 0: OPT_CALL(S, dln_opt_set_step(S->opt, value(&S->in))); break;
     case 1: OPT_CALL(S, dln_opt_set_metrics(S->opt, k, cols)); break;
     case 2: OPT_CALL(S, dln_opt_set_history_capacity(S->opt, pick(&S->in, 0, 40))); break;
@@ -359,6 +380,16 @@ static void op_opt(state *S)
     case 4: {
         dln_stop stop;
         OPT_CALL(S, dln_opt_step(S->opt, S->loss, S->net, &stop));
+        if (byte(&S->in) % 4 == 0) OPT_CALL(S, dln_opt_reset(S->opt));
+        break;
+    }
+    case 5: { /* a copy replaces the optimizer: its state and history must carry over */
+        dln_opt *copy = NULL;
+        if (dln_opt_copy(&copy, S->opt) == DLN_OK) dln_opt_free(S->opt), S->opt = copy;
+        dln_opt_report rep = {.struct_size = sizeof rep};
+        dln_escape_info info = {.struct_size = sizeof info};
+        (void)dln_opt_get_report(S->opt, &rep);
+        (void)dln_opt_get_escape_info(S->opt, byte(&S->in) % 3, &info);
         break;
     }
     default: {

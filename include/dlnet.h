@@ -856,7 +856,8 @@ DLN_API dln_status dln_landscape_orbit(const dln_landscape *ls, size_t index, in
  * ::dln_match) into @p info (struct_size set by the caller).
  * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, or
  * struct_size too small), ::DLN_E_UNSUPPORTED (no closed form),
- * ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ * ::DLN_E_NONFINITE (the block spectrum overflows, e.g. for lam_l so small
+ * that the weights of the orbit do), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern,
                                               dln_orbit_info *info);
@@ -867,7 +868,8 @@ DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *patt
  * without forming the Hessian: O(r^2 L^3 + n log n) work. @p evals has n =
  * dln_landscape_num_params() entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
  * (pattern not admissible), ::DLN_E_UNSUPPORTED unless the theory is
- * regularized, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ * regularized, ::DLN_E_NONFINITE (the spectrum overflows; nothing is
+ * written on error), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
                                                 double *evals);
@@ -1143,7 +1145,8 @@ typedef struct dln_rate_report {
  * Cost: the block spectrum, O(r^2 L^3 + n log n).
  * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
  *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
- *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
+ *         ::DLN_E_NONFINITE (the block spectrum overflows), ::DLN_E_NOMEM,
+ *         ::DLN_E_LAPACK. Nothing is written on error.
  */
 DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                                       dln_rate_report *report);

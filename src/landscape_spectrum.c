@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct spec {
     double *ev;     /* output eigenvalues */
@@ -144,6 +145,9 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
         return dlni_fail(ls->err, DLN_E_LAPACK, "block spectrum has %zu eigenvalues, expected %zu",
                          sp.cnt, ls->n);
     for (size_t i = 0; i < ls->n; i++) evals[i] *= ls->c;
+    if (!la_all_finite(ls->n, 1, evals, ls->n)) /* e.g. lam_l so small that 1/sqrt(lam) overflows */
+        return dlni_fail(ls->err, DLN_E_NONFINITE,
+                         "the block spectrum overflows (lam = %g of the reduced problem)", ls->lamp);
     qsort(evals, ls->n, sizeof *evals, cmp_double);
     return DLN_OK;
 }
@@ -156,9 +160,15 @@ dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern, d
         return dlni_fail(ls->err, DLN_E_UNSUPPORTED, "the block spectrum needs the regularized theory");
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     if (!comp) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    double *ev = dlni_alloc(ls->n); /* the caller's buffer is written only on success */
+    if (!ev) {
+        free(comp);
+        return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    }
     size_t r;
     dln_status st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, evals);
-    free(comp);
+    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, ev);
+    if (st == DLN_OK) memcpy(evals, ev, ls->n * sizeof *ev);
+    free(comp), free(ev);
     return st;
 }

@@ -51,12 +51,52 @@ START_TEST(optimal_value_of_overflowing_residual)
 }
 END_TEST
 
+/* lam_l denormal (4.9e-324): the weights of the orbit, ~ lam^{-1/2}, overflow
+ * and dln_landscape_orbit_spectrum() returned NaN and Inf with DLN_OK. Now
+ * DLN_E_NONFINITE, the caller's buffer untouched; a normal lam still works. */
+START_TEST(orbit_spectrum_of_denormal_l2)
+{
+    const double Phi[4] = {5.15, 0, 0, 0};
+    const size_t w[3] = {1, 7, 4};
+    const int pattern[1] = {DLN_MATCH_PLUS};
+    enum { N = 7 + 28 };
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 4, 1, Phi, 4));
+    double ev[N], lam[] = {4.9406564584124654e-324, 0.01};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_ok(dln_loss_set_l2_uniform(loss, lam[k]));
+        dln_landscape *ls = NULL;
+        ck_assert_ok(dln_landscape_create(&ls, loss, 2, w));
+        ck_assert_int_eq(dln_landscape_theory(ls), DLN_THEORY_REGULARIZED);
+        ck_assert_uint_eq(dln_landscape_num_params(ls), N);
+        for (int i = 0; i < N; i++) ev[i] = -7.0;
+        dln_orbit_info info = {.struct_size = sizeof info};
+        dln_rate_report rate = {.struct_size = sizeof rate};
+        if (k == 0) {
+            ck_assert_int_eq(dln_landscape_orbit_spectrum(ls, pattern, ev), DLN_E_NONFINITE);
+            for (int i = 0; i < N; i++) ck_assert_double_eq(ev[i], -7.0);
+            ck_assert_int_eq(dln_landscape_pattern_info(ls, pattern, &info), DLN_E_NONFINITE);
+            ck_assert_int_eq(dln_landscape_rate(ls, pattern, 0, &rate), DLN_E_NONFINITE);
+            ck_assert_str_ne(dln_landscape_errmsg(ls), "");
+        } else {
+            ck_assert_ok(dln_landscape_orbit_spectrum(ls, pattern, ev));
+            for (int i = 0; i < N; i++) ck_assert(isfinite(ev[i]));
+            ck_assert_ok(dln_landscape_pattern_info(ls, pattern, &info));
+            ck_assert_ok(dln_landscape_rate(ls, pattern, 0, &rate));
+        }
+        dln_landscape_free(ls);
+    }
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_fuzz_found(void)
 {
     Suite *s = suite_create("fuzz_found");
     TCase *tc = tcase_create("fuzz_found");
     tcase_add_test(tc, landscape_of_overflowing_data);
     tcase_add_test(tc, optimal_value_of_overflowing_residual);
+    tcase_add_test(tc, orbit_spectrum_of_denormal_l2);
     suite_add_tcase(s, tc);
     return s;
 }
