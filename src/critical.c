@@ -19,10 +19,9 @@ dln_status dlni_la_status(char *err, int rc, const char *what)
                      what, rc);
 }
 
-double dlni_norm2(size_t m, size_t n, const double *A, size_t lda)
+dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out)
 {
-    double v = 0.0;
-    return la_norm2(m, n, A, lda, &v) == LA_OK ? v : 0.0;
+    return dlni_la_status(err, la_norm2(m, n, A, lda, out), "spectral norm");
 }
 
 static void free_analysis(dln_landscape *ls)
@@ -484,9 +483,12 @@ static dln_status analyse(dln_landscape *ls)
     if (!CR) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     la_copy(dL, d0, C, dL, CR, dL);
     if (R) la_trmm_right_upper(LA_N, dL, d0, R, d0, CR, dL);
-    ls->syx = dlni_norm2(dL, d0, CR, dL);
-    ls->sxx = R ? pow(dlni_norm2(d0, d0, R, d0), 2.0) : 1.0;
+    double rn = 1.0;
+    dln_status st = dlni_norm2(ls->err, dL, d0, CR, dL, &ls->syx);
+    if (st == DLN_OK && R) st = dlni_norm2(ls->err, d0, d0, R, d0, &rn);
     free(CR);
+    if (st != DLN_OK) return st;
+    ls->sxx = rn * rn;
     double ybar = ls->sxx > 0.0 ? ls->syx / ls->sxx : 0.0;
     ls->ascale = ybar > 0.0 ? pow(ybar, 1.0 / (double)L) : 1.0;
     for (size_t l = 0; l < L; l++) npos += ls->lam[l] > 0.0;

@@ -84,7 +84,14 @@ typedef struct dlni_cls {
     int *pattern;       /* may be NULL */
     double *dir;        /* may be NULL */
     double tau;         /* decision band */
+    dln_status st;      /* first failure of a step (dlni_cls_failed) */
 } dlni_cls;
+/* Record the first failure of a classification step; it becomes the status
+ * of dln_landscape_classify(), so that an allocation failure never turns into
+ * a verdict. Returns 1 if st is a failure. */
+int dlni_cls_failed(dlni_cls *c, dln_status st);
+/* dlni_cls_failed() with DLN_E_NOMEM and its message; returns 1. */
+int dlni_cls_nomem(dlni_cls *c);
 dln_class dlni_classify_reg(dlni_cls *c);
 dln_class dlni_classify_unreg(dlni_cls *c);
 /* Rayleigh-Ritz on the span of the k orthonormal columns of D (n x k):
@@ -101,8 +108,9 @@ dln_status dlni_curvature(dln_landscape *ls, const dln_net *net, const double *d
 dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, double *value,
                          double *gnorm, double *grel);
 
-/* Largest singular value of an m x n matrix (0 on failure). */
-double dlni_norm2(size_t m, size_t n, const double *A, size_t lda);
+/* Largest singular value of an m x n matrix into *out; DLN_E_NOMEM or
+ * DLN_E_LAPACK (message in err) on failure. */
+dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out);
 dln_status dlni_la_status(char *err, int rc, const char *what);
 
 #endif

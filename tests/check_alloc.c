@@ -5,37 +5,81 @@
  * (Makefile). The library is linked statically, so its calls to these
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
- * they are not libdlnet's. */
+ * they are not libdlnet's. The same wrappers inject allocation failures
+ * (alloc_inject.h, used by check_nomem.c). */
+#include "alloc_inject.h"
 #include "testutil.h"
 
+#include <execinfo.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <stdlib.h>
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
 void *__real_realloc(void *ptr, size_t size);
+void __real_free(void *ptr);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t count, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
+void __wrap_free(void *ptr);
 
-static atomic_size_t allocations;
+static atomic_size_t allocations; /* every allocation, for the tests below */
+static atomic_long live;          /* blocks not yet freed */
 
-void *__wrap_malloc(size_t size)
+/* Failure injection (alloc_inject.h): used by one thread at a time. */
+static struct {
+    int armed, paused, fired;
+    size_t counted, fail_at;
+    void *site[8]; /* call stack of the failed allocation */
+    int depth;
+} inject;
+
+void ai_arm(size_t k) { inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k; }
+void ai_disarm(void) { inject.armed = 0; }
+void ai_pause(int paused) { inject.paused = paused; }
+size_t ai_counted(void) { return inject.counted; }
+int ai_fired(void) { return inject.fired; }
+long ai_live(void) { return atomic_load(&live); }
+int ai_stack(void **frames) { memcpy(frames, inject.site, sizeof inject.site); return inject.depth; }
+
+/* 1 if this allocation is to fail. */
+static int next_fails(void)
 {
     atomic_fetch_add(&allocations, 1);
-    return __real_malloc(size);
+    if (!inject.armed || inject.paused) return 0;
+    if (++inject.counted != inject.fail_at) return 0;
+    inject.fired = 1;
+    inject.depth = backtrace(inject.site, 8); /* glibc's own allocations are not wrapped */
+    return 1;
 }
+
+static void *track(void *p)
+{
+    if (p) atomic_fetch_add(&live, 1);
+    return p;
+}
+
+void *__wrap_malloc(size_t size) { return next_fails() ? NULL : track(__real_malloc(size)); }
 
 void *__wrap_calloc(size_t count, size_t size)
 {
-    atomic_fetch_add(&allocations, 1);
-    return __real_calloc(count, size);
+    return next_fails() ? NULL : track(__real_calloc(count, size));
 }
 
 void *__wrap_realloc(void *ptr, size_t size)
 {
-    atomic_fetch_add(&allocations, 1);
-    return __real_realloc(ptr, size);
+    if (next_fails()) return NULL;
+    void *q = __real_realloc(ptr, size);
+    if (!ptr) return track(q);
+    if (!q && size == 0) atomic_fetch_sub(&live, 1); /* freed */
+    return q;
+}
+
+void __wrap_free(void *ptr)
+{
+    if (ptr) atomic_fetch_sub(&live, 1);
+    __real_free(ptr);
 }
 
 static size_t counted_since(size_t start) { return atomic_load(&allocations) - start; }
