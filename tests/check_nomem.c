@@ -214,7 +214,7 @@ static void sweep(nm_body body, const char *name)
 
 /* ---- data ---- */
 
-static double DX[3 * 700], DY[2 * 700], PHI[9], PHI32[6];
+static double DX[3 * 700], DY[2 * 700], XW[3 * 300], XD[3 * 300], PHI[9], PHI32[6];
 
 static void fill_data(void)
 {
@@ -222,6 +222,10 @@ static void fill_data(void)
     tu_seed(&g, 1010);
     tu_fill(&g, 3 * 700, DX), tu_fill(&g, 2 * 700, DY);
     for (size_t i = 0; i < 2 * 700; i++) DY[i] += 0.5 * DX[(i / 2) * 3 + i % 2];
+    for (size_t j = 0; j < 300; j++) { /* whitened (X X^T = 100 I) and rank-2 data */
+        XW[3 * j + j % 3] = 1.0;
+        XD[3 * j + j % 2] = 1.0 + 0.1 * (double)(j % 5);
+    }
     const double phi[9] = {3.0, 0.2, -0.1, 0.1, 2.0, 0.3, 0.0, -0.2, 1.0};
     memcpy(PHI, phi, sizeof phi);
     const double phi32[6] = {2.0, 0.5, -0.3, 0.4, 1.2, 0.1};
@@ -246,8 +250,8 @@ static void body_loss(nm_run *r)
     const dlni_eig_tuning lanczos = {DLNI_EIG_ITERATIVE, 2, 8};
     STEP(r, dln_loss_create_data(&r->loss, 3, 2, 700, DX, 3, DY, 2));
     STEP(r, dln_loss_add_samples(r->loss, 300, DX, 3, DY, 2));
+    STEP(r, dln_loss_set_l2(r->loss, 2, lam));
     STEP(r, dln_loss_copy(&r->loss2, r->loss));
-    STEP(r, dln_loss_set_l2(r->loss2, 2, lam));
     STEP(r, dln_loss_set_mean(r->loss2, 1));
     STEP(r, dln_loss_set_l2_uniform(r->loss, 0.05));
     STEP(r, dln_net_create(&r->net, 2, w));
@@ -366,6 +370,57 @@ static void body_landscape_unreg(nm_run *r)
     STEP(r, dln_landscape_classify(r->ls, r->net, DLN_METHOD_AUTO, &cr, NULL, NULL));
 }
 
+/* Whitened and rank-deficient data: the regularized theory on data, the
+ * convex depth-1 case, Arora's theorem, a rank-deficient summary. */
+static void body_data_theory(nm_run *r)
+{
+    const size_t w[3] = {3, 3, 3}, w1[2] = {3, 3};
+    dln_class_report cr = {.struct_size = sizeof cr};
+    dln_arora_report ar = {.struct_size = sizeof ar};
+    dln_dominance_report dom = {.struct_size = sizeof dom};
+    STEP(r, dln_loss_create_data(&r->loss, 3, 3, 300, XW, 3, DX, 3));
+    STEP(r, dln_loss_set_l2_uniform(r->loss, 0.05));
+    STEP(r, dln_landscape_create(&r->ls, r->loss, 2, w));
+    STEP(r, dln_net_create(&r->net, 2, w));
+    STEP(r, dln_landscape_orbit(r->ls, 1, r->pat));
+    STEP(r, dln_landscape_build(r->ls, r->pat, NULL, DLN_FRAMES_RANDOM, 1, r->net));
+    STEP(r, dln_landscape_classify(r->ls, r->net, DLN_METHOD_BOTH, &cr, r->pat2, r->b));
+    dln_landscape_free(r->ls), r->ls = NULL;
+    STEP(r, dln_landscape_create(&r->ls, r->loss, 1, w1));
+    STEP(r, dln_net_create(&r->net2, 1, w1));
+    STEP(r, dln_landscape_classify(r->ls, r->net2, DLN_METHOD_BOTH, &cr, NULL, NULL));
+    STEP(r, dln_loss_create_data(&r->loss2, 3, 3, 300, XD, 3, DX, 3));
+    STEP(r, dln_loss_optimal_value(r->loss2, r->net, r->a));
+    STEP(r, dln_loss_gradient_dominance(r->loss2, r->net, 0.0, &dom));
+    STEP(r, dln_loss_set_l2_uniform(r->loss, 0.0));
+    STEP(r, dln_loss_arora(r->loss, r->net, 0.0, 1e-6, &ar));
+}
+
+/* A value exactly at the threshold y* (depth 3): the double root, its
+ * non-strict saddles and their certificate. */
+static void body_double_root(nm_run *r)
+{
+    const size_t w[4] = {3, 3, 3, 3};
+    double ystar = 0.0, phi[9] = {0};
+    dln_landscape_info info = {.struct_size = sizeof info};
+    dln_class_report cr = {.struct_size = sizeof cr};
+    STEP(r, dln_critical_thresholds(3, 0.1 * 0.1 * 0.1, &ystar, NULL, NULL, NULL));
+    phi[0] = 3.0, phi[4] = ystar, phi[8] = 0.01;
+    STEP(r, dln_loss_create_target(&r->loss, 3, 3, phi, 3));
+    STEP(r, dln_loss_set_l2_uniform(r->loss, 0.1));
+    STEP(r, dln_landscape_create(&r->ls, r->loss, 3, w));
+    STEP(r, dln_landscape_get_info(r->ls, &info));
+    STEP(r, dln_net_create(&r->net, 3, w));
+    for (size_t index = 0; index < info.num_orbits && index < 12; index++) {
+        STEP(r, dln_landscape_orbit(r->ls, index, r->pat));
+        int dbl = 0;
+        for (size_t i = 0; i < 3; i++) dbl |= r->pat[i] == DLN_MATCH_DOUBLE;
+        if (!dbl) continue;
+        STEP(r, dln_landscape_build(r->ls, r->pat, NULL, DLN_FRAMES_RANDOM, index, r->net));
+        STEP(r, dln_landscape_classify(r->ls, r->net, DLN_METHOD_BOTH, &cr, r->pat2, r->b));
+    }
+}
+
 /* Every optimizer kind with history columns (the landscape ones included),
  * a callback, runs, steps, copies. */
 static dln_opt_kind nm_kind;
@@ -414,6 +469,10 @@ START_TEST(nomem_landscape_reg) { sweep(body_landscape_reg, "regularized landsca
 END_TEST
 START_TEST(nomem_landscape_unreg) { sweep(body_landscape_unreg, "unregularized landscape"); }
 END_TEST
+START_TEST(nomem_data_theory) { sweep(body_data_theory, "whitened and rank-deficient data"); }
+END_TEST
+START_TEST(nomem_double_root) { sweep(body_double_root, "double root"); }
+END_TEST
 OPT_TEST(nomem_gd, DLN_OPT_GD)
 OPT_TEST(nomem_armijo, DLN_OPT_GD_ARMIJO)
 OPT_TEST(nomem_heavy_ball, DLN_OPT_HEAVY_BALL)
@@ -433,6 +492,8 @@ Suite *suite_nomem(void)
     tcase_add_test(tc, nomem_metrics);
     tcase_add_test(tc, nomem_landscape_reg);
     tcase_add_test(tc, nomem_landscape_unreg);
+    tcase_add_test(tc, nomem_data_theory);
+    tcase_add_test(tc, nomem_double_root);
     tcase_add_test(tc, nomem_gd);
     tcase_add_test(tc, nomem_armijo);
     tcase_add_test(tc, nomem_heavy_ball);
