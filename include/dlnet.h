@@ -958,6 +958,19 @@ DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double
  * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
  * getters of pairs, which write through pointers that may be NULL).
  *
+ * Failures: a dln_opt_run() or dln_opt_step() that returns an error before
+ * its first iteration (an argument error, ::DLN_E_NOMEM, F or grad F not
+ * finite at theta_0) leaves the optimizer exactly as it was: report,
+ * history, history rows and the method state that a following
+ * dln_opt_step() continues from, and the net. A dln_opt_step() whose
+ * iteration fails also leaves the report, the history and the net as they
+ * were; its method state restarts at the next step. Only a dln_opt_run() that
+ * fails after its start leaves progress: an eigensolver error of
+ * ::DLN_OPT_LBFGS_ESCAPE, or a landscape history column (::DLN_METRIC_DIST,
+ * ::DLN_METRIC_EB_RATIO, which allocate when the nearest orbit type changes)
+ * out of memory; the net then holds the last iterate and the report and
+ * history describe the iterates done.
+ *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.
  * @{ */

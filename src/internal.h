@@ -93,6 +93,12 @@ int dlni_span_fits(size_t ld, size_t cols);
  * valid 1-element block so that callers need no special case). */
 double *dlni_alloc(size_t n);
 
+/* Partial product W_{j:i} (j >= i) into out (ld), without allocating: s1 and
+ * s2 hold dlni_chain_scratch(net, j, i) doubles each (src/products.c). */
+void dlni_chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld, double *s1,
+                        double *s2);
+size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i);
+
 /* Random numbers (src/random.c): xoshiro256** seeded by splitmix64. */
 typedef struct dlni_rng { uint64_t s[4]; int has_spare; double spare; } dlni_rng;
 void dlni_rng_seed(dlni_rng *r, uint64_t seed);

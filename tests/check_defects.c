@@ -196,6 +196,73 @@ START_TEST(fro_padded_scaled)
 }
 END_TEST
 
+/* Item 7: a run or step that fails at the starting point (finite weights
+ * 1e200, the loss overflows) leaves the optimizer as an argument error does:
+ * same report, history, history rows; a later step continues. */
+static void expect_same_opt(const dln_opt *opt, const dln_opt_report *rep0, const double *H0,
+                            size_t rows0, const char *what)
+{
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    double H[2 * 8];
+    ck_assert_ok(dln_opt_get_report(opt, &rep));
+    rep.elapsed = rep0->elapsed; /* after steps: read from the clock */
+    ck_assert_msg(!memcmp(&rep, rep0, sizeof rep), "%s changed the report", what);
+    ck_assert_msg(dln_opt_history_rows(opt) == rows0, "%s changed the history rows", what);
+    ck_assert_ok(dln_opt_get_history(opt, H, 8));
+    for (size_t c = 0; c < 2; c++)
+        ck_assert_msg(!memcmp(H + c * 8, H0 + c * 8, rows0 * sizeof *H), "%s changed the history", what);
+}
+
+START_TEST(opt_failed_start_keeps_state)
+{
+    const size_t w[4] = {2, 2, 2, 2};
+    const double phi[4] = {1, 0, 0, 2};
+    const dln_metric cols[2] = {DLN_METRIC_LOSS, DLN_METRIC_GRAD_NORM};
+    for (int kind = DLN_OPT_GD; kind <= DLN_OPT_LBFGS_ESCAPE; kind++) {
+        dln_loss *loss = NULL;
+        dln_net *net = NULL, *huge = NULL;
+        dln_opt *opt = NULL;
+        ck_assert_ok(dln_loss_create_target(&loss, 2, 2, phi, 2));
+        ck_assert_ok(dln_net_create(&net, 3, w));
+        ck_assert_ok(dln_net_init_identity(net, 0.9));
+        ck_assert_ok(dln_net_create(&huge, 3, w));
+        ck_assert_ok(dln_net_init_identity(huge, 1e200)); /* finite; F overflows */
+        ck_assert_ok(dln_opt_create(&opt, (dln_opt_kind)kind));
+        ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
+        ck_assert_ok(dln_opt_set_history(opt, 8));
+        ck_assert_ok(dln_opt_set_max_iter(opt, 3));
+        ck_assert_ok(dln_opt_set_step(opt, 0.01));
+        ck_assert_ok(dln_opt_run(opt, loss, net, NULL));
+        dln_stop stop;
+        ck_assert_ok(dln_opt_step(opt, loss, net, &stop)); /* live on net */
+        dln_opt_report rep0 = {.struct_size = sizeof rep0};
+        double H0[2 * 8], theta0[12], theta[12];
+        ck_assert_ok(dln_opt_get_report(opt, &rep0));
+        size_t rows0 = dln_opt_history_rows(opt);
+        ck_assert_uint_eq(rows0, 4);
+        ck_assert_ok(dln_opt_get_history(opt, H0, 8));
+        ck_assert_ok(dln_net_get_params(huge, theta0));
+        /* an argument error and a failed start: the same observable state */
+        ck_assert_int_eq(dln_opt_run(opt, NULL, net, NULL), DLN_E_NULL);
+        expect_same_opt(opt, &rep0, H0, rows0, "an argument error");
+        ck_assert_int_eq(dln_opt_run(opt, loss, huge, NULL), DLN_E_NONFINITE);
+        expect_same_opt(opt, &rep0, H0, rows0, "a failed run");
+        ck_assert_int_eq(dln_opt_step(opt, loss, huge, &stop), DLN_E_NONFINITE);
+        expect_same_opt(opt, &rep0, H0, rows0, "a failed step");
+        ck_assert_ok(dln_net_get_params(huge, theta));
+        ck_assert(!memcmp(theta, theta0, sizeof theta));
+        /* the state on net continues: the next step counts on from rep0 */
+        ck_assert_ok(dln_opt_step(opt, loss, net, &stop));
+        dln_opt_report rep = {.struct_size = sizeof rep};
+        ck_assert_ok(dln_opt_get_report(opt, &rep));
+        ck_assert_uint_eq(rep.iterations, rep0.iterations + 1);
+        dln_opt_free(opt);
+        dln_net_free(net), dln_net_free(huge);
+        dln_loss_free(loss);
+    }
+}
+END_TEST
+
 Suite *suite_defects(void)
 {
     Suite *s = suite_create("defects");
@@ -207,6 +274,7 @@ Suite *suite_defects(void)
     tcase_add_test(tc, product_overflow);
     tcase_add_test(tc, null_pointer_arithmetic);
     tcase_add_test(tc, fro_padded_scaled);
+    tcase_add_test(tc, opt_failed_start_keeps_state);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -152,8 +152,10 @@ static void step_end(nm_run *r, const char *call, dln_status st, int keeps_handl
     do {                                                                                           \
         if (step_begin(r)) step_end(r, #call, (call), 1);                                          \
     } while (0)
-/* A call documented to leave partial progress on failure (an optimizer run
- * keeps the last iterate when a later eigensolve fails). */
+/* A call documented to leave partial progress on failure: an optimizer run
+ * that fails after its start (a landscape history column or the escape
+ * kind's eigensolver) keeps the last iterate, its report and history rows
+ * (dlnet.h, optimizers: "Failures"). */
 #define STEP_PARTIAL(r, call)                                                                      \
     do {                                                                                           \
         if (step_begin(r)) step_end(r, #call, (call), 0);                                          \
@@ -444,8 +446,10 @@ static void body_opt(nm_run *r)
     STEP(r, dln_opt_set_step(r->opt, 0.05));
     STEP_PARTIAL(r, dln_opt_run(r->opt, r->loss, r->net, &rep));
     STEP(r, dln_opt_get_history(r->opt, r->a, 8));
-    STEP_PARTIAL(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
-    STEP_PARTIAL(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
+    STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
+    STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
+    STEP(r, dln_opt_reset(r->opt));
+    STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop)); /* a fresh start */
     STEP(r, dln_opt_copy(&r->opt2, r->opt));
     STEP(r, dln_opt_set_history(r->opt2, 0));
     STEP_PARTIAL(r, dln_opt_run_history(r->opt2, r->loss, r->net, r->b, 8, 8, &rep));
