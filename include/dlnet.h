@@ -313,7 +313,9 @@ typedef enum dln_loss_kind {
  * are allowed. The data are summarized and not retained; *out is unchanged
  * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         ::DLN_E_NONFINITE (a NaN or Inf sample, or finite data whose sums
+ *         of squares exceed the double range, so that every loss value would
+ *         overflow), ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
  *         range, or ldx * m, ldy * m beyond the address range),
  *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */

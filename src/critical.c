@@ -15,8 +15,7 @@ static const double default_tol[4] = {1e-8, 1e-9, 1e-8, 1e-10};
 dln_status dlni_la_status(char *err, int rc, const char *what)
 {
     if (rc == LA_OK) return DLN_OK;
-    return dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "%s failed (LAPACK info %d)",
-                     what, rc);
+    return dlni_fail(err, dlni_la_code(rc), "%s failed (LAPACK info %d)", what, rc);
 }
 
 dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out)

@@ -84,6 +84,9 @@ dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 
 /* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
 int dlni_mul(size_t a, size_t b, size_t *out);
+/* The status of a linalg.h wrapper's result (LA_OK, LA_NOMEM, LA_NONFINITE,
+ * or a positive LAPACK info: DLN_E_LAPACK). */
+dln_status dlni_la_code(int rc);
 /* 1 if an array of cols columns of leading dimension ld (doubles) lies in the
  * address range: ld * cols * sizeof(double) <= PTRDIFF_MAX. Counting bytes,
  * not elements: an element count that fits size_t can still wrap a pointer

@@ -6,13 +6,16 @@
  * error themselves. Matrices are column-major. Wrappers that need LAPACK
  * workspace allocate it (they are never called from a hot loop) and return
  * LA_NOMEM on allocation failure, or the positive LAPACK info on failure.
+ * A LAPACK driver is never reached with a NaN or Inf in its input: LAPACK's
+ * scaling (DLASCL) would report an illegal argument through XERBLA, which
+ * prints; the wrappers check first and return LA_NONFINITE instead.
  */
 #ifndef DLNET_LINALG_H
 #define DLNET_LINALG_H
 
 #include <stddef.h>
 
-enum { LA_OK = 0, LA_NOMEM = -1 };
+enum { LA_OK = 0, LA_NOMEM = -1, LA_NONFINITE = -2 };
 enum { LA_N = 0, LA_T = 1 }; /* transpose flags */
 
 /* 1 if x fits the BLAS/LAPACK integer type. */

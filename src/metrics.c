@@ -18,11 +18,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static dln_status lapack_status(int rc)
-{
-    return rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK;
-}
-
 /* Copy a report computed in full into the caller's struct, whose first member
  * says how many bytes it has (older, shorter structs get a prefix). */
 static void report_out(void *dst, const void *src, size_t full)
@@ -87,7 +82,7 @@ static dln_status singular_values(size_t m, size_t n, const double *A, size_t ld
     la_copy(m, n, A, lda, c, m);
     int rc = la_svd(m, n, c, m, s, NULL, 1, NULL, 1);
     free(c);
-    return rc == LA_OK ? DLN_OK : lapack_status(rc);
+    return rc == LA_OK ? DLN_OK : dlni_la_code(rc);
 }
 
 /* ---- balancedness --------------------------------------------------------- */
@@ -156,7 +151,7 @@ static dln_status range_of_r(const dln_loss *loss, fit *f, double *s)
     if (st == DLN_OK) {
         la_copy(d0, d0, loss->R, d0, Rc, d0);
         int rc = la_svd(d0, d0, Rc, d0, s, U, d0, NULL, 1);
-        if (rc != LA_OK) st = lapack_status(rc);
+        if (rc != LA_OK) st = dlni_la_code(rc);
     }
     if (st == DLN_OK) {
         double big = (double)(d0 > loss->m ? d0 : loss->m), thr = big * DBL_EPSILON * s[0];
@@ -200,7 +195,7 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     }
     if (st == DLN_OK) {
         int rc = la_svd(dL, d0, CP, dL, s, NULL, 1, NULL, 1);
-        if (rc != LA_OK) st = lapack_status(rc);
+        if (rc != LA_OK) st = dlni_la_code(rc);
     }
     if (st == DLN_OK) {
         double tail = 0.0;
@@ -378,7 +373,7 @@ static dln_status layer_distances(dln_loss *loss, const dln_net *net, const dln_
         la_copy(d, d, dlni_layer(net, l), d, D, d);
         la_add(d, d, -1.0, dlni_layer(wstar, l), d, D, d);
         int rc = la_norm2(d, d, D, d, &dist[l - 1]);
-        if (rc != LA_OK) st = dlni_fail(loss->err, lapack_status(rc), "SVD failed");
+        if (rc != LA_OK) st = dlni_fail(loss->err, dlni_la_code(rc), "SVD failed");
     }
     free(D), free(s);
     return st;

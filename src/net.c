@@ -202,7 +202,7 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
     }
     free(theta);
     if (rc != LA_OK)
-        return dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
+        return dlni_fail(net->err, dlni_la_code(rc),
                          "QR of a Gaussian matrix failed (the net is unchanged)");
     return DLN_OK;
 }
@@ -298,7 +298,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
     for (size_t l = 1; l < L; l++)
         if (net->d[l] < hmin) hmin = net->d[l];
     if (rc != LA_OK)
-        st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "SVD of A failed");
+        st = dlni_fail(net->err, dlni_la_code(rc), "SVD of A failed");
     else if (L > 1 && hmin < rank)
         st = dlni_fail(net->err, DLN_E_DIM,
                        "a hidden width (%zu) is below rank(A) = %zu: no balanced factorization",
@@ -313,7 +313,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
             rc = rotate_hidden(net, &rng, buf);
             if (rc != LA_OK) {
                 memcpy(net->theta, theta0, net->n * sizeof *theta0);
-                st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
+                st = dlni_fail(net->err, dlni_la_code(rc),
                                "random hidden rotation failed");
             }
         }

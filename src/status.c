@@ -1,5 +1,6 @@
 /* status.c - status texts, error details, version, small allocation helpers. */
 #include "internal.h"
+#include "linalg.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,16 @@ int dlni_mul(size_t a, size_t b, size_t *out)
     if (a != 0 && b > SIZE_MAX / a) return 0;
     *out = a * b;
     return 1;
+}
+
+dln_status dlni_la_code(int rc)
+{
+    switch (rc) {
+    case LA_OK: return DLN_OK;
+    case LA_NOMEM: return DLN_E_NOMEM;
+    case LA_NONFINITE: return DLN_E_NONFINITE;
+    }
+    return DLN_E_LAPACK;
 }
 
 int dlni_span_fits(size_t ld, size_t cols)

@@ -1,11 +1,14 @@
 /* check_defects.c - regression tests of the defects of issue 10 (items 1-9),
  * one test each; every one fails (or, for the memory errors, is reported by
  * `make asan`) without its fix. */
-#include "linalg.h" /* la_fro (item 9) */
+#define _POSIX_C_SOURCE 200809L /* dup, dup2, fileno (item 8) */
+#include "linalg.h" /* la_fro (item 9), the LAPACK wrappers (item 8) */
 #include "testutil.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +266,67 @@ START_TEST(opt_failed_start_keeps_state)
 }
 END_TEST
 
+/* Item 8: no LAPACK driver is reached with a NaN or Inf (its error handler
+ * prints "On entry to DLASCL parameter number 4 had an illegal value"): the
+ * wrappers return LA_NONFINITE and nothing is printed. */
+static long output_of(void (*fn)(void))
+{
+    fflush(stdout), fflush(stderr);
+    FILE *tmp = tmpfile();
+    ck_assert_ptr_nonnull(tmp);
+    int fd = fileno(tmp), o1 = dup(1), o2 = dup(2);
+    dup2(fd, 1), dup2(fd, 2);
+    fn();
+    fflush(stdout), fflush(stderr);
+    dup2(o1, 1), dup2(o2, 2);
+    close(o1), close(o2);
+    long n = (long)lseek(fd, 0, SEEK_END);
+    fclose(tmp);
+    return n;
+}
+
+static int lapack_rc[12];
+
+/* A 6 x 4 matrix (lda 6) with one Inf (k = 0) or a NaN (k = 1) on the
+ * diagonal, which every driver reads. */
+static void bad_matrix(double *A, int k)
+{
+    for (int i = 0; i < 24; i++) A[i] = 0.1 * (double)((i * 7) % 11) - 0.4;
+    A[1 + 1 * 6] = k ? NAN : INFINITY;
+}
+
+static void call_drivers(void)
+{
+    double A[24], B[24], R[16], s[4], U[24], VT[16], w[4], Z[24], q, work[4096];
+    for (int k = 0; k < 2; k++) {
+        int *rc = lapack_rc + 6 * k;
+        bad_matrix(A, k), rc[0] = la_svd(6, 4, A, 6, s, NULL, 1, NULL, 1);
+        bad_matrix(A, k), rc[1] = la_svd_ws(6, 4, A, 6, s, U, 6, VT, 4, work, la_svd_wsize(6, 4, 1));
+        bad_matrix(A, k), rc[2] = la_syev(4, A, 6, w, Z, 4) + 10 * la_norm2(6, 4, A, 6, &q);
+        bad_matrix(A, k), rc[3] = la_syevr_ws(4, A, 6, 1, 2, w, Z, 4, work) + 10 * la_qr_q(6, 4, A, 6, NULL);
+        bad_matrix(A, k), rc[4] = la_polar_ws(6, 4, A, 6, Z, 6, work, la_polar_wsize(6, 4));
+        bad_matrix(B, k);
+        memset(R, 0, sizeof R);
+        for (int i = 0; i < 4; i++) R[i + 4 * i] = 1.0;
+        rc[5] = la_tpqrt(6, 4, R, 4, B, 6, work);
+    }
+}
+
+START_TEST(lapack_never_sees_nonfinite)
+{
+    ck_assert_msg(output_of(call_drivers) == 0, "LAPACK printed");
+    for (int i = 0; i < 12; i++) {
+        int want = i % 6 == 2 || i % 6 == 3 ? 11 * LA_NONFINITE : LA_NONFINITE;
+        ck_assert_msg(lapack_rc[i] == want, "wrapper %d returned %d", i, lapack_rc[i]);
+    }
+    /* through the API: finite data whose sums of squares overflow */
+    double X[4] = {1e300, -1e300, 1e300, 1e300}, Y[2] = {1e300, -1e300};
+    dln_loss *loss = NULL;
+    ck_assert_int_eq(dln_loss_create_data(&loss, 2, 1, 2, X, 2, Y, 1), DLN_E_NONFINITE);
+    ck_assert_ptr_null(loss);
+}
+END_TEST
+
 Suite *suite_defects(void)
 {
     Suite *s = suite_create("defects");
@@ -275,6 +339,7 @@ Suite *suite_defects(void)
     tcase_add_test(tc, null_pointer_arithmetic);
     tcase_add_test(tc, fro_padded_scaled);
     tcase_add_test(tc, opt_failed_start_keeps_state);
+    tcase_add_test(tc, lapack_never_sees_nonfinite);
     suite_add_tcase(s, tc);
     return s;
 }
