@@ -124,10 +124,10 @@ START_TEST(byte_overflow_history)
     ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
     ck_assert_ok(dln_opt_set_max_iter(opt, 1));
     expect_overflow(dln_opt_run_history(opt, loss, net, H, HUGE_LD, 2, NULL), "run_history");
-    ck_assert_ok(dln_opt_set_history(opt, 2));
+    ck_assert_ok(dln_opt_set_history_capacity(opt, 2));
     ck_assert_ok(dln_opt_run(opt, loss, net, NULL));
     ck_assert_uint_eq(dln_opt_history_rows(opt), 2);
-    expect_overflow(dln_opt_get_history(opt, H, HUGE_LD), "get_history");
+    expect_overflow(dln_opt_history(opt, H, HUGE_LD), "get_history");
     for (int i = 0; i < 4; i++) ck_assert(H[i] == 5);
     dln_opt_free(opt);
     dln_net_free(net);
@@ -157,7 +157,7 @@ START_TEST(product_overflow)
 END_TEST
 
 /* Item 6 (reported by `make asan`): memcpy from a NULL pattern on a depth-1
- * landscape (nv = 0), and NULL + offset in dln_opt_get_history without a
+ * landscape (nv = 0), and NULL + offset in dln_opt_history without a
  * history. */
 START_TEST(null_pointer_arithmetic)
 {
@@ -179,7 +179,7 @@ START_TEST(null_pointer_arithmetic)
     double H[2] = {5, 5};
     ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
     ck_assert_uint_eq(dln_opt_history_rows(opt), 0);
-    ck_assert_ok(dln_opt_get_history(opt, H, 1));
+    ck_assert_ok(dln_opt_history(opt, H, 1));
     ck_assert(H[0] == 5 && H[1] == 5);
     dln_opt_free(opt);
     dln_net_free(net);
@@ -211,7 +211,7 @@ static void expect_same_opt(const dln_opt *opt, const dln_opt_report *rep0, cons
     rep.elapsed = rep0->elapsed; /* after steps: read from the clock */
     ck_assert_msg(!memcmp(&rep, rep0, sizeof rep), "%s changed the report", what);
     ck_assert_msg(dln_opt_history_rows(opt) == rows0, "%s changed the history rows", what);
-    ck_assert_ok(dln_opt_get_history(opt, H, 8));
+    ck_assert_ok(dln_opt_history(opt, H, 8));
     for (size_t c = 0; c < 2; c++)
         ck_assert_msg(!memcmp(H + c * 8, H0 + c * 8, rows0 * sizeof *H), "%s changed the history", what);
 }
@@ -232,7 +232,7 @@ START_TEST(opt_failed_start_keeps_state)
         ck_assert_ok(dln_net_init_identity(huge, 1e200)); /* finite; F overflows */
         ck_assert_ok(dln_opt_create(&opt, (dln_opt_kind)kind));
         ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
-        ck_assert_ok(dln_opt_set_history(opt, 8));
+        ck_assert_ok(dln_opt_set_history_capacity(opt, 8));
         ck_assert_ok(dln_opt_set_max_iter(opt, 3));
         ck_assert_ok(dln_opt_set_step(opt, 0.01));
         ck_assert_ok(dln_opt_run(opt, loss, net, NULL));
@@ -243,7 +243,7 @@ START_TEST(opt_failed_start_keeps_state)
         ck_assert_ok(dln_opt_get_report(opt, &rep0));
         size_t rows0 = dln_opt_history_rows(opt);
         ck_assert_uint_eq(rows0, 4);
-        ck_assert_ok(dln_opt_get_history(opt, H0, 8));
+        ck_assert_ok(dln_opt_history(opt, H0, 8));
         ck_assert_ok(dln_net_get_params(huge, theta0));
         /* an argument error and a failed start: the same observable state */
         ck_assert_int_eq(dln_opt_run(opt, NULL, net, NULL), DLN_E_NULL);

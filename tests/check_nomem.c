@@ -92,7 +92,7 @@ static unsigned long long fp_opt(unsigned long long h, nm_run *r, const dln_opt 
     size_t it = dln_opt_get_max_iter(opt);
     FNV(h, k), FNV(h, rows), FNV(h, eta), FNV(h, it);
     h = fnv(h, met, k * sizeof *met);
-    if (rows * k <= NM_BUF && rows && dln_opt_get_history(opt, r->fp, rows) == DLN_OK)
+    if (rows * k <= NM_BUF && rows && dln_opt_history(opt, r->fp, rows) == DLN_OK)
         for (size_t c = 0; c < k; c++)
             if (met[c] != DLN_METRIC_TIME) h = fnv(h, r->fp + c * rows, rows * sizeof *r->fp);
     return h;
@@ -440,18 +440,18 @@ static void body_opt(nm_run *r)
     STEP(r, dln_net_init_gaussian(r->net, 0.3, 5));
     STEP(r, dln_opt_create(&r->opt, nm_kind));
     STEP(r, dln_opt_set_metrics(r->opt, 5, cols));
-    STEP(r, dln_opt_set_history(r->opt, 8));
+    STEP(r, dln_opt_set_history_capacity(r->opt, 8));
     STEP(r, dln_opt_set_callback(r->opt, quiet_cb, NULL, 2));
     STEP(r, dln_opt_set_max_iter(r->opt, 6));
     STEP(r, dln_opt_set_step(r->opt, 0.05));
     STEP_PARTIAL(r, dln_opt_run(r->opt, r->loss, r->net, &rep));
-    STEP(r, dln_opt_get_history(r->opt, r->a, 8));
+    STEP(r, dln_opt_history(r->opt, r->a, 8));
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
     STEP(r, dln_opt_reset(r->opt));
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop)); /* a fresh start */
     STEP(r, dln_opt_copy(&r->opt2, r->opt));
-    STEP(r, dln_opt_set_history(r->opt2, 0));
+    STEP(r, dln_opt_set_history_capacity(r->opt2, 0));
     STEP_PARTIAL(r, dln_opt_run_history(r->opt2, r->loss, r->net, r->b, 8, 8, &rep));
 }
 
