@@ -115,7 +115,7 @@ int dlni_span_fits(size_t ld, size_t cols);
 double *dlni_alloc(size_t n);
 
 /* Partial product W_{j:i} (j >= i) into out (ld), without allocating: s1 and
- * s2 hold dlni_chain_scratch(net, j, i) doubles each (src/products.c). */
+ * s2 hold dlni_chain_scratch(net, j, i) doubles each (src/net_products.c). */
 void dlni_chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld, double *s1,
                         double *s2);
 size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i);

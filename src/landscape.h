@@ -112,8 +112,8 @@ dln_status dlni_curvature(dln_landscape *ls, const dln_net *net, const double *d
 dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, double *value,
                          double *gnorm, double *grel);
 
-/* Largest singular value of an m x n matrix into *out; DLN_E_NOMEM or
- * DLN_E_LAPACK (message in err) on failure. */
+/* Largest singular value of an m x n matrix into *out; the status of
+ * dlni_la_status() (message in err) on failure. */
 dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out);
 
 #endif

@@ -80,11 +80,9 @@ static int loose_middle(sweep *s, size_t h1, size_t h2, size_t r)
     if (h2 == h1 + 1) return ls->d[h1] > r;
     size_t rows = ls->d[h2 - 1], cols = ls->d[h1], k = rows < cols ? rows : cols;
     if (k <= r) return 0;
-    if (dlni_cls_failed(s->c, dln_net_product(s->x, h2 - 1, h1 + 1, s->Cm, rows)) ||
-        dlni_cls_failed(s->c, dlni_la_status(s->c->ls->err, la_svd(rows, cols, s->Cm, rows, s->sv,
-                                                                     NULL, 1, NULL, 1),
-                                             "SVD of a middle product")))
-        return 0;
+    if (dlni_cls_failed(s->c, dln_net_product(s->x, h2 - 1, h1 + 1, s->Cm, rows))) return 0;
+    int rc = la_svd(rows, cols, s->Cm, rows, s->sv, NULL, 1, NULL, 1);
+    if (dlni_cls_failed(s->c, dlni_la_status(s->c->ls->err, rc, "SVD of a middle product"))) return 0;
     double thr = s->c->tau * prod_norms(s, h1 + 1, h2 - 1) * (double)(rows > cols ? rows : cols);
     double ratio = thr > 0.0 ? s->sv[r] / thr : (s->sv[r] > 0.0 ? INFINITY : 0.0);
     margin(s, ratio);
