@@ -455,35 +455,34 @@ static void body_opt(nm_run *r)
     STEP_PARTIAL(r, dln_opt_run_history(r->opt2, r->loss, r->net, r->b, 8, 8, &rep));
 }
 
-#define OPT_TEST(name, kind)                                                                       \
-    START_TEST(name)                                                                               \
-    {                                                                                              \
-        nm_kind = kind;                                                                            \
-        sweep(body_opt, #kind);                                                                    \
-    }                                                                                              \
-    END_TEST
+/* The scenarios; kind is the optimizer of body_opt. */
+static const struct {
+    nm_body body;
+    const char *name;
+    dln_opt_kind kind;
+} scenarios[] = {
+    {body_loss, "loss", 0},
+    {body_net, "net", 0},
+    {body_metrics, "metrics", 0},
+    {body_landscape_reg, "regularized landscape", 0},
+    {body_landscape_unreg, "unregularized landscape", 0},
+    {body_data_theory, "whitened and rank-deficient data", 0},
+    {body_double_root, "double root", 0},
+    {body_opt, "gd", DLN_OPT_GD},
+    {body_opt, "gd-armijo", DLN_OPT_GD_ARMIJO},
+    {body_opt, "heavy-ball", DLN_OPT_HEAVY_BALL},
+    {body_opt, "nesterov", DLN_OPT_NESTEROV},
+    {body_opt, "adam", DLN_OPT_ADAM},
+    {body_opt, "lbfgs", DLN_OPT_LBFGS},
+    {body_opt, "lbfgs-escape", DLN_OPT_LBFGS_ESCAPE},
+};
 
-START_TEST(nomem_loss) { sweep(body_loss, "loss"); }
+START_TEST(nomem_sweep)
+{
+    nm_kind = scenarios[_i].kind;
+    sweep(scenarios[_i].body, scenarios[_i].name);
+}
 END_TEST
-START_TEST(nomem_net) { sweep(body_net, "net"); }
-END_TEST
-START_TEST(nomem_metrics) { sweep(body_metrics, "metrics"); }
-END_TEST
-START_TEST(nomem_landscape_reg) { sweep(body_landscape_reg, "regularized landscape"); }
-END_TEST
-START_TEST(nomem_landscape_unreg) { sweep(body_landscape_unreg, "unregularized landscape"); }
-END_TEST
-START_TEST(nomem_data_theory) { sweep(body_data_theory, "whitened and rank-deficient data"); }
-END_TEST
-START_TEST(nomem_double_root) { sweep(body_double_root, "double root"); }
-END_TEST
-OPT_TEST(nomem_gd, DLN_OPT_GD)
-OPT_TEST(nomem_armijo, DLN_OPT_GD_ARMIJO)
-OPT_TEST(nomem_heavy_ball, DLN_OPT_HEAVY_BALL)
-OPT_TEST(nomem_nesterov, DLN_OPT_NESTEROV)
-OPT_TEST(nomem_adam, DLN_OPT_ADAM)
-OPT_TEST(nomem_lbfgs, DLN_OPT_LBFGS)
-OPT_TEST(nomem_lbfgs_escape, DLN_OPT_LBFGS_ESCAPE)
 
 Suite *suite_nomem(void)
 {
@@ -491,20 +490,7 @@ Suite *suite_nomem(void)
     Suite *s = suite_create("nomem");
     TCase *tc = tcase_create("nomem");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, nomem_loss);
-    tcase_add_test(tc, nomem_net);
-    tcase_add_test(tc, nomem_metrics);
-    tcase_add_test(tc, nomem_landscape_reg);
-    tcase_add_test(tc, nomem_landscape_unreg);
-    tcase_add_test(tc, nomem_data_theory);
-    tcase_add_test(tc, nomem_double_root);
-    tcase_add_test(tc, nomem_gd);
-    tcase_add_test(tc, nomem_armijo);
-    tcase_add_test(tc, nomem_heavy_ball);
-    tcase_add_test(tc, nomem_nesterov);
-    tcase_add_test(tc, nomem_adam);
-    tcase_add_test(tc, nomem_lbfgs);
-    tcase_add_test(tc, nomem_lbfgs_escape);
+    tcase_add_loop_test(tc, nomem_sweep, 0, (int)(sizeof scenarios / sizeof *scenarios));
     suite_add_tcase(s, tc);
     return s;
 }
