@@ -1443,11 +1443,10 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
  * dln_opt_step() continues from, and the net. A dln_opt_step() whose
  * iteration fails also leaves the report, the history and the net as they
  * were; its method state restarts at the next step. Only a dln_opt_run() that
- * fails after its start leaves progress: an eigensolver error of
- * ::DLN_OPT_LBFGS_ESCAPE, or a landscape history column (::DLN_METRIC_DIST,
- * ::DLN_METRIC_EB_RATIO, which allocate when the nearest orbit type changes)
- * out of memory; the net then holds the last iterate and the report and
- * history describe the iterates done.
+ * fails after its first iteration leaves progress (an error of the
+ * eigensolver of ::DLN_OPT_LBFGS_ESCAPE, which allocates at each check, or
+ * of a history column's computation): the net then holds the last iterate
+ * and the report and history describe the iterates done.
  *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.

@@ -194,7 +194,7 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         o.value = dlni_reg_value(ls, comp, r);
         o.cls = dlni_reg_class(ls, comp, r, NULL);
         o.dim = dlni_orbit_dim(ls, comp, r);
-        st = dlni_block_spectrum(ls, comp, r, ev);
+        st = dlni_block_spectrum(ls, comp, r, ev, NULL);
         if (st == DLN_OK) {
             double mx = fmax(fabs(ev[0]), fabs(ev[ls->n - 1])), zt = 1e-10 * mx;
             o.hess_min = ev[0], o.hess_max = ev[ls->n - 1], o.hess_min_pos = INFINITY;

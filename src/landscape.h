@@ -70,8 +70,15 @@ dln_class dlni_reg_class(const dln_landscape *ls, const dlni_comp *comp, size_t 
 double dlni_reg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 
 /* ---- block Hessian spectrum (landscape_spectrum.c) ---- */
-/* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1]. */
-dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals);
+/* Workspace of dlni_block_spectrum() for one landscape (NULL: no memory), so
+ * that repeated spectra (a history column per row) allocate nothing. */
+typedef struct dlni_spec_ws dlni_spec_ws;
+dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls);
+void dlni_spec_ws_free(dlni_spec_ws *ws);
+/* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1];
+ * ws from dlni_spec_ws_new(), or NULL to allocate one for the call. */
+dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals,
+                               dlni_spec_ws *ws);
 /* Orbit dimension (regularized.md 2.5). */
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 

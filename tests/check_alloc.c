@@ -165,12 +165,44 @@ START_TEST(no_allocation_after_first_call)
 }
 END_TEST
 
+/* The landscape history columns build their workspace once per run: a run
+ * of 40 iterations allocates exactly as much as one of 2, although the
+ * nearest orbit type (and its block spectrum) changes along the way. */
+START_TEST(history_rows_do_not_allocate)
+{
+    const size_t w[4] = {3, 3, 3, 3};
+    const double phi[9] = {3.0, 0.2, -0.1, 0.1, 2.0, 0.3, 0.0, -0.2, 1.0};
+    const dln_metric cols[3] = {DLN_METRIC_DIST, DLN_METRIC_EB_RATIO, DLN_METRIC_BALANCEDNESS};
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 3, 3, phi, 3));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.05));
+    size_t n[2];
+    for (int i = 0; i < 2; i++) {
+        dln_opt *opt = NULL;
+        dln_net *net = tu_net(3, w, 0.3, 8);
+        ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
+        ck_assert_ok(dln_opt_set_metrics(opt, 3, cols));
+        ck_assert_ok(dln_opt_set_history_capacity(opt, 50));
+        ck_assert_ok(dln_opt_set_step(opt, 0.1));
+        ck_assert_ok(dln_opt_set_max_iter(opt, i ? 40 : 2));
+        ck_assert_ok(dln_loss_value(loss, net, &(double){0})); /* the loss's scratch first */
+        n[i] = ALLOCS(dln_opt_run(opt, loss, net, NULL));
+        ck_assert_uint_eq(dln_opt_history_rows(opt), i ? 41 : 3);
+        dln_opt_free(opt);
+        dln_net_free(net);
+    }
+    ck_assert_msg(n[0] == n[1], "2 iterations: %zu allocations, 40: %zu", n[0], n[1]);
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
     TCase *tc = tcase_create("alloc");
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
+    tcase_add_test(tc, history_rows_do_not_allocate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -147,19 +147,15 @@ static void step_end(nm_run *r, const char *call, dln_status st, int keeps_handl
         snprintf(r->msg, sizeof r->msg, "step %zu %s: DLN_E_NOMEM changed a handle", i, call);
 }
 
-/* A call that leaves every handle unchanged when it fails. */
-#define STEP(r, call)                                                                              \
+/* A call that leaves every handle unchanged when it fails (keeps = 1), or
+ * that is documented to leave progress (keeps = 0: an optimizer run of the
+ * escape kind, whose eigensolver allocates during the run, keeps the last
+ * iterate, its report and history rows; dlnet.h, optimizers, "Failures"). */
+#define STEP_KEEPS(r, call, keeps)                                                                 \
     do {                                                                                           \
-        if (step_begin(r)) step_end(r, #call, (call), 1);                                          \
+        if (step_begin(r)) step_end(r, #call, (call), keeps);                                      \
     } while (0)
-/* A call documented to leave partial progress on failure: an optimizer run
- * that fails after its start (a landscape history column or the escape
- * kind's eigensolver) keeps the last iterate, its report and history rows
- * (dlnet.h, optimizers: "Failures"). */
-#define STEP_PARTIAL(r, call)                                                                      \
-    do {                                                                                           \
-        if (step_begin(r)) step_end(r, #call, (call), 0);                                          \
-    } while (0)
+#define STEP(r, call) STEP_KEEPS(r, call, 1)
 
 static void nm_free(nm_run *r)
 {
@@ -434,6 +430,7 @@ static void body_opt(nm_run *r)
                                 DLN_METRIC_EB_RATIO, DLN_METRIC_BALANCEDNESS};
     dln_opt_report rep = {.struct_size = sizeof rep};
     dln_stop stop;
+    int keeps = nm_kind != DLN_OPT_LBFGS_ESCAPE; /* the others allocate only at the start */
     STEP(r, dln_loss_create_target(&r->loss, 3, 3, PHI, 3));
     STEP(r, dln_loss_set_l2_uniform(r->loss, 0.05));
     STEP(r, dln_net_create(&r->net, 2, w));
@@ -444,7 +441,7 @@ static void body_opt(nm_run *r)
     STEP(r, dln_opt_set_callback(r->opt, quiet_cb, NULL, 2));
     STEP(r, dln_opt_set_max_iter(r->opt, 6));
     STEP(r, dln_opt_set_step(r->opt, 0.05));
-    STEP_PARTIAL(r, dln_opt_run(r->opt, r->loss, r->net, &rep));
+    STEP_KEEPS(r, dln_opt_run(r->opt, r->loss, r->net, &rep), keeps);
     STEP(r, dln_opt_history(r->opt, r->a, 8));
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop));
@@ -452,7 +449,7 @@ static void body_opt(nm_run *r)
     STEP(r, dln_opt_step(r->opt, r->loss, r->net, &stop)); /* a fresh start */
     STEP(r, dln_opt_copy(&r->opt2, r->opt));
     STEP(r, dln_opt_set_history_capacity(r->opt2, 0));
-    STEP_PARTIAL(r, dln_opt_run_history(r->opt2, r->loss, r->net, r->b, 8, 8, &rep));
+    STEP_KEEPS(r, dln_opt_run_history(r->opt2, r->loss, r->net, r->b, 8, 8, &rep), keeps);
 }
 
 /* The scenarios; kind is the optimizer of body_opt. */
