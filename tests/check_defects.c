@@ -8,28 +8,21 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Item 1: widths {1, 1, 1}, target 2, lam 0.01. The Mirsky sort of the
  * distance wrote 2r doubles into a dmax * dmin = 1 block. */
-static dln_landscape *unit_landscape(dln_loss **loss)
-{
-    const size_t w[3] = {1, 1, 1};
-    const double phi = 2.0;
-    dln_landscape *ls = NULL;
-    ck_assert_ok(dln_loss_create_target(loss, 1, 1, &phi, 1));
-    ck_assert_ok(dln_loss_set_l2_uniform(*loss, 0.01));
-    ck_assert_ok(dln_landscape_create(&ls, *loss, 2, w));
-    return ls;
-}
-
 START_TEST(distance_all_widths_one)
 {
     const size_t w[3] = {1, 1, 1};
+    const double phi = 2.0;
     dln_loss *loss = NULL;
-    dln_landscape *ls = unit_landscape(&loss);
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 1, 1, &phi, 1));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.01));
+    ck_assert_ok(dln_landscape_create(&ls, loss, 2, w));
     dln_net *net = NULL;
     ck_assert_ok(dln_net_create(&net, 2, w));
     const double theta[2] = {1.3, 1.3};
