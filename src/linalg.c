@@ -117,12 +117,31 @@ int la_all_finite(size_t m, size_t n, const double *A, size_t lda)
     return 1;
 }
 
+/* The dlassq recurrence: scale^2 ssq += sum (a_i - b_i)^2 without forming
+ * a square that could overflow or underflow. */
+static void ssq_add(size_t n, const double *a, const double *b, double *scale, double *ssq)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(b ? a[i] - b[i] : a[i]);
+        if (x == 0.0) continue;
+        if (*scale < x) *ssq = 1.0 + *ssq * (*scale / x) * (*scale / x), *scale = x;
+        else *ssq += (x / *scale) * (x / *scale);
+    }
+}
+
+double la_norm_safe(size_t n, const double *a, const double *b)
+{
+    double scale = 0.0, ssq = 1.0;
+    ssq_add(n, a, b, &scale, &ssq);
+    return scale * sqrt(ssq);
+}
+
 double la_fro(size_t m, size_t n, const double *A, size_t lda)
 {
     if (lda == m || n == 1) return la_nrm2(m * n, A);
-    double fro = 0.0; /* hypot: no overflow where the squared column norms would */
-    for (size_t j = 0; j < n; j++) fro = hypot(fro, la_nrm2(m, A + j * lda));
-    return fro;
+    double scale = 0.0, ssq = 1.0; /* padded: one recurrence over the columns */
+    for (size_t j = 0; j < n; j++) ssq_add(m, A + j * lda, NULL, &scale, &ssq);
+    return scale * sqrt(ssq);
 }
 
 static int info_code(lapack_int info) { return info < 0 ? LA_NOMEM : (int)info; }

@@ -42,6 +42,10 @@ void la_add(size_t m, size_t n, double alpha, const double *A, size_t lda, doubl
 int la_all_finite(size_t m, size_t n, const double *A, size_t lda);
 /* Frobenius norm of an m x n matrix (scaled, no overflow). */
 double la_fro(size_t m, size_t n, const double *A, size_t lda);
+/* ||a - b|| (b = NULL: ||a||) of n entries by LAPACK's dlassq recurrence: no
+ * overflow or underflow whatever the BLAS (OpenBLAS's x86-64 dnrm2 relies on
+ * the x87 extended exponent range, which valgrind does not emulate). */
+double la_norm_safe(size_t n, const double *a, const double *b);
 
 /* Thin SVD A = U diag(s) VT (A is overwritten); U m x k, VT k x n, k = min(m,n).
  * U or VT may be NULL (then not computed; both NULL: values only). */

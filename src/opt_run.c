@@ -74,26 +74,11 @@ static dln_status check_pair(dln_opt *opt, dln_loss *loss, const dln_net *net)
     return DLN_OK;
 }
 
-/* ||a - b|| (b = NULL: ||a||) by LAPACK's dlassq recurrence: no overflow or
- * underflow, whatever the BLAS (OpenBLAS's x86-64 dnrm2 relies on the x87
- * extended exponent range, which valgrind does not emulate). */
-static double safe_norm(size_t n, const double *a, const double *b)
-{
-    double scale = 0.0, ssq = 1.0;
-    for (size_t i = 0; i < n; i++) {
-        double x = fabs(b ? a[i] - b[i] : a[i]);
-        if (x == 0.0) continue;
-        if (scale < x) ssq = 1.0 + ssq * (scale / x) * (scale / x), scale = x;
-        else ssq += (x / scale) * (x / scale);
-    }
-    return scale * sqrt(ssq);
-}
-
 /* ||g|| as sqrt(g'g) from gg = g'g, with the scaled norm when g'g is near
  * underflow or overflow. */
 static double norm_from(double gg, size_t n, const double *g)
 {
-    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : safe_norm(n, g, NULL);
+    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : la_norm_safe(n, g, NULL);
 }
 
 /* F, g and ||g|| at net into opt->f, opt->g, opt->gnorm: one gradient
@@ -148,7 +133,7 @@ static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
 static double step_norm(dln_opt *opt, const dln_net *net)
 {
     if (isnan(opt->step_norm) && opt->prev_valid)
-        opt->step_norm = safe_norm(opt->n, net->theta, opt->prev);
+        opt->step_norm = la_norm_safe(opt->n, net->theta, opt->prev);
     return opt->step_norm;
 }
 
