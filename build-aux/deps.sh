@@ -7,7 +7,7 @@
 #   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
 #             name -lgfortran, whose link library comes with libgfortran-N-dev
 #   valgrind  make valgrind
-#   docs      make docs (Doxygen)
+#   docs      make docs (Doxygen; python3 for docs/manpages.py)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
@@ -20,7 +20,7 @@ pkgs_for() {
             v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
             if [ -n "$v" ]; then echo "libgfortran-$v-dev"; else echo "gfortran"; fi ;;
         valgrind) echo "valgrind" ;;
-        docs) echo "doxygen" ;;
+        docs) echo "doxygen python3" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;
