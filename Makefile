@@ -56,13 +56,14 @@ help:
 	@echo "make demo       build and run examples/quickstart"
 	@echo "make examples   build the examples (build/examples/); examples-check runs them"
 	@echo "make plots      figures of docs/img from the examples' CSV output (gnuplot)"
-	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use,"
-	@echo "                examples, the README example (readme-check)"
+	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
+	@echo "                (pkg-config, CMake, man pages), examples, the README example"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
-	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
-	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
+	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
+	@echo "make install PREFIX=... DESTDIR=... / make uninstall (library, pkg-config, CMake package;"
+	@echo "                man pages and HTML when make docs has built them)"
 
 deps:
 	@sh build-aux/deps.sh core
@@ -135,10 +136,12 @@ header-check: $(SHARED) | deps
 	@sh build-aux/deps.sh cxx
 	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
-	    tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet
-	$(BUILD)/header/use
-	@echo "header-check: dlnet.h compiles as C11 and C++11"
+	@set -e; for std in c++11 c++17; do \
+	    echo "$(CXX) -std=$$std ... tests/header/use.cpp"; \
+	    $(CXX) -std=$$std -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use-$$std \
+	        tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet; \
+	    $(BUILD)/header/use-$$std; done
+	@echo "header-check: dlnet.h compiles as C11, C++11 and C++17"
 
 symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
