@@ -148,7 +148,7 @@ symbols-check: $(SHARED)
 
 installed-check: all docs
 	@sh build-aux/deps.sh static cmake
-	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
+	MAKE="$(MAKE)" DOCS="$(DOCS_OUT)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check: all run-tests header-check symbols-check installed-check examples-check readme-check
 	@echo "make check: all passed"

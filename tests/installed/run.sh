@@ -28,7 +28,7 @@ rm -rf "$stage" "$work/app-shared" "$work/app-static" "$work/cmake"
 quietly $make -C "$root" --no-print-directory install DESTDIR="$stage" PREFIX="$prefix"
 
 libdir=$stage$prefix/lib
-docs=$root/build/docs
+docs=$root/${DOCS:-build/docs}
 [ -d "$docs/man/man3" ] && [ -d "$docs/html" ] || fail "run make docs first"
 expected=$(
     echo "$prefix/include/dlnet.h $prefix/lib/libdlnet.a $prefix/lib/libdlnet.so
