@@ -39,7 +39,7 @@ static inline double *dlni_layer(const dln_net *net, size_t l) { return net->the
  *
  * Input side (d_0 <= d_L): chain l = B_l = W_{l-1:1} (d_{l-1} x d_0), back
  * l = V_l = A_l^T E (d_l x d_0). Output side: chain l = A_l = W_{L:l+1}
- * (d_L x d_l), back l = U_l = E B_l^T (d_L x d_{l-1}). See src/loss.c. */
+ * (d_L x d_l), back l = U_l = E B_l^T (d_L x d_{l-1}). See src/loss_grad.c. */
 typedef struct dlni_work {
     size_t L, n, *d;    /* shape the buffers are sized for (d: L+1 widths) */
     int input_side;     /* 1: prefix chains (thin side d_0), 0: suffix chains (d_L) */
@@ -98,7 +98,7 @@ void dlni_rng_fill_normal(dlni_rng *r, size_t n, double scale, double *x);
 /* Haar-random m x n matrix with orthonormal columns (m >= n) into Q (ld m). */
 int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 
-/* Loss internals (src/loss.c, src/hvp.c). */
+/* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs
  * on its stored square form (zeros below the diagonal): twice the flops of a
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
@@ -135,7 +135,7 @@ void dlni_work_free(dlni_work *w);
 void dlni_work_invalidate(dlni_work *w);
 
 
-/* ---- spectrum (src/spectrum.c) ---- */
+/* ---- spectrum (src/spectrum_eigs.c) ---- */
 /* Path and sizes of the Hessian eigensolver; zeros select the defaults. */
 typedef enum dlni_eig_path {
     DLNI_EIG_AUTO = 0,     /* dense for small n, iterative otherwise */

@@ -1,4 +1,4 @@
-/* errbound.c - distance to the critical set of the regularized loss, the
+/* landscape_distance.c - distance to the critical set of the regularized loss, the
  * error-bound ratio with its predicted limit kappa = 1/mu_min^+, and the
  * predicted rate of gradient descent (regularized.md 5, 6, 9(c), 9(e)).
  *
@@ -21,7 +21,7 @@
  * The workspace (struct dlni_dist_work) is allocated once per landscape, so
  * that repeated distances (history metrics) allocate nothing but the block
  * spectrum of a new nearest orbit type. */
-#include "errbound.h"
+#include "landscape_distance.h"
 #include "linalg.h"
 
 #include <float.h>

@@ -1,5 +1,5 @@
-/* classify.c - classification of a point: criticality test, dispatch to the
- * closed-form rules (critical_reg.c, critical_unreg.c) and the numerical
+/* landscape_classify.c - classification of a point: criticality test, dispatch to the
+ * closed-form rules (landscape_reg.c, landscape_unreg.c) and the numerical
  * method (Hessian eigenvalues, descent probe, global value), cross-check.
  *
  * Tolerances (docs/landscape.md "Tolerances"):

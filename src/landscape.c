@@ -1,4 +1,4 @@
-/* critical.c - the landscape handle: which theory applies, the spectral
+/* landscape.c - the landscape handle: which theory applies, the spectral
  * data of the effective target, thresholds, roots, global value, flags,
  * and the enumeration of orbit types (regularized.md 2, 9(a);
  * unregularized.md 1-3, 7). */

@@ -1,4 +1,4 @@
-/* loss.c - loss value and gradient (derivatives.md §3-§4).
+/* loss_grad.c - loss value and gradient (derivatives.md §3-§4).
  *
  * With the summary F = 1/2 ||P R^T - C||^2 + r0/2 + sum_l lam_l/2 ||W_l||^2:
  *   G = P R^T - C,  E = G R = dF/dP,  grad_l = A_l^T E B_l^T + lam_l W_l,

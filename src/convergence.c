@@ -1,4 +1,4 @@
-/* metrics.c - quantities of the unregularized convergence theory
+/* convergence.c - quantities of the unregularized convergence theory
  * (unregularized.md §3, §10, §11, §12(c), (e); regularized.md §2.1):
  * balancedness, the optimal value f*, the gradient-dominance ratio with the
  * Zhou-Liang constants, and the deficiency margin and bounds of Arora et al.
@@ -51,7 +51,7 @@ static dln_status check_args(dln_loss *loss, const void *report, double *tol)
 }
 
 /* The loss must match the net and carry no l2 term: the theory here is the
- * unregularized one (src/errbound.c has the regularized counterparts). */
+ * unregularized one (src/landscape_distance.c has the regularized counterparts). */
 static dln_status check_unregularized(dln_loss *loss, const dln_net *net)
 {
     dln_status st = dlni_loss_check(loss, net);

@@ -1,4 +1,4 @@
-/* errbound.h - private interface of the distance computation (src/errbound.c)
+/* landscape_distance.h - private interface of the distance computation (src/landscape_distance.c)
  * for callers that evaluate it at many points of one landscape, e.g. the
  * history metrics of the optimizers: the workspace is allocated once. */
 #ifndef DLNET_ERRBOUND_H
@@ -20,7 +20,7 @@ void dlni_dist_work_free(dlni_dist_work *w);
 dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg,
                          dln_dist_report *rep, int *pattern, double *nearest);
 
-/* History metrics of the optimizers (src/errbound_metrics.c), entries of the
+/* History metrics of the optimizers (src/opt_metrics_landscape.c), entries of the
  * table in src/opt_metrics.c (see dlni_metric_def in src/opt_internal.h). */
 struct dlni_iterate;
 dln_status dlni_eb_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);

@@ -1,4 +1,4 @@
-/* data.c - the loss handle's data summary and options.
+/* loss_handle.c - the loss handle's data summary and options.
  *
  * The data enter only through the upper-triangular factor of
  * [X^T Y^T] = Q [[R, C^T], [0, T]] (m x (d_0 + d_L)), accumulated block by

@@ -1,4 +1,4 @@
-/* spectrum.c - extreme eigenpairs of the Hessian (derivatives.md §5-§7).
+/* spectrum_eigs.c - extreme eigenpairs of the Hessian (derivatives.md §5-§7).
  *
  * Small n: the dense Hessian (n HVPs) and LAPACK dsyevr.
  *

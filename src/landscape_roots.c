@@ -1,4 +1,4 @@
-/* critical_roots.c - the scalar critical equation of the regularized loss
+/* landscape_roots.c - the scalar critical equation of the regularized loss
  * (regularized.md 2.3-2.4, recipe 9(a) step 4).
  *
  * A matched value y and the common singular value s of the rescaled layers

@@ -1,4 +1,4 @@
-/* critical_build.c - construction of critical points of a chosen type
+/* landscape_build.c - construction of critical points of a chosen type
  * (regularized.md 9(d), unregularized.md 12(b)). Every point is checked
  * with the gradient before it is written: a request that does not give a
  * critical point fails with DLN_E_RANGE and leaves the net unchanged. */
