@@ -45,13 +45,15 @@
  *   (::DLN_E_RANGE; the old value is kept).
  * - **Report structs** (dln_eig_report, dln_class_report, dln_opt_report,
  *   ...) start with `size_t struct_size`, which the caller sets to
- *   sizeof(the struct) before the call. The library never writes beyond
- *   struct_size bytes, so fields can be appended in later versions without
- *   breaking binaries built against this header. A struct_size too small
- *   for the fields of this version is ::DLN_E_RANGE (the metrics and
- *   optimizer reports accept any struct_size >= sizeof(size_t) and fill the
- *   fields that fit). dln_progress is the exception: the library fills it,
- *   struct_size included, for the progress callback.
+ *   sizeof(the struct) before the call. Fields are only ever appended. Every
+ *   function that fills a report accepts any struct_size at least the size of
+ *   the struct's first version (the macro `DLN_<STRUCT>_V1_SIZE` next to it),
+ *   fills exactly the fields that fit in struct_size, and never writes
+ *   struct_size itself or any byte past it: a program built against an older
+ *   header keeps working, and one built against a newer header gets the
+ *   fields this library knows. A smaller struct_size is ::DLN_E_RANGE.
+ *   dln_progress is the exception: the library fills it, struct_size
+ *   included, for the progress callback.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
  *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
  *   holds scratch space and must be used by one thread at a time (copy it for
@@ -81,6 +83,10 @@ extern "C" {
 #else
 #define DLN_API
 #endif
+
+/** Bytes of struct `type` up to and including `field`: the size of the
+ *  version of a report struct whose last field is `field`. */
+#define DLN_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** @name Version
  *  @{ */
@@ -455,6 +461,9 @@ typedef struct dln_eig_report {
     int converged;       /**< 1 if every returned pair met the tolerance */
     int dense;           /**< 1 if the dense Hessian and LAPACK dsyevr were used */
 } dln_eig_report;
+/** Size of the first version of ::dln_eig_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_EIG_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_eig_report, dense)
 
 /**
  * The k extreme eigenvalues of the Hessian H(W) of the loss at the weights of
@@ -661,6 +670,9 @@ typedef struct dln_landscape_info {
     double h2_margin;     /**< gamma_min/gamma_1 (H2) */
     double h3_margin;     /**< min_i (gamma_i - gamma_{i+1})/gamma_1 (H3) */
 } dln_landscape_info;
+/** Size of the first version of ::dln_landscape_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_LANDSCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_landscape_info, h3_margin)
 
 /** Roots of the scalar critical equation for one value (dln_critical_roots()). */
 typedef struct dln_root_info {
@@ -676,6 +688,9 @@ typedef struct dln_root_info {
     double residual[2];  /**< |s^L + lam s^{2-L} - sqrt(lam) y| / (sqrt(lam) y) */
     int iterations[2];   /**< Newton (+ bisection) iterations */
 } dln_root_info;
+/** Size of the first version of ::dln_root_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ROOT_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_root_info, iterations)
 
 /** The critical orbit(s) of one pattern (dln_landscape_pattern_info()). */
 typedef struct dln_orbit_info {
@@ -690,6 +705,9 @@ typedef struct dln_orbit_info {
     double hess_max;    /**< regularized: largest eigenvalue mu_max */
     size_t nullity;     /**< regularized: zero eigenvalues (within 1e-10 of mu_max) */
 } dln_orbit_info;
+/** Size of the first version of ::dln_orbit_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ORBIT_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_orbit_info, nullity)
 
 /** Bits of dln_class_report::flags. */
 enum {
@@ -748,6 +766,9 @@ typedef struct dln_class_report {
     double probe_decrease;      /**< smallest F(W') - F(W) found by the descent probe (NaN: not run) */
     double probe_step;          /**< ||W' - W|| of that point */
 } dln_class_report;
+/** Size of the first version of ::dln_class_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_CLASS_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_class_report, probe_step)
 
 /**
  * Analyse the loss for networks of depth @p depth and widths d_0..d_L.
@@ -1100,6 +1121,9 @@ typedef struct dln_opt_report {
     double min_eig;
     size_t history_rows;    /**< rows written to the history */
 } dln_opt_report;
+/** Size of the first version of ::dln_opt_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_OPT_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_opt_report, history_rows)
 
 /**
  * One saddle escape (see dln_opt_get_escape()): at theta_k with smallest
@@ -1115,6 +1139,9 @@ typedef struct dln_escape_info {
     double loss_after;    /**< F_{k+1} */
     double step;          /**< t sigma (signed distance moved along v) */
 } dln_escape_info;
+/** Size of the first version of ::dln_escape_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ESCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_escape_info, step)
 
 /** Number of escapes kept for dln_opt_get_escape() (later ones are counted only). */
 #define DLN_OPT_ESCAPE_LOG 64
@@ -1449,6 +1476,9 @@ typedef struct dln_dominance_report {
                                  2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1})
                                  sigma_min^2(W_{l-1:1}) <= ratio */
 } dln_dominance_report;
+/** Size of the first version of ::dln_dominance_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_DOMINANCE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dominance_report, zl_bound)
 
 /**
  * Gradient-dominance ratio ||grad F(W)||^2 / (F(W) - f*) of the
@@ -1489,6 +1519,9 @@ typedef struct dln_zhou_liang_report {
     int inside_tau;          /**< 1 iff tau < 1 (W is in the per-layer neighbourhood) */
     int inside_uniform;      /**< 1 iff delta < s* (W is in the uniform neighbourhood) */
 } dln_zhou_liang_report;
+/** Size of the first version of ::dln_zhou_liang_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ZHOU_LIANG_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_zhou_liang_report, inside_uniform)
 
 /**
  * Gradient-dominance constants of a neighbourhood of a full-rank global
@@ -1546,6 +1579,9 @@ typedef struct dln_arora_report {
     int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
                               every t >= iterations */
 } dln_arora_report;
+/** Size of the first version of ::dln_arora_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ARORA_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_arora_report, guarantee)
 
 /**
  * Deficiency margin, balancedness, step-size bound and predicted iteration
@@ -1659,6 +1695,9 @@ typedef struct dln_dist_report {
     size_t candidates;        /**< orbit types projected on */
     size_t sweeps;            /**< Procrustes sweeps, all candidates together */
 } dln_dist_report;
+/** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_DIST_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dist_report, sweeps)
 
 /**
  * Distance from W (the weights of @p net) to the critical set of the
@@ -1729,6 +1768,9 @@ typedef struct dln_rate_report {
     double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
     size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
 } dln_rate_report;
+/** Size of the first version of ::dln_rate_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_RATE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_rate_report, orbit_dim)
 
 /**
  * Linear rate of gradient descent W <- W - eta grad F near the orbit of

@@ -82,6 +82,20 @@ dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 #endif
     ;
 
+/* The status of a linalg.h return code rc (LA_OK, LA_NOMEM or a LAPACK
+ * info): DLN_OK, DLN_E_NOMEM or DLN_E_LAPACK with "WHAT failed" in err. */
+dln_status dlni_la_status(char *err, int rc, const char *what);
+
+/* The report contract (dlnet.h, "Report structs"). A function that fills a
+ * report checks the caller's struct once with dlni_report_check (NULL, or a
+ * struct_size below v1_size, the size of the struct's first version, is an
+ * error recorded in err, which may be NULL), computes a full report of this
+ * version in a local, and hands it over with dlni_report_put, which copies
+ * the fields that fit in the caller's struct_size and never writes
+ * struct_size itself nor any byte past it. */
+dln_status dlni_report_check(char *err, const void *report, size_t v1_size, const char *name);
+void dlni_report_put(void *report, const void *full, size_t full_size);
+
 /* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
 int dlni_mul(size_t a, size_t b, size_t *out);
 /* malloc of n doubles with overflow check (NULL on failure; n = 0 gives a

@@ -106,9 +106,7 @@ static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, 
             break;
         }
         int rc = la_tpqrt(b, na, ra, na, blk, b, work);
-        if (rc != LA_OK)
-            st = dlni_fail(loss->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                           "QR update of the data summary failed");
+        st = dlni_la_status(loss->err, rc, "QR update of the data summary");
     }
     if (st == DLN_OK) {
         memcpy(loss->raug, ra, na * na * sizeof *ra);

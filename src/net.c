@@ -200,10 +200,7 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
         memcpy(net->theta, theta, net->n * sizeof *theta);
     }
     free(theta);
-    if (rc != LA_OK)
-        return dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                         "QR of a Gaussian matrix failed (the net is unchanged)");
-    return DLN_OK;
+    return dlni_la_status(net->err, rc, "QR of a Gaussian matrix");
 }
 
 dln_status dln_net_init_identity(dln_net *net, double scale)
@@ -296,7 +293,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
     for (size_t l = 1; l < L; l++)
         if (net->d[l] < hmin) hmin = net->d[l];
     if (rc != LA_OK)
-        st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "SVD of A failed");
+        st = dlni_la_status(net->err, rc, "SVD of A");
     else if (L > 1 && hmin < rank)
         st = dlni_fail(net->err, DLN_E_DIM,
                        "a hidden width (%zu) is below rank(A) = %zu: no balanced factorization",
@@ -311,8 +308,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
             rc = rotate_hidden(net, &rng, buf);
             if (rc != LA_OK) {
                 memcpy(net->theta, theta0, net->n * sizeof *theta0);
-                st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                               "random hidden rotation failed");
+                st = dlni_la_status(net->err, rc, "random hidden rotation");
             }
         }
     }

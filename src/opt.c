@@ -58,6 +58,18 @@ void dlni_opt_drop_state(dln_opt *opt)
     opt->live = 0;
 }
 
+/* The report of a handle that has not run: counts zero, values NaN. */
+void dlni_opt_clear_report(dln_opt *opt)
+{
+    dln_opt_report *r = &opt->rep;
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    r->kind = opt->kind;
+    r->stop = DLN_STOP_NONE;
+    r->initial_loss = r->initial_grad_norm = r->loss = r->grad_norm = NAN;
+    r->rate = r->min_eig = NAN;
+}
+
 dln_status dln_opt_create(dln_opt **out, dln_opt_kind kind)
 {
     if (!out) return DLN_E_NULL;

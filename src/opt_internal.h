@@ -138,11 +138,11 @@ struct dln_opt {
     char err[DLNI_MSG];
 };
 
-/* Handle helpers (src/opt.c, src/opt_run.c). */
+/* The handle's own field resets (src/opt.c). */
 void dlni_opt_drop_state(dln_opt *opt);
 void dlni_opt_clear_report(dln_opt *opt);
 
-/* Helpers for the kinds (src/opt_run.c). */
+/* Helpers for the kinds (src/opt_eval.c). */
 /* F and grad F at net into g, *f; counts one gradient evaluation. */
 dln_status dlni_opt_eval(dln_opt *opt, dln_loss *loss, const dln_net *net, double *g, double *f);
 /* F alone at net; counts one value evaluation. */

@@ -75,6 +75,10 @@ int main()
     expect(std::fabs(eval - (5.0 + std::sqrt(13.0)) / 2.0) < 1e-14, "largest Hessian eigenvalue");
     expect(report.converged == 1 && report.dense == 1 && report.hvps == 2, "dln_eig_report");
 
+    // The first-version sizes are constant expressions in C++ too.
+    static_assert(DLN_EIG_REPORT_V1_SIZE <= sizeof(dln_eig_report), "DLN_EIG_REPORT_V1_SIZE");
+    static_assert(DLN_CLASS_REPORT_V1_SIZE <= sizeof(dln_class_report), "DLN_CLASS_REPORT_V1_SIZE");
+
     auto smallest = make_report<dln_eig_report>();
     expect(smallest.struct_size == sizeof(dln_eig_report) && smallest.hvps == 0, "make_report");
     expect(dln_loss_hessian_eigs(loss, net, DLN_EIG_SMALLEST, 1, 0.0, 0, 7, &eval, nullptr, 1,
