@@ -237,6 +237,8 @@ install: all
 	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc $(DESTDIR)$(CMAKEDIR_INSTALL)/*.cmake
 	@if [ -d $(DOCS_OUT)/man/man3 ]; then \
 	    echo "install: man pages to $(DESTDIR)$(MANDIR)/man3, HTML to $(DESTDIR)$(DOCDIR)/html"; \
+	    if [ include/dlnet.h -nt $(DOCS_OUT)/man/man3/dlnet.h.3 ]; then \
+	        echo "install: warning: $(DOCS_OUT) is older than include/dlnet.h (make docs)"; fi; \
 	    install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/html && \
 	    install -m 644 $(DOCS_OUT)/man/man3/*.3 $(DESTDIR)$(MANDIR)/man3 && \
 	    install -m 644 $(DOCS_OUT)/html/* $(DESTDIR)$(DOCDIR)/html; \

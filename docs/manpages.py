@@ -110,7 +110,7 @@ class Page:
                 out += [".IP " + mark + " 4"] + [l for l in body if l != ".PP"]
         else:  # programlisting, verbatim: preformatted
             if el.tag == "programlisting":
-                lines = ["".join(self.inline(c) for c in [cl]) for cl in el.findall("codeline")]
+                lines = [self.inline(cl) for cl in el.findall("codeline")]
             else:
                 lines = [esc(l) for l in (el.text or "").strip("\n").split("\n")]
             out += [".PP", ".nf", ".RS 4"] + [line_safe(l) for l in lines] + [".RE", ".fi"]
