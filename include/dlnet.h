@@ -43,6 +43,15 @@
  *   (unchanged on failure); every `*_free()` accepts NULL; `*_copy()` makes
  *   an independent deep copy. Options are typed setters validated when set
  *   (::DLN_E_RANGE; the old value is kept).
+ * - **Names.** Functions are `dln_<family>_<what>`, the family being the
+ *   handle they act on (net, loss, landscape, opt) or, for the scalar
+ *   theory without a handle, critical. Options are `set_`/`get_` pairs,
+ *   validated when set. Intrinsic properties and held data are bare nouns
+ *   (dln_loss_num_samples(), dln_opt_history_rows(), dln_opt_history());
+ *   dln_loss_get_kind() and dln_opt_get_kind() keep `get_` because the bare
+ *   names are the enum types. A `_report` struct is the result of a
+ *   computation, filled by the call that computes it; an `_info` struct
+ *   describes a thing (a landscape, a root, an orbit, an escape).
  * - **Report structs** (dln_eig_report, dln_class_report, dln_opt_report,
  *   ...) start with `size_t struct_size`, which the caller sets to
  *   sizeof(the struct) before the call. Fields are only ever appended. Every
@@ -534,8 +543,6 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
                                          dln_eig_report *report);
 /** @} */
 
-/* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
-
 /* ======================================================================== */
 /** @name Landscape analysis: critical sets and classification
  *
@@ -943,421 +950,194 @@ DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double
                                       dln_root_info *info);
 /** @} */
 
-/* ---- Optimizers (src/opt*.c) ---- */
-
 /* ======================================================================== */
-/** @name Optimizers
+/** @name Landscape: distances to the critical set, error bounds and predicted rates
  *
- * An optimizer handle ::dln_opt runs one method on a (loss, net) pair and
- * updates the weights of the net in place. theta_k denotes the weights after
- * k iterations (theta_0: the weights the run starts from), F_k = F(theta_k),
- * g_k = grad F(theta_k) and ||.|| the Euclidean norm of theta layout. The
- * update formula of every kind is exact: the library computes precisely the
- * stated arithmetic, coordinate by coordinate in double precision (no fused
- * multiply-add is introduced by the library's own updates), so a hand-written
- * loop with dln_loss_grad() reproduces ::DLN_OPT_GD bit for bit.
+ * Numbers behind the convergence theory of the regularized loss
+ * (regularized.md §5, §6, §9(c), §9(e)), for a landscape whose theory is
+ * ::DLN_THEORY_REGULARIZED (every lam_l > 0; a target loss, or data with
+ * X X^T = c I). Near its critical set the loss satisfies the error bound
  *
- * Usage: create a handle for a kind, set options (each setter validates its
- * value at once: ::DLN_E_RANGE, and ::DLN_E_UNSUPPORTED for an option that
- * the kind does not use), then call dln_opt_run() (until a stop test fires)
- * or dln_opt_step() (one iteration). Stop tests, the progress callback, the
- * history and the run report make the run observable; the library never
- * prints. docs/optimizers.md states every update formula and default.
+ *     dist(W, Crit F) <= kappa ||grad F(W)||
  *
- * Options: every setter returns ::DLN_OK, ::DLN_E_NULL (@p opt NULL),
- * ::DLN_E_RANGE (a value outside the range stated with the setter) or
- * ::DLN_E_UNSUPPORTED (an option of another kind); on error the option keeps
- * its value and dln_opt_errmsg() names the option and its range. Options
- * take effect at the next dln_opt_run() or dln_opt_step(). Getters of a
- * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
- * getters of pairs, which write through pointers that may be NULL).
+ * exactly when y* is not a singular value of Ybar (Theorem C), and gradient
+ * descent then converges linearly with the rate rho(eta) read off the
+ * Hessian at the limit orbit (Theorem D). dln_landscape_distance() measures
+ * the distance, the ratio dist / ||grad F|| and its predicted limit kappa at
+ * any point; dln_landscape_rate() predicts the rate of an orbit. Every
+ * threshold verdict carries its relative gap; a NaN or infinite output
+ * always comes with the flag that explains it. See docs/errbound.md.
  *
- * Threads: a handle holds scratch space and the state of the method; use one
- * handle per thread (dln_opt_copy()), each with its own loss and net.
+ * Threads: as every function of a landscape (one thread at a time).
  * @{ */
 
-/** Opaque optimizer (kind, options, method state, scratch). */
-typedef struct dln_opt dln_opt;
+/** Bits of dln_dist_report::flags and dln_rate_report::flags. */
+enum {
+    /** y* is a singular value of Ybar (within ::DLN_TOL_VALUE; the gap is
+     *  error_bound_gap): the error bound fails near some critical orbit. */
+    DLN_EB_FAILS = 1,
+    /** The orbit is not Morse-Bott: a matched double root s* (L >= 3), or
+     *  (L = 2) room and an unmatched value at sqrt(lam). kappa = +Inf; the
+     *  ratio grows like 1/dist (L >= 3) or 1/dist^2 (L = 2) along the
+     *  degenerate directions, and gradient descent is sublinear there. */
+    DLN_EB_DEGENERATE = 2,
+    /** The projection stopped at its sweep cap: dist is still an upper bound
+     *  (the distance to a critical point), but may not be the orbit's. */
+    DLN_EB_NOCONV = 4,
+    /** dist exceeds 0.1 times the smallest nonzero layer singular value of
+     *  any critical point: W is outside the local regime, the nearest orbit
+     *  type is a guess and kappa does not predict the ratio. */
+    DLN_EB_FAR = 8,
+    /** Another orbit type was within 10% of dist (dist_second). */
+    DLN_EB_AMBIGUOUS = 16,
+    /** dist is at the rounding level of W (<= 100 eps max(||W||, scale)): W is
+     *  critical to working precision and the ratio is rounding noise. */
+    DLN_EB_ROUNDING = 32,
+    /** grad F(W) = 0 exactly: the ratio is NaN. */
+    DLN_EB_NO_RATIO = 64,
+    /** The orbit has a negative Hessian eigenvalue (a strict saddle):
+     *  gradient descent is repelled, rho > 1. */
+    DLN_EB_SADDLE = 128,
+    /** eta >= 2/mu_max: gradient descent cannot converge to this orbit. */
+    DLN_EB_UNSTABLE = 256
+};
 
-/** Optimization method. Values are fixed. */
-typedef enum dln_opt_kind {
-    /** Gradient descent, fixed step eta: theta_{k+1} = theta_k - eta g_k. */
-    DLN_OPT_GD = 0,
-    /** Gradient descent with Armijo backtracking: t = eta, then t <- shrink t
-     *  until F(theta_k - t g_k) <= F_k - c1 t ||g_k||^2 and F(theta_k - t g_k) < F_k;
-     *  theta_{k+1} = theta_k - t g_k. */
-    DLN_OPT_GD_ARMIJO = 1,
-    /** Heavy-ball momentum (Polyak): v_{k+1} = beta v_k - eta g_k,
-     *  theta_{k+1} = theta_k + v_{k+1}, v_0 = 0. */
-    DLN_OPT_HEAVY_BALL = 2,
-    /** Nesterov acceleration, look-ahead form: b_{k+1} = beta b_k + g_k,
-     *  theta_{k+1} = theta_k - eta (g_k + beta b_{k+1}), b_0 = 0 (the net holds
-     *  the points where the gradient is evaluated). */
-    DLN_OPT_NESTEROV = 3,
-    /** Adam (Kingma & Ba), bias-corrected; a heuristic that does not follow
-     *  the convergence theory of gradient descent (see docs/optimizers.md). */
-    DLN_OPT_ADAM = 4,
-    /** L-BFGS (two-loop recursion, memory m) with a line search satisfying
-     *  the strong Wolfe conditions. */
-    DLN_OPT_LBFGS = 5,
-    /** L-BFGS with second-order saddle escapes: where ||g_k|| is small and
-     *  the smallest Hessian eigenvalue mu is negative, step along its
-     *  eigenvector instead (see dln_opt_set_escape()). */
-    DLN_OPT_LBFGS_ESCAPE = 6
-} dln_opt_kind;
-
-/** Why a run stopped (or what dln_opt_step() detected). Values are fixed. */
-typedef enum dln_stop {
-    DLN_STOP_NONE = 0,         /**< no stop test fired */
-    DLN_STOP_GRAD_TOL = 1,     /**< ||g_k|| <= grad_tol (converged) */
-    DLN_STOP_LOSS_REL_TOL = 2, /**< |F_k - F_{k-1}| <= loss_rel_tol max(|F_k|, |F_{k-1}|) */
-    DLN_STOP_LOSS_ABS_TOL = 3, /**< |F_k - F_{k-1}| <= loss_abs_tol */
-    DLN_STOP_STEP_TOL = 4,     /**< ||theta_k - theta_{k-1}|| <= step_tol */
-    DLN_STOP_MAX_ITER = 5,     /**< max_iter iterations done */
-    DLN_STOP_CALLBACK = 6,     /**< the progress callback returned nonzero */
-    /** a new iterate, its loss or its gradient was NaN/Inf; the net was put
-     *  back to the last finite iterate theta_k and the state was reset */
-    DLN_STOP_NONFINITE = 7,
-    /** F_k > divergence F_0 (see dln_opt_set_divergence()); theta_k is kept */
-    DLN_STOP_DIVERGED = 8,
-    /** the line search found no acceptable step (typically: the decrease is
-     *  below the rounding level of F); the net is left at theta_k */
-    DLN_STOP_LINE_SEARCH = 9
-} dln_stop;
-
-/** Static name of a kind ("gd", "gd-armijo", ...; "unknown" otherwise). */
-DLN_API const char *dln_opt_kind_name(dln_opt_kind kind);
-/** Static name of a stop reason ("grad-tol", "max-iter", ...; "unknown" otherwise). */
-DLN_API const char *dln_stop_name(dln_stop stop);
-
-/**
- * State of a run handed to the progress callback (set by the library;
- * struct_size = sizeof(dln_progress) of the library, fields may be added at
- * the end).
- */
-typedef struct dln_progress {
-    size_t struct_size;   /**< sizeof(dln_progress) of the library */
-    dln_opt_kind kind;    /**< method */
-    size_t iteration;     /**< k: iterations done (0: the starting point) */
-    double loss;          /**< F_k */
-    double grad_norm;     /**< ||g_k|| */
-    double step_norm;     /**< ||theta_k - theta_{k-1}|| (0 for k = 0; NaN if unknown,
-                               e.g. in the final call after a failed step) */
-    double step_size;     /**< step length t used for iteration k (eta, line-search t, escape t; 0 for k = 0) */
-    double elapsed;       /**< seconds since the run started (monotonic clock) */
-    int escape;           /**< 1 if theta_k came from a saddle-escape step */
-    double min_eig;       /**< the eigenvalue mu of that escape, else NaN */
-} dln_progress;
-
-/**
- * Progress callback: called with the state after iteration k (see
- * dln_opt_set_callback()). A nonzero return stops the run with
- * ::DLN_STOP_CALLBACK (not an error). The callback must not modify or free
- * the optimizer, the loss or the net of the run.
- */
-typedef int (*dln_progress_fn)(const dln_progress *progress, void *user);
-
-/**
- * Quantities a history can record, one column each (see
- * dln_opt_set_metrics()). Values are fixed; 0..15 are optimizer metrics,
- * values from 16 on are the landscape metrics of the error-bound module
- * (distance to the critical set, error-bound ratio, balancedness). The cost
- * is per recorded row.
- */
-typedef enum dln_metric {
-    DLN_METRIC_LOSS = 0,      /**< F_k (free) */
-    DLN_METRIC_GRAD_NORM = 1, /**< ||g_k|| (free) */
-    DLN_METRIC_STEP_NORM = 2, /**< ||theta_k - theta_{k-1}||, 0 at k = 0 (one pass over 2 vectors of length n) */
-    DLN_METRIC_STEP_SIZE = 3, /**< step length t of iteration k, 0 at k = 0 (free) */
-    DLN_METRIC_TIME = 4,      /**< seconds since the start of the run (one clock read) */
-    /** dist(theta_k, Crit F): the upper bound of dln_landscape_distance()
-     *  (regularized theory only: dln_opt_run() fails with ::DLN_E_UNSUPPORTED
-     *  otherwise). A landscape and its workspace are built once per run; each
-     *  row costs the projection (a few SVDs and Procrustes sweeps, no
-     *  gradient), and the block spectrum when the nearest orbit type changes. */
-    DLN_METRIC_DIST = 16,
-    /** Error-bound ratio dist / ||g_k|| (NaN if g_k = 0), as
-     *  dln_landscape_distance(); same cost as ::DLN_METRIC_DIST (each column
-     *  computes its own projection). */
-    DLN_METRIC_EB_RATIO = 17,
-    /** Balancedness max_l ||D_l||_F (the delta of Arora, Cohen, Golowich & Hu): weighted,
-     *  D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T (dln_loss_balancedness(),
-     *  zero at critical points) when every lam_l > 0, otherwise unweighted
-     *  (dln_net_balancedness(), constant under gradient flow); 2 GEMMs per
-     *  layer, 0 for L = 1. */
-    DLN_METRIC_BALANCEDNESS = 18
-} dln_metric;
-
-/** Largest number of history columns. */
-#define DLN_METRIC_MAX_COLUMNS 16
-
-/**
- * Report of a run (or of the dln_opt_step() calls since the last reset).
- * Set struct_size = sizeof(dln_opt_report) before passing it; the library
- * writes only the fields that fit in struct_size bytes.
- */
-typedef struct dln_opt_report {
-    size_t struct_size;     /**< sizeof(dln_opt_report), set by the caller */
-    dln_opt_kind kind;      /**< method */
-    dln_stop stop;          /**< why the run stopped */
-    size_t iterations;      /**< iterations done (accepted steps, escapes included) */
-    size_t value_evals;     /**< evaluations of F alone (backtracking and escape trials) */
-    size_t grad_evals;      /**< evaluations of F and grad F (the starting point included) */
-    size_t hvp_evals;       /**< Hessian-vector products (eigensolver of the escape kind) */
-    double initial_loss;    /**< F_0 */
-    double initial_grad_norm; /**< ||g_0|| */
-    double loss;            /**< F at the final iterate */
-    double grad_norm;       /**< ||grad F|| at the final iterate */
-    /** observed linear rate: exp(slope) of the least-squares line through
-     *  log ||g_j|| over the last rate_window iterates (NaN if fewer than 2
-     *  iterates or a zero gradient norm among them); ||g_k|| ~ rate^k */
-    double rate;
-    size_t rate_window;     /**< number of iterates the rate was fitted on */
-    double elapsed;         /**< seconds of the run (monotonic clock); after single
-                                 steps: since the state started, until the report is read */
-    size_t escapes;         /**< saddle escapes done (::DLN_OPT_LBFGS_ESCAPE) */
-    /** smallest Hessian eigenvalue at the last second-order check
-     *  (::DLN_OPT_LBFGS_ESCAPE; NaN if none was made) */
-    double min_eig;
-    size_t history_rows;    /**< rows written to the history */
-} dln_opt_report;
-/** Size of the first version of ::dln_opt_report (0.1.0), the smallest struct_size
+/** Distance to the critical set and error-bound ratio at a point
+ *  (dln_landscape_distance()). */
+typedef struct dln_dist_report {
+    size_t struct_size;       /**< sizeof(dln_dist_report), set by the caller */
+    unsigned flags;           /**< DLN_EB_* bits */
+    double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
+    double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
+    double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double value;             /**< F(W) */
+    double critical_value;    /**< F on the orbit of W* */
+    double grad_norm;         /**< ||grad F(W)|| */
+    double ratio;             /**< dist / grad_norm (NaN only with ::DLN_EB_NO_RATIO) */
+    double kappa;             /**< 1/mu_min^+ of the orbit of W* (+Inf with ::DLN_EB_DEGENERATE) */
+    double mu_min_pos;        /**< mu_min^+: smallest |Hessian eigenvalue| normal to the orbit */
+    double mu_max;            /**< largest Hessian eigenvalue on the orbit */
+    double hess_min;          /**< smallest Hessian eigenvalue on the orbit (< 0: saddle) */
+    size_t rank;              /**< r: matched components of the orbit */
+    size_t orbit_dim;         /**< dimension of the orbit (regularized.md 2.5) */
+    dln_class cls;            /**< class of the orbit (Theorem B) */
+    int error_bound;          /**< 1 if the error bound holds near all of Crit F (y* not a value) */
+    double error_bound_gap;   /**< min_k |y_k - y*|/y*, the gap that decides error_bound */
+    double orbit_gap;         /**< min |y - y*|/y* over the values that can make this orbit
+                                   degenerate (matched values; for L = 2 also unmatched ones when
+                                   r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
+                                   gap^{-1} (L = 2) as it tends to 0 */
+    size_t candidates;        /**< orbit types projected on */
+    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
+} dln_dist_report;
+/** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
  *  accepted (see "Report structs" in the conventions). */
-#define DLN_OPT_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_opt_report, history_rows)
+#define DLN_DIST_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dist_report, sweeps)
 
 /**
- * One saddle escape (see dln_opt_get_escape()): at theta_k with smallest
- * Hessian eigenvalue mu < 0 and unit eigenvector v, theta_{k+1} =
- * theta_k + t sigma v with sigma = +1 or -1.
+ * Distance from W (the weights of @p net) to the critical set of the
+ * regularized loss, the error-bound ratio and its predicted limit
+ * (regularized.md §9(c)).
+ *
+ * 1. **Orbit type.** The end-to-end matrix projected on each singular block
+ *    of Ybar gives one direction per value; the layer singular values along
+ *    it, followed down the layers, are compared with each admissible root
+ *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
+ *    type; choices within a factor 2 of it give alternative types (at most
+ *    6), and W = 0 is always a candidate.
+ * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
+ *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
+ *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
+ *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
+ *    polar factor, until the objective decreases by less than 1e-13 of
+ *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
+ *    the distance to the nearest point of the orbit when the iteration
+ *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
+ *    orbit and Delta normal to it, dist = ||Delta|| while ||Delta|| is below
+ *    the orbit's reach.
+ * 3. **Lower bound.** Mirsky's inequality per layer:
+ *    dist(W, orbit)^2 >= sum_l sum_i (sigma_i(W_l) - s_i (lam_l/c)^{-1/2})^2,
+ *    minimized over all orbit types (dynamic programme over the sorted
+ *    roots) for @c dist_lower.
+ * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
+ *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
+ *    eigenvalues of smallest modulus are the tangent ones). Near a
+ *    Morse-Bott orbit the ratio lies in [1/mu_max, kappa] up to a factor
+ *    1 + O(dist). Along gradient descent the iterates align with the slowest
+ *    mode and the ratio tends to 1/|mu_slowest| of dln_landscape_rate():
+ *    kappa when eta < eta_opt, 1/mu_max when eta > eta_opt.
+ *
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param report  output (struct_size set by the caller)
+ * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
+ * @param nearest NULL, or a net of the landscape's widths that receives W*
+ *                (may be @p net itself). W* is exactly critical; its position
+ *                on the orbit is accurate to about 3e-7 dist (the objective,
+ *                quadratic in the frame error, is converged to 1e-13)
+ * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
+ * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
+ * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
+ *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
+ *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
+ *         overflowed), ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on
+ *         error.
  */
-typedef struct dln_escape_info {
-    size_t struct_size;   /**< sizeof(dln_escape_info), set by the caller */
-    size_t iteration;     /**< k + 1: the iterate the escape produced */
-    double eigenvalue;    /**< mu < 0 */
-    double grad_norm;     /**< ||g_k|| at the saddle */
-    double loss_before;   /**< F_k */
-    double loss_after;    /**< F_{k+1} */
-    double step;          /**< t sigma (signed distance moved along v) */
-} dln_escape_info;
-/** Size of the first version of ::dln_escape_info (0.1.0), the smallest struct_size
+DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
+                                          dln_dist_report *report, int *pattern, dln_net *nearest);
+
+/** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
+typedef struct dln_rate_report {
+    size_t struct_size;  /**< sizeof(dln_rate_report), set by the caller */
+    unsigned flags;      /**< ::DLN_EB_DEGENERATE (sublinear), ::DLN_EB_SADDLE, ::DLN_EB_UNSTABLE */
+    double eta;          /**< the step the rate is for */
+    double rho;          /**< max over the normal eigenvalues mu of |1 - eta mu| */
+    double mu_slowest;   /**< the eigenvalue that attains rho */
+    double mu_min_pos;   /**< mu_min^+ (smallest normal |eigenvalue|) */
+    double mu_max;       /**< largest eigenvalue */
+    double hess_min;     /**< smallest eigenvalue */
+    double eta_opt;      /**< 2/(mu_min^+ + mu_max): the step that minimizes rho */
+    double rho_opt;      /**< (mu_max - mu_min^+)/(mu_max + mu_min^+): rho at eta_opt */
+    double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
+    size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
+} dln_rate_report;
+/** Size of the first version of ::dln_rate_report (0.1.0), the smallest struct_size
  *  accepted (see "Report structs" in the conventions). */
-#define DLN_ESCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_escape_info, step)
-
-/** Number of escapes kept for dln_opt_get_escape() (later ones are counted only). */
-#define DLN_OPT_ESCAPE_LOG 64
+#define DLN_RATE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_rate_report, orbit_dim)
 
 /**
- * Create an optimizer of the given kind with the default options of
- * docs/optimizers.md (step 1e-2, max_iter 1000, grad_tol 1e-8, other
- * tolerances off, divergence 1e8, momentum 0.9, Adam betas 0.9/0.999 and
- * eps 1e-8, Armijo c1 1e-4 and shrink 0.5, Wolfe c1 1e-4 and c2 0.9,
- * memory 10, escape thresholds 1e-4/1e-6, seed 0, rate window 10,
- * history columns {loss, grad norm}, no internal history, no callback).
- * @return ::DLN_E_NULL, ::DLN_E_RANGE (unknown kind), ::DLN_E_NOMEM.
+ * Linear rate of gradient descent W <- W - eta grad F near the orbit of
+ * @p pattern (regularized.md §6, §9(e)): tangent directions do not move and
+ * each normal eigen-direction with Hessian eigenvalue mu contracts by
+ * |1 - eta mu| per step, so ||grad F_k||, dist_k and ||W_k - W_inf|| decay
+ * like rho^k and F_k - F_inf like rho^{2k}, with
+ *
+ *     rho(eta) = max_{mu normal} |1 - eta mu|,   stable iff eta < 2/mu_max,
+ *     eta* = 2/(mu_min^+ + mu_max),               rho* = (mu_max - mu_min^+)/(mu_max + mu_min^+).
+ *
+ * The spectrum is the block spectrum of the orbit (times c for data), so
+ * eta is the step of gradient descent on the loss itself. rho > 1 at a
+ * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
+ * (::DLN_EB_DEGENERATE) the extra zero eigenvalue gives rho = 1: there is no
+ * linear rate and convergence is sublinear.
+ * @param ls      regularized landscape
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
+ * @param eta     step > 0, finite; 0 selects eta*
+ * @param report  output (struct_size set by the caller)
+ * Cost: the block spectrum, O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
+ *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
  */
-DLN_API dln_status dln_opt_create(dln_opt **out, dln_opt_kind kind);
-/** Free an optimizer; NULL is a no-op. */
-DLN_API void dln_opt_free(dln_opt *opt);
-/** New handle *out with the kind, options, callback and history settings of
- *  @p src; its method state is fresh and its history empty (the callback's
- *  user pointer is shared, not copied). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM
- *  (*out unchanged). */
-DLN_API dln_status dln_opt_copy(dln_opt **out, const dln_opt *src);
-/** Detail of the last failure of a function called on @p opt. */
-DLN_API const char *dln_opt_errmsg(const dln_opt *opt);
-/** Kind of the optimizer (DLN_OPT_GD if NULL). */
-DLN_API dln_opt_kind dln_opt_get_kind(const dln_opt *opt);
-
-/** Step size eta > 0, finite: the step of GD and the momentum methods, the
- *  learning rate of Adam, the first trial step of Armijo backtracking (each
- *  iteration) and of the first L-BFGS iteration (later ones try t = 1). */
-DLN_API dln_status dln_opt_set_step(dln_opt *opt, double eta);
-/** Step size (NaN if NULL). */
-DLN_API double dln_opt_get_step(const dln_opt *opt);
-/** Iteration cap of dln_opt_run() (any value; 0 only evaluates theta_0). */
-DLN_API dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter);
-/** Iteration cap (0 if NULL). */
-DLN_API size_t dln_opt_get_max_iter(const dln_opt *opt);
-/** Gradient test ||g_k|| <= tol (tol >= 0, finite; 0 disables). */
-DLN_API dln_status dln_opt_set_grad_tol(dln_opt *opt, double tol);
-/** Gradient tolerance (NaN if NULL). */
-DLN_API double dln_opt_get_grad_tol(const dln_opt *opt);
-/** Relative loss-change test |F_k - F_{k-1}| <= tol max(|F_k|, |F_{k-1}|)
- *  (tol >= 0, finite; 0 disables). */
-DLN_API dln_status dln_opt_set_loss_rel_tol(dln_opt *opt, double tol);
-/** Relative loss-change tolerance (NaN if NULL). */
-DLN_API double dln_opt_get_loss_rel_tol(const dln_opt *opt);
-/** Absolute loss-change test |F_k - F_{k-1}| <= tol (tol >= 0, finite; 0 disables). */
-DLN_API dln_status dln_opt_set_loss_abs_tol(dln_opt *opt, double tol);
-/** Absolute loss-change tolerance (NaN if NULL). */
-DLN_API double dln_opt_get_loss_abs_tol(const dln_opt *opt);
-/** Step test ||theta_k - theta_{k-1}|| <= tol (tol >= 0, finite; 0 disables). */
-DLN_API dln_status dln_opt_set_step_tol(dln_opt *opt, double tol);
-/** Step tolerance (NaN if NULL). */
-DLN_API double dln_opt_get_step_tol(const dln_opt *opt);
-/** Divergence test F_k > factor F_0 (checked when F_0 > 0); factor > 1, and
- *  +Inf disables it. */
-DLN_API dln_status dln_opt_set_divergence(dln_opt *opt, double factor);
-/** Divergence factor (NaN if NULL). */
-DLN_API double dln_opt_get_divergence(const dln_opt *opt);
-
-/** Momentum beta in [0, 1) for ::DLN_OPT_HEAVY_BALL and ::DLN_OPT_NESTEROV
- *  (::DLN_E_UNSUPPORTED for other kinds). */
-DLN_API dln_status dln_opt_set_momentum(dln_opt *opt, double beta);
-/** Momentum (NaN if NULL). */
-DLN_API double dln_opt_get_momentum(const dln_opt *opt);
-/** Adam moment decay rates beta1, beta2 in [0, 1) (::DLN_OPT_ADAM only). */
-DLN_API dln_status dln_opt_set_betas(dln_opt *opt, double beta1, double beta2);
-/** Adam moment decay rates; either pointer may be NULL. */
-DLN_API dln_status dln_opt_get_betas(const dln_opt *opt, double *beta1, double *beta2);
-/** Adam denominator offset eps > 0, finite (::DLN_OPT_ADAM only). */
-DLN_API dln_status dln_opt_set_adam_eps(dln_opt *opt, double eps);
-/** Adam eps (NaN if NULL). */
-DLN_API double dln_opt_get_adam_eps(const dln_opt *opt);
-/** Armijo constant c1 in (0, 1) and backtracking factor shrink in (0, 1)
- *  (::DLN_OPT_GD_ARMIJO; ::DLN_OPT_LBFGS_ESCAPE uses them for its escape
- *  search). */
-DLN_API dln_status dln_opt_set_armijo(dln_opt *opt, double c1, double shrink);
-/** Armijo constants; either pointer may be NULL. */
-DLN_API dln_status dln_opt_get_armijo(const dln_opt *opt, double *c1, double *shrink);
-/** Wolfe constants 0 < c1 < c2 < 1 of the L-BFGS line search
- *  (::DLN_OPT_LBFGS, ::DLN_OPT_LBFGS_ESCAPE). */
-DLN_API dln_status dln_opt_set_wolfe(dln_opt *opt, double c1, double c2);
-/** Wolfe constants; either pointer may be NULL. */
-DLN_API dln_status dln_opt_get_wolfe(const dln_opt *opt, double *c1, double *c2);
-/** L-BFGS memory: number m of kept (s, y) pairs, 1 <= m <= 1000
- *  (::DLN_OPT_LBFGS, ::DLN_OPT_LBFGS_ESCAPE). */
-DLN_API dln_status dln_opt_set_memory(dln_opt *opt, size_t m);
-/** L-BFGS memory (0 if NULL). */
-DLN_API size_t dln_opt_get_memory(const dln_opt *opt);
-/**
- * Saddle-escape thresholds (::DLN_OPT_LBFGS_ESCAPE only): the smallest
- * Hessian eigenvalue mu is computed (dln_loss_hessian_eigs()) when
- * ||g_k|| <= grad_threshold, once on entering that region, and again before
- * the gradient test may declare convergence; an escape is made when
- * mu < -curv_tol ||H|| and mu^2 >= ||g_k|| ||H|| (||H||: the solver's norm
- * estimate; the second test keeps the zero modes of a minimizer's orbit,
- * which dip below zero by O(||g_k||) near it, from triggering escapes).
- * Both > 0, finite.
- */
-DLN_API dln_status dln_opt_set_escape(dln_opt *opt, double grad_threshold, double curv_tol);
-/** Saddle-escape thresholds; either pointer may be NULL. */
-DLN_API dln_status dln_opt_get_escape(const dln_opt *opt, double *grad_threshold,
-                                      double *curv_tol);
-/** Seed of the eigensolver start vectors (::DLN_OPT_LBFGS_ESCAPE only; the
- *  other kinds are deterministic). */
-DLN_API dln_status dln_opt_set_seed(dln_opt *opt, uint64_t seed);
-/** Seed (0 if NULL). */
-DLN_API uint64_t dln_opt_get_seed(const dln_opt *opt);
-/** Number of last iterates (2..100000) the report's rate is fitted on
- *  (default 10). Errors as every setter, and ::DLN_E_NOMEM. */
-DLN_API dln_status dln_opt_set_rate_window(dln_opt *opt, size_t window);
-/** Rate window (0 if NULL). */
-DLN_API size_t dln_opt_get_rate_window(const dln_opt *opt);
-
-/**
- * Progress callback of dln_opt_run(), called for the starting point (k = 0),
- * after every iteration k with k % every == 0, after every escape, and for
- * the final iterate. @p fn NULL removes it; every >= 1 (::DLN_E_RANGE
- * otherwise). The handle keeps @p fn and @p user (not owned) until they are
- * replaced. Errors: ::DLN_E_NULL, ::DLN_E_RANGE.
- */
-DLN_API dln_status dln_opt_set_callback(dln_opt *opt, dln_progress_fn fn, void *user,
-                                        size_t every);
-/**
- * History columns: k metrics (1 <= k <= ::DLN_METRIC_MAX_COLUMNS, each a
- * known ::dln_metric). Row j of a history holds the metrics of iterate j.
- * Setting the metrics empties the internal history (reallocated when the
- * number of columns changes). Errors: ::DLN_E_NULL, ::DLN_E_RANGE (an unknown metric or a
- * bad k), ::DLN_E_NOMEM.
- */
-DLN_API dln_status dln_opt_set_metrics(dln_opt *opt, size_t k, const dln_metric *metrics);
-/** Current history columns into @p metrics (room for ::DLN_METRIC_MAX_COLUMNS
- *  entries, may be NULL); returns their number (0 if opt is NULL). */
-DLN_API size_t dln_opt_get_metrics(const dln_opt *opt, dln_metric *metrics);
-/**
- * Internal history of dln_opt_run(): room for @p rows rows (allocated now;
- * 0 frees it and turns the internal history off). Iterates beyond the room
- * are not recorded (report.history_rows tells how many were).
- * Errors: ::DLN_E_NULL, ::DLN_E_NOMEM (the old history is kept).
- */
-DLN_API dln_status dln_opt_set_history(dln_opt *opt, size_t rows);
-/** Rows recorded by the last dln_opt_run() (0 if NULL). */
-DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
-/**
- * Copy the internal history out: H is rows x k (column-major, ldh >= rows,
- * rows = dln_opt_history_rows(), k = number of metrics), H[j + c*ldh] =
- * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
- * ldh = 0).
- */
-DLN_API dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh);
-
-/**
- * Run the method from the current weights of @p net until a stop test fires,
- * updating @p net in place; the method state starts fresh (zero momentum,
- * empty L-BFGS memory). Each iteration: the step of the kind, then, on the
- * new iterate, the tests in the order non-finite, divergence, gradient,
- * absolute and relative loss change, step, callback, max_iter; the first
- * that fires is the stop reason. The gradient test also applies to theta_0
- * and max_iter = 0 stops at theta_0. The history (if enabled) is recorded.
- * A stop is not an error: the status is ::DLN_OK whatever the stop reason.
- * @param opt    the optimizer (its state, scratch and history are written)
- * @param loss   the loss to minimize (its scratch is used)
- * @param net    the starting point theta_0; holds the last iterate on return
- * @param report optional (may be NULL; struct_size must be set)
- * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss shapes differ: message of
- *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
- *         is not finite at theta_0), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
- *         ::DLN_E_RANGE (report->struct_size too small), and errors of the
- *         eigensolver for ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last
- *         iterate).
- */
-DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
-                               dln_opt_report *report);
-/**
- * dln_opt_run() recording into a caller buffer instead of the internal
- * history: H is rows x k (ldh >= rows, k = number of metrics), row j =
- * iterate j; rows beyond the run are untouched, iterates beyond @p rows are
- * not recorded. The internal history is not touched.
- * Errors: those of dln_opt_run(), ::DLN_E_NULL (H NULL with rows > 0),
- * ::DLN_E_LD (ldh < rows or ldh = 0), ::DLN_E_OVERFLOW (ldh times the number
- * of columns overflows).
- */
-DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, double *H,
-                                       size_t ldh, size_t rows, dln_opt_report *report);
-/**
- * One iteration from the current weights of @p net. The method state carries
- * over from this handle's previous dln_opt_step() or dln_opt_run() when the
- * same loss and net are passed and nothing else has written the net's
- * weights since (a constant-time check); otherwise it restarts. Writes are
- * the dln_net_set_* and dln_net_init_* calls, dln_landscape_build(),
- * dln_landscape_distance() into the net as @p nearest, and the steps and
- * runs of other optimizer handles; a write restarts the state even when it
- * stores the same values. Call dln_opt_reset() after changing the loss
- * itself (e.g. its regularization) between steps.
- * The stop tests except max_iter and the callback are applied to the new
- * iterate; the reason goes to @p stop (may be NULL), ::DLN_STOP_NONE if
- * none fired. No history is recorded. Errors as dln_opt_run().
- */
-DLN_API dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop);
-/** Forget the method state: the next dln_opt_step() starts fresh.
- *  Errors: ::DLN_E_NULL. */
-DLN_API dln_status dln_opt_reset(dln_opt *opt);
-/** Report of the last run, or of the dln_opt_step() calls since the state
- *  last restarted (report->struct_size must be set). Errors: ::DLN_E_NULL,
- *  ::DLN_E_RANGE (struct_size < sizeof(size_t)). */
-DLN_API dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report);
-/**
- * Escape number i (0-based, i < min(report.escapes, ::DLN_OPT_ESCAPE_LOG))
- * of the last run. info->struct_size must be set.
- * @return ::DLN_E_NULL, ::DLN_E_RANGE (no such escape or bad struct_size).
- */
-DLN_API dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_escape_info *info);
+DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
+                                      dln_rate_report *report);
 /** @} */
 
-/* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */
-
-/** @name Metrics of the unregularized theory (src/metrics.c)
+/* ======================================================================== */
+/** @name Convergence metrics: quantities of the unregularized theory
  *
  * Quantities from the convergence theory of deep linear networks, evaluated
  * at the weights of a net (unregularized.md §3, §10, §11, §12(c), (e)):
@@ -1615,189 +1395,416 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
                                   dln_arora_report *report);
 /** @} */
 
-/** @name Error bounds, distances to the critical set and predicted rates (src/errbound.c)
+/* ======================================================================== */
+/** @name Optimizers
  *
- * Numbers behind the convergence theory of the regularized loss
- * (regularized.md §5, §6, §9(c), §9(e)), for a landscape whose theory is
- * ::DLN_THEORY_REGULARIZED (every lam_l > 0; a target loss, or data with
- * X X^T = c I). Near its critical set the loss satisfies the error bound
+ * An optimizer handle ::dln_opt runs one method on a (loss, net) pair and
+ * updates the weights of the net in place. theta_k denotes the weights after
+ * k iterations (theta_0: the weights the run starts from), F_k = F(theta_k),
+ * g_k = grad F(theta_k) and ||.|| the Euclidean norm of theta layout. The
+ * update formula of every kind is exact: the library computes precisely the
+ * stated arithmetic, coordinate by coordinate in double precision (no fused
+ * multiply-add is introduced by the library's own updates), so a hand-written
+ * loop with dln_loss_grad() reproduces ::DLN_OPT_GD bit for bit.
  *
- *     dist(W, Crit F) <= kappa ||grad F(W)||
+ * Usage: create a handle for a kind, set options (each setter validates its
+ * value at once: ::DLN_E_RANGE, and ::DLN_E_UNSUPPORTED for an option that
+ * the kind does not use), then call dln_opt_run() (until a stop test fires)
+ * or dln_opt_step() (one iteration). Stop tests, the progress callback, the
+ * history and the run report make the run observable; the library never
+ * prints. docs/optimizers.md states every update formula and default.
  *
- * exactly when y* is not a singular value of Ybar (Theorem C), and gradient
- * descent then converges linearly with the rate rho(eta) read off the
- * Hessian at the limit orbit (Theorem D). dln_landscape_distance() measures
- * the distance, the ratio dist / ||grad F|| and its predicted limit kappa at
- * any point; dln_landscape_rate() predicts the rate of an orbit. Every
- * threshold verdict carries its relative gap; a NaN or infinite output
- * always comes with the flag that explains it. See docs/errbound.md.
+ * Options: every setter returns ::DLN_OK, ::DLN_E_NULL (@p opt NULL),
+ * ::DLN_E_RANGE (a value outside the range stated with the setter) or
+ * ::DLN_E_UNSUPPORTED (an option of another kind); on error the option keeps
+ * its value and dln_opt_errmsg() names the option and its range. Options
+ * take effect at the next dln_opt_run() or dln_opt_step(). Getters of a
+ * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
+ * getters of pairs, which write through pointers that may be NULL).
  *
- * Threads: as every function of a landscape (one thread at a time).
+ * Threads: a handle holds scratch space and the state of the method; use one
+ * handle per thread (dln_opt_copy()), each with its own loss and net.
  * @{ */
 
-/** Bits of dln_dist_report::flags and dln_rate_report::flags. */
-enum {
-    /** y* is a singular value of Ybar (within ::DLN_TOL_VALUE; the gap is
-     *  error_bound_gap): the error bound fails near some critical orbit. */
-    DLN_EB_FAILS = 1,
-    /** The orbit is not Morse-Bott: a matched double root s* (L >= 3), or
-     *  (L = 2) room and an unmatched value at sqrt(lam). kappa = +Inf; the
-     *  ratio grows like 1/dist (L >= 3) or 1/dist^2 (L = 2) along the
-     *  degenerate directions, and gradient descent is sublinear there. */
-    DLN_EB_DEGENERATE = 2,
-    /** The projection stopped at its sweep cap: dist is still an upper bound
-     *  (the distance to a critical point), but may not be the orbit's. */
-    DLN_EB_NOCONV = 4,
-    /** dist exceeds 0.1 times the smallest nonzero layer singular value of
-     *  any critical point: W is outside the local regime, the nearest orbit
-     *  type is a guess and kappa does not predict the ratio. */
-    DLN_EB_FAR = 8,
-    /** Another orbit type was within 10% of dist (dist_second). */
-    DLN_EB_AMBIGUOUS = 16,
-    /** dist is at the rounding level of W (<= 100 eps max(||W||, scale)): W is
-     *  critical to working precision and the ratio is rounding noise. */
-    DLN_EB_ROUNDING = 32,
-    /** grad F(W) = 0 exactly: the ratio is NaN. */
-    DLN_EB_NO_RATIO = 64,
-    /** The orbit has a negative Hessian eigenvalue (a strict saddle):
-     *  gradient descent is repelled, rho > 1. */
-    DLN_EB_SADDLE = 128,
-    /** eta >= 2/mu_max: gradient descent cannot converge to this orbit. */
-    DLN_EB_UNSTABLE = 256
-};
+/** Opaque optimizer (kind, options, method state, scratch). */
+typedef struct dln_opt dln_opt;
 
-/** Distance to the critical set and error-bound ratio at a point
- *  (dln_landscape_distance()). */
-typedef struct dln_dist_report {
-    size_t struct_size;       /**< sizeof(dln_dist_report), set by the caller */
-    unsigned flags;           /**< DLN_EB_* bits */
-    double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
-    double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
-    double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
-    double value;             /**< F(W) */
-    double critical_value;    /**< F on the orbit of W* */
-    double grad_norm;         /**< ||grad F(W)|| */
-    double ratio;             /**< dist / grad_norm (NaN only with ::DLN_EB_NO_RATIO) */
-    double kappa;             /**< 1/mu_min^+ of the orbit of W* (+Inf with ::DLN_EB_DEGENERATE) */
-    double mu_min_pos;        /**< mu_min^+: smallest |Hessian eigenvalue| normal to the orbit */
-    double mu_max;            /**< largest Hessian eigenvalue on the orbit */
-    double hess_min;          /**< smallest Hessian eigenvalue on the orbit (< 0: saddle) */
-    size_t rank;              /**< r: matched components of the orbit */
-    size_t orbit_dim;         /**< dimension of the orbit (regularized.md 2.5) */
-    dln_class cls;            /**< class of the orbit (Theorem B) */
-    int error_bound;          /**< 1 if the error bound holds near all of Crit F (y* not a value) */
-    double error_bound_gap;   /**< min_k |y_k - y*|/y*, the gap that decides error_bound */
-    double orbit_gap;         /**< min |y - y*|/y* over the values that can make this orbit
-                                   degenerate (matched values; for L = 2 also unmatched ones when
-                                   r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
-                                   gap^{-1} (L = 2) as it tends to 0 */
-    size_t candidates;        /**< orbit types projected on */
-    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
-} dln_dist_report;
-/** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
- *  accepted (see "Report structs" in the conventions). */
-#define DLN_DIST_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dist_report, sweeps)
+/** Optimization method. Values are fixed. */
+typedef enum dln_opt_kind {
+    /** Gradient descent, fixed step eta: theta_{k+1} = theta_k - eta g_k. */
+    DLN_OPT_GD = 0,
+    /** Gradient descent with Armijo backtracking: t = eta, then t <- shrink t
+     *  until F(theta_k - t g_k) <= F_k - c1 t ||g_k||^2 and F(theta_k - t g_k) < F_k;
+     *  theta_{k+1} = theta_k - t g_k. */
+    DLN_OPT_GD_ARMIJO = 1,
+    /** Heavy-ball momentum (Polyak): v_{k+1} = beta v_k - eta g_k,
+     *  theta_{k+1} = theta_k + v_{k+1}, v_0 = 0. */
+    DLN_OPT_HEAVY_BALL = 2,
+    /** Nesterov acceleration, look-ahead form: b_{k+1} = beta b_k + g_k,
+     *  theta_{k+1} = theta_k - eta (g_k + beta b_{k+1}), b_0 = 0 (the net holds
+     *  the points where the gradient is evaluated). */
+    DLN_OPT_NESTEROV = 3,
+    /** Adam (Kingma & Ba), bias-corrected; a heuristic that does not follow
+     *  the convergence theory of gradient descent (see docs/optimizers.md). */
+    DLN_OPT_ADAM = 4,
+    /** L-BFGS (two-loop recursion, memory m) with a line search satisfying
+     *  the strong Wolfe conditions. */
+    DLN_OPT_LBFGS = 5,
+    /** L-BFGS with second-order saddle escapes: where ||g_k|| is small and
+     *  the smallest Hessian eigenvalue mu is negative, step along its
+     *  eigenvector instead (see dln_opt_set_escape()). */
+    DLN_OPT_LBFGS_ESCAPE = 6
+} dln_opt_kind;
+
+/** Why a run stopped (or what dln_opt_step() detected). Values are fixed. */
+typedef enum dln_stop {
+    DLN_STOP_NONE = 0,         /**< no stop test fired */
+    DLN_STOP_GRAD_TOL = 1,     /**< ||g_k|| <= grad_tol (converged) */
+    DLN_STOP_LOSS_REL_TOL = 2, /**< |F_k - F_{k-1}| <= loss_rel_tol max(|F_k|, |F_{k-1}|) */
+    DLN_STOP_LOSS_ABS_TOL = 3, /**< |F_k - F_{k-1}| <= loss_abs_tol */
+    DLN_STOP_STEP_TOL = 4,     /**< ||theta_k - theta_{k-1}|| <= step_tol */
+    DLN_STOP_MAX_ITER = 5,     /**< max_iter iterations done */
+    DLN_STOP_CALLBACK = 6,     /**< the progress callback returned nonzero */
+    /** a new iterate, its loss or its gradient was NaN/Inf; the net was put
+     *  back to the last finite iterate theta_k and the state was reset */
+    DLN_STOP_NONFINITE = 7,
+    /** F_k > divergence F_0 (see dln_opt_set_divergence()); theta_k is kept */
+    DLN_STOP_DIVERGED = 8,
+    /** the line search found no acceptable step (typically: the decrease is
+     *  below the rounding level of F); the net is left at theta_k */
+    DLN_STOP_LINE_SEARCH = 9
+} dln_stop;
+
+/** Static name of a kind ("gd", "gd-armijo", ...; "unknown" otherwise). */
+DLN_API const char *dln_opt_kind_name(dln_opt_kind kind);
+/** Static name of a stop reason ("grad-tol", "max-iter", ...; "unknown" otherwise). */
+DLN_API const char *dln_stop_name(dln_stop stop);
 
 /**
- * Distance from W (the weights of @p net) to the critical set of the
- * regularized loss, the error-bound ratio and its predicted limit
- * (regularized.md §9(c)).
- *
- * 1. **Orbit type.** The end-to-end matrix projected on each singular block
- *    of Ybar gives one direction per value; the layer singular values along
- *    it, followed down the layers, are compared with each admissible root
- *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
- *    type; choices within a factor 2 of it give alternative types (at most
- *    6), and W = 0 is always a candidate.
- * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
- *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
- *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
- *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor, until the objective decreases by less than 1e-13 of
- *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
- *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
- *    the distance to the nearest point of the orbit when the iteration
- *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
- *    orbit and Delta normal to it, dist = ||Delta|| while ||Delta|| is below
- *    the orbit's reach.
- * 3. **Lower bound.** Mirsky's inequality per layer:
- *    dist(W, orbit)^2 >= sum_l sum_i (sigma_i(W_l) - s_i (lam_l/c)^{-1/2})^2,
- *    minimized over all orbit types (dynamic programme over the sorted
- *    roots) for @c dist_lower.
- * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
- *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
- *    eigenvalues of smallest modulus are the tangent ones). Near a
- *    Morse-Bott orbit the ratio lies in [1/mu_max, kappa] up to a factor
- *    1 + O(dist). Along gradient descent the iterates align with the slowest
- *    mode and the ratio tends to 1/|mu_slowest| of dln_landscape_rate():
- *    kappa when eta < eta_opt, 1/mu_max when eta > eta_opt.
- *
- * @param ls      regularized landscape (its loss copy and error buffer are used)
- * @param net     the point W (widths of the landscape)
- * @param report  output (struct_size set by the caller)
- * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
- * @param nearest NULL, or a net of the landscape's widths that receives W*
- *                (may be @p net itself). W* is exactly critical; its position
- *                on the orbit is accurate to about 3e-7 dist (the objective,
- *                quadratic in the frame error, is converged to 1e-13)
- * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
- * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
- * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
- *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
- *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
- *         overflowed), ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on
- *         error.
+ * State of a run handed to the progress callback (set by the library;
+ * struct_size = sizeof(dln_progress) of the library, fields may be added at
+ * the end).
  */
-DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
-                                          dln_dist_report *report, int *pattern, dln_net *nearest);
-
-/** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
-typedef struct dln_rate_report {
-    size_t struct_size;  /**< sizeof(dln_rate_report), set by the caller */
-    unsigned flags;      /**< ::DLN_EB_DEGENERATE (sublinear), ::DLN_EB_SADDLE, ::DLN_EB_UNSTABLE */
-    double eta;          /**< the step the rate is for */
-    double rho;          /**< max over the normal eigenvalues mu of |1 - eta mu| */
-    double mu_slowest;   /**< the eigenvalue that attains rho */
-    double mu_min_pos;   /**< mu_min^+ (smallest normal |eigenvalue|) */
-    double mu_max;       /**< largest eigenvalue */
-    double hess_min;     /**< smallest eigenvalue */
-    double eta_opt;      /**< 2/(mu_min^+ + mu_max): the step that minimizes rho */
-    double rho_opt;      /**< (mu_max - mu_min^+)/(mu_max + mu_min^+): rho at eta_opt */
-    double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
-    size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
-} dln_rate_report;
-/** Size of the first version of ::dln_rate_report (0.1.0), the smallest struct_size
- *  accepted (see "Report structs" in the conventions). */
-#define DLN_RATE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_rate_report, orbit_dim)
+typedef struct dln_progress {
+    size_t struct_size;   /**< sizeof(dln_progress) of the library */
+    dln_opt_kind kind;    /**< method */
+    size_t iteration;     /**< k: iterations done (0: the starting point) */
+    double loss;          /**< F_k */
+    double grad_norm;     /**< ||g_k|| */
+    double step_norm;     /**< ||theta_k - theta_{k-1}|| (0 for k = 0; NaN if unknown,
+                               e.g. in the final call after a failed step) */
+    double step_size;     /**< step length t used for iteration k (eta, line-search t, escape t; 0 for k = 0) */
+    double elapsed;       /**< seconds since the run started (monotonic clock) */
+    int escape;           /**< 1 if theta_k came from a saddle-escape step */
+    double min_eig;       /**< the eigenvalue mu of that escape, else NaN */
+} dln_progress;
 
 /**
- * Linear rate of gradient descent W <- W - eta grad F near the orbit of
- * @p pattern (regularized.md §6, §9(e)): tangent directions do not move and
- * each normal eigen-direction with Hessian eigenvalue mu contracts by
- * |1 - eta mu| per step, so ||grad F_k||, dist_k and ||W_k - W_inf|| decay
- * like rho^k and F_k - F_inf like rho^{2k}, with
- *
- *     rho(eta) = max_{mu normal} |1 - eta mu|,   stable iff eta < 2/mu_max,
- *     eta* = 2/(mu_min^+ + mu_max),               rho* = (mu_max - mu_min^+)/(mu_max + mu_min^+).
- *
- * The spectrum is the block spectrum of the orbit (times c for data), so
- * eta is the step of gradient descent on the loss itself. rho > 1 at a
- * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
- * (::DLN_EB_DEGENERATE) the extra zero eigenvalue gives rho = 1: there is no
- * linear rate and convergence is sublinear.
- * @param ls      regularized landscape
- * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
- * @param eta     step > 0, finite; 0 selects eta*
- * @param report  output (struct_size set by the caller)
- * Cost: the block spectrum, O(r^2 L^3 + n log n).
- * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
- *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
- *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
+ * Progress callback: called with the state after iteration k (see
+ * dln_opt_set_callback()). A nonzero return stops the run with
+ * ::DLN_STOP_CALLBACK (not an error). The callback must not modify or free
+ * the optimizer, the loss or the net of the run.
  */
-DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
-                                      dln_rate_report *report);
+typedef int (*dln_progress_fn)(const dln_progress *progress, void *user);
+
+/**
+ * Quantities a history can record, one column each (see
+ * dln_opt_set_metrics()). Values are fixed; 0..15 are optimizer metrics,
+ * values from 16 on are the landscape metrics of the error-bound module
+ * (distance to the critical set, error-bound ratio, balancedness). The cost
+ * is per recorded row.
+ */
+typedef enum dln_metric {
+    DLN_METRIC_LOSS = 0,      /**< F_k (free) */
+    DLN_METRIC_GRAD_NORM = 1, /**< ||g_k|| (free) */
+    DLN_METRIC_STEP_NORM = 2, /**< ||theta_k - theta_{k-1}||, 0 at k = 0 (one pass over 2 vectors of length n) */
+    DLN_METRIC_STEP_SIZE = 3, /**< step length t of iteration k, 0 at k = 0 (free) */
+    DLN_METRIC_TIME = 4,      /**< seconds since the start of the run (one clock read) */
+    /** dist(theta_k, Crit F): the upper bound of dln_landscape_distance()
+     *  (regularized theory only: dln_opt_run() fails with ::DLN_E_UNSUPPORTED
+     *  otherwise). A landscape and its workspace are built once per run; each
+     *  row costs the projection (a few SVDs and Procrustes sweeps, no
+     *  gradient), and the block spectrum when the nearest orbit type changes. */
+    DLN_METRIC_DIST = 16,
+    /** Error-bound ratio dist / ||g_k|| (NaN if g_k = 0), as
+     *  dln_landscape_distance(); same cost as ::DLN_METRIC_DIST (each column
+     *  computes its own projection). */
+    DLN_METRIC_EB_RATIO = 17,
+    /** Balancedness max_l ||D_l||_F (the delta of Arora, Cohen, Golowich & Hu): weighted,
+     *  D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T (dln_loss_balancedness(),
+     *  zero at critical points) when every lam_l > 0, otherwise unweighted
+     *  (dln_net_balancedness(), constant under gradient flow); 2 GEMMs per
+     *  layer, 0 for L = 1. */
+    DLN_METRIC_BALANCEDNESS = 18
+} dln_metric;
+
+/** Largest number of history columns. */
+#define DLN_METRIC_MAX_COLUMNS 16
+
+/**
+ * Report of a run (or of the dln_opt_step() calls since the last reset).
+ * Set struct_size = sizeof(dln_opt_report) before passing it; the library
+ * writes only the fields that fit in struct_size bytes.
+ */
+typedef struct dln_opt_report {
+    size_t struct_size;     /**< sizeof(dln_opt_report), set by the caller */
+    dln_opt_kind kind;      /**< method */
+    dln_stop stop;          /**< why the run stopped */
+    size_t iterations;      /**< iterations done (accepted steps, escapes included) */
+    size_t value_evals;     /**< evaluations of F alone (backtracking and escape trials) */
+    size_t grad_evals;      /**< evaluations of F and grad F (the starting point included) */
+    size_t hvp_evals;       /**< Hessian-vector products (eigensolver of the escape kind) */
+    double initial_loss;    /**< F_0 */
+    double initial_grad_norm; /**< ||g_0|| */
+    double loss;            /**< F at the final iterate */
+    double grad_norm;       /**< ||grad F|| at the final iterate */
+    /** observed linear rate: exp(slope) of the least-squares line through
+     *  log ||g_j|| over the last rate_window iterates (NaN if fewer than 2
+     *  iterates or a zero gradient norm among them); ||g_k|| ~ rate^k */
+    double rate;
+    size_t rate_window;     /**< number of iterates the rate was fitted on */
+    double elapsed;         /**< seconds of the run (monotonic clock); after single
+                                 steps: since the state started, until the report is read */
+    size_t escapes;         /**< saddle escapes done (::DLN_OPT_LBFGS_ESCAPE) */
+    /** smallest Hessian eigenvalue at the last second-order check
+     *  (::DLN_OPT_LBFGS_ESCAPE; NaN if none was made) */
+    double min_eig;
+    size_t history_rows;    /**< rows written to the history */
+} dln_opt_report;
+/** Size of the first version of ::dln_opt_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_OPT_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_opt_report, history_rows)
+
+/**
+ * One saddle escape (see dln_opt_get_escape_info()): at theta_k with smallest
+ * Hessian eigenvalue mu < 0 and unit eigenvector v, theta_{k+1} =
+ * theta_k + t sigma v with sigma = +1 or -1.
+ */
+typedef struct dln_escape_info {
+    size_t struct_size;   /**< sizeof(dln_escape_info), set by the caller */
+    size_t iteration;     /**< k + 1: the iterate the escape produced */
+    double eigenvalue;    /**< mu < 0 */
+    double grad_norm;     /**< ||g_k|| at the saddle */
+    double loss_before;   /**< F_k */
+    double loss_after;    /**< F_{k+1} */
+    double step;          /**< t sigma (signed distance moved along v) */
+} dln_escape_info;
+/** Size of the first version of ::dln_escape_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ESCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_escape_info, step)
+
+/** Number of escapes kept for dln_opt_get_escape_info() (later ones are counted only). */
+#define DLN_OPT_ESCAPE_LOG 64
+
+/**
+ * Create an optimizer of the given kind with the default options of
+ * docs/optimizers.md (step 1e-2, max_iter 1000, grad_tol 1e-8, other
+ * tolerances off, divergence 1e8, momentum 0.9, Adam betas 0.9/0.999 and
+ * eps 1e-8, Armijo c1 1e-4 and shrink 0.5, Wolfe c1 1e-4 and c2 0.9,
+ * memory 10, escape thresholds 1e-4/1e-6, seed 0, rate window 10,
+ * history columns {loss, grad norm}, no internal history, no callback).
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (unknown kind), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_opt_create(dln_opt **out, dln_opt_kind kind);
+/** Free an optimizer; NULL is a no-op. */
+DLN_API void dln_opt_free(dln_opt *opt);
+/** New handle *out with the kind, options, callback and history settings of
+ *  @p src; its method state is fresh and its history empty (the callback's
+ *  user pointer is shared, not copied). Errors: ::DLN_E_NULL, ::DLN_E_NOMEM
+ *  (*out unchanged). */
+DLN_API dln_status dln_opt_copy(dln_opt **out, const dln_opt *src);
+/** Detail of the last failure of a function called on @p opt. */
+DLN_API const char *dln_opt_errmsg(const dln_opt *opt);
+/** Kind of the optimizer (DLN_OPT_GD if NULL). */
+DLN_API dln_opt_kind dln_opt_get_kind(const dln_opt *opt);
+
+/** Step size eta > 0, finite: the step of GD and the momentum methods, the
+ *  learning rate of Adam, the first trial step of Armijo backtracking (each
+ *  iteration) and of the first L-BFGS iteration (later ones try t = 1). */
+DLN_API dln_status dln_opt_set_step(dln_opt *opt, double eta);
+/** Step size (NaN if NULL). */
+DLN_API double dln_opt_get_step(const dln_opt *opt);
+/** Iteration cap of dln_opt_run() (any value; 0 only evaluates theta_0). */
+DLN_API dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter);
+/** Iteration cap (0 if NULL). */
+DLN_API size_t dln_opt_get_max_iter(const dln_opt *opt);
+/** Gradient test ||g_k|| <= tol (tol >= 0, finite; 0 disables). */
+DLN_API dln_status dln_opt_set_grad_tol(dln_opt *opt, double tol);
+/** Gradient tolerance (NaN if NULL). */
+DLN_API double dln_opt_get_grad_tol(const dln_opt *opt);
+/** Relative loss-change test |F_k - F_{k-1}| <= tol max(|F_k|, |F_{k-1}|)
+ *  (tol >= 0, finite; 0 disables). */
+DLN_API dln_status dln_opt_set_loss_rel_tol(dln_opt *opt, double tol);
+/** Relative loss-change tolerance (NaN if NULL). */
+DLN_API double dln_opt_get_loss_rel_tol(const dln_opt *opt);
+/** Absolute loss-change test |F_k - F_{k-1}| <= tol (tol >= 0, finite; 0 disables). */
+DLN_API dln_status dln_opt_set_loss_abs_tol(dln_opt *opt, double tol);
+/** Absolute loss-change tolerance (NaN if NULL). */
+DLN_API double dln_opt_get_loss_abs_tol(const dln_opt *opt);
+/** Step test ||theta_k - theta_{k-1}|| <= tol (tol >= 0, finite; 0 disables). */
+DLN_API dln_status dln_opt_set_step_tol(dln_opt *opt, double tol);
+/** Step tolerance (NaN if NULL). */
+DLN_API double dln_opt_get_step_tol(const dln_opt *opt);
+/** Divergence test F_k > factor F_0 (checked when F_0 > 0); factor > 1, and
+ *  +Inf disables it. */
+DLN_API dln_status dln_opt_set_divergence(dln_opt *opt, double factor);
+/** Divergence factor (NaN if NULL). */
+DLN_API double dln_opt_get_divergence(const dln_opt *opt);
+
+/** Momentum beta in [0, 1) for ::DLN_OPT_HEAVY_BALL and ::DLN_OPT_NESTEROV
+ *  (::DLN_E_UNSUPPORTED for other kinds). */
+DLN_API dln_status dln_opt_set_momentum(dln_opt *opt, double beta);
+/** Momentum (NaN if NULL). */
+DLN_API double dln_opt_get_momentum(const dln_opt *opt);
+/** Adam moment decay rates beta1, beta2 in [0, 1) (::DLN_OPT_ADAM only). */
+DLN_API dln_status dln_opt_set_adam_betas(dln_opt *opt, double beta1, double beta2);
+/** Adam moment decay rates; either pointer may be NULL. */
+DLN_API dln_status dln_opt_get_adam_betas(const dln_opt *opt, double *beta1, double *beta2);
+/** Adam denominator offset eps > 0, finite (::DLN_OPT_ADAM only). */
+DLN_API dln_status dln_opt_set_adam_eps(dln_opt *opt, double eps);
+/** Adam eps (NaN if NULL). */
+DLN_API double dln_opt_get_adam_eps(const dln_opt *opt);
+/** Armijo constant c1 in (0, 1) and backtracking factor shrink in (0, 1)
+ *  (::DLN_OPT_GD_ARMIJO; ::DLN_OPT_LBFGS_ESCAPE uses them for its escape
+ *  search). */
+DLN_API dln_status dln_opt_set_armijo(dln_opt *opt, double c1, double shrink);
+/** Armijo constants; either pointer may be NULL. */
+DLN_API dln_status dln_opt_get_armijo(const dln_opt *opt, double *c1, double *shrink);
+/** Wolfe constants 0 < c1 < c2 < 1 of the L-BFGS line search
+ *  (::DLN_OPT_LBFGS, ::DLN_OPT_LBFGS_ESCAPE). */
+DLN_API dln_status dln_opt_set_wolfe(dln_opt *opt, double c1, double c2);
+/** Wolfe constants; either pointer may be NULL. */
+DLN_API dln_status dln_opt_get_wolfe(const dln_opt *opt, double *c1, double *c2);
+/** L-BFGS memory: number m of kept (s, y) pairs, 1 <= m <= 1000
+ *  (::DLN_OPT_LBFGS, ::DLN_OPT_LBFGS_ESCAPE). */
+DLN_API dln_status dln_opt_set_memory(dln_opt *opt, size_t m);
+/** L-BFGS memory (0 if NULL). */
+DLN_API size_t dln_opt_get_memory(const dln_opt *opt);
+/**
+ * Saddle-escape thresholds (::DLN_OPT_LBFGS_ESCAPE only): the smallest
+ * Hessian eigenvalue mu is computed (dln_loss_hessian_eigs()) when
+ * ||g_k|| <= grad_threshold, once on entering that region, and again before
+ * the gradient test may declare convergence; an escape is made when
+ * mu < -curv_tol ||H|| and mu^2 >= ||g_k|| ||H|| (||H||: the solver's norm
+ * estimate; the second test keeps the zero modes of a minimizer's orbit,
+ * which dip below zero by O(||g_k||) near it, from triggering escapes).
+ * Both > 0, finite.
+ */
+DLN_API dln_status dln_opt_set_escape(dln_opt *opt, double grad_threshold, double curv_tol);
+/** Saddle-escape thresholds; either pointer may be NULL. */
+DLN_API dln_status dln_opt_get_escape(const dln_opt *opt, double *grad_threshold,
+                                      double *curv_tol);
+/** Seed of the eigensolver start vectors (::DLN_OPT_LBFGS_ESCAPE only; the
+ *  other kinds are deterministic). */
+DLN_API dln_status dln_opt_set_seed(dln_opt *opt, uint64_t seed);
+/** Seed (0 if NULL). */
+DLN_API uint64_t dln_opt_get_seed(const dln_opt *opt);
+/** Number of last iterates (2..100000) the report's rate is fitted on
+ *  (default 10). Errors as every setter, and ::DLN_E_NOMEM. */
+DLN_API dln_status dln_opt_set_rate_window(dln_opt *opt, size_t window);
+/** Rate window (0 if NULL). */
+DLN_API size_t dln_opt_get_rate_window(const dln_opt *opt);
+
+/**
+ * Progress callback of dln_opt_run(), called for the starting point (k = 0),
+ * after every iteration k with k % every == 0, after every escape, and for
+ * the final iterate. @p fn NULL removes it; every >= 1 (::DLN_E_RANGE
+ * otherwise). The handle keeps @p fn and @p user (not owned) until they are
+ * replaced. Errors: ::DLN_E_NULL, ::DLN_E_RANGE.
+ */
+DLN_API dln_status dln_opt_set_callback(dln_opt *opt, dln_progress_fn fn, void *user,
+                                        size_t every);
+/**
+ * History columns: k metrics (1 <= k <= ::DLN_METRIC_MAX_COLUMNS, each a
+ * known ::dln_metric). Row j of a history holds the metrics of iterate j.
+ * Setting the metrics empties the internal history (reallocated when the
+ * number of columns changes). Errors: ::DLN_E_NULL, ::DLN_E_RANGE (an unknown metric or a
+ * bad k), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_opt_set_metrics(dln_opt *opt, size_t k, const dln_metric *metrics);
+/** Current history columns into @p metrics (room for ::DLN_METRIC_MAX_COLUMNS
+ *  entries, may be NULL); returns their number (0 if opt is NULL). */
+DLN_API size_t dln_opt_get_metrics(const dln_opt *opt, dln_metric *metrics);
+/**
+ * Internal history of dln_opt_run(): room for @p rows rows (allocated now;
+ * 0 frees it and turns the internal history off). Iterates beyond the room
+ * are not recorded (report.history_rows tells how many were).
+ * Errors: ::DLN_E_NULL, ::DLN_E_NOMEM (the old history is kept).
+ */
+DLN_API dln_status dln_opt_set_history_capacity(dln_opt *opt, size_t rows);
+/** Rows the internal history has room for (0: off, or opt is NULL). */
+DLN_API size_t dln_opt_get_history_capacity(const dln_opt *opt);
+/** Rows recorded by the last dln_opt_run() (0 if NULL). */
+DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
+/**
+ * Copy the internal history out: H is rows x k (column-major, ldh >= rows,
+ * rows = dln_opt_history_rows(), k = number of metrics), H[j + c*ldh] =
+ * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
+ * ldh = 0).
+ */
+DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
+
+/**
+ * Run the method from the current weights of @p net until a stop test fires,
+ * updating @p net in place; the method state starts fresh (zero momentum,
+ * empty L-BFGS memory). Each iteration: the step of the kind, then, on the
+ * new iterate, the tests in the order non-finite, divergence, gradient,
+ * absolute and relative loss change, step, callback, max_iter; the first
+ * that fires is the stop reason. The gradient test also applies to theta_0
+ * and max_iter = 0 stops at theta_0. The history (if enabled) is recorded.
+ * A stop is not an error: the status is ::DLN_OK whatever the stop reason.
+ * @param opt    the optimizer (its state, scratch and history are written)
+ * @param loss   the loss to minimize (its scratch is used)
+ * @param net    the starting point theta_0; holds the last iterate on return
+ * @param report optional (may be NULL; struct_size must be set)
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss shapes differ: message of
+ *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
+ *         is not finite at theta_0), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
+ *         ::DLN_E_RANGE (report->struct_size too small), and errors of the
+ *         eigensolver for ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last
+ *         iterate).
+ */
+DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
+                               dln_opt_report *report);
+/**
+ * dln_opt_run() recording into a caller buffer instead of the internal
+ * history: H is rows x k (ldh >= rows, k = number of metrics), row j =
+ * iterate j; rows beyond the run are untouched, iterates beyond @p rows are
+ * not recorded. The internal history is not touched.
+ * Errors: those of dln_opt_run(), ::DLN_E_NULL (H NULL with rows > 0),
+ * ::DLN_E_LD (ldh < rows or ldh = 0), ::DLN_E_OVERFLOW (ldh times the number
+ * of columns overflows).
+ */
+DLN_API dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, double *H,
+                                       size_t ldh, size_t rows, dln_opt_report *report);
+/**
+ * One iteration from the current weights of @p net. The method state carries
+ * over from this handle's previous dln_opt_step() or dln_opt_run() when the
+ * same loss and net are passed and nothing else has written the net's
+ * weights since (a constant-time check); otherwise it restarts. Writes are
+ * the dln_net_set_* and dln_net_init_* calls, dln_landscape_build(),
+ * dln_landscape_distance() into the net as @p nearest, and the steps and
+ * runs of other optimizer handles; a write restarts the state even when it
+ * stores the same values. Call dln_opt_reset() after changing the loss
+ * itself (e.g. its regularization) between steps.
+ * The stop tests except max_iter and the callback are applied to the new
+ * iterate; the reason goes to @p stop (may be NULL), ::DLN_STOP_NONE if
+ * none fired. No history is recorded. Errors as dln_opt_run().
+ */
+DLN_API dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *stop);
+/** Forget the method state: the next dln_opt_step() starts fresh.
+ *  Errors: ::DLN_E_NULL. */
+DLN_API dln_status dln_opt_reset(dln_opt *opt);
+/** Report of the last run, or of the dln_opt_step() calls since the state
+ *  last restarted (report->struct_size must be set). Errors: ::DLN_E_NULL,
+ *  ::DLN_E_RANGE (struct_size < sizeof(size_t)). */
+DLN_API dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report);
+/**
+ * Escape number i (0-based, i < min(report.escapes, ::DLN_OPT_ESCAPE_LOG))
+ * of the last run. info->struct_size must be set.
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (no such escape or bad struct_size).
+ */
+DLN_API dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_escape_info *info);
 /** @} */
 
 #ifdef __cplusplus

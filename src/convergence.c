@@ -399,7 +399,7 @@ dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net
     if (st == DLN_OK) st = check_args(loss, report, DLN_ZHOU_LIANG_REPORT_V1_SIZE, &tol);
     if (st != DLN_OK) return st;
     if (!wstar) return dlni_fail(loss->err, DLN_E_NULL, "wstar is NULL");
-    if (wstar->L != net->L || memcmp(wstar->d, net->d, (net->L + 1) * sizeof *net->d) != 0)
+    if (!dlni_same_widths(wstar, net->L, net->d))
         return dlni_fail(loss->err, DLN_E_DIM, "wstar and net have different shapes");
     dln_zhou_liang_report r = {.struct_size = sizeof r};
     fit f;

@@ -32,6 +32,12 @@ struct dln_net {
  * continues only while its own stamp is in place). */
 static inline void dlni_net_changed(dln_net *net) { net->stamp = 0; }
 
+/* The one way to replace all weights of a net from outside src/net.c:
+ * copies n = net->n doubles and marks the net changed. */
+void dlni_net_assign(dln_net *net, const double *theta);
+/* 1 if the net has depth L and widths d_0..d_L. */
+int dlni_same_widths(const dln_net *net, size_t L, const size_t *d);
+
 /* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. */
 static inline double *dlni_layer(const dln_net *net, size_t l) { return net->theta + net->off[l - 1]; }
 

@@ -679,11 +679,6 @@ dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg
 
 /* ---- public functions ---- */
 
-static int same_shape(const dln_landscape *ls, const dln_net *net)
-{
-    return net->L == ls->L && memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) == 0;
-}
-
 dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
                                   int *pattern, dln_net *nearest)
 {
@@ -692,7 +687,7 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     dln_status st = dlni_report_check(ls->err, report, DLN_DIST_REPORT_V1_SIZE, "report");
     if (st != DLN_OK) return st;
     if (ls->theory == DLN_THEORY_REGULARIZED &&
-        (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest))))
+        (!dlni_same_widths(net, ls->L, ls->d) || (nearest && !dlni_same_widths(nearest, ls->L, ls->d))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     dlni_dist_work *w = NULL;
     st = dlni_dist_work_new(ls, &w);
@@ -704,10 +699,7 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
-        if (theta) {
-            dlni_net_changed(nearest);
-            memcpy(nearest->theta, theta, ls->n * sizeof *theta);
-        }
+        if (theta) dlni_net_assign(nearest, theta);
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
         dlni_report_put(report, &o, sizeof o);
     }

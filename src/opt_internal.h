@@ -78,6 +78,16 @@ typedef struct dlni_metric_def {
 } dlni_metric_def;
 
 const dlni_metric_def *dlni_metric_find(dln_metric id);
+
+/* Metrics computed from the landscape analysis and the convergence metrics
+ * (src/opt_metrics_landscape.c), entries of the table in src/opt_metrics.c. */
+dln_status dlni_eb_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_eb_dist(void *state, const dlni_iterate *it, double *out);
+dln_status dlni_eb_ratio(void *state, const dlni_iterate *it, double *out);
+void dlni_eb_release(void *state);
+dln_status dlni_balance_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_balance_eval(void *state, const dlni_iterate *it, double *out);
+void dlni_balance_release(void *state);
 dln_status dlni_metric_eval(const dlni_metric_def *m, void *state, const dlni_iterate *it,
                             double *out);
 
