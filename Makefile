@@ -168,7 +168,7 @@ check-all: all run-tests layers-check header-check symbols-check installed-check
 # layers_test.sh shows that the check rejects both.
 layers-check: $(OBJ)
 	sh tests/layers_test.sh "$(CC)"
-	sh tests/layers.sh $(BUILD)/obj build-aux/layers.txt
+	sh tests/layers.sh build-aux/layers.txt $(OBJ)
 
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
