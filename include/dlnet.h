@@ -333,7 +333,9 @@ typedef enum dln_loss_kind {
  * are allowed. The data are summarized and not retained; *out is unchanged
  * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         ::DLN_E_NONFINITE (a NaN or Inf sample, or finite data whose sums
+ *         of squares exceed the double range, so that every loss value would
+ *         overflow), ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
  *         range, or ldx * m, ldy * m beyond the address range),
  *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
@@ -902,13 +904,13 @@ DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
  * Classify the point W of @p net (widths of the landscape).
  *
  * 1. Criticality: grad_rel = max_l ||grad_l||_F / g_l <= ::DLN_TOL_GRAD, where g_l =
- *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2
- *    + a_l, the size of the terms that cancel in grad_l, with a floor a_l at the
+ *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2 +
+ *    a_l, a_l being the size of the terms that cancel in grad_l, with a floor at the
  *    natural scale of the data (unregularized.md 8). Otherwise ::DLN_CLASS_NOT_CRITICAL.
  * 2. Theory: the matched structure is read off the point (pattern: nv entries,
  *    optional) and the rules of regularized.md 4 / unregularized.md 4 apply.
- *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
- *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
+ *    Every point-dependent decision uses the band tau = max(t, sqrt(grad_rel)),
+ *    t = ::DLN_TOL_RANK; a decisive quantity within a factor 10 of its threshold
  *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
  * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
  *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
@@ -1437,6 +1439,18 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
  * take effect at the next dln_opt_run() or dln_opt_step(). Getters of a
  * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
  * getters of pairs, which write through pointers that may be NULL).
+ *
+ * Failures: a dln_opt_run() or dln_opt_step() that returns an error before
+ * its first iteration (an argument error, ::DLN_E_NOMEM, F or grad F not
+ * finite at theta_0) leaves the optimizer exactly as it was: report,
+ * history, history rows and the method state that a following
+ * dln_opt_step() continues from, and the net. A dln_opt_step() whose
+ * iteration fails also leaves the report, the history and the net as they
+ * were; its method state restarts at the next step. Only a dln_opt_run() that
+ * fails after its first iteration leaves progress (an error of the
+ * eigensolver of ::DLN_OPT_LBFGS_ESCAPE, which allocates at each check, or
+ * of a history column's computation): the net then holds the last iterate
+ * and the report and history describe the iterates done.
  *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.

@@ -63,6 +63,19 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     return DLN_OK;
 }
 
+/* ||T||^2 of the bottom-right block of raug: r0 before the normalization
+ * (Inf when the data's residual sum of squares exceeds the double range). */
+static double t_sumsq(const dln_loss *loss, const double *raug)
+{
+    size_t d0 = loss->d0, dL = loss->dL, na = loss->na;
+    double ss = 0.0;
+    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
+        double c = la_nrm2(j + 1, raug + d0 + (d0 + j) * na);
+        ss += c * c;
+    }
+    return ss;
+}
+
 /* Recompute the effective (R, C, r0) from raug and the normalization. */
 static void refresh_summary(dln_loss *loss)
 {
@@ -72,12 +85,7 @@ static void refresh_summary(dln_loss *loss)
         for (size_t i = 0; i < d0; i++) loss->R[i + j * d0] = i <= j ? sw * loss->raug[i + j * na] : 0.0;
     for (size_t j = 0; j < d0; j++) /* C = (top-right block)^T */
         for (size_t i = 0; i < dL; i++) loss->C[i + j * dL] = sw * loss->raug[j + (d0 + i) * na];
-    double ss = 0.0;
-    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
-        double c = la_nrm2(j + 1, loss->raug + d0 + (d0 + j) * na);
-        ss += c * c;
-    }
-    loss->r0 = w * ss;
+    loss->r0 = w * t_sumsq(loss, loss->raug);
     dlni_work_invalidate(&loss->work);
 }
 
@@ -107,6 +115,9 @@ static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, 
         int rc = la_tpqrt(b, na, ra, na, blk, b, work);
         st = dlni_la_status(loss->err, rc, "QR update of the data summary");
     }
+    if (st == DLN_OK && !(la_all_finite(na, na, ra, na) && isfinite(t_sumsq(loss, ra))))
+        st = dlni_fail(loss->err, DLN_E_NONFINITE,
+                       "the data summary overflows: sums of squares beyond the double range");
     if (st == DLN_OK) {
         memcpy(loss->raug, ra, na * na * sizeof *ra);
         loss->m += m;

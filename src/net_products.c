@@ -8,7 +8,7 @@
 
 /* W_{j:i} (j >= i) into out (ld), using two scratch buffers of
  * d_j * d_{i-1}-compatible size: each holds any intermediate d_l x thin. */
-static void chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld,
+void dlni_chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld,
                           double *s1, double *s2)
 {
     const size_t *d = net->d;
@@ -44,8 +44,8 @@ static dln_status finite_or_fail(size_t m, size_t n, const double *A, size_t ld)
     return la_all_finite(m, n, A, ld) ? DLN_OK : DLN_E_NONFINITE;
 }
 
-/* Largest intermediate of chain_product(j, i). */
-static size_t chain_scratch(const dln_net *net, size_t j, size_t i)
+/* Largest intermediate of dlni_chain_product(j, i). */
+size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i)
 {
     size_t thin = net->d[i - 1] <= net->d[j] ? net->d[i - 1] : net->d[j], mx = 0;
     for (size_t l = i - 1; l <= j; l++)
@@ -63,10 +63,10 @@ dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out, 
         la_set_identity(net->d[j], net->d[j], out, ld);
         return DLN_OK;
     }
-    size_t sz = chain_scratch(net, j, i);
+    size_t sz = dlni_chain_scratch(net, j, i);
     double *s = dlni_alloc(2 * sz);
     if (!s) return DLN_E_NOMEM;
-    chain_product(net, j, i, out, ld, s, s + sz);
+    dlni_chain_product(net, j, i, out, ld, s, s + sz);
     free(s);
     return finite_or_fail(net->d[j], net->d[i - 1], out, ld);
 }
@@ -96,11 +96,11 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         if (L > 1) pfirst += thin * (double)d[l] * (double)d[l - 1];
     }
     if (pfirst < layerwise) {
-        size_t sz = chain_scratch(net, L, 1);
+        size_t sz = dlni_chain_scratch(net, L, 1);
         double *s = dlni_alloc(2 * sz + d[L] * d[0]);
         if (!s) return DLN_E_NOMEM;
         double *P = s + 2 * sz;
-        chain_product(net, L, 1, P, d[L], s, s + sz);
+        dlni_chain_product(net, L, 1, P, d[L], s, s + sz);
         la_gemm(LA_N, LA_N, d[L], m, d[0], 1.0, P, d[L], X, ldx, 0.0, Y, ldy);
         free(s);
         return finite_or_fail(d[L], m, Y, ldy);

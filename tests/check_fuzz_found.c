@@ -33,14 +33,15 @@ START_TEST(landscape_of_overflowing_data)
 }
 END_TEST
 
-/* The least-squares residual r0 overflows (m > d_0): f* = Inf was returned
- * with DLN_OK by dln_loss_optimal_value(). */
+/* The squared singular values of the data beyond the bottleneck overflow:
+ * f* = gamma_2 / 2 = Inf was returned with DLN_OK by dln_loss_optimal_value()
+ * (the data themselves, and their residual r0 = 0, are fine). */
 START_TEST(optimal_value_of_overflowing_residual)
 {
-    const double X[2] = {1, 1}, Y[2] = {1e200, -1e200};
-    const size_t w[3] = {1, 1, 1};
+    const double X[4] = {1, 0, 0, 1}, Y[4] = {1e200, 0, 0, 1e200};
+    const size_t w[3] = {2, 1, 2};
     dln_loss *loss = NULL;
-    ck_assert_ok(dln_loss_create_data(&loss, 1, 1, 2, X, 1, Y, 1));
+    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 2, X, 2, Y, 2));
     dln_net *net = tu_net(2, w, 1.0, 1);
     double fstar = 42.0;
     ck_assert_int_eq(dln_loss_optimal_value(loss, net, &fstar), DLN_E_NONFINITE);
