@@ -546,7 +546,7 @@ typedef struct dln_eig_report {
  *         ::DLN_E_RANGE (which not a ::dln_eig_which, tol NaN or outside
  *         [0, 1), report->struct_size below sizeof(dln_eig_report) of this
  *         version), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_NONFINITE (an
- *         HVP overflowed), ::DLN_E_LAPACK; ::DLN_E_NOCONV if the tolerance
+ *         HVP or an eigenvalue overflowed), ::DLN_E_LAPACK; ::DLN_E_NOCONV if the tolerance
  *         was not met within maxit outer iterations: the best estimates (Ritz
  *         pairs) are still written and the report has converged = 0. On
  *         argument errors nothing is written.

@@ -2,6 +2,7 @@
  * found (suite "fuzz_found"): each the smallest input that showed it. */
 #include "testutil.h"
 
+#include <cblas.h> /* OpenBLAS: openblas_set_num_threads */
 #include <math.h>
 
 /* Data whose squared scale overflows: F(0) and the values gamma_i = Inf were
@@ -91,6 +92,42 @@ START_TEST(orbit_spectrum_of_denormal_l2)
 }
 END_TEST
 
+/* A Hessian with entries near 1e300 (data with a 1e150 feature and target):
+ * with single-threaded OpenBLAS, dsyevr returned NaN eigenvectors with
+ * info = 0, so dln_loss_hessian_eigs() and dln_landscape_classify() returned
+ * DLN_OK with a NaN direction. The eigensolver wrappers now scale by a power
+ * of two first. OpenBLAS is set to one thread for this test only (the
+ * library never changes it; each test runs in its own process). */
+START_TEST(eigenvectors_at_extreme_scale)
+{
+    const double X[6] = {-2.525, -3, -3, -3, -2.939697265625, 1e150},
+                 Y[6] = {1e150, 1e150, -1.739697265625, 3, -2.9154296875, -2.8};
+    const size_t w[3] = {6, 6, 6};
+    enum { N = 72 };
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 6, 6, 1, X, 6, Y, 6));
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 2, w)); /* W = 0: a strict saddle */
+    static double ev[3], V[N * 3], dir[N];
+    ck_assert_ok(dln_loss_hessian_eigs(loss, net, DLN_EIG_SMALLEST, 3, 0, 0, 1, ev, V, N, NULL));
+    for (int i = 0; i < N * 3; i++) ck_assert_msg(isfinite(V[i]), "eigenvector entry %d = %g", i, V[i]);
+    ck_assert_double_lt(ev[0], -1e300);
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_landscape_create(&ls, loss, 2, w));
+    dln_class_report rep = {.struct_size = sizeof rep};
+    ck_assert_ok(dln_landscape_classify(ls, net, DLN_METHOD_NUMERICAL, &rep, NULL, dir));
+    ck_assert_int_eq(rep.cls, DLN_CLASS_STRICT_SADDLE);
+    ck_assert(rep.flags & DLN_CF_DIRECTION);
+    for (int i = 0; i < N; i++) ck_assert_msg(isfinite(dir[i]), "direction entry %d = %g", i, dir[i]);
+    dln_landscape_free(ls);
+    dln_net_free(net);
+    dln_loss_free(loss);
+    openblas_set_num_threads(threads);
+}
+END_TEST
+
 Suite *suite_fuzz_found(void)
 {
     Suite *s = suite_create("fuzz_found");
@@ -98,6 +135,7 @@ Suite *suite_fuzz_found(void)
     tcase_add_test(tc, landscape_of_overflowing_data);
     tcase_add_test(tc, optimal_value_of_overflowing_residual);
     tcase_add_test(tc, orbit_spectrum_of_denormal_l2);
+    tcase_add_test(tc, eigenvectors_at_extreme_scale);
     suite_add_tcase(s, tc);
     return s;
 }
