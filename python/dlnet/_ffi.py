@@ -141,3 +141,8 @@ def _load():
 
 
 ffi, lib, HEADER, LIBRARY, MACROS = _load()
+
+
+def text(p):
+    """A Python str from a C string the library returned (static or per handle)."""
+    return ffi.string(p).decode()
