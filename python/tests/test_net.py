@@ -126,3 +126,24 @@ def test_errors_carry_status_and_message_and_leave_the_net_unchanged(rng):
     with pytest.raises(IndexError):
         net.layer(2)
     assert np.array_equal(net.params, before)
+
+
+def test_arrays_are_passed_without_copies_where_the_layout_allows(rng):
+    from dlnet._arrays import mat_in, vec_out
+    X = rng.standard_normal((6, 4))                 # C-order samples: the 4 x 6 matrix, ld 4
+    _, ld, keep = mat_in(X.T, 4, 6, 'X.T')
+    assert ld == 4 and np.shares_memory(keep, X)
+    wide = rng.standard_normal((6, 10))             # a column slice keeps the row stride
+    _, ld, keep = mat_in(wide[:, 2:6].T, 4, 6, 'X.T')
+    assert ld == 10 and np.shares_memory(keep, wide)
+    F = np.asfortranarray(rng.standard_normal((3, 5)))
+    _, ld, keep = mat_in(F, 3, 5, 'A')
+    assert ld == 3 and keep is F
+    _, ld, keep = mat_in(np.ascontiguousarray(F), 3, 5, 'A')  # C-order math matrix: copied once
+    assert ld == 3 and not np.shares_memory(keep, F)
+    _, ld, keep = mat_in(X.T.astype(np.float32), 4, 6, 'X.T')  # another dtype: converted
+    assert keep.dtype == np.float64
+    g = np.empty(7)
+    assert vec_out(g, 7)[0] is g
+    with pytest.raises(ValueError):
+        vec_out(np.empty(14)[::2], 7)               # a strided out= is refused, not copied into
