@@ -116,6 +116,10 @@ def test_errors_carry_status_and_message_and_leave_the_net_unchanged(rng):
         dlnet.Net([3])
     with pytest.raises(dlnet.DimError):
         dlnet.Net([3, 0, 2])
+    with pytest.raises(ValueError):
+        dlnet.Net([3, -1, 2])
+    with pytest.raises(TypeError):
+        dlnet.Net([3, 2.5, 2])
     with pytest.raises(dlnet.RangeError):
         net.init_gaussian(-1.0, 0)
     with pytest.raises(dlnet.DimError) as e:  # a hidden width below rank(A)
