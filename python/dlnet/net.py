@@ -94,6 +94,9 @@ class Net(Handle):
     def __repr__(self):
         return 'Net(widths=%s)' % (list(self._widths),)
 
+    def __reduce__(self):  # picklable: widths and weights
+        return (Net.from_params, (self._widths, self.params))
+
     @property
     def widths(self):
         """Tuple of the L+1 widths d_0 .. d_L (dln_net_width)."""

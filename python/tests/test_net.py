@@ -91,6 +91,13 @@ def test_copy_is_deep(rng):
         assert np.any(net.params)
 
 
+def test_pickle_roundtrip(rng):
+    import pickle
+    net = random_net(rng, [3, 2, 4])
+    back = pickle.loads(pickle.dumps(net))
+    assert back.widths == net.widths and np.array_equal(back.params, net.params)
+
+
 def test_save_load_roundtrip(rng, tmp_path):
     net = random_net(rng, [3, 2, 4])
     path = str(tmp_path / 'net.npz')
