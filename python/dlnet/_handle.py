@@ -20,6 +20,7 @@ class Handle:
         return text(self._errmsg_fn(self._h))
 
     def copy(self):
+        """An independent copy of the handle (each subclass says what is copied)."""
         raise NotImplementedError
 
     def __copy__(self):
