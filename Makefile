@@ -42,8 +42,8 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
-        readme-check python-check python-install python-uninstall bench-python examples examples-check \
-        demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check python-check python-asan python-install python-uninstall bench-python examples \
+        examples-check demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -59,7 +59,8 @@ help:
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
-	@echo "make python-check    the Python package's tests (part of make check)"
+	@echo "make python-check    the Python package's tests (part of make check; make asan runs"
+	@echo "                     them again against the sanitized library)"
 	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
 	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
 
@@ -199,7 +200,16 @@ demo:
 asan:
 	rm -rf build/asan
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests python-asan
+
+# The Python tests against the library of this build (made sanitized by
+# `make asan`): the ASan runtime is preloaded into the interpreter, leaks are
+# not reported (the interpreter's own would drown the library's, which the C
+# suites check).
+python-asan: $(SHARED)
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind
