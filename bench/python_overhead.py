@@ -54,17 +54,6 @@ def openblas_core():
         return 'unknown'
 
 
-def cpu_sampler(fn):
-    """Like peers.py_sampler, in CPU seconds of this thread: a preempted sample
-    does not count the time it waited (BLAS runs in this thread, 1 thread)."""
-    def sample(iters):
-        t0 = time.thread_time()
-        for _ in range(iters):
-            fn()
-        return (time.thread_time() - t0) / iters
-    return sample
-
-
 def python_tasks(p, d, L):
     X, Y = p['X'].T, p['Y'].T                      # (m, d): samples in rows, no copy
     loss = dlnet.Loss.data(X, Y)
@@ -135,8 +124,8 @@ def main():
             server.close()
             p = load_problem(os.path.join(tmp, 'd%d_L%d.f64' % (d, L)), d, L)
             tasks = python_tasks(p, d, L)[:3]
-            raw, po, pn = time_interleaved([cpu_sampler(t) for t in tasks], args.reps,
-                                           min_sample=0.002)
+            cpu = [py_sampler(t, clock=time.thread_time) for t in tasks]  # BLAS: this thread
+            raw, po, pn = time_interleaved(cpu, args.reps, min_sample=0.002)
             best = [min(x) * 1e6 for x in (raw, po, pn)]
             added = [b - best[0] for b in best[1:]]
             median = [statistics.median(100 * (a / b - 1) for a, b in zip(x, raw)) for x in (po, pn)]
