@@ -98,3 +98,28 @@ def test_the_build_tree_is_found_in_tree():
     assert rc == 0, err
     assert out[0] == os.path.join(TREE, 'lib', SONAME)
     assert out[1] == os.path.join(TREE, 'include', 'dlnet.h') and out[3] == 'False'
+
+
+def test_prebuilt_declarations_equal_the_parsed_ones(installed):
+    tmp, site, _ = installed
+    code = '''
+import re, cffi, dlnet
+from dlnet._header import header_declarations
+parsed = cffi.FFI(); parsed.cdef(header_declarations(open(dlnet.HEADER).read()))
+pre = dlnet._ffi.ffi
+assert dlnet._ffi.PREBUILT
+names = re.findall(r"typedef\\s+(?:struct|enum)\\s+(dln_\\w+)\\s*\\{", open(dlnet.HEADER).read())
+for n in names:
+    assert pre.sizeof(n) == parsed.sizeof(n), n
+    t1, t2 = pre.typeof(n), parsed.typeof(n)
+    if t1.kind == "struct":
+        assert [(f, pre.offsetof(n, f)) for f, _ in t1.fields] == \\
+            [(f, parsed.offsetof(n, f)) for f, _ in t2.fields], n
+    else:
+        assert t1.elements == t2.elements, n
+print(len(names))
+'''
+    p = subprocess.run([sys.executable, '-c', code], env=dict(clean_env(), PYTHONPATH=str(site)),
+                       cwd=str(tmp), capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert int(p.stdout) >= 25
