@@ -230,6 +230,7 @@ asan:
 # not reported (the interpreter's own would drown the library's, which the C
 # suites check).
 python-asan: $(SHARED)
+	@sh build-aux/deps.sh python
 	@sh build-aux/python.sh $(PYTHON) >/dev/null
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
 	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
