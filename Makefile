@@ -177,30 +177,33 @@ readme-check: $(SHARED) | deps
 
 # ---- Python package (python/) -----------------------------------------------
 # The interpreter: $(PYTHON) if given, else the first of python3, /usr/bin/python3
-# that has NumPy, CFFI and pytest (build-aux/python.sh says what is missing).
+# that has what the package and its tests need (build-aux/python.sh says what is
+# missing). It is chosen in the recipe, after deps.sh may have installed it.
 PYTHON ?=
-PY = $(shell sh build-aux/python.sh $(PYTHON) 2>/dev/null)
-PYTHON_SITE ?= $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+PYTHON_SITE ?=
+PY_FIND = py=$$(sh build-aux/python.sh $(PYTHON))
+# the site directory of python-install: $(PYTHON_SITE), else the interpreter's own
+PY_SITE = { site="$(PYTHON_SITE)"; \
+    [ -n "$$site" ] || site=$$($$py -c 'import sysconfig; print(sysconfig.get_path("purelib"))'); }
 
 python-check: $(SHARED)
 	@sh build-aux/deps.sh python
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+	$(PY_FIND) && CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 # Offline: Debian's setuptools and pip, no build isolation, no index. The
 # package records $(LIBDIR_INSTALL) as a place to find libdlnet.
 python-install: install
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	DLNET_LIBDIR=$(LIBDIR_INSTALL) $(PY) -m pip install --no-build-isolation --no-deps \
-	    --no-index --upgrade --target $(DESTDIR)$(PYTHON_SITE) ./python
+	$(PY_FIND) && $(PY_SITE) && \
+	DLNET_LIBDIR=$(LIBDIR_INSTALL) $$py -m pip install --no-build-isolation --no-deps \
+	    --no-index --upgrade --target "$(DESTDIR)$$site" ./python
 	rm -rf python/build python/dlnet.egg-info
 
 python-uninstall:
-	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
+	$(PY_FIND) && $(PY_SITE) && rm -rf "$(DESTDIR)$$site/dlnet" "$(DESTDIR)$$site"/dlnet-*.dist-info
 
 bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
+	$(PY_FIND) && OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} \
+	    $$py bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps
@@ -231,9 +234,8 @@ asan:
 # suites check).
 python-asan: $(SHARED)
 	@sh build-aux/deps.sh python
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
-	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+	$(PY_FIND) && LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind
