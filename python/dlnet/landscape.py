@@ -6,14 +6,15 @@ import numpy as np
 from ._ffi import ffi, lib, text
 from ._handle import Handle
 from ._arrays import vec_out, sizes
-from .errors import check
-from .enums import Frames, Match, Method, Theory, Limit, Tol
+from .errors import SizeOverflowError, check
+from .enums import Frames, Limit, Match, Method, Status, Theory, Tol
 from .net import Net
 from .reports import new_struct, report
 
 __all__ = ['Landscape', 'critical_thresholds', 'critical_roots', 'class_name', 'Thresholds']
 
 Thresholds = collections.namedtuple('Thresholds', 'ystar yhat sstar pstar')
+_SIZE_MAX = 2 ** (8 * ffi.sizeof('size_t')) - 1
 
 
 def critical_thresholds(depth, lam):
@@ -141,8 +142,13 @@ class Landscape(Handle):
         return _pattern_out(p, self._nv)
 
     def orbits(self):
-        """List of the patterns of every orbit type, in the library's order."""
-        return [self.orbit(i) for i in range(self.info().num_orbits)]
+        """Iterator over the patterns of every orbit type, in the library's order
+        (lazily: their number grows quickly with nv). Raises SizeOverflowError
+        when the count overflowed (use :meth:`orbit` with chosen indices)."""
+        count = self.info().num_orbits
+        if count == _SIZE_MAX:
+            raise SizeOverflowError(Status.E_OVERFLOW, 'the number of orbit types overflows')
+        return (self.orbit(i) for i in range(count))
 
     def pattern_info(self, pattern):
         """Class, critical value and block Hessian spectrum summary of the orbit of

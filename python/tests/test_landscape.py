@@ -36,7 +36,7 @@ def test_every_orbit_built_is_classified_as_the_theory_says(regularized):
     assert ls.theory == dlnet.Theory.REGULARIZED and ls.limits == 0
     assert np.allclose(ls.values(), [3.0, 1.9], rtol=1e-14)
     info = ls.info()
-    orbits = ls.orbits()
+    orbits = list(ls.orbits())
     assert len(orbits) == info.num_orbits == 9 and orbits[0] == (dlnet.Match.NONE,) * 2
     for pattern in orbits:
         oi = ls.pattern_info(pattern)
