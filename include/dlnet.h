@@ -1147,6 +1147,39 @@ DLN_API dln_opt_kind dln_opt_get_kind(const dln_opt *opt);
 DLN_API dln_status dln_opt_set_step(dln_opt *opt, double eta);
 /** Step size (NaN if NULL). */
 DLN_API double dln_opt_get_step(const dln_opt *opt);
+/**
+ * Set the step from the curvature at the start: mu_max, the largest Hessian
+ * eigenvalue at the weights of @p net (dln_loss_hessian_eigs(), k = 1,
+ * relative tolerance 1e-8, @p seed), and
+ *
+ *     eta = fraction * b / mu_max,   b = 2                          GD, GD_ARMIJO, LBFGS, LBFGS_ESCAPE
+ *                                    b = 2 (1 + beta)               HEAVY_BALL
+ *                                    b = 2 (1 + beta) / (1 + 2 beta)  NESTEROV
+ *
+ * with the handle's current momentum beta (set it first): b / mu_max is the
+ * stability bound of the method on a quadratic of curvature mu_max (for the
+ * line-search kinds, of their first trial step). The curvature of a deep
+ * linear network at the start is typically 2-3 times the curvature at the
+ * limit, so a step measured at the limit can make the momentum methods
+ * diverge; fraction = 0.5 gives GD the classical 1/mu_max.
+ * @param opt      the optimizer (its step is set; unchanged on error)
+ * @param loss     the loss (its scratch is used)
+ * @param net      the starting point
+ * @param fraction 0 < fraction <= 1
+ * @param seed     seed of the eigensolver's start block
+ * @param eta      NULL, or receives the step set
+ * @param mu_max   NULL, or receives mu_max
+ * Cost: one extreme eigenvalue (the dense Hessian for n <= 256, else Lanczos,
+ * typically 30-500 HVPs). Threads: as the optimizer and the loss.
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (fraction), ::DLN_E_UNSUPPORTED
+ *         (::DLN_OPT_ADAM, whose step is not scaled by the curvature, or
+ *         mu_max <= 0, e.g. W = 0 for L >= 3), errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_DIM, ::DLN_E_NOCONV, ...; the
+ *         loss's message is copied to dln_opt_errmsg()).
+ */
+DLN_API dln_status dln_opt_set_step_from_hessian(dln_opt *opt, dln_loss *loss, const dln_net *net,
+                                                 double fraction, uint64_t seed, double *eta,
+                                                 double *mu_max);
 /** Iteration cap of dln_opt_run() (any value; 0 only evaluates theta_0). */
 DLN_API dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter);
 /** Iteration cap (0 if NULL). */
