@@ -1001,7 +1001,14 @@ typedef enum dln_stop {
     DLN_STOP_DIVERGED = 8,
     /** the line search found no acceptable step (typically: the decrease is
      *  below the rounding level of F); the net is left at theta_k */
-    DLN_STOP_LINE_SEARCH = 9
+    DLN_STOP_LINE_SEARCH = 9,
+    /** ::DLN_OPT_LBFGS_ESCAPE: ||g_k|| <= grad_tol and no escapable negative
+     *  curvature is left, but dln_landscape_classify() (::DLN_METHOD_AUTO)
+     *  finds a non-strict saddle: the Hessian is PSD and rank-deficient
+     *  beyond the symmetry directions, and F decreases only at third or
+     *  higher order. The run cannot leave it with second-order steps; the
+     *  net is left there. */
+    DLN_STOP_NONSTRICT_SADDLE = 10
 } dln_stop;
 
 /** Static name of a kind ("gd", "gd-armijo", ...; "unknown" otherwise). */
@@ -1315,8 +1322,8 @@ DLN_API dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh
  *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
  *         is not finite at theta_0), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
  *         ::DLN_E_RANGE (report->struct_size too small), and errors of the
- *         eigensolver for ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last
- *         iterate).
+ *         eigensolver and of the final classification for
+ *         ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last iterate).
  */
 DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
                                dln_opt_report *report);
