@@ -801,6 +801,22 @@ DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values)
  */
 DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
 /**
+ * Per-layer values of the roots of value k (regularized.md 2.3, 9(a)4): a
+ * component matched with root s has the singular value
+ *
+ *     sigma_l = s / sqrt(lam_l / c)      in layer W_l, l = 1..L,
+ *
+ * at every critical point (c: the data scale of dln_landscape_info, 1 for a
+ * target loss). Column j of the L x 2 array @p sigma (column-major, ld >= L)
+ * belongs to root s[j] of dln_landscape_roots() (s_+ or s*, then s_-); a
+ * column of an absent root is NaN. Threads: reads the landscape only.
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED unless the theory is
+ *         regularized, ::DLN_E_DIM (k >= nv), ::DLN_E_LD (ld < L). Nothing
+ *         is written on error.
+ */
+DLN_API dln_status dln_landscape_root_layers(const dln_landscape *ls, size_t k, double *sigma,
+                                             size_t ld);
+/**
  * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
  * @p pattern (nv entries). Types are ordered block by block (largest value
  * first), within a block by the number matched and then the number of s_-
