@@ -430,6 +430,102 @@ DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *
 /** @} */
 
 /* ======================================================================== */
+/** @name Loss-landscape slices (src/loss_slice.c, src/spectrum_slice.c)
+ *
+ * The loss along a line or on a plane of weight space (the pictures of Li,
+ * Xu, Taylor, Studer & Goldstein 2018), and the exact polynomial that F is
+ * on a line. See docs/slices.md.
+ * @{ */
+
+/**
+ * Exact coefficients of F restricted to the line W + t D:
+ *
+ *     F(W + t D) = sum_{k=0}^{2L} coef[k] t^k,
+ *     coef[s] = 1/2 sum_{j+k=s} <N_j, N_k> + [s = 0] r0/2
+ *               + sum_l lam_l/2 ([s = 0] ||W_l||^2 + [s = 1] 2 <W_l, D_l> + [s = 2] ||D_l||^2),
+ *
+ * where prod_l (W_l + t D_l) = sum_k M_k t^k and N_k = M_k R^T - [k = 0] C
+ * (the loss summary, mean normalization included). The M_k are formed from
+ * the layers and the direction (2 GEMMs per layer and coefficient, along
+ * the thinner side of the chain), not by sampling F. coef[0] = F(W),
+ * coef[1] = <grad F(W), D>, 2 coef[2] = D^T H(W) D, and coef[2L] = 1/2
+ * ||prod_l D_l R^T||^2; differences F(W + t D) - F(W) = sum_{k>=1} coef[k] t^k
+ * keep their digits when t D is small.
+ * @param loss  the loss (its message buffer; no other scratch is used)
+ * @param net   the point W
+ * @param dir   the direction D in theta layout (n entries)
+ * @param coef  2L + 1 coefficients (output)
+ * Cost: L(L+1) GEMMs of d x d x min(d_0, d_L) and (L+1)^2/2 inner products of
+ * d_L x d_0 matrices; memory about 2 (L+1) max_l d_l min(d_0, d_L) doubles,
+ * allocated per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss), ::DLN_E_NONFINITE (D has
+ *         NaN/Inf, nothing written; or a coefficient overflowed),
+ *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double *dir,
+                                        double *coef);
+/**
+ * F on the line through two nets: values[i] = F((1 - t_i) W_a + t_i W_b)
+ * for the caller's grid t (any finite values; t = 0 is W_a and t = 1 is W_b
+ * exactly). Each point is evaluated directly (the residual form keeps the
+ * value accurate near a fit; use dln_loss_line_coeffs() for the polynomial).
+ * @param npts  number of grid points (0 does nothing)
+ * Cost: npts loss values, O(L d^3) each, independent of the sample count; a
+ * copy of the net is allocated per call. Threads: uses the loss's scratch.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a net does not fit the loss, or the two
+ *         nets differ in widths), ::DLN_E_NONFINITE (t has NaN/Inf; or a
+ *         value overflowed: values unspecified), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *b,
+                                       size_t npts, const double *t, double *values);
+/**
+ * F on a plane: values[i + j*ldv] = F(W + alpha_i D_1 + beta_j D_2) for the
+ * grid alpha (na points) x beta (nb points); D_1, D_2 in theta layout, e.g.
+ * from dln_loss_slice_directions(). Row i of the output is alpha_i, column j
+ * is beta_j; padding rows na..ldv-1 are not written.
+ * Cost: na nb loss values, O(L d^3) each; a copy of the net per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_LD (ldv < na), ::DLN_E_OVERFLOW
+ *         (ldv nb), ::DLN_E_NONFINITE (a direction or the grid has NaN/Inf;
+ *         or a value overflowed), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_plane(dln_loss *loss, const dln_net *net, const double *d1,
+                                        const double *d2, size_t na, const double *alpha,
+                                        size_t nb, const double *beta, double *values,
+                                        size_t ldv);
+
+/** Directions of a plane slice (dln_loss_slice_directions()). */
+typedef enum dln_slice_dirs {
+    /** Two independent Gaussian directions, each layer block rescaled to the
+     *  Frobenius norm of the layer (Li et al.'s normalization, per layer) */
+    DLN_SLICE_RANDOM = 0,
+    /** Unit eigenvectors of the two largest Hessian eigenvalues */
+    DLN_SLICE_HESSIAN_TOP = 1,
+    /** Unit eigenvectors of the two smallest Hessian eigenvalues (at a
+     *  strict saddle, d1 is the most negative curvature) */
+    DLN_SLICE_HESSIAN_BOTTOM = 2
+} dln_slice_dirs;
+
+/**
+ * Two directions for dln_loss_slice_plane() at the weights of @p net.
+ * ::DLN_SLICE_RANDOM: D_l = G_l ||W_l||_F / ||G_l||_F with G Gaussian from
+ * @p seed (a zero layer gets a zero block: the slice does not move it);
+ * the Hessian kinds: dln_loss_hessian_eigs() with k = 2, tol 1e-10 and
+ * @p seed, d1 for the eigenvalue at the requested end.
+ * @param d1, d2 n entries each (output)
+ * @param evals  NULL, or 2 entries: the two eigenvalues (Hessian kinds; NaN
+ *               for ::DLN_SLICE_RANDOM)
+ * Cost: random: O(n); Hessian: as dln_loss_hessian_eigs() with k = 2.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (n < 2 for the Hessian kinds, or shapes),
+ *         ::DLN_E_RANGE (kind), ::DLN_E_NOMEM, and the errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_NOCONV: the estimates are still
+ *         written). Nothing is written on argument errors.
+ */
+DLN_API dln_status dln_loss_slice_directions(dln_loss *loss, const dln_net *net,
+                                             dln_slice_dirs kind, uint64_t seed, double *d1,
+                                             double *d2, double *evals);
+/** @} */
+
+/* ======================================================================== */
 /** @name Hessian spectra
  *  @{ */
 
