@@ -1865,6 +1865,53 @@ typedef struct dln_dist_report {
  */
 DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
                                           dln_dist_report *report, int *pattern, dln_net *nearest);
+/**
+ * dln_landscape_distance() to the orbit of a chosen type: the coupled
+ * Procrustes projection (step 2) runs on the orbit of @p pattern only,
+ * whatever orbit is nearest, e.g. to follow the distance to the global
+ * minimizers' orbit along a run, or to a saddle's orbit on the way out.
+ * In each singular block the matched components start on the directions of
+ * W with the largest projected values, larger roots first. @c dist is an
+ * upper bound on the distance to that orbit (the distance itself once W is
+ * near it); @c dist_second is +Inf, @c candidates is 1, and the other
+ * fields (kappa, spectrum, class, the certified lower bound over all types,
+ * flags) are those of dln_landscape_distance() for this orbit.
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_orbit())
+ * @param nearest NULL, or a net of the landscape's widths that receives the
+ *                projection W* (may be @p net itself)
+ * Cost: one candidate of dln_landscape_distance().
+ * @return as dln_landscape_distance(), and ::DLN_E_NULL (pattern),
+ *         ::DLN_E_RANGE (pattern not admissible). Nothing is written on error.
+ */
+DLN_API dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *net,
+                                             const int *pattern, dln_dist_report *report,
+                                             dln_net *nearest);
+/**
+ * The excess F(W) - F* of the regularized loss, accurate where F(W) - F*
+ * computed from two loss values has lost its digits (below a distance of
+ * about 1e-4 from a minimizer in double precision):
+ *
+ *     excess_orbit = F(W) - F(W*) = sum_{k=1}^{2L} coef[k],
+ *     excess       = excess_orbit + (F_orbit - F*),
+ *
+ * where W* is the projection of W on the nearest orbit (dln_landscape_distance())
+ * or on the orbit of @p pattern (dln_landscape_distance_to()), coef are the
+ * exact coefficients of F on the segment from W* to W (dln_loss_line_coeffs();
+ * coef[1] = <grad F(W*), W - W*> is zero up to rounding), F_orbit is the
+ * orbit's closed-form critical value and F* = dln_landscape_info::global_value
+ * (the difference is exactly 0 on a global minimizers' orbit). The relative
+ * error is about eps / dist instead of eps / dist^2.
+ * @param pattern NULL (the nearest orbit) or nv entries of ::dln_match
+ * @param excess, excess_orbit outputs (either may be NULL)
+ * Cost: dln_landscape_distance() (or one candidate of it) and
+ * dln_loss_line_coeffs().
+ * @return errors of dln_landscape_distance() / dln_landscape_distance_to()
+ *         (::DLN_E_UNSUPPORTED unless regularized, ::DLN_E_DIM, ::DLN_E_RANGE
+ *         for a pattern, ...), ::DLN_E_NULL, ::DLN_E_NOMEM. Nothing is written
+ *         on error.
+ */
+DLN_API dln_status dln_landscape_excess(dln_landscape *ls, const dln_net *net, const int *pattern,
+                                        double *excess, double *excess_orbit);
 
 /** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
 typedef struct dln_rate_report {
