@@ -268,6 +268,34 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
+
+/**
+ * Make layer l (1..L) a linear residual layer, W_l = I + A_l (@p on = 1),
+ * or a plain one again (@p on = 0); the layer must be square
+ * (d_l = d_{l-1}). The layer's parameters in theta become A_l = W_l - I
+ * (on) or W_l (off): the network function is unchanged up to rounding.
+ *
+ * For a residual layer theta, dln_net_set_layer(), dln_net_get_layer(),
+ * dln_net_set_params(), dln_net_get_params() and the initializers
+ * zeros/gaussian/orthogonal/identity hold A_l (so dln_net_init_zeros() gives
+ * W_l = I); dln_net_init_balanced() and dln_net_init_balanced_random() set
+ * the weights W_l (A_l = W_l - I). Products, the forward pass, loss values,
+ * gradients, HVPs, dense Hessians, Hessian eigenvalues, slices and every
+ * optimizer act on A_l: since dW_l/dA_l = I, the gradient and Hessian in
+ * A_l are those of the plain net at W_l = I + A_l, except the weight decay,
+ * lam_l/2 ||A_l||^2 (gradient lam_l A_l). The closed-form landscape
+ * functions, the error-bound and balancedness functions and the metrics of
+ * the convergence theorems read W_l and return ::DLN_E_UNSUPPORTED for a
+ * residual net (docs/residual.md says which answers carry over through the
+ * translation A_l = W_l - I).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (l out of range, or a non-square layer
+ *         with on = 1), ::DLN_E_RANGE (on not 0 or 1), ::DLN_E_NOMEM; the net
+ *         is unchanged on error.
+ */
+DLN_API dln_status dln_net_set_residual(dln_net *net, size_t l, int on);
+/** 1 if layer l is residual (W_l = I + A_l), 0 otherwise (also for a NULL
+ *  net or l outside 1..L). */
+DLN_API int dln_net_get_residual(const dln_net *net, size_t l);
 /** @} */
 
 /* ======================================================================== */

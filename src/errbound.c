@@ -738,6 +738,8 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
     if (!net || !report) return dlni_fail(ls->err, DLN_E_NULL, "net or report is NULL");
     if (report->struct_size < sizeof *report)
         return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
+    if (net->nres || (nearest && nearest->nres))
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     if (ls->theory == DLN_THEORY_REGULARIZED &&
         (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");

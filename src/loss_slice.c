@@ -75,7 +75,7 @@ dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double
         free(Q), free(N);
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
     }
-    chain_coeffs(net, dir, Q, Q + tot);
+    chain_coeffs(dlni_loss_effective(loss, net), dir, Q, Q + tot); /* W_l = I + A_l if residual */
     size_t md = dL * d0;
     for (size_t k = 0; k <= L; k++) dlni_times_r(loss, LA_T, dL, Q + k * bs, dL, N + k * md, dL);
     la_add(dL, d0, -1.0, loss->C, dL, N, dL);

@@ -44,7 +44,7 @@ dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths)
 void dln_net_free(dln_net *net)
 {
     if (!net) return;
-    free(net->d), free(net->off), free(net->theta), free(net);
+    free(net->d), free(net->off), free(net->theta), free(net->res), free(net);
 }
 
 dln_status dln_net_copy(dln_net **out, const dln_net *src)
@@ -54,6 +54,15 @@ dln_status dln_net_copy(dln_net **out, const dln_net *src)
     dln_status st = dln_net_create(&c, src->L, src->d);
     if (st != DLN_OK) return st;
     memcpy(c->theta, src->theta, src->n * sizeof *c->theta);
+    if (src->nres) {
+        c->res = malloc(src->L);
+        if (!c->res) {
+            dln_net_free(c);
+            return DLN_E_NOMEM;
+        }
+        memcpy(c->res, src->res, src->L);
+        c->nres = src->nres;
+    }
     *out = c;
     return DLN_OK;
 }
@@ -315,6 +324,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
                                "random hidden rotation failed");
             }
         }
+        if (st == DLN_OK) dlni_net_shift(net, net->theta, -1.0); /* residual: A_l = W_l - I */
     }
     free(buf), free(theta0);
     return st;
