@@ -104,11 +104,14 @@ dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double
 
 static int all_finite(size_t n, const double *x) { return n == 0 || la_all_finite(n, 1, x, n); }
 
-/* A private copy of net to move along the grid (its theta is overwritten). */
-static dln_status grid_net(dln_loss *loss, const dln_net *net, dln_net **tmp)
+/* A private copy of net to move along the grid, and n doubles for its points. */
+static dln_status grid_net(dln_loss *loss, const dln_net *net, dln_net **tmp, double **th)
 {
     dln_status st = dln_net_copy(tmp, net);
-    return st == DLN_OK ? DLN_OK : dlni_fail(loss->err, st, "out of memory");
+    *th = st == DLN_OK ? dlni_alloc(net->n) : NULL;
+    if (*th) return DLN_OK;
+    dln_net_free(*tmp);
+    return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
 }
 
 dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *b, size_t npts,
@@ -123,13 +126,15 @@ dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *
     if (!all_finite(npts, t)) return dlni_fail(loss->err, DLN_E_NONFINITE, "the grid has NaN or Inf");
     if (npts == 0) return DLN_OK;
     dln_net *tmp = NULL;
-    if ((st = grid_net(loss, a, &tmp)) != DLN_OK) return st;
+    double *th = NULL;
+    if ((st = grid_net(loss, a, &tmp, &th)) != DLN_OK) return st;
     for (size_t i = 0; i < npts && st == DLN_OK; i++) {
         /* (1 - t) a + t b: exactly a at t = 0 and b at t = 1 */
-        for (size_t p = 0; p < a->n; p++) tmp->theta[p] = (1.0 - t[i]) * a->theta[p] + t[i] * b->theta[p];
+        for (size_t p = 0; p < a->n; p++) th[p] = (1.0 - t[i]) * a->theta[p] + t[i] * b->theta[p];
+        dlni_net_assign(tmp, th);
         st = dlni_forward(loss, tmp, &values[i]);
     }
-    dln_net_free(tmp);
+    dln_net_free(tmp), free(th);
     return st;
 }
 
@@ -150,13 +155,14 @@ dln_status dln_loss_slice_plane(dln_loss *loss, const dln_net *net, const double
         return dlni_fail(loss->err, DLN_E_NONFINITE, "a direction or the grid has NaN or Inf");
     if (na == 0 || nb == 0) return DLN_OK;
     dln_net *tmp = NULL;
-    if ((st = grid_net(loss, net, &tmp)) != DLN_OK) return st;
+    double *th = NULL;
+    if ((st = grid_net(loss, net, &tmp, &th)) != DLN_OK) return st;
     for (size_t j = 0; j < nb && st == DLN_OK; j++)
         for (size_t i = 0; i < na && st == DLN_OK; i++) {
-            for (size_t p = 0; p < net->n; p++)
-                tmp->theta[p] = net->theta[p] + alpha[i] * d1[p] + beta[j] * d2[p];
+            for (size_t p = 0; p < net->n; p++) th[p] = net->theta[p] + alpha[i] * d1[p] + beta[j] * d2[p];
+            dlni_net_assign(tmp, th);
             st = dlni_forward(loss, tmp, &values[i + j * ldv]);
         }
-    dln_net_free(tmp);
+    dln_net_free(tmp), free(th);
     return st;
 }

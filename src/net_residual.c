@@ -11,17 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dlni_net_shift(const dln_net *net, double *theta, double sign)
-{
-    if (!net->nres) return;
-    for (size_t l = 1; l <= net->L; l++)
-        if (net->res[l - 1]) {
-            size_t d = net->d[l];
-            double *A = theta + net->off[l - 1];
-            for (size_t i = 0; i < d; i++) A[i + i * d] += sign;
-        }
-}
-
 const dln_net *dlni_net_effective(const dln_net *net, dln_net *view, double *buf)
 {
     if (!net->nres) return net;
