@@ -1670,7 +1670,8 @@ typedef enum dln_stop {
      *  finds a non-strict saddle: the Hessian is PSD and rank-deficient
      *  beyond the symmetry directions, and F decreases only at third or
      *  higher order. The run cannot leave it with second-order steps; the
-     *  net is left there. */
+     *  net is left there. (A residual net is classified as the plain net of
+     *  the same W_l without weight decay, and not at all with it.) */
     DLN_STOP_NONSTRICT_SADDLE = 10
 } dln_stop;
 

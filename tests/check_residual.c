@@ -212,6 +212,33 @@ START_TEST(optimizers_act_on_A)
 }
 END_TEST
 
+/* The escape kind names the non-strict saddle W = 0 (A = -I) of data A of
+ * unregularized.md 13 through the translation, and accepts the plain
+ * convergence of a residual net with decay (no classification applies). */
+START_TEST(escape_names_the_saddle_through_the_translation)
+{
+    const double X[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, Y[9] = {3, 0, 0, 0, 1, 0, 0, 0, 0.5};
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 3, 3, 3, X, 3, Y, 3));
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, (const size_t[]){3, 3, 3, 3})); /* W = 0 */
+    for (size_t l = 1; l <= 3; l++) ck_assert_ok(dln_net_set_residual(net, l, 1));
+    dln_opt *opt = NULL;
+    ck_assert_ok(dln_opt_create(&opt, DLN_OPT_LBFGS_ESCAPE));
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    ck_assert_ok(dln_opt_run(opt, loss, net, &rep));
+    ck_assert_int_eq(rep.stop, DLN_STOP_NONSTRICT_SADDLE);
+    ck_assert_uint_eq(rep.iterations, 0);
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.1)); /* decay on A: A = -I is not critical */
+    ck_assert_ok(dln_opt_set_max_iter(opt, 2000));
+    ck_assert_ok(dln_opt_run(opt, loss, net, &rep));
+    ck_assert_int_eq(rep.stop, DLN_STOP_GRAD_TOL);
+    dln_opt_free(opt);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
 /* The line polynomial follows W = I + A + t D, and the decay on A. */
 START_TEST(slices_follow)
 {
@@ -351,6 +378,7 @@ Suite *suite_residual(void)
     tcase_add_test(tc, equivalent_to_plain);
     tcase_add_test(tc, value_without_decay);
     tcase_add_test(tc, optimizers_act_on_A);
+    tcase_add_test(tc, escape_names_the_saddle_through_the_translation);
     tcase_add_test(tc, slices_follow);
     tcase_add_test(tc, switching_keeps_W);
     tcase_add_test(tc, bad_input_and_unsupported);
