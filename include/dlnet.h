@@ -556,7 +556,8 @@ typedef enum dln_slice_dirs {
 /**
  * Two directions for dln_loss_slice_plane() at the weights of @p net.
  * ::DLN_SLICE_RANDOM: D_l = G_l ||W_l||_F / ||G_l||_F with G Gaussian from
- * @p seed (a zero layer gets a zero block: the slice does not move it);
+ * @p seed (a zero layer gets a zero block: the slice does not move it; for
+ * a residual layer the norm is that of its parameters A_l);
  * the Hessian kinds: dln_loss_hessian_eigs() with k = 2, tol 1e-10 and
  * @p seed, d1 for the eigenvalue at the requested end.
  * @param d1, d2 n entries each (output)
