@@ -517,7 +517,11 @@ DLN_API dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, cons
  * for the caller's grid t (any finite values; t = 0 is W_a and t = 1 is W_b
  * exactly). Each point is evaluated directly (the residual form keeps the
  * value accurate near a fit; use dln_loss_line_coeffs() for the polynomial).
- * @param npts  number of grid points (0 does nothing)
+ * @param loss   the loss (its scratch is used)
+ * @param a, b   the two nets (same widths, fitting the loss)
+ * @param npts   number of grid points (0 does nothing)
+ * @param t      npts grid values
+ * @param values npts outputs
  * Cost: npts loss values, O(L d^3) each, independent of the sample count; a
  * copy of the net is allocated per call. Threads: uses the loss's scratch.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a net does not fit the loss, or the two
@@ -560,6 +564,10 @@ typedef enum dln_slice_dirs {
  * a residual layer the norm is that of its parameters A_l);
  * the Hessian kinds: dln_loss_hessian_eigs() with k = 2, tol 1e-10 and
  * @p seed, d1 for the eigenvalue at the requested end.
+ * @param loss   the loss (its scratch is used)
+ * @param net    the point W
+ * @param kind   a ::dln_slice_dirs
+ * @param seed   seed of the Gaussian directions or of the eigensolver
  * @param d1, d2 n entries each (output)
  * @param evals  NULL, or 2 entries: the two eigenvalues (Hessian kinds; NaN
  *               for ::DLN_SLICE_RANDOM)
@@ -1245,7 +1253,10 @@ DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
  * near it); @c dist_second is +Inf, @c candidates is 1, and the other
  * fields (kappa, spectrum, class, the certified lower bound over all types,
  * flags) are those of dln_landscape_distance() for this orbit.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
  * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_orbit())
+ * @param report  output (struct_size set by the caller)
  * @param nearest NULL, or a net of the landscape's widths that receives the
  *                projection W* (may be @p net itself)
  * Cost: one candidate of dln_landscape_distance().
@@ -1270,6 +1281,8 @@ DLN_API dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *n
  * orbit's closed-form critical value and F* = dln_landscape_info::global_value
  * (the difference is exactly 0 on a global minimizers' orbit). The relative
  * error is about eps / dist instead of eps / dist^2.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
  * @param pattern NULL (the nearest orbit) or nv entries of ::dln_match
  * @param excess, excess_orbit outputs (either may be NULL)
  * Cost: dln_landscape_distance() (or one candidate of it) and
