@@ -91,3 +91,18 @@ def test_step_from_hessian(rng):
     eta, mu = opt.step_from_hessian(loss, net, fraction=0.5)
     assert mu == pytest.approx(np.linalg.eigvalsh(X.T @ X)[-1], rel=1e-8)
     assert eta == pytest.approx(0.5 * 2 * 1.5 / mu, rel=1e-12) and opt.step_size == eta
+
+
+def test_residual_net_exports_its_weights(tmp_path):
+    net = dlnet.Net([3, 3, 2]).init_gaussian(0.4, seed=5).set_residual(1)
+    X = np.arange(6.0).reshape(2, 3)
+    path = str(tmp_path / 'res.npz')
+    net.save(path)
+    back = dlnet.Net.load(path)
+    assert back.is_residual(1) and not back.is_residual(2)
+    assert np.allclose(back.params, net.params, atol=1e-15)
+    assert np.allclose(back.forward(X), net.forward(X), rtol=1e-14)
+    torch = pytest.importorskip('torch')
+    with torch.no_grad():
+        y = net.to_torch()(torch.from_numpy(X)).numpy()
+    assert np.allclose(y, net.forward(X), rtol=1e-14)
