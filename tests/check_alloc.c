@@ -106,7 +106,10 @@ START_TEST(no_allocation_after_first_call)
             assert_no_allocation(loss, net, &r);
             int square = 0; /* residual layers run on the loss's own scratch too */
             for (size_t l = 1; l <= L; l++)
-                if (d[l] == d[l - 1]) ck_assert_ok(dln_net_set_residual(net, l, 1)), square = 1;
+                if (d[l] == d[l - 1]) {
+                    ck_assert_ok(dln_net_set_residual(net, l, 1));
+                    square = 1;
+                }
             if (square) assert_no_allocation(loss, net, &r);
             if (L > 1) { /* another shape with the same ends: one allocating call, then none */
                 size_t d2[6];
