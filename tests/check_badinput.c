@@ -1289,6 +1289,155 @@ static void c_dln_opt_get_escape_info(fx *f)
     END;
 }
 
+/* ---- added in 0.2.0: residual layers, slices, orbit distances, steps ------- */
+
+static void c_dln_net_set_residual(fx *f)
+{
+    BEGIN; /* the fixture's layers are all non-square */
+    EXPECT_STATUS(dln_net_set_residual(NULL, 1, 1), DLN_E_NULL);
+    NET_FAILS(f, dln_net_set_residual(f->net, 0, 0), DLN_E_DIM);
+    NET_FAILS(f, dln_net_set_residual(f->net, L + 1, 0), DLN_E_DIM);
+    NET_FAILS(f, dln_net_set_residual(f->net, 1, 1), DLN_E_DIM);
+    NET_FAILS(f, dln_net_set_residual(f->net, 1, 2), DLN_E_RANGE);
+    END;
+}
+
+static void c_dln_net_get_residual(fx *f)
+{
+    ck_assert_int_eq(dln_net_get_residual(NULL, 1), 0);
+    ck_assert_int_eq(dln_net_get_residual(f->net, 0), 0);
+    ck_assert_int_eq(dln_net_get_residual(f->net, L + 1), 0);
+}
+
+static void c_dln_loss_line_coeffs(fx *f)
+{
+    BEGIN;
+    static const size_t other[L + 1] = {D0 + 1, 4, 5, DL};
+    dln_net *wrong = tu_net(L, other, 0.5, 2);
+    double v[NP];
+    memcpy(v, f->v, sizeof v);
+    EXPECT_STATUS(dln_loss_line_coeffs(NULL, f->net, f->v, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_line_coeffs(f->loss, NULL, f->v, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_line_coeffs(f->loss, f->net, NULL, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_line_coeffs(f->loss, f->net, f->v, NULL), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_line_coeffs(f->loss, wrong, f->v, f->out), DLN_E_DIM);
+    v[3] = NAN;
+    LOSS_FAILS(f->loss, dln_loss_line_coeffs(f->loss, f->net, v, f->out), DLN_E_NONFINITE);
+    dln_net_free(wrong);
+    END;
+}
+
+static void c_dln_loss_slice_line(fx *f)
+{
+    BEGIN;
+    static const size_t other[L + 1] = {D0, 5, 4, DL};
+    dln_net *wrong = tu_net(L, other, 0.5, 2);
+    double t[3] = {0.0, 0.5, 1.0};
+    EXPECT_STATUS(dln_loss_slice_line(NULL, f->net, f->net, 3, t, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, NULL, f->net, 3, t, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, f->net, NULL, 3, t, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, f->net, f->net, 3, NULL, f->out), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, f->net, f->net, 3, t, NULL), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, f->net, wrong, 3, t, f->out), DLN_E_DIM);
+    t[1] = INFINITY;
+    LOSS_FAILS(f->loss, dln_loss_slice_line(f->loss, f->net, f->net, 3, t, f->out), DLN_E_NONFINITE);
+    dln_net_free(wrong);
+    END;
+}
+
+static void c_dln_loss_slice_plane(fx *f)
+{
+    BEGIN;
+    double g[3] = {-1.0, 0.0, 1.0}, *o = f->out;
+    const double *v = f->v;
+#define PLANE(loss, net, d1, d2, a, b, out, ld) dln_loss_slice_plane(loss, net, d1, d2, 3, a, 3, b, out, ld)
+    EXPECT_STATUS(PLANE(NULL, f->net, v, v, g, g, o, 3), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PLANE(f->loss, NULL, v, v, g, g, o, 3), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, NULL, v, g, g, o, 3), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, v, v, g, NULL, o, 3), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, v, v, g, g, NULL, 3), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, v, v, g, g, o, 2), DLN_E_LD);
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, v, v, g, g, o, HUGE_SZ), DLN_E_OVERFLOW);
+    g[2] = NAN;
+    LOSS_FAILS(f->loss, PLANE(f->loss, f->net, v, v, g, g, o, 3), DLN_E_NONFINITE);
+#undef PLANE
+    END;
+}
+
+static void c_dln_loss_slice_directions(fx *f)
+{
+    BEGIN;
+    double *d1 = f->out, *d2 = f->out + NP;
+    EXPECT_STATUS(dln_loss_slice_directions(NULL, f->net, DLN_SLICE_RANDOM, 1, d1, d2, NULL), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_directions(f->loss, NULL, DLN_SLICE_RANDOM, 1, d1, d2, NULL),
+               DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_directions(f->loss, f->net, DLN_SLICE_RANDOM, 1, NULL, d2, NULL),
+               DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_slice_directions(f->loss, f->net, (dln_slice_dirs)3, 1, d1, d2, NULL),
+               DLN_E_RANGE);
+    END;
+}
+
+static void c_dln_landscape_root_layers(fx *f)
+{
+    BEGIN;
+    size_t nv = dln_landscape_num_values(f->ls);
+    EXPECT_STATUS(dln_landscape_root_layers(NULL, 0, f->out, L), DLN_E_NULL);
+    CONST_FAILS(f, dln_landscape_root_layers(f->ls, 0, NULL, L), DLN_E_NULL);
+    CONST_FAILS(f, dln_landscape_root_layers(f->ls, nv, f->out, L), DLN_E_DIM);
+    CONST_FAILS(f, dln_landscape_root_layers(f->ls, 0, f->out, L - 1), DLN_E_LD);
+    END;
+}
+
+static void c_dln_landscape_distance_to(fx *f)
+{
+    BEGIN;
+    REPORTS(dln_dist_report, rep, DLN_DIST_REPORT_V1_SIZE);
+    int bad[3][8];
+    bad_patterns(bad);
+    EXPECT_STATUS(dln_landscape_distance_to(NULL, f->net, f->pattern, &rep, NULL), DLN_E_NULL);
+    LS_FAILS(f, dln_landscape_distance_to(f->ls, NULL, f->pattern, &rep, NULL), DLN_E_NULL);
+    LS_FAILS(f, dln_landscape_distance_to(f->ls, f->net, NULL, &rep, NULL), DLN_E_NULL);
+    LS_FAILS(f, dln_landscape_distance_to(f->ls, f->net, f->pattern, NULL, NULL), DLN_E_NULL);
+    LS_FAILS(f, dln_landscape_distance_to(f->ls, f->net, f->pattern, &small, NULL), DLN_E_RANGE);
+    for (int k = 0; k < 3; k++)
+        LS_FAILS(f, dln_landscape_distance_to(f->ls, f->net, bad[k], &rep, NULL), DLN_E_RANGE);
+    REPORT_KEPT(rep);
+    END;
+}
+
+static void c_dln_landscape_excess(fx *f)
+{
+    BEGIN;
+    int bad[3][8];
+    bad_patterns(bad);
+    EXPECT_STATUS(dln_landscape_excess(NULL, f->net, NULL, f->out, f->out + 1), DLN_E_NULL);
+    LS_FAILS(f, dln_landscape_excess(f->ls, NULL, NULL, f->out, f->out + 1), DLN_E_NULL);
+    for (int k = 0; k < 3; k++)
+        LS_FAILS(f, dln_landscape_excess(f->ls, f->net, bad[k], f->out, f->out + 1), DLN_E_RANGE);
+    END;
+}
+
+static void c_dln_opt_set_step_from_hessian(fx *f)
+{
+    BEGIN;
+    dln_opt *adam = opt_of_kind(f, DLN_OPT_ADAM);
+    double fp[FP];
+    opt_fp(adam, fp);
+    double *eta = f->out, *mu = f->out + 1;
+    EXPECT_STATUS(dln_opt_set_step_from_hessian(NULL, f->loss, f->net, 0.5, 1, eta, mu), DLN_E_NULL);
+    OPT_FAILS(f, dln_opt_set_step_from_hessian(f->opt, NULL, f->net, 0.5, 1, eta, mu), DLN_E_NULL);
+    OPT_FAILS(f, dln_opt_set_step_from_hessian(f->opt, f->loss, NULL, 0.5, 1, eta, mu), DLN_E_NULL);
+    const double bad[] = {0.0, -0.5, 1.5, NAN};
+    for (int i = 0; i < 4; i++)
+        OPT_FAILS(f, dln_opt_set_step_from_hessian(f->opt, f->loss, f->net, bad[i], 1, eta, mu),
+                  DLN_E_RANGE);
+    EXPECT(dln_opt_errmsg(adam), dln_opt_set_step_from_hessian(adam, f->loss, f->net, 0.5, 1, eta, mu),
+           DLN_E_UNSUPPORTED);
+    opt_done(f, adam, fp);
+    END;
+}
+
 /* ---- the table and the coverage test ------------------------------------------------ */
 
 typedef struct bad_case {
@@ -1341,6 +1490,10 @@ static const bad_case cases[] = {
     CASE(dln_opt_set_history_capacity), CASE(dln_opt_get_history_capacity), CASE(dln_opt_history_rows), CASE(dln_opt_history),
     CASE(dln_opt_run), CASE(dln_opt_run_history), CASE(dln_opt_step), CASE(dln_opt_reset),
     CASE(dln_opt_get_report), CASE(dln_opt_get_escape_info),
+    CASE(dln_net_set_residual), CASE(dln_net_get_residual), CASE(dln_loss_line_coeffs),
+    CASE(dln_loss_slice_line), CASE(dln_loss_slice_plane), CASE(dln_loss_slice_directions),
+    CASE(dln_landscape_root_layers), CASE(dln_landscape_distance_to), CASE(dln_landscape_excess),
+    CASE(dln_opt_set_step_from_hessian),
 };
 #undef CASE
 enum { NCASES = sizeof cases / sizeof cases[0] };
