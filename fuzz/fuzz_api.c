@@ -111,32 +111,21 @@ typedef struct state {
     int pattern[MAXW + 3], extras[MAXL + 1];
 } state;
 
-#define NET_CALL(S, expr, n_out, out)                                     \
+/* A call on a handle: a failure leaves a message there (msg is read after
+ * the call), DLN_OK leaves n_out finite values in out. */
+#define CHECKED_CALL(msg, expr, n_out, out)                               \
     do {                                                                  \
         dln_status st_ = (expr);                                          \
-        msg_or_die(st_, dln_net_errmsg((S)->net), #expr);                 \
+        msg_or_die(st_, (msg), #expr);                                    \
         finite_or_die(st_, (n_out), (out), #expr);                        \
     } while (0)
+#define NET_CALL(S, expr, n_out, out) CHECKED_CALL(dln_net_errmsg((S)->net), expr, n_out, out)
+#define LOSS_CALL(S, expr, n_out, out) CHECKED_CALL(dln_loss_errmsg((S)->loss), expr, n_out, out)
+#define LS_CALL(S, expr, n_out, out) CHECKED_CALL(dln_landscape_errmsg((S)->ls), expr, n_out, out)
+#define OPT_CALL(S, expr) CHECKED_CALL(dln_opt_errmsg((S)->opt), expr, 0, NULL)
 /* A function of a const handle leaves no message (the handle may be shared
  * between threads): only the outputs are checked. */
 #define CONST_CALL(S, expr, n_out, out) finite_or_die((expr), (n_out), (out), #expr)
-#define LOSS_CALL(S, expr, n_out, out)                                    \
-    do {                                                                  \
-        dln_status st_ = (expr);                                          \
-        msg_or_die(st_, dln_loss_errmsg((S)->loss), #expr);               \
-        finite_or_die(st_, (n_out), (out), #expr);                        \
-    } while (0)
-#define LS_CALL(S, expr, n_out, out)                                      \
-    do {                                                                  \
-        dln_status st_ = (expr);                                          \
-        msg_or_die(st_, dln_landscape_errmsg((S)->ls), #expr);            \
-        finite_or_die(st_, (n_out), (out), #expr);                        \
-    } while (0)
-#define OPT_CALL(S, expr)                                                 \
-    do {                                                                  \
-        dln_status st_ = (expr);                                          \
-        msg_or_die(st_, dln_opt_errmsg((S)->opt), #expr);                 \
-    } while (0)
 
 static void fill(state *S, size_t count, double *x)
 {
