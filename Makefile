@@ -22,8 +22,8 @@ SAN ?=
 # BLAS/LAPACKE flags come from pkg-config; recursive variables so that they
 # are read after `deps` has installed what is missing.
 BLAS_PC ?= openblas
-PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke)
-PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke) -lm
+PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke zlib)
+PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke zlib) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 

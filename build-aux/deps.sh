@@ -3,6 +3,7 @@
 # installed. As root, missing packages are installed with apt-get; otherwise
 # the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
+#             (zlib: the CRC-32 of summary files)
 #   cxx       the C++ compiler of `make header-check`
 #   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
 #             name -lgfortran, whose link library comes with libgfortran-N-dev
@@ -14,7 +15,7 @@
 set -u
 pkgs_for() {
     case "$1" in
-        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev zlib1g-dev check" ;;
         cxx) echo "g++" ;;
         static) # the libgfortran-N-dev that matches the gcc in use
             v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
