@@ -42,9 +42,9 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check test run-tests header-check symbols-check installed-check \
-        readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check examples examples-check demo mpi mpi-check asan valgrind bench peers docs plots install uninstall clean
 
-all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
+all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc $(if $(HAVE_MPI),mpi)
 
 help:
 	@echo "make            build $(STATIC) and $(SHARED)"
@@ -57,6 +57,8 @@ help:
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
+	@echo "make mpi        libdlnet_mpi (mpi/, when mpicc exists); mpi-check runs its example"
+	@echo "                on 1, 2 and 4 ranks against one process (part of make check)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
 
 deps:
@@ -127,7 +129,8 @@ installed-check: all
 	@sh build-aux/deps.sh static
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
-check: all run-tests header-check symbols-check installed-check examples-check readme-check
+check: all run-tests header-check symbols-check installed-check examples-check readme-check \
+       $(if $(HAVE_MPI),mpi-check)
 	@echo "make check: all passed"
 
 # The C example of README.md, compiled and run exactly as printed.
@@ -148,6 +151,49 @@ examples-check: examples
 
 demo: $(BUILD)/examples/quickstart
 	$(BUILD)/examples/quickstart
+
+# ---- MPI companion (mpi/, docs/distributed.md) --------------------------------
+# Built by `all` and checked by `check` only when an MPI compiler exists; the
+# core library never needs it. mpirun refuses root without
+# --allow-run-as-root, and 4 ranks on fewer cores need --oversubscribe.
+MPICC ?= mpicc
+MPIRUN ?= mpirun
+HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
+MPI_SONAME := libdlnet_mpi.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+MPI_SHARED := $(LIBOUT)/libdlnet_mpi.so.$(VERSION)
+MPI_STATIC := $(LIBOUT)/libdlnet_mpi.a
+
+mpi: $(MPI_SHARED) $(MPI_STATIC) pkgconfig/dlnet_mpi.pc
+
+$(BUILD)/mpi/dlnet_mpi.o: mpi/dlnet_mpi.c mpi/dlnet_mpi.h include/dlnet.h
+	@mkdir -p $(@D)
+	$(MPICC) -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden -Iinclude -Impi -c $< -o $@
+
+$(MPI_STATIC): $(BUILD)/mpi/dlnet_mpi.o
+	rm -f $@
+	ar rcs $@ $<
+
+$(MPI_SHARED): $(BUILD)/mpi/dlnet_mpi.o $(SHARED) mpi/libdlnet_mpi.map
+	$(MPICC) -shared $(SAN) -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=mpi/libdlnet_mpi.map \
+	    -Wl,--no-undefined -o $@ $< -L$(LIBOUT) -ldlnet
+	ln -sf libdlnet_mpi.so.$(VERSION) $(LIBOUT)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(LIBOUT)/libdlnet_mpi.so
+
+pkgconfig/dlnet_mpi.pc: pkgconfig/dlnet_mpi.pc.in Makefile
+	$(PC_SUBST) $< > $@
+
+$(BUILD)/mpi/distributed: mpi/distributed.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+$(BUILD)/mpi/errors: tests/mpi/errors.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+mpi-check: $(BUILD)/mpi/distributed $(BUILD)/mpi/errors
+	@sh build-aux/deps.sh mpi
+	MPIRUN="$(MPIRUN)" sh tests/mpi/run.sh $(BUILD)/mpi/distributed $(BUILD)/mpi/errors \
+	    $(MPI_SHARED)
 
 # ---- sanitizers and valgrind ------------------------------------------------
 asan:
@@ -190,6 +236,14 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so
 	$(PC_SUBST) pkgconfig/dlnet.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
 	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	@if [ -n "$(HAVE_MPI)" ]; then \
+	    install -m 644 mpi/dlnet_mpi.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h; \
+	    install -m 644 $(MPI_STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a; \
+	    install -m 755 $(MPI_SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION); \
+	    ln -sf libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME); \
+	    ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so; \
+	    $(PC_SUBST) pkgconfig/dlnet_mpi.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; \
+	    chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; fi
 	@# a root install into the live system refreshes the loader cache
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
 	    ldconfig; fi
@@ -198,6 +252,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a \
 	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME) \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc
 
 clean:
-	rm -rf build lib/libdlnet.* pkgconfig/dlnet.pc
+	rm -rf build lib/libdlnet.* lib/libdlnet_mpi.* pkgconfig/dlnet.pc pkgconfig/dlnet_mpi.pc

@@ -12,6 +12,7 @@
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
+#   mpi       libdlnet_mpi and its check (OpenMPI's mpicc and mpirun)
 set -u
 pkgs_for() {
     case "$1" in
@@ -25,6 +26,7 @@ pkgs_for() {
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;
+        mpi) echo "libopenmpi-dev openmpi-bin" ;;
         *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac
 }
