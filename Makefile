@@ -19,6 +19,11 @@ OPT ?= -O2 -g
 WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN ?=
 
+# The MPI companion (mpi/) is built and checked only when an MPI compiler exists.
+MPICC ?= mpicc
+MPIRUN ?= mpirun
+HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
+
 # BLAS/LAPACKE flags come from pkg-config; recursive variables so that they
 # are read after `deps` has installed what is missing.
 BLAS_PC ?= openblas
@@ -127,7 +132,7 @@ symbols-check: $(SHARED)
 
 installed-check: all
 	@sh build-aux/deps.sh static
-	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
+	MAKE="$(MAKE)" HAVE_MPI="$(HAVE_MPI)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check: all run-tests header-check symbols-check installed-check examples-check readme-check \
        $(if $(HAVE_MPI),mpi-check)
@@ -156,9 +161,6 @@ demo: $(BUILD)/examples/quickstart
 # Built by `all` and checked by `check` only when an MPI compiler exists; the
 # core library never needs it. mpirun refuses root without
 # --allow-run-as-root, and 4 ranks on fewer cores need --oversubscribe.
-MPICC ?= mpicc
-MPIRUN ?= mpirun
-HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
 MPI_SONAME := libdlnet_mpi.so.$(VERSION_MAJOR).$(VERSION_MINOR)
 MPI_SHARED := $(LIBOUT)/libdlnet_mpi.so.$(VERSION)
 MPI_STATIC := $(LIBOUT)/libdlnet_mpi.a

@@ -5,7 +5,10 @@
 # default (so a .pc that kept the build-time prefix is caught); app.c is then
 # built only from what pkg-config says about the staged dlnet.pc, linked once
 # against the shared and once against the static library, and both binaries
-# are run. Finally `make uninstall` must remove every installed file.
+# are run. With HAVE_MPI=yes (make passes it when mpicc exists) the MPI
+# companion is installed too, and mpi/distributed.c is built from what
+# pkg-config says about dlnet_mpi.pc. Finally `make uninstall` must remove
+# every installed file.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$1"
@@ -21,12 +24,15 @@ quietly() { # run a command, show its output only if it fails
     "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; fail "failed: $*"; }
 }
 
-rm -rf "$stage" "$work/app-shared" "$work/app-static"
+rm -rf "$stage" "$work/app-shared" "$work/app-static" "$work/app-mpi"
 quietly $make -C "$root" --no-print-directory install DESTDIR="$stage" PREFIX="$prefix"
 
 libdir=$stage$prefix/lib
 expected="$prefix/include/dlnet.h $prefix/lib/libdlnet.a $prefix/lib/libdlnet.so
 $prefix/lib/$soname $prefix/lib/libdlnet.so.$version $prefix/lib/pkgconfig/dlnet.pc"
+[ -n "${HAVE_MPI:-}" ] && expected="$expected $prefix/include/dlnet_mpi.h $prefix/lib/libdlnet_mpi.a
+$prefix/lib/libdlnet_mpi.so $prefix/lib/libdlnet_mpi.so.${version%.*} $prefix/lib/libdlnet_mpi.so.$version
+$prefix/lib/pkgconfig/dlnet_mpi.pc"
 installed=$(cd "$stage" && find . ! -type d | sed 's|^\.||' | sort)
 [ "$installed" = "$(echo $expected | tr ' ' '\n' | sort)" ] ||
     fail "installed files differ from the expected set:
@@ -59,6 +65,11 @@ LD_LIBRARY_PATH=$libdir ldd ./app-shared | grep -q "$soname => $libdir/$soname" 
     fail "app-shared does not resolve $soname from the staged install"
 LD_LIBRARY_PATH=$libdir ./app-shared
 env -u LD_LIBRARY_PATH ./app-static
+if [ -n "${HAVE_MPI:-}" ]; then
+    mpicc -std=c11 -Wall -Wextra -Werror "$root/mpi/distributed.c" $($pc --cflags dlnet_mpi) \
+        $($pc --libs dlnet_mpi) -lm -o app-mpi || fail "mpi/distributed.c does not build from dlnet_mpi.pc"
+    readelf -d app-mpi | grep -q "NEEDED.*libdlnet_mpi.so.${version%.*}" || fail "app-mpi does not need libdlnet_mpi"
+fi
 
 quietly $make -C "$root" --no-print-directory uninstall DESTDIR="$stage" PREFIX="$prefix"
 left=$(find "$stage" ! -type d)
