@@ -32,7 +32,9 @@
  *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
- *   (see dln_strerror()).
+ *   (see dln_strerror()), except the summary readers and writers
+ *   (dln_loss_decode(), dln_loss_load(), dln_loss_save()), which write the
+ *   detail into an optional caller buffer.
  * - **Ownership.** The caller owns every array it passes. Inputs are read
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
@@ -62,8 +64,8 @@
  *   struct_size itself or any byte past it: a program built against an older
  *   header keeps working, and one built against a newer header gets the
  *   fields this library knows. A smaller struct_size is ::DLN_E_RANGE.
- *   dln_progress is the exception: the library fills it, struct_size
- *   included, for the progress callback.
+ *   dln_progress and dln_summary_progress are the exception: the library
+ *   fills them, struct_size included, for the progress callbacks.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
  *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
  *   holds scratch space and must be used by one thread at a time (copy it for
