@@ -513,9 +513,12 @@ DLN_API dln_status dln_loss_encode(const dln_loss *loss, void *buf, size_t size)
  * Data loss from an encoded summary (dln_loss_encode(), or the bytes of a
  * file of dln_loss_save()). Exactly @p size bytes are read; the loss equals
  * the encoded one bit for bit (summary, m, weighting; no l2 term).
- * @param msg  optional buffer (may be NULL) for a one-line detail of a
- *             failure, e.g. "truncated: 120 bytes, the header needs 188";
- *             at most @p msgsize bytes, NUL-terminated
+ * @param out     receives the new loss (unchanged on failure)
+ * @param buf     the encoding
+ * @param size    its length in bytes
+ * @param msg     optional buffer (may be NULL) for a one-line detail of a
+ *                failure, e.g. "truncated: 120 bytes, the header implies 188"
+ * @param msgsize bytes of @p msg (the detail is cut to fit and NUL-terminated)
  * @return ::DLN_E_NULL, ::DLN_E_FORMAT (wrong magic, unknown version or
  *         flags, sizes that do not match, truncated or trailing bytes,
  *         checksum mismatch, non-finite entries), ::DLN_E_DIM,
