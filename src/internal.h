@@ -81,7 +81,7 @@ struct dln_loss {
     char err[DLNI_MSG];
 };
 
-/* Loss summary internals (src/loss_handle.c), shared with src/loss_summary*.c. */
+/* Summary internals of src/loss_handle.c for src/loss_merge.c and src/loss_summary_io.c. */
 /* A loss of the given kind with zeroed raug and unset summary (NULL on NOMEM). */
 dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL);
 /* DLN_E_DIM or DLN_E_OVERFLOW unless d0, dL (and the summary's blocks) fit. */

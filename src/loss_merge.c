@@ -1,4 +1,4 @@
-/* loss_summary.c - summaries as values: a loss from (R, C, r0, m), the
+/* loss_merge.c - summaries as values: a loss from (R, C, r0, m), the
  * merge of two summaries, and long summaries in chunks with progress.
  *
  * A data loss holds raug = [[R, C^T], [0, T]], the triangular factor of
