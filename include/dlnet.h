@@ -469,14 +469,16 @@ DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *
 /**
  * Data loss from a summary: R (d_0 x d_0 upper triangular; ldr >= d_0; the
  * strict lower triangle is not read), C (d_L x d_0, ldc >= d_L), r0 >= 0
- * and the sample count m >= 1, all in the weighting @p mean says (0: sum
- * form; 1: mean form, i.e. as dln_loss_summary() returns them after
- * dln_loss_set_mean(loss, 1)). The new loss has that weighting, no l2
- * term, and gives F = w/2 ||P R^T - C||^2 + w r0 / 2 in the weighting of
- * the data (w = 1 or 1/m); dln_loss_summary(), dln_loss_num_samples() and
- * dln_loss_get_mean() give the inputs back exactly. It merges, saves and
- * takes more samples like a loss built from data (the residual's
- * triangular factor T is kept only through r0 = ||T||^2, all that F uses).
+ * and the sample count m >= 1, in the weighting @p mean says: 0 for the sum
+ * form, 1 for the mean form (R, C, r0 as dln_loss_summary() returns them
+ * after dln_loss_set_mean(loss, 1)). The new loss has that weighting and no
+ * l2 term, so F = 1/2 ||P R^T - C||^2 + r0/2 + reg. dln_loss_num_samples()
+ * and dln_loss_get_mean() give m and the weighting back, dln_loss_summary()
+ * R, C and r0 to a few units in the last place (the loss stores the factor
+ * [[R, C^T], [0, T]] of the sum form: the mean form is scaled by sqrt(m)
+ * and back, and r0 is kept as T = sqrt(r0) e_1 e_1^T, since F uses T only
+ * through ||T||^2). It merges, saves and takes more samples like a loss
+ * built from data.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size or m = 0), ::DLN_E_LD,
  *         ::DLN_E_RANGE (mean not 0 or 1, r0 negative), ::DLN_E_NONFINITE,
  *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM. *out is unchanged on failure.

@@ -52,7 +52,6 @@ dln_status dln_loss_create_summary(dln_loss **out, size_t d0, size_t dL, size_t 
     size_t na = loss->na;
     double s = mean ? sqrt((double)m) : 1.0; /* effective -> sum form */
     for (size_t j = 0; j < d0; j++) {
-        for (size_t i = 0; i < d0; i++) loss->R[i + j * d0] = i <= j ? R[i + j * ldr] : 0.0;
         for (size_t i = 0; i <= j; i++) loss->raug[i + j * na] = s * R[i + j * ldr];
         for (size_t i = 0; i < dL; i++) loss->raug[j + (d0 + i) * na] = s * C[i + j * ldc];
     }
@@ -61,9 +60,10 @@ dln_status dln_loss_create_summary(dln_loss **out, size_t d0, size_t dL, size_t 
         dln_loss_free(loss);
         return DLN_E_NONFINITE;
     }
-    /* The effective summary is the caller's, bit for bit (not s^-1 s R). */
-    la_copy(dL, d0, C, ldc, loss->C, dL);
-    loss->r0 = r0, loss->m = m, loss->mean = mean;
+    /* The effective summary is read from raug like that of any data loss, so
+     * that copies, merges and encodings see one consistent state. */
+    loss->m = m, loss->mean = mean;
+    dlni_loss_refresh(loss);
     *out = loss;
     return DLN_OK;
 }

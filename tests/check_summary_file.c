@@ -126,6 +126,17 @@ START_TEST(round_trips_bit_for_bit)
         ck_assert_ok(dln_loss_encode(c, fb, size));
         ck_assert(memcmp(fb, buf, size) == 0);
         free(fb), free(buf);
+        /* a loss made from a summary encodes and decodes bit for bit too */
+        double *R = malloc(d0 * d0 * sizeof *R), *C = malloc(dL * d0 * sizeof *C), r0;
+        dln_loss *s1 = NULL, *s2 = NULL;
+        ck_assert_ok(dln_loss_summary(a, R, d0, C, dL, &r0));
+        ck_assert_ok(dln_loss_create_summary(&s1, d0, dL, m, R, d0, C, dL, r0, i % 2));
+        buf = malloc(size);
+        ck_assert_ok(dln_loss_encode(s1, buf, size));
+        ck_assert_ok(dln_loss_decode(&s2, buf, size, NULL, 0));
+        assert_same_loss(s1, s2);
+        free(R), free(C), free(buf);
+        dln_loss_free(s1), dln_loss_free(s2);
         dln_loss_free(a), dln_loss_free(b), dln_loss_free(c);
     }
     unlink(path);

@@ -63,7 +63,7 @@ class Loss:
         """Data loss from a summary (dln_loss_create_summary): R (d_0, d_0) upper
         triangular (the strict lower triangle is not read), C (d_L, d_0), r0 >= 0 and
         the sample count m, in the sum form or, with ``mean``, the 1/m form (as
-        :meth:`summary` returns them). :meth:`summary` gives them back exactly.
+        :meth:`summary` returns them). :meth:`summary` gives them back to rounding.
         Raises DimError, RangeError, NonFiniteError."""
         R, C = np.asarray(R), np.asarray(C)
         if R.ndim != 2 or C.ndim != 2:
