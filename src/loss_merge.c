@@ -2,13 +2,13 @@
  * merge of two summaries, and long summaries in chunks with progress.
  *
  * A data loss holds raug = [[R, C^T], [0, T]], the triangular factor of
- * [X^T Y^T] in the sum form (src/data.c). Two such factors stacked are the
- * factor of the union of the samples up to an orthogonal map, so one
- * dtpqrt of the pair (with B triangular, l = n_a) is the summary of the
- * union (TSQR). F uses T only
- * through r0 = ||T||^2, and a QR update keeps that norm exactly in
- * arithmetic (orthogonal maps preserve the trailing block's Frobenius
- * norm), so a summary given as (R, C, r0) stores T = sqrt(r0) e_1 e_1^T. */
+ * [X^T Y^T] in the sum form (src/loss_handle.c). Two such factors stacked
+ * are the factor of the union of the samples up to an orthogonal map, so
+ * one dtpqrt of the pair (B triangular, l = n_a) is the summary of the
+ * union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
+ * that norm exactly in arithmetic (orthogonal maps preserve the trailing
+ * block's Frobenius norm), so a summary given as (R, C, r0) stores
+ * T = sqrt(r0) e_1 e_1^T. */
 #include "internal.h"
 #include "linalg.h"
 
@@ -87,10 +87,8 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
     } else {
         memcpy(A, dst->raug, na * na * sizeof *A);
         memcpy(B, src->raug, na * na * sizeof *B);
-        int rc = la_tpqrt_tri(na, A, na, B, na, work);
-        if (rc != LA_OK)
-            st = dlni_fail(dst->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                           "QR merge of the summaries failed");
+        st = dlni_la_status(dst->err, la_tpqrt_tri(na, A, na, B, na, work),
+                            "QR merge of the summaries");
     }
     if (st == DLN_OK) {
         memcpy(dst->raug, A, na * na * sizeof *A);
