@@ -4,6 +4,7 @@ import os
 import numpy as np
 
 from ._ffi import ffi, lib
+from ._handle import Handle
 from ._arrays import vec_in, vec_out, mat_in, mat_out, finish
 from .errors import NoConvError, check, check_msg
 from .enums import EigWhich, LossKind
@@ -13,7 +14,7 @@ from .reports import new_struct, report
 __all__ = ['Loss']
 
 
-class Loss:
+class Loss(Handle):
     """F(W) = w/2 ||W_{L:1} X - Y||^2 + sum_l lam_l/2 ||W_l||^2 (data form, samples
     in rows of X (m, d_0) and Y (m, d_L)), or 1/2 ||W_{L:1} - Phi||^2 + ... (target
     form). The data are summarized once (QR); every derivative then costs
@@ -21,7 +22,8 @@ class Loss:
     scratch space): use ``copy()`` per thread. Parameter vectors (gradients,
     directions) are in theta layout, see :func:`dlnet.layers_to_theta`.
     """
-    __slots__ = ('_h', '__weakref__')
+    __slots__ = ()
+    _errmsg_fn = lib.dln_loss_errmsg
 
     def __init__(self, *args, **kwargs):
         raise TypeError('use Loss.data(X, Y) or Loss.target(Phi)')
@@ -31,9 +33,6 @@ class Loss:
         loss = object.__new__(cls)
         loss._h = ffi.gc(ptr, lib.dln_loss_free)
         return loss
-
-    def _check(self, status):
-        check(status, lib.dln_loss_errmsg, self._h)
 
     @classmethod
     def data(cls, X, Y, l2=None, mean=False):
@@ -160,19 +159,9 @@ class Loss:
         check(lib.dln_loss_copy(h, self._h))
         return Loss._wrap(h[0])
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Loss(kind=%s, d0=%d, dL=%d, m=%d)' % (self.kind.name, self.input_dim,
                                                      self.output_dim, self.num_samples)
-
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call on this loss (dln_loss_errmsg)."""
-        return ffi.string(lib.dln_loss_errmsg(self._h)).decode()
 
     @property
     def kind(self):

@@ -4,6 +4,7 @@ import zipfile
 import numpy as np
 
 from ._ffi import ffi, lib
+from ._handle import Handle
 from ._arrays import vec_in, vec_out, mat_in, mat_out, finish, sizes
 from .errors import check
 from .enums import Frames, Layout
@@ -32,7 +33,7 @@ def layers_to_theta(layers):
     return np.concatenate([np.asarray(W, dtype=np.float64).T.ravel() for W in layers])
 
 
-class Net:
+class Net(Handle):
     """A deep linear network W_L ... W_1 with widths d_0 (input) .. d_L (output).
 
     Layers are NumPy arrays of shape (d_l, d_{l-1}); the parameter vector
@@ -40,7 +41,8 @@ class Net:
     zero weights. Nets free their C handle when collected; ``copy()`` is deep.
     A Net may be read by several threads at once (the library releases the GIL).
     """
-    __slots__ = ('_h', '_widths', '_n', '__weakref__')
+    __slots__ = ('_widths', '_n')
+    _errmsg_fn = lib.dln_net_errmsg
 
     def __init__(self, widths):
         """Zero network with the given L+1 widths (dln_net_create).
@@ -60,9 +62,6 @@ class Net:
         net = cls.__new__(cls)
         net._adopt(ptr)
         return net
-
-    def _check(self, status):
-        check(status, lib.dln_net_errmsg, self._h)
 
     @classmethod
     def from_layers(cls, layers):
@@ -92,13 +91,11 @@ class Net:
         check(lib.dln_net_copy(h, self._h))
         return Net._wrap(h[0])
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Net(widths=%s)' % (list(self._widths),)
+
+    def __reduce__(self):  # picklable: widths and weights
+        return (Net.from_params, (self._widths, self.params))
 
     @property
     def widths(self):
@@ -120,11 +117,6 @@ class Net:
         if not 1 <= l <= len(self._widths):
             raise IndexError('layer index %d outside 1..%d' % (l, len(self._widths)))
         return lib.dln_net_layer_offset(self._h, l)
-
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call that modified this net (dln_net_errmsg)."""
-        return ffi.string(lib.dln_net_errmsg(self._h)).decode()
 
     # ---- weights -------------------------------------------------------------
     def layer(self, l, out=None):
