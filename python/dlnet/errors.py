@@ -99,8 +99,7 @@ def check_msg(status, msg):
     """Raise the exception of a nonzero status with the message a reader or
     writer left in ``msg`` (a char buffer), or else dln_strerror."""
     if status:
-        text = ffi.string(msg).decode(errors='replace') or strerror(status)
-        raise error_class(status)(status, text)
+        raise error_class(status)(status, text(msg) or strerror(status))
 
 
 def check(status, errmsg=None, handle=None):
