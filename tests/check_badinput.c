@@ -1438,6 +1438,130 @@ static void c_dln_opt_set_step_from_hessian(fx *f)
     END;
 }
 
+/* ---- summaries as values (0.2.0) ------------------------------------------ */
+
+static void c_dln_loss_create_summary(fx *f)
+{
+    BEGIN;
+    dln_loss *l = (dln_loss *)f;
+    double R[D0 * D0] = {1, 0, 0, 2, 3, 0, 4, 5, 6}, C[DL * D0] = {1, 2, 3, 4, 5, 6};
+#define SUMMARY(out, m, R_, ldr, C_, ldc, r0, mean) \
+    dln_loss_create_summary(out, D0, DL, m, R_, ldr, C_, ldc, r0, mean)
+    EXPECT_STATUS(SUMMARY(NULL, M, R, D0, C, DL, 0.5, 0), DLN_E_NULL);
+    EXPECT_STATUS(SUMMARY(&l, M, NULL, D0, C, DL, 0.5, 0), DLN_E_NULL);
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0, NULL, DL, 0.5, 0), DLN_E_NULL);
+    EXPECT_STATUS(SUMMARY(&l, 0, R, D0, C, DL, 0.5, 0), DLN_E_DIM);
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0 - 1, C, DL, 0.5, 0), DLN_E_LD);
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0, C, DL - 1, 0.5, 0), DLN_E_LD);
+    EXPECT_STATUS(SUMMARY(&l, M, R, HUGE_SZ, C, DL, 0.5, 0), DLN_E_OVERFLOW);
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0, C, DL, -1.0, 0), DLN_E_RANGE);
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0, C, DL, 0.5, 2), DLN_E_RANGE);
+    C[3] = NAN;
+    EXPECT_STATUS(SUMMARY(&l, M, R, D0, C, DL, 0.5, 0), DLN_E_NONFINITE);
+#undef SUMMARY
+    ck_assert_ptr_eq(l, (dln_loss *)f);
+    END;
+}
+
+static void c_dln_loss_merge(fx *f)
+{
+    BEGIN;
+    dln_loss *other = NULL; /* d_0 = 2: does not fit */
+    ck_assert_ok(dln_loss_create_data(&other, 2, DL, M, f->X, 2, f->Y, DL));
+    EXPECT_STATUS(dln_loss_merge(NULL, f->loss), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_merge(f->loss, NULL), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_merge(f->loss, other), DLN_E_DIM);
+    LOSS_FAILS(f->tloss, dln_loss_merge(f->tloss, f->loss), DLN_E_UNSUPPORTED);
+    dln_loss_free(other);
+    END;
+}
+
+static void c_dln_loss_encoded_size(fx *f)
+{
+    ck_assert_uint_eq(dln_loss_encoded_size(NULL), 0);
+    ck_assert_uint_eq(dln_loss_encoded_size(f->tloss), 0);
+}
+
+static void c_dln_loss_encode(fx *f)
+{
+    BEGIN;
+    size_t size = dln_loss_encoded_size(f->loss);
+    ck_assert_uint_gt(size, 0);
+    ck_assert_uint_le(size, sizeof f->out);
+    EXPECT_STATUS(dln_loss_encode(NULL, f->out, size), DLN_E_NULL);
+    CONST_FAILS(f, dln_loss_encode(f->loss, NULL, size), DLN_E_NULL);
+    CONST_FAILS(f, dln_loss_encode(f->loss, f->out, size - 1), DLN_E_RANGE);
+    CONST_FAILS(f, dln_loss_encode(f->tloss, f->out, size), DLN_E_UNSUPPORTED);
+    END;
+}
+
+/* A valid encoding of the fixture's data loss, then damaged copies. */
+static void c_dln_loss_decode(fx *f)
+{
+    BEGIN;
+    size_t size = dln_loss_encoded_size(f->loss);
+    unsigned char *enc = malloc(size), *bad = malloc(size);
+    ck_assert(enc && bad);
+    ck_assert_ok(dln_loss_encode(f->loss, enc, size));
+    dln_loss *l = (dln_loss *)f;
+    char msg[64];
+    EXPECT_STATUS(dln_loss_decode(NULL, enc, size, msg, sizeof msg), DLN_E_NULL);
+    EXPECT_STATUS(dln_loss_decode(&l, NULL, size, msg, sizeof msg), DLN_E_NULL);
+    EXPECT_STATUS(dln_loss_decode(&l, enc, 0, msg, sizeof msg), DLN_E_FORMAT);
+    EXPECT_STATUS(dln_loss_decode(&l, enc, size - 1, msg, sizeof msg), DLN_E_FORMAT);
+    ck_assert_str_ne(msg, "");
+    const size_t at[] = {0, 9, size / 2, size - 1}; /* magic, header, payload, checksum */
+    for (int i = 0; i < 4; i++) {
+        memcpy(bad, enc, size);
+        bad[at[i]] ^= 0x5a;
+        EXPECT_STATUS(dln_loss_decode(&l, bad, size, NULL, 0), DLN_E_FORMAT);
+    }
+    ck_assert_ptr_eq(l, (dln_loss *)f);
+    free(enc), free(bad);
+    END;
+}
+
+static void c_dln_loss_save(fx *f)
+{
+    BEGIN;
+    char msg[64] = "";
+    EXPECT_STATUS(dln_loss_save(NULL, "/tmp/x", msg, sizeof msg), DLN_E_NULL);
+    CONST_FAILS(f, dln_loss_save(f->loss, NULL, msg, sizeof msg), DLN_E_NULL);
+    CONST_FAILS(f, dln_loss_save(f->tloss, "/tmp/x", msg, sizeof msg), DLN_E_UNSUPPORTED);
+    CONST_FAILS(f, dln_loss_save(f->loss, "/nonexistent-dir/dlnet.sum", msg, sizeof msg), DLN_E_IO);
+    ck_assert_str_ne(msg, "");
+    END;
+}
+
+static void c_dln_loss_load(fx *f)
+{
+    BEGIN;
+    dln_loss *l = (dln_loss *)f;
+    char msg[64] = "";
+    EXPECT_STATUS(dln_loss_load(NULL, "/tmp/x", msg, sizeof msg), DLN_E_NULL);
+    EXPECT_STATUS(dln_loss_load(&l, NULL, msg, sizeof msg), DLN_E_NULL);
+    EXPECT_STATUS(dln_loss_load(&l, "/nonexistent-dir/dlnet.sum", msg, sizeof msg), DLN_E_IO);
+    ck_assert_str_ne(msg, "");
+    ck_assert_ptr_eq(l, (dln_loss *)f);
+    END;
+}
+
+static void c_dln_loss_add_samples_progress(fx *f)
+{
+    BEGIN;
+    size_t done = 99;
+#define PROGRESS(loss, m, X, ldx, Y, ldy, chunk) \
+    dln_loss_add_samples_progress(loss, m, X, ldx, Y, ldy, chunk, NULL, NULL, &done)
+    EXPECT_STATUS(PROGRESS(NULL, M, f->X, D0, f->Y, DL, 2), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PROGRESS(f->loss, M, NULL, D0, f->Y, DL, 2), DLN_E_NULL);
+    LOSS_FAILS(f->loss, PROGRESS(f->loss, 0, f->X, D0, f->Y, DL, 2), DLN_E_DIM);
+    LOSS_FAILS(f->loss, PROGRESS(f->loss, M, f->X, D0 - 1, f->Y, DL, 2), DLN_E_LD);
+    LOSS_FAILS(f->loss, PROGRESS(f->loss, 2, f->X, HUGE_SZ, f->Y, DL, 2), DLN_E_OVERFLOW);
+    LOSS_FAILS(f->tloss, PROGRESS(f->tloss, M, f->X, D0, f->Y, DL, 2), DLN_E_UNSUPPORTED);
+#undef PROGRESS
+    END;
+}
+
 /* ---- the table and the coverage test ------------------------------------------------ */
 
 typedef struct bad_case {
@@ -1494,6 +1618,9 @@ static const bad_case cases[] = {
     CASE(dln_loss_slice_line), CASE(dln_loss_slice_plane), CASE(dln_loss_slice_directions),
     CASE(dln_landscape_root_layers), CASE(dln_landscape_distance_to), CASE(dln_landscape_excess),
     CASE(dln_opt_set_step_from_hessian),
+    CASE(dln_loss_create_summary), CASE(dln_loss_merge), CASE(dln_loss_encoded_size),
+    CASE(dln_loss_encode), CASE(dln_loss_decode), CASE(dln_loss_save), CASE(dln_loss_load),
+    CASE(dln_loss_add_samples_progress),
 };
 #undef CASE
 enum { NCASES = sizeof cases / sizeof cases[0] };
