@@ -68,7 +68,7 @@ help:
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make tsan       the threads suite under ThreadSanitizer"
 	@echo "make fuzz       libFuzzer harnesses (clang, ASan+UBSan) in build/fuzz/; fuzz/README.md"
-	@echo "make fuzz-ci    run each for FUZZ_TIME seconds (default 180) from fuzz/corpus"
+	@echo "make fuzz-ci    run each for FUZZ_TIME seconds (default 120) from fuzz/corpus"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
@@ -302,7 +302,7 @@ tsan:
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
 # libFuzzer needs clang; the library is rebuilt with clang under ASan+UBSan.
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_TIME ?= 180
+FUZZ_TIME ?= 120
 FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
 
 fuzz:
