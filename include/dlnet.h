@@ -523,6 +523,162 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
                                          size_t k, double tol, size_t maxit, uint64_t seed,
                                          double *evals, double *evecs, size_t ldvec,
                                          dln_eig_report *report);
+
+/**
+ * Exact trace, per-layer traces and diagonal of the Hessian H(W).
+ *
+ * F is quadratic in each single layer, so the diagonal block of layer l is
+ * H_ll = (M_l M_l^T) (x) (A_l^T A_l) + lam_l I with A_l = W_{L:l+1}
+ * (d_L x d_l) and M_l = W_{l-1:1} R^T (d_{l-1} x d_0), R the data summary
+ * (dln_loss_summary(), mean scaling included; R = I for a target loss).
+ * Hence, with theta index i + j d_l of entry (i, j) of W_l,
+ *
+ *     diag = ||A_l e_i||^2 ||e_j^T M_l||^2 + lam_l,
+ *     tr H_ll = ||A_l||_F^2 ||M_l||_F^2 + lam_l d_l d_{l-1},   tr H = sum_l tr H_ll.
+ *
+ * **Cost.** Both chains once: about 2L GEMMs, sum_l 2 d_l d_{l-1} (d_0 +
+ * d_L) flops (a third of a gradient on square nets), no HVP; memory
+ * 4 max_l(d_l) max(d_0, d_L) doubles per call. Exact to rounding, unlike
+ * the sampled estimate of dln_loss_hessian_trace_estimate().
+ * @param trace       tr H (output, may be NULL)
+ * @param layer_trace L entries tr H_ll (output, may be NULL)
+ * @param diag        n entries, the diagonal of H in theta layout (output, may be NULL)
+ * @return ::DLN_OK; ::DLN_E_NULL (loss or net, or all three outputs NULL),
+ *         ::DLN_E_DIM (net does not match the loss), ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_NONFINITE (the trace overflowed: outputs
+ *         unspecified). Threads: uses the loss handle only for its summary
+ *         and error detail; one thread at a time per loss.
+ */
+DLN_API dln_status dln_loss_hessian_trace(dln_loss *loss, const dln_net *net, double *trace,
+                                          double *layer_trace, double *diag);
+
+/**
+ * Hutchinson estimate of tr H(W): the mean of z^T H z over @p probes
+ * Rademacher vectors z (entries +-1 drawn from @p seed), with its standard
+ * error sqrt(s^2 / probes), s^2 the sample variance of the quadratic forms.
+ * This is what sampling codes (PyHessian) compute; dln_loss_hessian_trace()
+ * is exact and cheaper. Offered for comparison and for testing estimators.
+ * Cost: @p probes HVPs, in batches of 8 (dln_loss_hvp_batch()); memory
+ * 16 n doubles.
+ * @param probes    number of probe vectors, >= 2
+ * @param seed      seed of the probes (same seed, same estimate, bit for bit)
+ * @param estimate  the mean (output)
+ * @param std_error its standard error (output, may be NULL)
+ * @return ::DLN_OK; ::DLN_E_NULL (loss, net, estimate), ::DLN_E_DIM,
+ *         ::DLN_E_RANGE (probes < 2), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
+ *         ::DLN_E_NONFINITE (an HVP overflowed). Nothing is written on error.
+ */
+DLN_API dln_status dln_loss_hessian_trace_estimate(dln_loss *loss, const dln_net *net,
+                                                   size_t probes, uint64_t seed, double *estimate,
+                                                   double *std_error);
+
+/**
+ * Eigenvalue density of H(W) by stochastic Lanczos quadrature (SLQ, Golub
+ * and Meurant; Ghorbani et al. 2019). For each of @p probes Rademacher
+ * vectors v (normalized), @p steps Lanczos steps with full
+ * reorthogonalization give a tridiagonal T = S diag(theta) S^T; its Ritz
+ * values are the nodes and (S_{1i})^2 / probes their weights, so that
+ * sum_i w_i f(theta_i) estimates (1/n) tr f(H), exactly in expectation for
+ * polynomials of degree < 2 steps. All probes advance together (one batched
+ * HVP per step). A probe whose Krylov space becomes invariant before
+ * @p steps (|beta| <= 1e-12 ||H||-estimate) stops early: its remaining slots
+ * get node 0 and weight 0. The weights sum to 1.
+ *
+ * If @p ngrid > 0, the Gaussian-broadened density
+ * density[g] = sum_i w_i exp(-(grid[g] - theta_i)^2 / (2 sigma^2)) / (sigma sqrt(2 pi))
+ * is written for the caller's grid points.
+ *
+ * **Cost.** probes x steps HVPs (batches of up to 8 probes), plus
+ * 4 n steps^2 flops per probe of reorthogonalization; memory
+ * n (steps + 1) min(probes, 8) doubles, allocated once per call.
+ * @param probes  number of probe vectors, >= 1
+ * @param steps   Lanczos steps per probe, 1 <= steps <= n
+ * @param seed    seed of the probes
+ * @param nodes   probes x steps nodes (output; probe p at p*steps, ascending within a probe)
+ * @param weights probes x steps weights (output)
+ * @param sigma   broadening > 0 (ignored if ngrid = 0)
+ * @param ngrid   number of grid points (0: no density)
+ * @param grid    ngrid points (may be NULL if ngrid = 0)
+ * @param density ngrid values (output; may be NULL if ngrid = 0)
+ * @return ::DLN_OK; ::DLN_E_NULL, ::DLN_E_DIM (net vs loss; steps = 0 or
+ *         > n; probes = 0), ::DLN_E_RANGE (sigma not finite and > 0 with
+ *         ngrid > 0), ::DLN_E_NONFINITE (a grid point is not finite, or an
+ *         HVP overflowed), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ *         Nothing is written on argument errors.
+ */
+DLN_API dln_status dln_loss_hessian_density(dln_loss *loss, const dln_net *net, size_t probes,
+                                            size_t steps, uint64_t seed, double *nodes,
+                                            double *weights, double sigma, size_t ngrid,
+                                            const double *grid, double *density);
+
+/**
+ * The k extreme eigenvalues of the diagonal block of H(W) that belongs to
+ * the contiguous layers first..last (1 <= first <= last <= L): the Hessian
+ * of F in those layers with the others frozen.
+ *
+ * **One layer** (first = last = l): exact from the Kronecker structure
+ * H_ll = (M_l M_l^T) (x) (A_l^T A_l) + lam_l I (see dln_loss_hessian_trace()):
+ * the eigenvalues are alpha_i beta_j + lam_l for the eigenvalues alpha of
+ * A_l^T A_l and beta of M_l M_l^T (LAPACK dsyevr on d_l x d_l and
+ * d_{l-1} x d_{l-1} matrices; no HVP, tol, maxit and seed are ignored;
+ * the report has dense = 1 and hvps = 0).
+ * **Several layers**: the eigensolver of dln_loss_hessian_eigs() (dense up
+ * to 256 block parameters, block Lanczos above) on the block, applied by
+ * HVPs of directions that vanish outside it.
+ * @param evals  k eigenvalues (output; ascending for ::DLN_EIG_SMALLEST,
+ *               descending for ::DLN_EIG_LARGEST)
+ * @param report optional (may be NULL), as for dln_loss_hessian_eigs()
+ * @return as dln_loss_hessian_eigs(), with ::DLN_E_DIM also for a bad layer
+ *         range or k above the block's parameter count.
+ */
+DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_t first,
+                                       size_t last, dln_eig_which which, size_t k, double tol,
+                                       size_t maxit, uint64_t seed, double *evals,
+                                       dln_eig_report *report);
+
+/** Option of dln_loss_hessian_eigs_deflated() and dln_loss_gd_rate(): use
+ *  block Lanczos even where the dense path would be chosen. */
+#define DLN_EIG_FORCE_ITERATIVE 1u
+/** Largest n accepted by dln_loss_hessian_eigs_deflated() and
+ *  dln_loss_gd_rate() (the symmetry basis is held densely). */
+#define DLN_DEFLATE_MAX_PARAMS 8192
+
+/**
+ * The k extreme eigenvalues of the Hessian restricted to the orthogonal
+ * complement of the symmetry directions of the loss at W (the compression
+ * Q^T H Q, Q an orthonormal basis of that complement), and optionally
+ * eigenvectors in theta layout.
+ *
+ * **Symmetries.** F is invariant under W_l -> G_l W_l G_{l-1}^{-1} for
+ * hidden widths h = 1..L-1 (G_0 = G_L = I): every G_h invertible when
+ * lam_h = lam_{h+1} = 0, orthogonal otherwise. Their tangent directions at
+ * W are (X_h W_h in layer h, -W_{h+1} X_h in layer h+1) for X_h in
+ * R^{d_h x d_h} (resp. skew-symmetric X_h). At a critical point they span
+ * null directions of H, which hide the smallest nonzero curvature from
+ * dln_loss_hessian_eigs(); they are removed here, and the dimension removed
+ * (the numerical rank of the tangent vectors: column-pivoted QR, relative
+ * tolerance 1e-10) is written to *removed. Eigenvalues that are
+ * still zero belong to genuine flat directions (a degenerate point).
+ *
+ * **Method.** Dense (the compressed matrix from n - r applications, then
+ * dsyevr) when n - r <= 256, block Lanczos on the compressed operator
+ * otherwise or with ::DLN_EIG_FORCE_ITERATIVE. Each application costs one
+ * HVP plus 8 n r flops for the Householder reflectors of the symmetry
+ * basis; memory n (r + ...) doubles. n <= ::DLN_DEFLATE_MAX_PARAMS.
+ * @param options 0 or ::DLN_EIG_FORCE_ITERATIVE
+ * @param k       1 <= k <= n - r (r the removed dimension)
+ * @param evecs   n x k orthonormal eigenvectors in theta layout, orthogonal
+ *                to the symmetry directions (output, or NULL)
+ * @param removed dimension r of the symmetry subspace removed (output, may be NULL)
+ * Other parameters and errors as dln_loss_hessian_eigs(); ::DLN_E_RANGE
+ * also for unknown option bits, ::DLN_E_TOO_LARGE for n above
+ * ::DLN_DEFLATE_MAX_PARAMS, ::DLN_E_DIM for k > n - r.
+ */
+DLN_API dln_status dln_loss_hessian_eigs_deflated(dln_loss *loss, const dln_net *net,
+                                                  dln_eig_which which, size_t k, double tol,
+                                                  size_t maxit, uint64_t seed, unsigned options,
+                                                  double *evals, double *evecs, size_t ldvec,
+                                                  size_t *removed, dln_eig_report *report);
 /** @} */
 
 /* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
@@ -1756,6 +1912,43 @@ typedef struct dln_rate_report {
  */
 DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                                       dln_rate_report *report);
+/** @} */
+
+/* ======================================================================== */
+/** @name Numerical rates for any data
+ *  @{ */
+
+/**
+ * Linear rate of gradient descent W <- W - eta grad F predicted from the
+ * Hessian at the point W itself, for any data (whitened or not), with or
+ * without weight decay: the closed form of dln_landscape_rate() evaluated
+ * on the numerical spectrum of the Hessian restricted to the complement of
+ * the symmetry directions (dln_loss_hessian_eigs_deflated()):
+ *
+ *     rho(eta) = max |1 - eta mu| = max(|1 - eta mu_min|, |1 - eta mu_max|).
+ *
+ * At (or near) the limit of a GD run this is the observed slope of
+ * log ||grad F_k||. Report fields: eta, rho, mu_slowest (the end that
+ * attains rho), hess_min = mu_min, mu_max, mu_min_pos (= mu_min when
+ * mu_min >= 0; NaN at a saddle, as are eta_opt and rho_opt), eta_opt,
+ * rho_opt, eta_max as in dln_landscape_rate(), and
+ * orbit_dim = the removed dimension. Flags: ::DLN_EB_SADDLE if mu_min <
+ * -zero, ::DLN_EB_DEGENERATE if an eigenvalue within zero = 1e-8 max|mu|
+ * of 0 remains (flat directions beyond the symmetries: no linear rate),
+ * ::DLN_EB_UNSTABLE if eta >= 2/mu_max, ::DLN_EB_NOCONV if the eigensolver
+ * missed its tolerance (the estimates are still used).
+ * @param eta     step > 0 and finite; 0 selects eta_opt (1/mu_max at a saddle)
+ * @param tol, maxit, seed, options as for dln_loss_hessian_eigs_deflated()
+ * @param report  output (struct_size >= sizeof(dln_rate_report) of 0.1)
+ * Cost: two deflated eigensolves (k = 1, both ends).
+ * @return ::DLN_OK; ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (eta, tol,
+ *         options, struct_size), ::DLN_E_TOO_LARGE, ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_NONFINITE, ::DLN_E_LAPACK. Nothing is
+ *         written on error.
+ */
+DLN_API dln_status dln_loss_gd_rate(dln_loss *loss, const dln_net *net, double eta, double tol,
+                                    size_t maxit, uint64_t seed, unsigned options,
+                                    dln_rate_report *report);
 /** @} */
 
 #ifdef __cplusplus

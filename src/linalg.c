@@ -377,3 +377,41 @@ double la_sumsq(size_t n, const double *x)
     for (; i < n; i++) s0 += x[i] * x[i];
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
+
+int la_geqp3(size_t m, size_t n, double *A, size_t lda, double *tau)
+{
+    if (m == 0 || n == 0) return LA_OK;
+    lapack_int *jpvt = calloc(n, sizeof *jpvt); /* 0: every column is free */
+    if (!jpvt) return LA_NOMEM;
+    double q = 0.0, *work = NULL;
+    lapack_int info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), jpvt, tau,
+                                          &q, -1);
+    if (info == 0) {
+        size_t lw = (size_t)q + 1;
+        work = malloc(lw * sizeof *work);
+        info = work ? LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), jpvt, tau,
+                                          work, BI(lw))
+                    : -1;
+    }
+    free(work), free(jpvt);
+    return info_code(info);
+}
+
+size_t la_ormqr_wsize(size_t m, size_t n, size_t k)
+{
+    if (m == 0 || n == 0 || k == 0) return 1;
+    double q = 0.0, dummy = 0.0;
+    lapack_int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', BI(m), BI(n), BI(k), &dummy,
+                                          LDX(m), &dummy, &dummy, LDX(m), &q, -1);
+    return info == 0 ? (size_t)q + 1 : 0;
+}
+
+int la_ormqr(int trans, size_t m, size_t n, size_t k, const double *QR, size_t ldq,
+             const double *tau, double *C, size_t ldc, double *work, size_t lwork)
+{
+    if (m == 0 || n == 0 || k == 0) return LA_OK;
+    lapack_int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', trans ? 'T' : 'N', BI(m), BI(n),
+                                          BI(k), (double *)QR, LDX(ldq), tau, C, LDX(ldc), work,
+                                          BI(lwork));
+    return info_code(info);
+}

@@ -101,4 +101,13 @@ int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, s
  * Inf), by eight independent sums: faster than la_all_finite(). */
 double la_sumsq(size_t n, const double *x);
 
+/* Column-pivoted Householder QR of an m x n matrix (dgeqp3): reflectors below
+ * the diagonal, R on and above it (|R_ii| non-increasing), tau (min(m, n)). */
+int la_geqp3(size_t m, size_t n, double *A, size_t lda, double *tau);
+/* C (m x n) := op(Q) C for Q = H_1 ... H_k of a QR factorization (dormqr,
+ * from the left); work of la_ormqr_wsize(m, n, k) doubles (0: query failed). */
+size_t la_ormqr_wsize(size_t m, size_t n, size_t k);
+int la_ormqr(int trans, size_t m, size_t n, size_t k, const double *QR, size_t ldq,
+             const double *tau, double *C, size_t ldc, double *work, size_t lwork);
+
 #endif

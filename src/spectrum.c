@@ -54,13 +54,11 @@
 /* Version-1 size of the report (fields through `dense`). */
 #define REPORT_V1_SIZE (offsetof(dln_eig_report, dense) + sizeof(int))
 
-static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
-                             double tol, const double *evals, const double *evecs, size_t ldvec,
-                             const dln_eig_report *report)
+dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t k, double tol,
+                          const double *evals, const double *evecs, size_t ldvec,
+                          const dln_eig_report *report)
 {
-    dln_status st = dlni_loss_check(loss, net);
-    if (st != DLN_OK) return st;
-    size_t n = net->n, t;
+    size_t t;
     if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
     if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
         return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
@@ -79,8 +77,7 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
     return DLN_OK;
 }
 
-/* Copy the fields the caller's report version has room for. */
-static void put_report(dln_eig_report *report, const dln_eig_report *r)
+void dlni_eig_put_report(dln_eig_report *report, const dln_eig_report *r)
 {
     if (!report) return;
     size_t size = report->struct_size < sizeof *r ? report->struct_size : sizeof *r;
@@ -456,14 +453,15 @@ dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which w
                              double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *report)
 {
-    dln_status st = check_args(loss, net, which, k, tol, evals, evecs, ldvec, report);
+    dln_status st = dlni_loss_check(loss, net);
+    if (st == DLN_OK) st = dlni_eig_check(loss, net->n, which, k, tol, evals, evecs, ldvec, report);
     if (st != DLN_OK) return st;
     dln_eig_report rep;
     memset(&rep, 0, sizeof rep);
     hvp_ctx ctx = {loss, net};
     dlni_op op = {net->n, apply_hvp, &ctx};
     st = dlni_op_eigs(loss, &op, which, k, tol, maxit, seed, tune, evals, evecs, ldvec, &rep);
-    if (st == DLN_OK || st == DLN_E_NOCONV) put_report(report, &rep);
+    if (st == DLN_OK || st == DLN_E_NOCONV) dlni_eig_put_report(report, &rep);
     return st;
 }
 

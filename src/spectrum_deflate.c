@@ -1,0 +1,249 @@
+/* spectrum_deflate.c - the Hessian restricted to the complement of the
+ * symmetry directions, and the GD rate read from it (docs/spectrum.md §4).
+ *
+ * F(W) is invariant under W_h -> G W_h, W_{h+1} -> W_{h+1} G^{-1} at every
+ * hidden width h (G invertible when lam_h = lam_{h+1} = 0, orthogonal
+ * otherwise), so the tangent vectors T(X) = (X W_h in layer h, -W_{h+1} X in
+ * layer h+1), X = E_ij (resp. E_ij - E_ji), span directions along which F
+ * is flat to second order at a critical point. They are orthonormalized by
+ * a column-pivoted QR, S P = Q R; the numerical rank r is the number of
+ * |R_ii| above 1e-10 |R_11|, and the complement is spanned by the last
+ * n - r columns of Q. The operator y -> (Q^T H Q [0; y])_{r..n-1} is the
+ * compressed Hessian, applied with the Householder reflectors (no explicit
+ * basis), and handed to the eigensolver of spectrum.c. */
+#include "internal.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Relative rank tolerance of the tangent vectors. */
+#define RANK_TOL 1e-10
+/* A remaining eigenvalue is a zero mode below this fraction of max |mu|. */
+#define ZERO_TOL 1e-8
+
+typedef struct deflation {
+    dln_loss *loss;
+    const dln_net *net;
+    size_t n, s, r;   /* order, tangent vectors, rank */
+    double *S, *tau;  /* n x s reflectors (QR of the tangents), s */
+    double *Z, *HZ;   /* n x DLNI_BATCH each */
+    double *work;     /* dormqr workspace */
+    size_t lwork;
+} deflation;
+
+/* Generators at hidden width h: all E_ij when the group is GL, else E_ij - E_ji. */
+static int general(const dln_loss *loss, size_t h)
+{
+    return loss->work.lam[h - 1] == 0.0 && loss->work.lam[h] == 0.0;
+}
+
+static size_t count_tangents(const dln_loss *loss, const dln_net *net)
+{
+    size_t s = 0;
+    for (size_t h = 1; h < net->L; h++)
+        s += general(loss, h) ? net->d[h] * net->d[h] : net->d[h] * (net->d[h] - 1) / 2;
+    return s;
+}
+
+/* col += sgn * T(E_ij) at hidden width h. */
+static void add_tangent(const dln_net *net, size_t h, size_t i, size_t j, double sgn, double *col)
+{
+    const size_t *d = net->d;
+    const double *Wh = dlni_layer(net, h), *Wn = dlni_layer(net, h + 1);
+    double *Th = col + net->off[h - 1], *Tn = col + net->off[h];
+    for (size_t c = 0; c < d[h - 1]; c++) Th[i + c * d[h]] += sgn * Wh[j + c * d[h]];
+    for (size_t q = 0; q < d[h + 1]; q++) Tn[q + j * d[h + 1]] -= sgn * Wn[q + i * d[h + 1]];
+}
+
+static void fill_tangents(const dln_loss *loss, const dln_net *net, double *S)
+{
+    const size_t n = net->n;
+    size_t c = 0;
+    memset(S, 0, n * count_tangents(loss, net) * sizeof *S);
+    for (size_t h = 1; h < net->L; h++) {
+        const size_t dh = net->d[h];
+        int gl = general(loss, h);
+        for (size_t j = 0; j < dh; j++)
+            for (size_t i = 0; i < dh; i++) {
+                if (!gl && i >= j) continue;
+                add_tangent(net, h, i, j, 1.0, S + c * n);
+                if (!gl) add_tangent(net, h, j, i, -1.0, S + c * n);
+                c++;
+            }
+    }
+}
+
+static void deflation_free(deflation *f) { free(f->S); }
+
+static dln_status deflation_build(dln_loss *loss, const dln_net *net, deflation *f)
+{
+    memset(f, 0, sizeof *f);
+    f->loss = loss, f->net = net, f->n = net->n, f->s = count_tangents(loss, net);
+    const size_t n = f->n, s = f->s, kq = s < n ? s : n;
+    size_t lw = la_ormqr_wsize(n, DLNI_BATCH, kq ? kq : 1), ns, total;
+    if (lw == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dormqr workspace query failed");
+    if (!dlni_mul(n, s + 2 * DLNI_BATCH, &ns) || ns > SIZE_MAX - s - lw)
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "symmetry basis overflows");
+    total = ns + s + lw;
+    f->S = dlni_alloc(total);
+    if (!f->S) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
+    f->Z = f->S + n * s, f->HZ = f->Z + n * DLNI_BATCH, f->tau = f->HZ + n * DLNI_BATCH;
+    f->work = f->tau + s, f->lwork = lw;
+    fill_tangents(loss, net, f->S);
+    if (!la_all_finite(n, s, f->S, n)) {
+        deflation_free(f);
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "the weights are not finite");
+    }
+    if (la_geqp3(n, s, f->S, n, f->tau) != LA_OK) {
+        deflation_free(f);
+        return dlni_fail(loss->err, DLN_E_LAPACK, "dgeqp3 failed on the symmetry directions");
+    }
+    double r11 = kq ? fabs(f->S[0]) : 0.0;
+    while (f->r < kq && fabs(f->S[f->r + f->r * n]) > RANK_TOL * r11) f->r++;
+    return DLN_OK;
+}
+
+/* Z = Q [0; y] for the kk columns of Y ((n - r) x kk). */
+static void embed(const deflation *f, size_t kk, const double *Y, size_t ldy, double *Z)
+{
+    la_set(f->r, kk, 0.0, Z, f->n);
+    la_copy(f->n - f->r, kk, Y, ldy, Z + f->r, f->n);
+    la_ormqr(LA_N, f->n, kk, f->r, f->S, f->n, f->tau, Z, f->n, f->work, f->lwork);
+}
+
+static dln_status apply_compressed(void *ctx, size_t k, const double *X, size_t ldx, double *Y,
+                                   size_t ldy)
+{
+    deflation *f = ctx;
+    const size_t n = f->n, r = f->r;
+    for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
+        size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
+        embed(f, kk, X + j0 * ldx, ldx, f->Z);
+        dln_status st = dln_loss_hvp_batch(f->loss, f->net, kk, f->Z, n, f->HZ, n);
+        if (st != DLN_OK) return st;
+        la_ormqr(LA_T, n, kk, r, f->S, n, f->tau, f->HZ, n, f->work, f->lwork);
+        la_copy(n - r, kk, f->HZ + r, n, Y + j0 * ldy, ldy);
+    }
+    return DLN_OK;
+}
+
+/* The k extreme eigenpairs of the compressed Hessian; evecs in theta layout. */
+static dln_status deflated_eigs(deflation *f, dln_eig_which which, size_t k, double tol,
+                                size_t maxit, uint64_t seed, unsigned options, double *evals,
+                                double *evecs, size_t ldvec, dln_eig_report *rep)
+{
+    const size_t n = f->n, m = n - f->r;
+    if (k > m)
+        return dlni_fail(f->loss->err, DLN_E_DIM,
+                         "k = %zu exceeds n - r = %zu (%zu symmetry directions removed)", k, m,
+                         f->r);
+    double *Y = evecs ? dlni_alloc(m * k) : NULL;
+    if (evecs && !Y) return dlni_fail(f->loss->err, DLN_E_NOMEM, "out of memory for the vectors");
+    dlni_eig_tuning tune = {(options & DLN_EIG_FORCE_ITERATIVE) ? DLNI_EIG_ITERATIVE : DLNI_EIG_AUTO,
+                            0, 0};
+    dlni_op op = {m, apply_compressed, f};
+    dln_status st = dlni_op_eigs(f->loss, &op, which, k, tol, maxit, seed, &tune, evals, Y, m, rep);
+    if (evecs && (st == DLN_OK || st == DLN_E_NOCONV))
+        for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
+            size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
+            embed(f, kk, Y + j0 * m, m, f->Z);
+            la_copy(n, kk, f->Z, n, evecs + j0 * ldvec, ldvec);
+        }
+    free(Y);
+    return st;
+}
+
+static dln_status check_common(dln_loss *loss, const dln_net *net, unsigned options)
+{
+    dln_status st = dlni_loss_check(loss, net);
+    if (st != DLN_OK) return st;
+    if (options & ~DLN_EIG_FORCE_ITERATIVE)
+        return dlni_fail(loss->err, DLN_E_RANGE, "unknown option bits 0x%x", options);
+    if (net->n > DLN_DEFLATE_MAX_PARAMS)
+        return dlni_fail(loss->err, DLN_E_TOO_LARGE,
+                         "n = %zu exceeds DLN_DEFLATE_MAX_PARAMS = %d", net->n,
+                         DLN_DEFLATE_MAX_PARAMS);
+    return DLN_OK;
+}
+
+dln_status dln_loss_hessian_eigs_deflated(dln_loss *loss, const dln_net *net, dln_eig_which which,
+                                          size_t k, double tol, size_t maxit, uint64_t seed,
+                                          unsigned options, double *evals, double *evecs,
+                                          size_t ldvec, size_t *removed, dln_eig_report *report)
+{
+    dln_status st = check_common(loss, net, options);
+    if (st == DLN_OK) st = dlni_eig_check(loss, net->n, which, k, tol, evals, evecs, ldvec, report);
+    if (st != DLN_OK) return st;
+    deflation f;
+    if ((st = deflation_build(loss, net, &f)) != DLN_OK) return st;
+    dln_eig_report rep;
+    memset(&rep, 0, sizeof rep);
+    st = deflated_eigs(&f, which, k, tol, maxit, seed, options, evals, evecs, ldvec, &rep);
+    if (st == DLN_OK || st == DLN_E_NOCONV) {
+        dlni_eig_put_report(report, &rep);
+        if (removed) *removed = f.r;
+    }
+    deflation_free(&f);
+    return st;
+}
+
+/* Fill the rate report from the two ends of the compressed spectrum. */
+static void rate_fill(dln_rate_report *o, double eta, double mu_min, double mu_max, size_t r)
+{
+    double scale = fmax(fabs(mu_min), fabs(mu_max));
+    o->orbit_dim = r, o->hess_min = mu_min, o->mu_max = mu_max;
+    o->eta_max = mu_max > 0.0 ? 2.0 / mu_max : INFINITY;
+    if (mu_min >= 0.0) {
+        o->mu_min_pos = mu_min;
+        o->eta_opt = 2.0 / (mu_min + mu_max);
+        o->rho_opt = (mu_max - mu_min) / (mu_max + mu_min);
+    } else {
+        o->mu_min_pos = o->eta_opt = o->rho_opt = NAN;
+        if (mu_min < -ZERO_TOL * scale) o->flags |= DLN_EB_SADDLE;
+    }
+    o->eta = eta > 0.0 ? eta : (mu_min >= 0.0 ? o->eta_opt : 0.5 * o->eta_max);
+    double lo = fabs(1.0 - o->eta * mu_min), hi = fabs(1.0 - o->eta * mu_max);
+    o->rho = lo >= hi ? lo : hi;
+    o->mu_slowest = lo >= hi ? mu_min : mu_max;
+    if (fabs(mu_min) <= ZERO_TOL * scale) o->flags |= DLN_EB_DEGENERATE;
+    if (!(o->eta < o->eta_max)) o->flags |= DLN_EB_UNSTABLE;
+}
+
+dln_status dln_loss_gd_rate(dln_loss *loss, const dln_net *net, double eta, double tol,
+                            size_t maxit, uint64_t seed, unsigned options,
+                            dln_rate_report *report)
+{
+    dln_status st = check_common(loss, net, options);
+    if (st != DLN_OK) return st;
+    if (!report) return dlni_fail(loss->err, DLN_E_NULL, "report is NULL");
+    if (report->struct_size < sizeof *report)
+        return dlni_fail(loss->err, DLN_E_RANGE, "report->struct_size = %zu is too small",
+                         report->struct_size);
+    if (!(eta >= 0.0 && isfinite(eta)))
+        return dlni_fail(loss->err, DLN_E_RANGE, "the step %g must be finite and >= 0", eta);
+    if (!(tol >= 0.0 && tol < 1.0))
+        return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
+    deflation f;
+    if ((st = deflation_build(loss, net, &f)) != DLN_OK) return st;
+    double mu_min = 0.0, mu_max = 0.0;
+    dln_eig_report r1, r2;
+    int noconv = 0;
+    st = deflated_eigs(&f, DLN_EIG_SMALLEST, 1, tol, maxit, seed, options, &mu_min, NULL, 0, &r1);
+    if (st == DLN_E_NOCONV) noconv = 1, st = DLN_OK;
+    if (st == DLN_OK)
+        st = deflated_eigs(&f, DLN_EIG_LARGEST, 1, tol, maxit, seed, options, &mu_max, NULL, 0,
+                           &r2);
+    if (st == DLN_E_NOCONV) noconv = 1, st = DLN_OK;
+    if (st == DLN_OK) {
+        dln_rate_report o;
+        memset(&o, 0, sizeof o);
+        o.struct_size = report->struct_size;
+        rate_fill(&o, eta, mu_min, mu_max, f.r);
+        if (noconv) o.flags |= DLN_EB_NOCONV;
+        *report = o;
+    }
+    deflation_free(&f);
+    return st;
+}
