@@ -657,7 +657,9 @@ DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_
  * null directions of H, which hide the smallest nonzero curvature from
  * dln_loss_hessian_eigs(); they are removed here, and the dimension removed
  * (the numerical rank of the tangent vectors: column-pivoted QR, relative
- * tolerance 1e-10) is written to *removed. Eigenvalues that are
+ * tolerance 1e-6, so that near a rank-deficient limit the directions of
+ * nearly broken symmetries, whose tangents have norm of the order of the
+ * distance to that limit, are kept) is written to *removed. Eigenvalues that are
  * still zero belong to genuine flat directions (a degenerate point).
  *
  * **Method.** Dense (the compressed matrix from n - r applications, then
@@ -1929,7 +1931,9 @@ DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, dou
  *
  * At (or near) the limit of a GD run this is the observed slope of
  * log ||grad F_k||. Report fields: eta, rho, mu_slowest (the end that
- * attains rho), hess_min = mu_min, mu_max, mu_min_pos (= mu_min when
+ * attains rho), hess_min = mu_min (the smallest eigenvalue on the
+ * complement; dln_landscape_rate() reports the full Hessian's, which is 0
+ * on a nontrivial orbit), mu_max, mu_min_pos (= mu_min when
  * mu_min >= 0; NaN at a saddle, as are eta_opt and rho_opt), eta_opt,
  * rho_opt, eta_max as in dln_landscape_rate(), and
  * orbit_dim = the removed dimension. Flags: ::DLN_EB_SADDLE if mu_min <

@@ -7,7 +7,7 @@
  * layer h+1), X = E_ij (resp. E_ij - E_ji), span directions along which F
  * is flat to second order at a critical point. They are orthonormalized by
  * a column-pivoted QR, S P = Q R; the numerical rank r is the number of
- * |R_ii| above 1e-10 |R_11|, and the complement is spanned by the last
+ * |R_ii| above 1e-6 |R_11|, and the complement is spanned by the last
  * n - r columns of Q. The operator y -> (Q^T H Q [0; y])_{r..n-1} is the
  * compressed Hessian, applied with the Householder reflectors (no explicit
  * basis), and handed to the eigensolver of spectrum.c. */
@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* Relative rank tolerance of the tangent vectors. */
-#define RANK_TOL 1e-10
+#define RANK_TOL 1e-6
 /* A remaining eigenvalue is a zero mode below this fraction of max |mu|. */
 #define ZERO_TOL 1e-8
 
