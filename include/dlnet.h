@@ -540,6 +540,8 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
  * d_L) flops (a third of a gradient on square nets), no HVP; memory
  * 4 max_l(d_l) max(d_0, d_L) doubles per call. Exact to rounding, unlike
  * the sampled estimate of dln_loss_hessian_trace_estimate().
+ * @param loss        loss (its summary, coefficients and error detail are used)
+ * @param net         point W at which the Hessian is taken
  * @param trace       tr H (output, may be NULL)
  * @param layer_trace L entries tr H_ll (output, may be NULL)
  * @param diag        n entries, the diagonal of H in theta layout (output, may be NULL)
@@ -560,6 +562,8 @@ DLN_API dln_status dln_loss_hessian_trace(dln_loss *loss, const dln_net *net, do
  * is exact and cheaper. Offered for comparison and for testing estimators.
  * Cost: @p probes HVPs, in batches of 8 (dln_loss_hvp_batch()); memory
  * 16 n doubles.
+ * @param loss      loss (its HVP scratch is used)
+ * @param net       point W at which the Hessian is taken
  * @param probes    number of probe vectors, >= 2
  * @param seed      seed of the probes (same seed, same estimate, bit for bit)
  * @param estimate  the mean (output)
@@ -591,6 +595,8 @@ DLN_API dln_status dln_loss_hessian_trace_estimate(dln_loss *loss, const dln_net
  * **Cost.** probes x steps HVPs (batches of up to 8 probes), plus
  * 4 n steps^2 flops per probe of reorthogonalization; memory
  * n (steps + 1) min(probes, 8) doubles, allocated once per call.
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W at which the Hessian is taken
  * @param probes  number of probe vectors, >= 1
  * @param steps   Lanczos steps per probe, 1 <= steps <= n
  * @param seed    seed of the probes
@@ -625,6 +631,15 @@ DLN_API dln_status dln_loss_hessian_density(dln_loss *loss, const dln_net *net, 
  * **Several layers**: the eigensolver of dln_loss_hessian_eigs() (dense up
  * to 256 block parameters, block Lanczos above) on the block, applied by
  * HVPs of directions that vanish outside it.
+ * @param loss   loss (its summary and HVP scratch are used)
+ * @param net    point W at which the Hessian is taken
+ * @param first  first layer of the group (1-based)
+ * @param last   last layer of the group, first <= last <= L
+ * @param which  ::DLN_EIG_SMALLEST or ::DLN_EIG_LARGEST
+ * @param k      number of eigenvalues, 1 <= k <= block parameters
+ * @param tol    as for dln_loss_hessian_eigs() (groups only)
+ * @param maxit  as for dln_loss_hessian_eigs() (groups only)
+ * @param seed   as for dln_loss_hessian_eigs() (groups only)
  * @param evals  k eigenvalues (output; ascending for ::DLN_EIG_SMALLEST,
  *               descending for ::DLN_EIG_LARGEST)
  * @param report optional (may be NULL), as for dln_loss_hessian_eigs()
@@ -667,11 +682,20 @@ DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_
  * otherwise or with ::DLN_EIG_FORCE_ITERATIVE. Each application costs one
  * HVP plus 8 n r flops for the Householder reflectors of the symmetry
  * basis; memory n (r + ...) doubles. n <= ::DLN_DEFLATE_MAX_PARAMS.
- * @param options 0 or ::DLN_EIG_FORCE_ITERATIVE
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W at which the Hessian is taken
+ * @param which   ::DLN_EIG_SMALLEST or ::DLN_EIG_LARGEST
  * @param k       1 <= k <= n - r (r the removed dimension)
+ * @param tol     as for dln_loss_hessian_eigs()
+ * @param maxit   as for dln_loss_hessian_eigs()
+ * @param seed    as for dln_loss_hessian_eigs()
+ * @param options 0 or ::DLN_EIG_FORCE_ITERATIVE
+ * @param evals   k eigenvalues (output, ordered as dln_loss_hessian_eigs())
  * @param evecs   n x k orthonormal eigenvectors in theta layout, orthogonal
  *                to the symmetry directions (output, or NULL)
+ * @param ldvec   leading dimension of evecs, >= n (ignored if evecs is NULL)
  * @param removed dimension r of the symmetry subspace removed (output, may be NULL)
+ * @param report  optional (may be NULL), as for dln_loss_hessian_eigs()
  * Other parameters and errors as dln_loss_hessian_eigs(); ::DLN_E_RANGE
  * also for unknown option bits, ::DLN_E_TOO_LARGE for n above
  * ::DLN_DEFLATE_MAX_PARAMS, ::DLN_E_DIM for k > n - r.
@@ -1941,8 +1965,13 @@ DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, dou
  * of 0 remains (flat directions beyond the symmetries: no linear rate),
  * ::DLN_EB_UNSTABLE if eta >= 2/mu_max, ::DLN_EB_NOCONV if the eigensolver
  * missed its tolerance (the estimates are still used).
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W
  * @param eta     step > 0 and finite; 0 selects eta_opt (1/mu_max at a saddle)
- * @param tol, maxit, seed, options as for dln_loss_hessian_eigs_deflated()
+ * @param tol     as for dln_loss_hessian_eigs_deflated()
+ * @param maxit   as for dln_loss_hessian_eigs_deflated()
+ * @param seed    as for dln_loss_hessian_eigs_deflated()
+ * @param options as for dln_loss_hessian_eigs_deflated()
  * @param report  output (struct_size >= sizeof(dln_rate_report) of 0.1)
  * Cost: two deflated eigensolves (k = 1, both ends).
  * @return ::DLN_OK; ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (eta, tol,
