@@ -1,8 +1,8 @@
 # libdlnet - build, test, install.  `make help` lists the targets.
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
-VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+# The version is written once, in include/dlnet.h.
+VERSION := $(shell sed -n 's/^\#define DLN_VERSION_STRING "\(.*\)"$$/\1/p' include/dlnet.h)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 SONAME := libdlnet.so.$(VERSION_MAJOR).$(VERSION_MINOR)
 
 PREFIX ?= /usr/local
@@ -41,7 +41,7 @@ STATIC := $(LIBOUT)/libdlnet.a
 SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
-.PHONY: all deps help check test run-tests header-check symbols-check installed-check \
+.PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
         readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
@@ -59,8 +59,10 @@ help:
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
 
+# Plain `make` only checks the packages (and prints the apt-get line for the
+# missing ones); `make check` and `make demo` install them first as root.
 deps:
-	@sh build-aux/deps.sh core
+	@sh build-aux/deps.sh --check core
 
 $(BUILD)/obj/%.o: src/%.c include/dlnet.h $(wildcard src/*.h) | deps
 	@mkdir -p $(@D)
@@ -112,7 +114,7 @@ test: run-tests
 
 # use.cpp is linked and run: a missing extern "C" only shows at link time.
 header-check: $(SHARED) | deps
-	@sh build-aux/deps.sh cxx
+	@sh build-aux/deps.sh --check cxx
 	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
@@ -124,11 +126,22 @@ symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
 installed-check: all
-	@sh build-aux/deps.sh static
+	@sh build-aux/deps.sh --check static
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
-check: all run-tests header-check symbols-check installed-check examples-check readme-check
+check:
+	@sh build-aux/deps.sh core cxx static
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
+           readme-check
 	@echo "make check: all passed"
+
+# Layers call only downward and files form no cycle (build-aux/layers.txt);
+# layers_test.sh shows that the check rejects both.
+layers-check: $(OBJ)
+	sh tests/layers_test.sh "$(CC)"
+	sh tests/layers.sh $(BUILD)/obj build-aux/layers.txt
 
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
@@ -146,7 +159,9 @@ examples-check: examples
 	    if [ -f tests/examples/$$e.sh ]; then sh tests/examples/$$e.sh $(BUILD)/examples/$$e; \
 	    else echo "examples-check: no test script for $$e" >&2; exit 1; fi; done
 
-demo: $(BUILD)/examples/quickstart
+demo:
+	@sh build-aux/deps.sh core
+	@$(MAKE) --no-print-directory $(BUILD)/examples/quickstart
 	$(BUILD)/examples/quickstart
 
 # ---- sanitizers and valgrind ------------------------------------------------

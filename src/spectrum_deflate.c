@@ -96,9 +96,11 @@ static dln_status deflation_build(dln_loss *loss, const dln_net *net, deflation 
         deflation_free(f);
         return dlni_fail(loss->err, DLN_E_NONFINITE, "the weights are not finite");
     }
-    if (la_geqp3(n, s, f->S, n, f->tau) != LA_OK) {
+    dln_status st = dlni_la_status(loss->err, la_geqp3(n, s, f->S, n, f->tau),
+                                   "dgeqp3 on the symmetry directions");
+    if (st != DLN_OK) {
         deflation_free(f);
-        return dlni_fail(loss->err, DLN_E_LAPACK, "dgeqp3 failed on the symmetry directions");
+        return st;
     }
     double r11 = kq ? fabs(f->S[0]) : 0.0;
     while (f->r < kq && fabs(f->S[f->r + f->r * n]) > RANK_TOL * r11) f->r++;
@@ -182,7 +184,7 @@ dln_status dln_loss_hessian_eigs_deflated(dln_loss *loss, const dln_net *net, dl
     memset(&rep, 0, sizeof rep);
     st = deflated_eigs(&f, which, k, tol, maxit, seed, options, evals, evecs, ldvec, &rep);
     if (st == DLN_OK || st == DLN_E_NOCONV) {
-        dlni_eig_put_report(report, &rep);
+        if (report) dlni_report_put(report, &rep, sizeof rep);
         if (removed) *removed = f.r;
     }
     deflation_free(&f);
@@ -217,10 +219,8 @@ dln_status dln_loss_gd_rate(dln_loss *loss, const dln_net *net, double eta, doub
 {
     dln_status st = check_common(loss, net, options);
     if (st != DLN_OK) return st;
-    if (!report) return dlni_fail(loss->err, DLN_E_NULL, "report is NULL");
-    if (report->struct_size < sizeof *report)
-        return dlni_fail(loss->err, DLN_E_RANGE, "report->struct_size = %zu is too small",
-                         report->struct_size);
+    if ((st = dlni_report_check(loss->err, report, DLN_RATE_REPORT_V1_SIZE, "report")) != DLN_OK)
+        return st;
     if (!(eta >= 0.0 && isfinite(eta)))
         return dlni_fail(loss->err, DLN_E_RANGE, "the step %g must be finite and >= 0", eta);
     if (!(tol >= 0.0 && tol < 1.0))
@@ -239,10 +239,9 @@ dln_status dln_loss_gd_rate(dln_loss *loss, const dln_net *net, double eta, doub
     if (st == DLN_OK) {
         dln_rate_report o;
         memset(&o, 0, sizeof o);
-        o.struct_size = report->struct_size;
         rate_fill(&o, eta, mu_min, mu_max, f.r);
         if (noconv) o.flags |= DLN_EB_NOCONV;
-        *report = o;
+        dlni_report_put(report, &o, sizeof o);
     }
     deflation_free(&f);
     return st;

@@ -84,8 +84,8 @@ static dln_status quadrature(dln_loss *loss, const slq *z, size_t p, double scal
         T[i + i * k] = z->alpha[p * m + i];
         if (i + 1 < k) T[i + (i + 1) * k] = T[i + 1 + i * k] = z->beta[p * m + i];
     }
-    if (la_syev(k, T, k, nodes, S, k) != LA_OK)
-        return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr failed on a Lanczos matrix");
+    dln_status st = dlni_la_status(loss->err, la_syev(k, T, k, nodes, S, k), "dsyevr (Lanczos T)");
+    if (st != DLN_OK) return st;
     for (size_t i = 0; i < k; i++) weights[i] = S[i * k] * S[i * k] * scale;
     for (size_t i = k; i < m; i++) nodes[i] = weights[i] = 0.0;
     return DLN_OK;

@@ -29,9 +29,10 @@ static dln_status layer_exact(dln_loss *loss, const dln_net *net, size_t l, dln_
     double *ga = buf, *gm = ga + da * da, *alpha = gm + db * db, *beta = alpha + da,
            *mu = beta + db, lam = loss->work.lam[l - 1];
     dln_status st = dlni_gram_factors(loss, net, l, NULL, NULL, ga, gm);
-    if (st == DLN_OK && (la_syev(da, ga, da, alpha, NULL, 1) != LA_OK ||
-                         la_syev(db, gm, db, beta, NULL, 1) != LA_OK))
-        st = dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr failed on a Gram matrix of layer %zu", l);
+    if (st == DLN_OK)
+        st = dlni_la_status(loss->err, la_syev(da, ga, da, alpha, NULL, 1), "dsyevr (Gram of A_l)");
+    if (st == DLN_OK)
+        st = dlni_la_status(loss->err, la_syev(db, gm, db, beta, NULL, 1), "dsyevr (Gram of M_l)");
     if (st == DLN_OK) {
         for (size_t j = 0; j < db; j++)
             for (size_t i = 0; i < da; i++) mu[i + j * da] = alpha[i] * beta[j] + lam;
@@ -100,6 +101,6 @@ dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_t first,
         st = dlni_op_eigs(loss, &op, which, k, tol, maxit, seed, &automatic, evals, NULL, 0, &rep);
         free(E);
     }
-    if (st == DLN_OK || st == DLN_E_NOCONV) dlni_eig_put_report(report, &rep);
+    if (report && (st == DLN_OK || st == DLN_E_NOCONV)) dlni_report_put(report, &rep, sizeof rep);
     return st;
 }
