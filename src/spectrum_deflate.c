@@ -10,7 +10,7 @@
  * |R_ii| above 1e-6 |R_11|, and the complement is spanned by the last
  * n - r columns of Q. The operator y -> (Q^T H Q [0; y])_{r..n-1} is the
  * compressed Hessian, applied with the Householder reflectors (no explicit
- * basis), and handed to the eigensolver of spectrum.c. */
+ * basis), and handed to the eigensolver of spectrum_eigs.c. */
 #include "internal.h"
 #include "linalg.h"
 

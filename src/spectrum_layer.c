@@ -4,7 +4,7 @@
  * One layer: H_ll = (M_l M_l^T) (x) (A_l^T A_l) + lam_l I (spectrum_trace.c),
  * so its eigenvalues are the products of the two Gram matrices' eigenvalues
  * plus lam_l: two small symmetric eigenproblems, no HVP. Several layers: the
- * eigensolver of spectrum.c on the operator v -> (H [0; v; 0]) restricted to
+ * eigensolver of spectrum_eigs.c on the operator v -> (H [0; v; 0]) restricted to
  * the block's coordinates. */
 #include "internal.h"
 #include "linalg.h"
