@@ -6,8 +6,9 @@
  * < 2m (Gauss quadrature of the spectral measure of v). With v = z/sqrt(n),
  * z Rademacher, E[v^T f(H) v] = tr f(H) / n, so averaging the quadratures
  * of several probes estimates the spectral density. Full
- * reorthogonalization (two classical Gram-Schmidt passes) keeps the nodes
- * free of ghost copies. The probes of a group advance together: probe p's
+ * reorthogonalization after the three-term recurrence (a classical
+ * Gram-Schmidt pass, repeated when it removed most of the vector) keeps the
+ * nodes free of ghost copies. The probes of a group advance together: probe p's
  * basis column j sits at V + (p*steps + j)*n, so the current vectors of all
  * probes form one strided block for a single batched HVP per step. */
 #include "internal.h"
@@ -20,6 +21,9 @@
 /* A probe stops (invariant Krylov space) when beta falls below this
  * multiple of the running estimate of ||T||. */
 #define BREAKDOWN 1e-12
+/* A second reorthogonalization pass runs when the first left less than this
+ * fraction of the norm. */
+#define REORTH_RATIO 0.7071067811865476
 
 typedef struct slq {
     size_t n, steps, g;   /* order, steps, probes in this group */
@@ -31,14 +35,21 @@ typedef struct slq {
     double *coef;         /* steps: projection coefficients */
 } slq;
 
-/* Orthogonalize w against the first j+1 basis columns of probe p, twice. */
-static void reorth(const slq *z, size_t p, size_t j, double *w)
+/* After the three-term recurrence, orthogonalize w against the first j+1
+ * basis columns of probe p: once, and again if that pass removed most of w
+ * (Kahan-Parlett "twice is enough"). Returns ||w||. */
+static double reorth(const slq *z, size_t p, size_t j, double *w)
 {
     const double *Vp = z->V + p * z->steps * z->n;
+    double before = la_nrm2(z->n, w), after = before;
     for (int pass = 0; pass < 2; pass++) {
         la_gemv(LA_T, z->n, j + 1, 1.0, Vp, z->n, w, 0.0, z->coef);
         la_gemv(LA_N, z->n, j + 1, -1.0, Vp, z->n, z->coef, 1.0, w);
+        after = la_nrm2(z->n, w);
+        if (after > REORTH_RATIO * before) break;
+        before = after;
     }
+    return after;
 }
 
 /* Run the Lanczos recurrences of one group of probes. */
@@ -55,9 +66,10 @@ static dln_status slq_run(dln_loss *loss, const dln_net *net, slq *z)
             double *w = z->HV + p * n, *a = z->alpha + p * m, *b = z->beta + p * m;
             const double *v = z->V + p * ldv + j * n;
             a[j] = la_dot(n, v, w);
-            reorth(z, p, j, w); /* removes alpha v_j and beta v_{j-1} too */
+            la_axpy(n, -a[j], v, w);
+            if (j > 0) la_axpy(n, -b[j - 1], v - n, w);
+            double nrm = reorth(z, p, j, w);
             z->len[p] = j + 1;
-            double nrm = la_nrm2(n, w);
             hest = fmax(hest, fabs(a[j]) + nrm + (j ? b[j - 1] : 0.0));
             b[j] = nrm;
             if (j + 1 == m) continue;

@@ -224,6 +224,7 @@ Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
     TCase *tc = tcase_create("alloc");
+    tcase_set_timeout(tc, 60); /* the injection loop on a loaded machine */
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
     tcase_add_test(tc, spectrum_allocation_failures);
