@@ -42,7 +42,8 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
-        readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check python-check python-install python-uninstall bench-python examples examples-check \
+        demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -58,6 +59,9 @@ help:
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
+	@echo "make python-check    the Python package's tests (part of make check)"
+	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
+	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
 
 # Plain `make` only checks the packages (and prints the apt-get line for the
 # missing ones); `make check` and `make demo` install them first as root.
@@ -130,11 +134,11 @@ installed-check: all
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check:
-	@sh build-aux/deps.sh core cxx static
+	@sh build-aux/deps.sh core cxx static python
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
-           readme-check
+           readme-check python-check
 	@echo "make check: all passed"
 
 # Layers call only downward and files form no cycle (build-aux/layers.txt);
@@ -146,6 +150,33 @@ layers-check: $(OBJ)
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
 	CC="$(CC)" WARN="$(WARN)" sh tests/readme/run.sh $(BUILD)/readme $(LIBOUT)
+
+# ---- Python package (python/) -----------------------------------------------
+# The interpreter: $(PYTHON) if given, else the first of python3, /usr/bin/python3
+# that has NumPy, CFFI and pytest (build-aux/python.sh says what is missing).
+PYTHON ?=
+PY = $(shell sh build-aux/python.sh $(PYTHON) 2>/dev/null)
+PYTHON_SITE ?= $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+
+python-check: $(SHARED)
+	@sh build-aux/deps.sh python
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+
+# Offline: Debian's setuptools and pip, no build isolation, no index. The
+# package records $(LIBDIR_INSTALL) as a place to find libdlnet.
+python-install: install
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	DLNET_LIBDIR=$(LIBDIR_INSTALL) $(PY) -m pip install --no-build-isolation --no-deps \
+	    --no-index --upgrade --target $(DESTDIR)$(PYTHON_SITE) ./python
+	rm -rf python/build python/dlnet.egg-info
+
+python-uninstall:
+	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
+
+bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps

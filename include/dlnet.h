@@ -43,7 +43,7 @@
  *   (unchanged on failure); every `*_free()` accepts NULL; `*_copy()` makes
  *   an independent deep copy. Options are typed setters validated when set
  *   (::DLN_E_RANGE; the old value is kept).
- * - **Names.** Functions are `dln_<family>_<what>`, the family being the
+ * - **Names.** Functions are `dln_FAMILY_WHAT`, the family being the
  *   handle they act on (net, loss, landscape, opt) or, for the scalar
  *   theory without a handle, critical. Options are `set_`/`get_` pairs,
  *   validated when set. Intrinsic properties and held data are bare nouns
@@ -56,7 +56,8 @@
  *   ...) start with `size_t struct_size`, which the caller sets to
  *   sizeof(the struct) before the call. Fields are only ever appended. Every
  *   function that fills a report accepts any struct_size at least the size of
- *   the struct's first version (the macro `DLN_<STRUCT>_V1_SIZE` next to it),
+ *   the struct's first version (the macro next to it, e.g.
+ *   ::DLN_CLASS_REPORT_V1_SIZE),
  *   fills exactly the fields that fit in struct_size, and never writes
  *   struct_size itself or any byte past it: a program built against an older
  *   header keeps working, and one built against a newer header gets the
@@ -87,15 +88,15 @@
 extern "C" {
 #endif
 
+/* DLN_API marks the exported functions (the library is built with hidden
+ * visibility); not part of the documented API. */
+/** @cond */
 #if defined(__GNUC__) || defined(__clang__)
 #define DLN_API __attribute__((visibility("default")))
 #else
 #define DLN_API
 #endif
-
-/** Bytes of struct `type` up to and including `field`: the size of the
- *  version of a report struct whose last field is `field`. */
-#define DLN_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/** @endcond */
 
 /** @name Version
  *  @{ */
@@ -137,6 +138,10 @@ typedef enum dln_status {
 /** Static, human-readable text for a status code (never NULL). */
 DLN_API const char *dln_strerror(dln_status status);
 /** @} */
+
+/** Bytes of struct `type` up to and including `field`: the size of the
+ *  version of a report struct whose last field is `field`. */
+#define DLN_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** Storage order of a matrix passed to a layer import/export function. */
 typedef enum dln_layout {
