@@ -676,7 +676,7 @@ DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_
 
 /** Option of dln_loss_hessian_eigs_deflated() and dln_loss_gd_rate(): use
  *  block Lanczos even where the dense path would be chosen. */
-#define DLN_EIG_FORCE_ITERATIVE 1u
+#define DLN_EIG_FORCE_ITERATIVE 1
 /** Largest n accepted by dln_loss_hessian_eigs_deflated() and
  *  dln_loss_gd_rate() (the symmetry basis is held densely). */
 #define DLN_DEFLATE_MAX_PARAMS 8192
