@@ -559,9 +559,9 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
  *     diag = ||A_l e_i||^2 ||e_j^T M_l||^2 + lam_l,
  *     tr H_ll = ||A_l||_F^2 ||M_l||_F^2 + lam_l d_l d_{l-1},   tr H = sum_l tr H_ll.
  *
- * **Cost.** Both chains once: about 2L GEMMs, sum_l 2 d_l d_{l-1} (d_0 +
- * d_L) flops (a third of a gradient on square nets), no HVP; memory
- * 4 max_l(d_l) max(d_0, d_L) doubles per call. Exact to rounding, unlike
+ * **Cost.** Both chains once: 2L - 4 GEMMs and one product with R (a
+ * gradient needs 3L - 2), no HVP; memory
+ * 2 max_l(d_l) max(d_0, d_L) doubles per call. Exact to rounding, unlike
  * the sampled estimate of dln_loss_hessian_trace_estimate().
  * @param loss        loss (its summary, coefficients and error detail are used)
  * @param net         point W at which the Hessian is taken

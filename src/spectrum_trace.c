@@ -43,7 +43,7 @@ dln_status dlni_gram_factors(dln_loss *loss, const dln_net *net, size_t sel, dou
 {
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L], w = max_width(net);
     size_t t1, t2;
-    if (!dlni_mul(w, d0 > dL ? d0 : dL, &t1) || !dlni_mul(t1, 4, &t2))
+    if (!dlni_mul(w, d0 > dL ? d0 : dL, &t1) || !dlni_mul(t1, 2, &t2))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "chain workspace overflows");
     double *buf = dlni_alloc(t2);
     if (!buf) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the chains");
