@@ -183,6 +183,16 @@ START_TEST(bad_input)
                      DLN_E_NONFINITE);
     for (int i = 0; i < 40; i++) ck_assert(nodes[i] == -7 && wts[i] == -7);
     ck_assert(dens[0] == -7);
+    /* finite weights whose products overflow */
+    size_t d[4] = {2, 2, 2, 2};
+    dln_net *huge = tu_net(3, d, 1e110, 4);
+    dln_loss *t;
+    double Phi[4] = {1, 0, 0, 1};
+    ck_assert_ok(dln_loss_create_target(&t, 2, 2, Phi, 2));
+    ck_assert_int_eq(dln_loss_hessian_density(t, huge, 2, 2, 1, nodes, wts, 0, 0, NULL, NULL),
+                     DLN_E_NONFINITE);
+    ck_assert(nodes[0] == -7 && wts[0] == -7);
+    dln_loss_free(t), dln_net_free(huge);
     su_free(&c);
 }
 END_TEST

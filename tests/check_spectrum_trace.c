@@ -188,6 +188,22 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* Finite weights whose products overflow: DLN_E_NONFINITE, trace not written. */
+START_TEST(overflow_is_reported)
+{
+    size_t d[4] = {2, 2, 2, 2};
+    dln_net *net = tu_net(3, d, 1e110, 4);
+    double Phi[4] = {1, 0, 0, 1}, tr = -7, lt[3] = {-7, -7, -7}, est = -7;
+    dln_loss *loss;
+    ck_assert_ok(dln_loss_create_target(&loss, 2, 2, Phi, 2));
+    ck_assert_int_eq(dln_loss_hessian_trace(loss, net, &tr, lt, NULL), DLN_E_NONFINITE);
+    ck_assert(tr == -7 && lt[0] == -7);
+    ck_assert_int_eq(dln_loss_hessian_trace_estimate(loss, net, 4, 1, &est, NULL), DLN_E_NONFINITE);
+    ck_assert(est == -7);
+    dln_loss_free(loss), dln_net_free(net);
+}
+END_TEST
+
 Suite *suite_spectrum_trace(void)
 {
     Suite *s = suite_create("spectrum_trace");
@@ -198,6 +214,7 @@ Suite *suite_spectrum_trace(void)
     tcase_add_test(tc, layer_spectra_vs_dense_blocks);
     tcase_add_test(tc, layer_group_iterative);
     tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, overflow_is_reported);
     suite_add_tcase(s, tc);
     return s;
 }
