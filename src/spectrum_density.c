@@ -62,7 +62,10 @@ static dln_status slq_run(dln_loss *loss, const dln_net *net, slq *z)
         dln_status st = dln_loss_hvp_batch(loss, net, z->g, z->V + j * n, ldv, z->HV, n);
         if (st != DLN_OK) return st;
         for (size_t p = 0; p < z->g; p++) {
-            if (z->done[p]) continue; /* its column is zero */
+            if (z->done[p]) { /* its columns stay zero: the batch reads them */
+                if (j + 1 < m) memset(z->V + p * ldv + (j + 1) * n, 0, n * sizeof *z->V);
+                continue;
+            }
             double *w = z->HV + p * n, *a = z->alpha + p * m, *b = z->beta + p * m;
             const double *v = z->V + p * ldv + j * n;
             a[j] = la_dot(n, v, w);
