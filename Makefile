@@ -9,6 +9,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR_INSTALL ?= $(PREFIX)/lib
 INCDIR_INSTALL ?= $(PREFIX)/include
+CMAKEDIR_INSTALL ?= $(LIBDIR_INSTALL)/cmake/dlnet
+# The documentation (`make docs`, in DOCS_OUT) is installed when it was built.
+DOCDIR ?= $(PREFIX)/share/doc/libdlnet
+MANDIR ?= $(PREFIX)/share/man
+DOCS_OUT := build/docs
 
 CC ?= cc
 CXX ?= c++
@@ -52,13 +57,14 @@ help:
 	@echo "make demo       build and run examples/quickstart"
 	@echo "make examples   build the examples (build/examples/); examples-check runs them"
 	@echo "make plots      figures of docs/img from the examples' CSV output (gnuplot)"
-	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use,"
-	@echo "                examples, the README example (readme-check)"
+	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
+	@echo "                (pkg-config, CMake, man pages), examples, the README example"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
-	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
-	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
+	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
+	@echo "make install PREFIX=... DESTDIR=... / make uninstall (library, pkg-config, CMake package;"
+	@echo "                man pages and HTML when make docs has built them)"
 	@echo "make python-check    the Python package's tests (part of make check)"
 	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
 	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
@@ -85,11 +91,26 @@ $(SHARED): $(OBJ) src/libdlnet.map
 	ln -sf $(SONAME) $(LIBOUT)/libdlnet.so
 
 # libdir/includedir are written relative to ${prefix} when they lie under it,
-# so that `pkg-config --define-prefix` can relocate a staged (DESTDIR) install.
+# so that `pkg-config --define-prefix` can relocate a staged (DESTDIR) install;
+# the CMake files likewise, relative to their own directory.
+under_prefix = $(patsubst $(PREFIX)/%,$(1)/%,$(2))
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' \
-    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR_INSTALL))|' \
-    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCDIR_INSTALL))|' \
+    -e 's|@LIBDIR@|$(call under_prefix,$${prefix},$(LIBDIR_INSTALL))|' \
+    -e 's|@INCLUDEDIR@|$(call under_prefix,$${prefix},$(INCDIR_INSTALL))|' \
     -e 's|@VERSION@|$(VERSION)|' -e 's|@BLAS_PC@|$(BLAS_PC)|'
+
+# From CMAKEDIR_INSTALL up to PREFIX ("../../.."), or PREFIX if not under it.
+CMAKE_UP = $(shell echo '$(patsubst $(PREFIX)/%,%,$(CMAKEDIR_INSTALL))' | sed 's|[^/][^/]*|..|g')
+CMAKE_PREFIX = $(if $(filter $(PREFIX)/%,$(CMAKEDIR_INSTALL)),$${CMAKE_CURRENT_LIST_DIR}/$(CMAKE_UP),$(PREFIX))
+empty :=
+space := $(empty) $(empty)
+CMAKE_SUBST = sed -e 's|@PREFIX_FROM_HERE@|$(CMAKE_PREFIX)|' \
+    -e 's|@LIBDIR@|$(call under_prefix,$${_dlnet_prefix},$(LIBDIR_INSTALL))|' \
+    -e 's|@INCLUDEDIR@|$(call under_prefix,$${_dlnet_prefix},$(INCDIR_INSTALL))|' \
+    -e 's|@VERSION@|$(VERSION)|' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' \
+    -e 's|@VERSION_MINOR@|$(VERSION_MINOR)|g' -e 's|@SONAME@|$(SONAME)|' \
+    -e 's|@STATIC_DEPS@|$(subst $(space),;,$(strip $(PC_LIBS)))|' \
+    -e "s|@SIZEOF_VOID_P@|$$(echo __SIZEOF_POINTER__ | $(CC) -E -P -x c - | tail -n 1)|"
 
 pkgconfig/dlnet.pc: pkgconfig/dlnet.pc.in Makefile
 	$(PC_SUBST) $< > $@
@@ -121,20 +142,22 @@ header-check: $(SHARED) | deps
 	@sh build-aux/deps.sh --check cxx
 	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
-	    tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet
-	$(BUILD)/header/use
-	@echo "header-check: dlnet.h compiles as C11 and C++11"
+	@set -e; for std in c++11 c++17; do \
+	    echo "$(CXX) -std=$$std ... tests/header/use.cpp"; \
+	    $(CXX) -std=$$std -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use-$$std \
+	        tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet; \
+	    $(BUILD)/header/use-$$std; done
+	@echo "header-check: dlnet.h compiles as C11, C++11 and C++17"
 
 symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
-installed-check: all
-	@sh build-aux/deps.sh --check static
-	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
+installed-check: all docs
+	@sh build-aux/deps.sh --check static cmake
+	MAKE="$(MAKE)" DOCS="$(DOCS_OUT)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check:
-	@sh build-aux/deps.sh core cxx static python
+	@sh build-aux/deps.sh core cxx static cmake docs python
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
@@ -145,7 +168,7 @@ check-all: all run-tests layers-check header-check symbols-check installed-check
 # layers_test.sh shows that the check rejects both.
 layers-check: $(OBJ)
 	sh tests/layers_test.sh "$(CC)"
-	sh tests/layers.sh $(BUILD)/obj build-aux/layers.txt
+	sh tests/layers.sh build-aux/layers.txt $(OBJ)
 
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
@@ -220,31 +243,52 @@ peers: $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum
 
 docs:
 	@sh build-aux/deps.sh docs
-	sh docs/build.sh
+	sh docs/build.sh $(DOCS_OUT)
 
 plots: examples
 	@sh build-aux/deps.sh plots
 	sh docs/plots.sh $(BUILD)
 
 # ---- install ----------------------------------------------------------------
-# The installed .pc gets the PREFIX of this install, whatever the build used.
+# The installed .pc and CMake files get the PREFIX of this install, whatever
+# the build used. The loader cache is refreshed only by a root install into
+# a directory the loader searches (build-aux/ldconfig.sh): never for a
+# staged (DESTDIR) or a private prefix.
 install: all
-	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL)
+	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL) \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)
 	install -m 644 include/dlnet.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION)
 	ln -sf libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so
 	$(PC_SUBST) pkgconfig/dlnet.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
-	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
-	@# a root install into the live system refreshes the loader cache
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
-	    ldconfig; fi
+	$(CMAKE_SUBST) cmake/dlnetConfig.cmake.in > $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfig.cmake
+	$(CMAKE_SUBST) cmake/dlnetConfigVersion.cmake.in \
+	    > $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfigVersion.cmake
+	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc $(DESTDIR)$(CMAKEDIR_INSTALL)/*.cmake
+	@if [ -d $(DOCS_OUT)/man/man3 ]; then \
+	    echo "install: man pages to $(DESTDIR)$(MANDIR)/man3, HTML to $(DESTDIR)$(DOCDIR)/html"; \
+	    if [ include/dlnet.h -nt $(DOCS_OUT)/man/man3/dlnet.h.3 ]; then \
+	        echo "install: warning: $(DOCS_OUT) is older than include/dlnet.h (make docs)"; fi; \
+	    install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/html && \
+	    install -m 644 $(DOCS_OUT)/man/man3/*.3 $(DESTDIR)$(MANDIR)/man3 && \
+	    install -m 644 $(DOCS_OUT)/html/* $(DESTDIR)$(DOCDIR)/html; \
+	else echo "install: no $(DOCS_OUT) (make docs first): man pages and HTML not installed"; fi
+	@if [ -z "$(DESTDIR)" ]; then sh build-aux/ldconfig.sh $(LIBDIR_INSTALL); fi
 
+# Man pages are named after the API (dln_*, DLN_*) and dlnet.h, so these
+# patterns remove exactly what install put there, docs built or not.
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a \
 	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME) \
-	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfig.cmake \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfigVersion.cmake \
+	    $(DESTDIR)$(MANDIR)/man3/dln_*.3 $(DESTDIR)$(MANDIR)/man3/DLN_*.3 \
+	    $(DESTDIR)$(MANDIR)/man3/dlnet.h.3 $(DESTDIR)$(MANDIR)/man3/dlnet.3
+	rm -rf $(DESTDIR)$(DOCDIR)/html
+	rmdir $(DESTDIR)$(CMAKEDIR_INSTALL) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build lib/libdlnet.* pkgconfig/dlnet.pc

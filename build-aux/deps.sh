@@ -7,8 +7,9 @@
 #   cxx       the C++ compiler of `make header-check`
 #   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
 #             name -lgfortran, whose link library comes with libgfortran-N-dev
+#   cmake     `make installed-check`: find_package(dlnet) from a CMake project
 #   valgrind  make valgrind
-#   docs      make docs (Doxygen)
+#   docs      make docs (Doxygen; python3 for docs/manpages.py)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
 #   python    the Python package's tests (NumPy, CFFI, pytest; PyTorch for the
@@ -22,8 +23,9 @@ pkgs_for() {
         static) # the libgfortran-N-dev that matches the gcc in use
             v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
             if [ -n "$v" ]; then echo "libgfortran-$v-dev"; else echo "gfortran"; fi ;;
+        cmake) echo "cmake" ;;
         valgrind) echo "valgrind" ;;
-        docs) echo "doxygen" ;;
+        docs) echo "doxygen python3" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
         python) echo "python3 python3-numpy python3-cffi python3-pytest python3-torch" ;;

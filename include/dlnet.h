@@ -1078,13 +1078,13 @@ DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
  * Classify the point W of @p net (widths of the landscape).
  *
  * 1. Criticality: grad_rel = max_l ||grad_l||_F / g_l <= ::DLN_TOL_GRAD, where g_l =
- *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2
- *    + a_l, the size of the terms that cancel in grad_l, with a floor a_l at the
+ *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2 +
+ *    a_l, a_l being the size of the terms that cancel in grad_l, with a floor at the
  *    natural scale of the data (unregularized.md 8). Otherwise ::DLN_CLASS_NOT_CRITICAL.
  * 2. Theory: the matched structure is read off the point (pattern: nv entries,
  *    optional) and the rules of regularized.md 4 / unregularized.md 4 apply.
- *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
- *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
+ *    Every point-dependent decision uses the band tau = max(t, sqrt(grad_rel)),
+ *    t = ::DLN_TOL_RANK; a decisive quantity within a factor 10 of its threshold
  *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
  * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
  *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
