@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #define NCASES 36
 
@@ -204,6 +205,58 @@ START_TEST(overflow_is_reported)
 }
 END_TEST
 
+/* The new functions on copies of a loss in two threads, sharing a const net,
+ * give the bits of a sequential call (the seeds are explicit). */
+typedef struct spec_job {
+    dln_loss *loss;
+    const dln_net *net;
+    double out[64];
+    dln_status st;
+} spec_job;
+
+static int run_spec_job(void *arg)
+{
+    spec_job *j = arg;
+    double *o = j->out;
+    dln_rate_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.struct_size = sizeof rep;
+    j->st = dln_loss_hessian_trace(j->loss, j->net, o, NULL, NULL);
+    if (!j->st) j->st = dln_loss_hessian_trace_estimate(j->loss, j->net, 20, 3, o + 1, o + 2);
+    if (!j->st) j->st = dln_loss_hessian_density(j->loss, j->net, 3, 5, 4, o + 3, o + 18, 0, 0, NULL, NULL);
+    if (!j->st) j->st = dln_loss_layer_eigs(j->loss, j->net, 1, 2, DLN_EIG_LARGEST, 2, 0, 0, 5, o + 33, NULL);
+    if (!j->st)
+        j->st = dln_loss_hessian_eigs_deflated(j->loss, j->net, DLN_EIG_SMALLEST, 2, 0, 0, 6,
+                                               DLN_EIG_FORCE_ITERATIVE, o + 35, NULL, 0, NULL, NULL);
+    if (!j->st) j->st = dln_loss_gd_rate(j->loss, j->net, 0.0, 0, 0, 7, 0, &rep);
+    o[37] = rep.rho;
+    return 0;
+}
+
+START_TEST(loss_copies_in_threads)
+{
+    su_case c = su_make(15, 4); /* L = 4, regularized */
+    ck_assert_uint_ge(c.L, 2);
+    spec_job seq = {c.loss, c.net, {0}, DLN_OK}, job[2];
+    run_spec_job(&seq);
+    ck_assert_ok(seq.st);
+    thrd_t t[2];
+    for (int i = 0; i < 2; i++) {
+        job[i] = seq;
+        for (int k = 0; k < 64; k++) job[i].out[k] = NAN;
+        ck_assert_ok(dln_loss_copy(&job[i].loss, c.loss));
+        ck_assert_int_eq(thrd_create(&t[i], run_spec_job, &job[i]), thrd_success);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(thrd_join(t[i], NULL), thrd_success);
+        ck_assert_ok(job[i].st);
+        ck_assert_msg(memcmp(job[i].out, seq.out, 38 * sizeof(double)) == 0, "thread %d differs", i);
+        dln_loss_free(job[i].loss);
+    }
+    su_free(&c);
+}
+END_TEST
+
 Suite *suite_spectrum_trace(void)
 {
     Suite *s = suite_create("spectrum_trace");
@@ -215,6 +268,7 @@ Suite *suite_spectrum_trace(void)
     tcase_add_test(tc, layer_group_iterative);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, overflow_is_reported);
+    tcase_add_test(tc, loss_copies_in_threads);
     suite_add_tcase(s, tc);
     return s;
 }
