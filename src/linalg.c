@@ -396,22 +396,36 @@ double la_sumsq(size_t n, const double *x)
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
-int la_geqp3(size_t m, size_t n, double *A, size_t lda, double *tau)
+int la_pstrf(size_t n, double *A, size_t lda, double tol, int *piv, size_t *rank)
+{
+    *rank = 0;
+    if (n == 0) return LA_OK;
+    lapack_int *p = malloc(n * sizeof *p), r = 0;
+    double *work = malloc(2 * n * sizeof *work);
+    lapack_int info = (p && work) ? LAPACKE_dpstrf_work(LAPACK_COL_MAJOR, 'U', BI(n), A, LDX(lda),
+                                                        p, &r, tol, work)
+                                  : -1;
+    if (info >= 0) { /* info = 1: rank deficient, which is an answer here */
+        info = 0, *rank = (size_t)r;
+        for (size_t i = 0; i < n; i++) piv[i] = (int)p[i] - 1;
+    }
+    free(p), free(work);
+    return info_code(info);
+}
+
+int la_geqrf(size_t m, size_t n, double *A, size_t lda, double *tau)
 {
     if (m == 0 || n == 0) return LA_OK;
-    lapack_int *jpvt = calloc(n, sizeof *jpvt); /* 0: every column is free */
-    if (!jpvt) return LA_NOMEM;
     double q = 0.0, *work = NULL;
-    lapack_int info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), jpvt, tau,
-                                          &q, -1);
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, &q, -1);
     if (info == 0) {
         size_t lw = (size_t)q + 1;
         work = malloc(lw * sizeof *work);
-        info = work ? LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), jpvt, tau,
-                                          work, BI(lw))
+        info = work ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, work,
+                                          BI(lw))
                     : -1;
     }
-    free(work), free(jpvt);
+    free(work);
     return info_code(info);
 }
 

@@ -5,10 +5,11 @@
  * hidden width h (G invertible when lam_h = lam_{h+1} = 0, orthogonal
  * otherwise), so the tangent vectors T(X) = (X W_h in layer h, -W_{h+1} X in
  * layer h+1), X = E_ij (resp. E_ij - E_ji), span directions along which F
- * is flat to second order at a critical point. They are orthonormalized by
- * a column-pivoted QR, S P = Q R; the numerical rank r is the number of
- * |R_ii| above 1e-6 |R_11|, and the complement is spanned by the last
- * n - r columns of Q. The operator y -> (Q^T H Q [0; y])_{r..n-1} is the
+ * is flat to second order at a critical point. A pivoted Cholesky
+ * factorization of their Gram matrix S^T S selects r independent ones (the
+ * numerical rank: residual norms above 1e-6 of the largest tangent norm,
+ * as a column-pivoted QR of S would, but in level-3 BLAS); a Householder
+ * QR of those r gives Q, whose last n - r columns span the complement. The operator y -> (Q^T H Q [0; y])_{r..n-1} is the
  * compressed Hessian, applied with the Householder reflectors (no explicit
  * basis), and handed to the eigensolver of spectrum_eigs.c. */
 #include "internal.h"
@@ -57,54 +58,94 @@ static void add_tangent(const dln_net *net, size_t h, size_t i, size_t j, double
     for (size_t q = 0; q < d[h + 1]; q++) Tn[q + j * d[h + 1]] -= sgn * Wn[q + i * d[h + 1]];
 }
 
-static void fill_tangents(const dln_loss *loss, const dln_net *net, double *S)
+/* Tangent number c, in the order: hidden widths h = 1..L-1, then column j,
+ * then row i of X (i < j in the orthogonal case), into col (n entries). */
+static void tangent_column(const dln_loss *loss, const dln_net *net, size_t c, double *col)
 {
-    const size_t n = net->n;
-    size_t c = 0;
-    memset(S, 0, n * count_tangents(loss, net) * sizeof *S);
+    memset(col, 0, net->n * sizeof *col);
     for (size_t h = 1; h < net->L; h++) {
         const size_t dh = net->d[h];
-        int gl = general(loss, h);
-        for (size_t j = 0; j < dh; j++)
-            for (size_t i = 0; i < dh; i++) {
-                if (!gl && i >= j) continue;
-                add_tangent(net, h, i, j, 1.0, S + c * n);
-                if (!gl) add_tangent(net, h, j, i, -1.0, S + c * n);
-                c++;
+        if (general(loss, h)) {
+            if (c < dh * dh) {
+                add_tangent(net, h, c % dh, c / dh, 1.0, col);
+                return;
             }
+            c -= dh * dh;
+        } else {
+            if (c < dh * (dh - 1) / 2) {
+                size_t j = 1;
+                while (j * (j + 1) / 2 <= c) j++;
+                size_t i = c - j * (j - 1) / 2;
+                add_tangent(net, h, i, j, 1.0, col);
+                add_tangent(net, h, j, i, -1.0, col);
+                return;
+            }
+            c -= dh * (dh - 1) / 2;
+        }
     }
 }
 
 static void deflation_free(deflation *f) { free(f->S); }
 
+/* The rank r of the tangent vectors and r independent ones among them:
+ * pivoted Cholesky of their Gram matrix (level-3 work, unlike a
+ * column-pivoted QR of the tangents themselves), stopped when the largest
+ * remaining squared residual norm falls below (RANK_TOL |T|_max)^2. The
+ * selected columns go to cols[0..r). */
+static dln_status select_tangents(dln_loss *loss, const dln_net *net, size_t s, size_t *r,
+                                  int *cols)
+{
+    const size_t n = net->n;
+    size_t ns, ss;
+    if (!dlni_mul(n, s, &ns) || !dlni_mul(s, s, &ss) || ns > SIZE_MAX - ss)
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "symmetry basis overflows");
+    double *S = dlni_alloc(ns + ss), *G = S ? S + ns : NULL;
+    if (!S) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
+    for (size_t c = 0; c < s; c++) tangent_column(loss, net, c, S + c * n);
+    dln_status st = DLN_OK;
+    if (!la_all_finite(n, s, S, n))
+        st = dlni_fail(loss->err, DLN_E_NONFINITE, "the weights are not finite");
+    if (st == DLN_OK) {
+        la_gemm(LA_T, LA_N, s, s, n, 1.0, S, n, S, n, 0.0, G, s);
+        double gmax = 0.0;
+        for (size_t i = 0; i < s; i++) gmax = fmax(gmax, G[i + i * s]);
+        st = gmax > 0.0 ? dlni_la_status(loss->err,
+                                         la_pstrf(s, G, s, RANK_TOL * RANK_TOL * gmax, cols, r),
+                                         "dpstrf on the symmetry directions")
+                        : (*r = 0, DLN_OK);
+    }
+    free(S);
+    return st;
+}
+
 static dln_status deflation_build(dln_loss *loss, const dln_net *net, deflation *f)
 {
     memset(f, 0, sizeof *f);
-    f->loss = loss, f->net = net, f->n = net->n, f->s = count_tangents(loss, net);
-    const size_t n = f->n, s = f->s, kq = s < n ? s : n;
-    size_t lw = la_ormqr_wsize(n, DLNI_BATCH, kq ? kq : 1), ns, total;
-    if (lw == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dormqr workspace query failed");
-    if (!dlni_mul(n, s + 2 * DLNI_BATCH, &ns) || ns > SIZE_MAX - s - lw)
-        return dlni_fail(loss->err, DLN_E_OVERFLOW, "symmetry basis overflows");
-    total = ns + s + lw;
-    f->S = dlni_alloc(total);
-    if (!f->S) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
-    f->Z = f->S + n * s, f->HZ = f->Z + n * DLNI_BATCH, f->tau = f->HZ + n * DLNI_BATCH;
-    f->work = f->tau + s, f->lwork = lw;
-    fill_tangents(loss, net, f->S);
-    if (!la_all_finite(n, s, f->S, n)) {
-        deflation_free(f);
-        return dlni_fail(loss->err, DLN_E_NONFINITE, "the weights are not finite");
+    f->loss = loss, f->net = net, f->n = net->n;
+    const size_t n = f->n, s = count_tangents(loss, net);
+    int *cols = malloc((s ? s : 1) * sizeof *cols);
+    if (!cols) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
+    size_t r = 0;
+    dln_status st = select_tangents(loss, net, s, &r, cols);
+    size_t lw = st == DLN_OK ? la_ormqr_wsize(n, DLNI_BATCH, r ? r : 1) : 1, total;
+    if (st == DLN_OK && lw == 0)
+        st = dlni_fail(loss->err, DLN_E_LAPACK, "dormqr workspace query failed");
+    if (st == DLN_OK && (!dlni_mul(n, r + 2 * DLNI_BATCH, &total) || total > SIZE_MAX - r - lw))
+        st = dlni_fail(loss->err, DLN_E_OVERFLOW, "symmetry basis overflows");
+    if (st == DLN_OK && !(f->S = dlni_alloc(total + r + lw)))
+        st = dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
+    if (st == DLN_OK) {
+        f->r = r;
+        f->Z = f->S + n * r, f->HZ = f->Z + n * DLNI_BATCH, f->tau = f->HZ + n * DLNI_BATCH;
+        f->work = f->tau + r, f->lwork = lw;
+        for (size_t j = 0; j < r; j++) tangent_column(loss, net, (size_t)cols[j], f->S + j * n);
     }
-    dln_status st = dlni_la_status(loss->err, la_geqp3(n, s, f->S, n, f->tau),
-                                   "dgeqp3 on the symmetry directions");
-    if (st != DLN_OK) {
-        deflation_free(f);
-        return st;
-    }
-    double r11 = kq ? fabs(f->S[0]) : 0.0;
-    while (f->r < kq && fabs(f->S[f->r + f->r * n]) > RANK_TOL * r11) f->r++;
-    return DLN_OK;
+    if (st == DLN_OK)
+        st = dlni_la_status(loss->err, la_geqrf(n, r, f->S, n, f->tau),
+                            "dgeqrf on the symmetry directions");
+    free(cols);
+    if (st != DLN_OK) deflation_free(f);
+    return st;
 }
 
 /* Z = Q [0; y] for the kk columns of Y ((n - r) x kk). */
