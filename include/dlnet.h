@@ -698,19 +698,21 @@ DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_
  * R^{d_h x d_h} (resp. skew-symmetric X_h). At a critical point they span
  * null directions of H, which hide the smallest nonzero curvature from
  * dln_loss_hessian_eigs(); they are removed here, and the dimension removed
- * (the numerical rank of the tangent vectors: column-pivoted QR, relative
- * tolerance 1e-6, so that near a rank-deficient limit the directions of
+ * (the numerical rank of the tangent vectors: pivoted Cholesky of their
+ * Gram matrix, residual norms above 1e-6 of the largest tangent norm, so
+ * that near a rank-deficient limit the directions of
  * nearly broken symmetries, whose tangents have norm of the order of the
  * distance to that limit, are kept) is written to *removed. Eigenvalues that are
  * still zero belong to genuine flat directions (a degenerate point).
  *
  * **Method.** Dense (the compressed matrix from n - r applications, then
  * dsyevr) when n - r <= 256, block Lanczos on the compressed operator
- * otherwise or with ::DLN_EIG_FORCE_ITERATIVE. The column-pivoted QR of
- * the n x s tangent matrix (s <= sum_h d_h^2) costs about 2 n s^2 flops;
+ * otherwise or with ::DLN_EIG_FORCE_ITERATIVE. The basis costs n s^2 +
+ * s^3/3 + 2 n r^2 flops in level-3 BLAS for the s <= sum_h d_h^2 tangent
+ * vectors (Gram matrix, pivoted Cholesky, Householder QR of the r kept);
  * each application of the compressed Hessian one HVP plus 8 n r flops for
- * the Householder reflectors (measured: 0.5 s at n = 1100, 30 s at
- * n = 4800, docs/spectrum.md). Memory n (s + 16) doubles.
+ * the reflectors (measured times in docs/spectrum.md). Memory n s + s^2
+ * doubles during the set-up, n (r + 16) after.
  * n <= ::DLN_DEFLATE_MAX_PARAMS.
  * @param loss    loss (its HVP scratch is used)
  * @param net     point W at which the Hessian is taken
