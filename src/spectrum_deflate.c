@@ -34,17 +34,32 @@ typedef struct deflation {
     size_t lwork;
 } deflation;
 
-/* Generators at hidden width h: all E_ij when the group is GL, else E_ij - E_ji. */
-static int general(const dln_loss *loss, size_t h)
+/* The symmetry group at hidden width h: GL when lam_h = lam_{h+1} = 0;
+ * otherwise orthogonal, unless a residual layer h or h+1 (W = I + A) has
+ * weight decay, whose penalty lam/2 ||W - I||^2 no rotation preserves. */
+enum { GROUP_NONE = 0, GROUP_ORTHOGONAL = 1, GROUP_GL = 2 };
+
+static int group(const dln_loss *loss, const dln_net *net, size_t h)
 {
-    return loss->work.lam[h - 1] == 0.0 && loss->work.lam[h] == 0.0;
+    const double *lam = loss->work.lam;
+    if (lam[h - 1] == 0.0 && lam[h] == 0.0) return GROUP_GL;
+    for (size_t l = h; l <= h + 1; l++)
+        if (net->res && net->res[l - 1] && lam[l - 1] != 0.0) return GROUP_NONE;
+    return GROUP_ORTHOGONAL;
+}
+
+/* Generators at hidden width h: E_ij (GL) or E_ij - E_ji, i < j (orthogonal). */
+static size_t generators(const dln_loss *loss, const dln_net *net, size_t h)
+{
+    const size_t dh = net->d[h];
+    int g = group(loss, net, h);
+    return g == GROUP_GL ? dh * dh : g == GROUP_ORTHOGONAL ? dh * (dh - 1) / 2 : 0;
 }
 
 static size_t count_tangents(const dln_loss *loss, const dln_net *net)
 {
     size_t s = 0;
-    for (size_t h = 1; h < net->L; h++)
-        s += general(loss, h) ? net->d[h] * net->d[h] : net->d[h] * (net->d[h] - 1) / 2;
+    for (size_t h = 1; h < net->L; h++) s += generators(loss, net, h);
     return s;
 }
 
@@ -59,29 +74,28 @@ static void add_tangent(const dln_net *net, size_t h, size_t i, size_t j, double
 }
 
 /* Tangent number c, in the order: hidden widths h = 1..L-1, then column j,
- * then row i of X (i < j in the orthogonal case), into col (n entries). */
-static void tangent_column(const dln_loss *loss, const dln_net *net, size_t c, double *col)
+ * then row i of X (i < j in the orthogonal case), into col (n entries); the
+ * weights are those of eff (W_l = I + A_l on residual layers of net). */
+static void tangent_column(const dln_loss *loss, const dln_net *net, const dln_net *eff, size_t c,
+                           double *col)
 {
     memset(col, 0, net->n * sizeof *col);
     for (size_t h = 1; h < net->L; h++) {
-        const size_t dh = net->d[h];
-        if (general(loss, h)) {
-            if (c < dh * dh) {
-                add_tangent(net, h, c % dh, c / dh, 1.0, col);
-                return;
-            }
-            c -= dh * dh;
-        } else {
-            if (c < dh * (dh - 1) / 2) {
-                size_t j = 1;
-                while (j * (j + 1) / 2 <= c) j++;
-                size_t i = c - j * (j - 1) / 2;
-                add_tangent(net, h, i, j, 1.0, col);
-                add_tangent(net, h, j, i, -1.0, col);
-                return;
-            }
-            c -= dh * (dh - 1) / 2;
+        const size_t dh = net->d[h], cnt = generators(loss, net, h);
+        if (c >= cnt) {
+            c -= cnt;
+            continue;
         }
+        if (group(loss, net, h) == GROUP_GL) {
+            add_tangent(eff, h, c % dh, c / dh, 1.0, col);
+        } else {
+            size_t j = 1;
+            while (j * (j + 1) / 2 <= c) j++;
+            size_t i = c - j * (j - 1) / 2;
+            add_tangent(eff, h, i, j, 1.0, col);
+            add_tangent(eff, h, j, i, -1.0, col);
+        }
+        return;
     }
 }
 
@@ -101,7 +115,8 @@ static dln_status select_tangents(dln_loss *loss, const dln_net *net, size_t s, 
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "symmetry basis overflows");
     double *S = dlni_alloc(ns + ss), *G = S ? S + ns : NULL;
     if (!S) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the symmetry basis");
-    for (size_t c = 0; c < s; c++) tangent_column(loss, net, c, S + c * n);
+    const dln_net *eff = dlni_loss_effective(loss, net);
+    for (size_t c = 0; c < s; c++) tangent_column(loss, net, eff, c, S + c * n);
     dln_status st = DLN_OK;
     if (!la_all_finite(n, s, S, n))
         st = dlni_fail(loss->err, DLN_E_NONFINITE, "the weights are not finite");
@@ -138,7 +153,9 @@ static dln_status deflation_build(dln_loss *loss, const dln_net *net, deflation 
         f->r = r;
         f->Z = f->S + n * r, f->HZ = f->Z + n * DLNI_BATCH, f->tau = f->HZ + n * DLNI_BATCH;
         f->work = f->tau + r, f->lwork = lw;
-        for (size_t j = 0; j < r; j++) tangent_column(loss, net, (size_t)cols[j], f->S + j * n);
+        const dln_net *eff = dlni_loss_effective(loss, net);
+        for (size_t j = 0; j < r; j++)
+            tangent_column(loss, net, eff, (size_t)cols[j], f->S + j * n);
     }
     if (st == DLN_OK)
         st = dlni_la_status(loss->err, la_geqrf(n, r, f->S, n, f->tau),

@@ -41,6 +41,9 @@ static void sq_norms(int rows, size_t r, size_t c, const double *X, size_t ld, d
 dln_status dlni_gram_factors(dln_loss *loss, const dln_net *net, size_t sel, double *a, double *b,
                              double *ga, double *gm)
 {
+    /* residual layers: the chains multiply W_l = I + A_l; the Hessian in A_l
+     * is the one in W_l (the shift is affine, the penalty's Hessian lam I) */
+    net = dlni_loss_effective(loss, net);
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L], w = max_width(net);
     size_t t1, t2;
     if (!dlni_mul(w, d0 > dL ? d0 : dL, &t1) || !dlni_mul(t1, 2, &t2))

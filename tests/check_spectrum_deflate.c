@@ -245,6 +245,52 @@ START_TEST(gd_rate_agrees_with_landscape)
 }
 END_TEST
 
+/* Residual layers (W = I + A): the Hessian in A is the plain net's at the same
+ * W, so traces and layer spectra agree with a plain copy; without weight
+ * decay the GL symmetries and the deflated spectrum agree too, while weight
+ * decay on a residual layer (lam/2 ||W - I||^2) breaks the rotations. */
+START_TEST(residual_nets)
+{
+    size_t d[4] = {3, 3, 3, 2};
+    tu_rng r;
+    tu_seed(&r, 12);
+    double X[3 * 15], Y[2 * 15];
+    tu_fill(&r, 45, X), tu_fill(&r, 30, Y);
+    for (int reg = 0; reg < 2; reg++) {
+        dln_loss *loss;
+        ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 15, X, 3, Y, 2));
+        ck_assert_ok(dln_loss_set_l2_uniform(loss, reg ? 0.2 : 0.0));
+        dln_net *res = tu_net(3, d, 0.5, 8), *plain;
+        ck_assert_ok(dln_net_set_residual(res, 1, 1));
+        ck_assert_ok(dln_net_set_residual(res, 2, 1));
+        ck_assert_ok(dln_net_copy(&plain, res));
+        ck_assert_ok(dln_net_set_residual(plain, 1, 0));
+        ck_assert_ok(dln_net_set_residual(plain, 2, 0));
+        size_t n = dln_net_num_params(res), rr = 99, rp = 99;
+        double tr[2], diag[2][30], lt[2][3], ev[2][2], ed[2][2];
+        dln_net *nets[2] = {res, plain};
+        for (int i = 0; i < 2; i++) {
+            ck_assert_ok(dln_loss_hessian_trace(loss, nets[i], &tr[i], lt[i], diag[i]));
+            ck_assert_ok(dln_loss_layer_eigs(loss, nets[i], 2, 2, DLN_EIG_LARGEST, 2, 0, 0, 1, ev[i], NULL));
+            ck_assert_ok(dln_loss_hessian_eigs_deflated(loss, nets[i], DLN_EIG_SMALLEST, 2, 0, 0, 1, 0,
+                                                        ed[i], NULL, 0, i ? &rp : &rr, NULL));
+        }
+        ck_assert_uint_eq(n, 24);
+        ck_assert(fabs(tr[0] - tr[1]) <= 1e-12 * fabs(tr[1]));
+        ck_assert(tu_maxdiff(n, diag[0], diag[1]) <= 1e-12 * tu_maxabs(n, diag[1]));
+        ck_assert(tu_maxdiff(2, ev[0], ev[1]) <= 1e-12 * tu_maxabs(2, ev[1]));
+        if (!reg) { /* GL at both hidden widths: 9 + 9 tangents of full rank */
+            ck_assert_uint_eq(rr, rp);
+            ck_assert(tu_maxdiff(2, ed[0], ed[1]) <= 1e-9 * (tu_maxabs(2, ed[1]) + 1.0));
+        } else { /* rotations broken at both widths (layers 1 and 2 residual) */
+            ck_assert_uint_eq(rr, 0);
+            ck_assert_uint_eq(rp, 6);
+        }
+        dln_net_free(res), dln_net_free(plain), dln_loss_free(loss);
+    }
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     su_case c = su_make(9, 3);
@@ -299,6 +345,7 @@ Suite *suite_spectrum_deflate(void)
     tcase_add_test(tc, deflated_vs_dense_reference);
     tcase_add_test(tc, gd_rate_matches_observed_slope);
     tcase_add_test(tc, gd_rate_agrees_with_landscape);
+    tcase_add_test(tc, residual_nets);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);
     return s;
