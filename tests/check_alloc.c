@@ -223,6 +223,8 @@ START_TEST(summary_allocation_failures)
     unlink(path);
     free(enc), free(buf), free(X), free(Y);
     dln_loss_free(src);
+}
+END_TEST
 
 /* Fail allocation k = 0, 1, 2, ... of one call until the call succeeds:
  * every failure must be DLN_E_NOMEM (no crash, no other status), and the
