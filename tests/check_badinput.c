@@ -1562,6 +1562,99 @@ static void c_dln_loss_add_samples_progress(fx *f)
     END;
 }
 
+/* ---- spectra beyond the extreme eigenvalues (0.2.0) ---------------------------- */
+
+static void c_dln_loss_hessian_trace(fx *f)
+{
+    BEGIN;
+    double *o = f->out;
+    EXPECT_STATUS(dln_loss_hessian_trace(NULL, f->net, o, o + 1, o + 8), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_hessian_trace(f->loss, NULL, o, o + 1, o + 8), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_hessian_trace(f->loss, f->net, NULL, NULL, NULL), DLN_E_NULL);
+    END;
+}
+
+static void c_dln_loss_hessian_trace_estimate(fx *f)
+{
+    BEGIN;
+    double *o = f->out;
+    EXPECT_STATUS(dln_loss_hessian_trace_estimate(NULL, f->net, 8, 1, o, o + 1), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_hessian_trace_estimate(f->loss, NULL, 8, 1, o, o + 1), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_hessian_trace_estimate(f->loss, f->net, 8, 1, NULL, o + 1), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_hessian_trace_estimate(f->loss, f->net, 1, 1, o, o + 1), DLN_E_RANGE);
+    END;
+}
+
+static void c_dln_loss_hessian_density(fx *f)
+{
+    BEGIN;
+    double *nodes = f->out, *wts = f->out + 64, *dens = f->out + 128, grid[2] = {0.0, 1.0};
+#define DENSITY(loss, net, probes, steps, sigma, g) \
+    dln_loss_hessian_density(loss, net, probes, steps, 1, nodes, wts, sigma, 2, g, dens)
+    EXPECT_STATUS(DENSITY(NULL, f->net, 2, 4, 0.1, grid), DLN_E_NULL);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, NULL, 2, 4, 0.1, grid), DLN_E_NULL);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 0, 4, 0.1, grid), DLN_E_DIM);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 2, 0, 0.1, grid), DLN_E_DIM);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 2, NP + 1, 0.1, grid), DLN_E_DIM);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 2, 4, 0.0, grid), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 2, 4, NAN, grid), DLN_E_RANGE);
+    grid[1] = INFINITY;
+    LOSS_FAILS(f->loss, DENSITY(f->loss, f->net, 2, 4, 0.1, grid), DLN_E_NONFINITE);
+#undef DENSITY
+    END;
+}
+
+static void c_dln_loss_layer_eigs(fx *f)
+{
+    BEGIN;
+    double *ev = f->out;
+#define LAYER(loss, net, first, last, which, k) \
+    dln_loss_layer_eigs(loss, net, first, last, which, k, 0, 0, 1, ev, NULL)
+    EXPECT_STATUS(LAYER(NULL, f->net, 1, 2, DLN_EIG_LARGEST, 1), DLN_E_NULL);
+    LOSS_FAILS(f->loss, LAYER(f->loss, NULL, 1, 2, DLN_EIG_LARGEST, 1), DLN_E_NULL);
+    LOSS_FAILS(f->loss, LAYER(f->loss, f->net, 0, 2, DLN_EIG_LARGEST, 1), DLN_E_DIM);
+    LOSS_FAILS(f->loss, LAYER(f->loss, f->net, 2, 1, DLN_EIG_LARGEST, 1), DLN_E_DIM);
+    LOSS_FAILS(f->loss, LAYER(f->loss, f->net, 1, L + 1, DLN_EIG_LARGEST, 1), DLN_E_DIM);
+    LOSS_FAILS(f->loss, LAYER(f->loss, f->net, 1, 2, (dln_eig_which)2, 1), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, LAYER(f->loss, f->net, 1, 1, DLN_EIG_LARGEST, 0), DLN_E_DIM);
+#undef LAYER
+    END;
+}
+
+static void c_dln_loss_hessian_eigs_deflated(fx *f)
+{
+    BEGIN;
+    double *ev = f->out;
+    size_t removed = 7;
+#define DEFL(loss, net, which, k, tol, options) \
+    dln_loss_hessian_eigs_deflated(loss, net, which, k, tol, 0, 1, options, ev, NULL, 0, &removed, NULL)
+    EXPECT_STATUS(DEFL(NULL, f->net, DLN_EIG_SMALLEST, 1, 0, 0), DLN_E_NULL);
+    LOSS_FAILS(f->loss, DEFL(f->loss, NULL, DLN_EIG_SMALLEST, 1, 0, 0), DLN_E_NULL);
+    LOSS_FAILS(f->loss, DEFL(f->loss, f->net, DLN_EIG_SMALLEST, 0, 0, 0), DLN_E_DIM);
+    LOSS_FAILS(f->loss, DEFL(f->loss, f->net, (dln_eig_which)2, 1, 0, 0), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, DEFL(f->loss, f->net, DLN_EIG_SMALLEST, 1, NAN, 0), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, DEFL(f->loss, f->net, DLN_EIG_SMALLEST, 1, 0, 0x100u), DLN_E_RANGE);
+#undef DEFL
+    ck_assert_uint_eq(removed, 7);
+    END;
+}
+
+static void c_dln_loss_gd_rate(fx *f)
+{
+    BEGIN;
+    REPORTS(dln_rate_report, rep, DLN_RATE_REPORT_V1_SIZE);
+    EXPECT_STATUS(dln_loss_gd_rate(NULL, f->net, 0.01, 0, 0, 1, 0, &rep), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, NULL, 0.01, 0, 0, 1, 0, &rep), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, 0.01, 0, 0, 1, 0, NULL), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, 0.01, 0, 0, 1, 0, &small), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, -0.01, 0, 0, 1, 0, &rep), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, NAN, 0, 0, 1, 0, &rep), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, 0.01, 1.0, 0, 1, 0, &rep), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, dln_loss_gd_rate(f->loss, f->net, 0.01, 0, 0, 1, 0x100u, &rep), DLN_E_RANGE);
+    REPORT_KEPT(rep);
+    END;
+}
+
 /* ---- the table and the coverage test ------------------------------------------------ */
 
 typedef struct bad_case {
@@ -1621,6 +1714,9 @@ static const bad_case cases[] = {
     CASE(dln_loss_create_summary), CASE(dln_loss_merge), CASE(dln_loss_encoded_size),
     CASE(dln_loss_encode), CASE(dln_loss_decode), CASE(dln_loss_save), CASE(dln_loss_load),
     CASE(dln_loss_add_samples_progress),
+    CASE(dln_loss_hessian_trace), CASE(dln_loss_hessian_trace_estimate),
+    CASE(dln_loss_hessian_density), CASE(dln_loss_layer_eigs),
+    CASE(dln_loss_hessian_eigs_deflated), CASE(dln_loss_gd_rate),
 };
 #undef CASE
 enum { NCASES = sizeof cases / sizeof cases[0] };
