@@ -324,6 +324,31 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
  */
 DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
                                         const double *Y, size_t ldy);
+/** Largest thread count dln_loss_set_threads() accepts. */
+#define DLN_THREADS_MAX 256
+/**
+ * Threads the library itself runs to summarize the samples of later
+ * dln_loss_add_samples() calls (default 1; dln_loss_create_data() always
+ * uses 1, so create the loss from a first chunk, set this, then add the
+ * rest). The samples are cut into one contiguous range per thread, each
+ * thread summarizes its range into its own triangular factor and the factors
+ * are merged by a TSQR combine; a range gets at least 4 blocks of
+ * max(512, 8 (d_0 + d_L)) samples, so small calls use fewer threads. The
+ * same thread count gives the same bits; different counts agree to rounding.
+ *
+ * Threads combine multiplicatively with BLAS threads: every library thread
+ * calls BLAS, which may start its own threads. The library never changes the
+ * BLAS thread count; with nthreads > 1, limit BLAS to one thread (e.g.
+ * `OPENBLAS_NUM_THREADS=1` or `openblas_set_num_threads(1)` in the
+ * application) so that nthreads x BLAS threads does not exceed the cores
+ * (docs/performance.md). The thread count is copied by dln_loss_copy().
+ *
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (0 or above ::DLN_THREADS_MAX),
+ * ::DLN_E_UNSUPPORTED (target loss); the setting is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_set_threads(dln_loss *loss, size_t nthreads);
+/** Library threads for the summary (dln_loss_set_threads(); 0 if NULL). */
+DLN_API size_t dln_loss_get_threads(const dln_loss *loss);
 /** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L).
  *  Errors: ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
  *  ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE, ::DLN_E_NOMEM; *out is unchanged on

@@ -1,0 +1,216 @@
+/* loss_summary.c - the kernel of the data summary: samples -> R_aug, by
+ * blocks, in the library's own threads.
+ *
+ * The summary is the upper triangular R_aug (na x na, na = d_0 + d_L) with
+ * R_aug^T R_aug = sum over samples of a a^T, a = [x; y] (data.c explains how
+ * R, C and r0 are read from it). Samples are columns of X and Y, so a block
+ * of b samples packed as A = [X_b; Y_b] (na x b) is a column copy. Each
+ * block takes one of two paths:
+ *
+ * Fast path: a Cholesky update preconditioned by the factor so far. With
+ * Z = R_aug^{-T} A,  R_aug^T R_aug + A A^T = R_aug^T (I + Z Z^T) R_aug, and
+ * with I + Z Z^T = U^T U the new factor is U R_aug. The data meet BLAS-3 on
+ * the wide block only: a TRMM by R_aug^{-1} (inverted once per block) and a
+ * SYRK. No Gram matrix of the data is ever formed and the factor changes by
+ * a well-conditioned multiplication, so nothing is obtained by subtraction:
+ * r0 = ||T||^2 stays relatively accurate. Rounding enters through Z: the
+ * computed Z is the exact Z of data perturbed by about eps * cond(R_aug D)
+ * |A| (D any column scaling; Z does not change with it). Hence the path is
+ * taken only when the column-equilibrated R_aug is well conditioned
+ * (FAST_COND_MAX) and the block is not large against the samples before it
+ * (trace Z Z^T <= FAST_GROWTH_MAX * na, which bounds cond(I + Z Z^T)).
+ *
+ * Householder path (TSQR, LAPACK dtpqrt on the transposed block): the first
+ * block, rank-deficient or ill-conditioned data, near-exact fits (T, hence
+ * R_aug, nearly singular): exactly the cases where only the QR is accurate.
+ *
+ * Threads: the samples are cut into one contiguous range per thread; each
+ * thread summarizes its range into its own factor (worker 0 continues the
+ * loss's factor) and the factors are merged in thread order by a TSQR
+ * combine, so the same thread count gives the same bits. */
+#include "internal.h"
+#include "linalg.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAST_COND_MAX 1e4     /* largest cond_1 of the equilibrated R_aug for the fast path */
+#define FAST_GROWTH_MAX 4.0   /* largest trace(Z Z^T) / na for the fast path */
+#define BLOCK_MIN 512         /* samples per block at least... */
+#define BLOCK_PER_NA 8        /* ...and 8 na: the O(na^3) work per block stays ~10% */
+#define BLOCK_DOUBLES (1 << 23) /* at most 64 MiB of block per thread */
+#define BLOCKS_PER_THREAD 4   /* fewer threads when a range would have fewer blocks */
+
+size_t dlni_summary_block(size_t na)
+{
+    size_t b = na > BLOCK_MIN / BLOCK_PER_NA ? BLOCK_PER_NA * na : BLOCK_MIN;
+    if (b > BLOCK_DOUBLES / na) b = BLOCK_DOUBLES / na;
+    return b > na ? b : na;
+}
+
+typedef struct worker {
+    size_t d0, dL, na, b;
+    const double *X, *Y;     /* this worker's first sample */
+    size_t ldx, ldy, m, first; /* m samples, columns first.. of the call */
+    double *ra;              /* na x na factor (upper; zeros below) */
+    double *a;               /* block: na x b packed, or b x na for the Householder path */
+    double *inv, *s, *work;  /* R_aug^{-1} or its equilibrated copy; I + Z Z^T; LAPACK */
+    size_t m_acc;            /* samples in ra */
+    size_t bad;              /* column (of the call) of a non-finite block, or SIZE_MAX */
+    int rc;                  /* LA_OK or the first failing LAPACK code */
+} worker;
+
+/* 1 if the column-equilibrated factor is well conditioned enough. */
+static int fast_cond_ok(worker *w)
+{
+    size_t na = w->na;
+    for (size_t j = 0; j < na; j++) {
+        double c = la_nrm2(j + 1, w->ra + j * na);
+        if (c == 0.0) return 0;
+        la_set(na, 1, 0.0, w->inv + j * na, na);
+        la_copy(j + 1, 1, w->ra + j * na, na, w->inv + j * na, na);
+        la_scal(j + 1, 1.0 / c, w->inv + j * na);
+    }
+    double rcond = 0.0;
+    return la_trcon_upper(na, w->inv, na, &rcond, w->work) == LA_OK &&
+           rcond * FAST_COND_MAX >= 1.0;
+}
+
+/* Fast path on the packed block a (na x bb); 0 (ra unchanged, a spoiled)
+ * when the block must take the Householder path. */
+static int fast_update(worker *w, size_t bb)
+{
+    size_t na = w->na;
+    if (w->m_acc < w->b || !fast_cond_ok(w)) return 0;
+    la_copy(na, na, w->ra, na, w->inv, na);
+    if (la_trtri_upper(na, w->inv, na) != LA_OK) return 0;
+    la_trmm_left_upper(LA_T, na, bb, w->inv, na, w->a, na); /* Z */
+    la_set_identity(na, na, w->s, na);
+    la_syrk(na, bb, w->a, na, 1.0, w->s, na);
+    double growth = 0.0;
+    for (size_t j = 0; j < na; j++) growth += w->s[j + j * na] - 1.0;
+    if (!(growth <= FAST_GROWTH_MAX * (double)na)) return 0;
+    if (la_potrf_upper(na, w->s, na) != LA_OK) return 0;
+    la_trmm_left_upper(LA_N, na, na, w->s, na, w->ra, na); /* U R_aug */
+    return 1;
+}
+
+static void householder_update(worker *w, size_t s, size_t bb)
+{
+    la_copy_t(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, bb);
+    la_copy_t(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0 * bb, bb);
+    int rc = la_tpqrt(bb, w->na, w->ra, w->na, w->a, bb, w->work);
+    if (rc != LA_OK) w->rc = rc;
+}
+
+static void *run(void *arg)
+{
+    worker *w = arg;
+    for (size_t s = 0; s < w->m && w->rc == LA_OK; s += w->b) {
+        size_t bb = w->m - s < w->b ? w->m - s : w->b;
+        la_copy(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, w->na);
+        la_copy(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0, w->na);
+        if (!la_all_finite(w->na, bb, w->a, w->na)) {
+            w->bad = w->first + s;
+            break;
+        }
+        if (!fast_update(w, bb)) householder_update(w, s, bb);
+        w->m_acc += bb;
+    }
+    return NULL;
+}
+
+/* Doubles per worker: inv, s and ra (na x na each), the block, LAPACK work. */
+static size_t worker_doubles(size_t na, size_t b)
+{
+    size_t ws = 2 * la_tpqrt_nb(na) * na, wc = la_trcon_wsize(na);
+    return 3 * na * na + na * b + (ws > wc ? ws : wc);
+}
+
+/* Threads to use for m samples: each range gets BLOCKS_PER_THREAD blocks. */
+static size_t thread_count(size_t nthreads, size_t m, size_t b)
+{
+    size_t t = m / (BLOCKS_PER_THREAD * b);
+    if (t > nthreads) t = nthreads;
+    return t ? t : 1;
+}
+
+dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
+                               const double *X, size_t ldx, const double *Y, size_t ldy,
+                               size_t nthreads, char *err)
+{
+    size_t na = d0 + dL, b = dlni_summary_block(na), nt = thread_count(nthreads, m, b);
+    size_t per = (m / nt + b - 1) / b * b; /* samples per range, whole blocks */
+    worker *ws = calloc(nt, sizeof *ws);
+    pthread_t *tid = calloc(nt, sizeof *tid);
+    int *started = calloc(nt, sizeof *started);
+    dln_status st = ws && tid && started ? DLN_OK : DLN_E_NOMEM;
+    for (size_t t = 0; t < nt && st == DLN_OK; t++) {
+        worker *w = &ws[t];
+        size_t first = t * per < m ? t * per : m;
+        *w = (worker){.d0 = d0, .dL = dL, .na = na, .b = b, .X = X + first * ldx,
+                      .Y = Y + first * ldy, .ldx = ldx, .ldy = ldy, .first = first,
+                      .m = t + 1 == nt ? m - first : (per < m - first ? per : m - first),
+                      .bad = SIZE_MAX, .m_acc = t == 0 ? m_prev : 0};
+        double *mem = dlni_alloc(worker_doubles(na, b));
+        if (!mem) {
+            st = DLN_E_NOMEM;
+            break;
+        }
+        w->inv = mem, w->s = mem + na * na, w->ra = mem + 2 * na * na, w->a = mem + 3 * na * na;
+        w->work = w->a + na * b;
+        if (t == 0)
+            memcpy(w->ra, raug, na * na * sizeof *raug);
+        else
+            memset(w->ra, 0, na * na * sizeof *raug);
+    }
+    if (st == DLN_OK) {
+        for (size_t t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, run, &ws[t]) == 0;
+        run(&ws[0]);
+        for (size_t t = 1; t < nt; t++) {
+            if (started[t])
+                pthread_join(tid[t], NULL);
+            else
+                run(&ws[t]); /* no thread to spare: do its range here */
+        }
+        size_t bad = SIZE_MAX;
+        int rc = LA_OK;
+        for (size_t t = 0; t < nt; t++) {
+            if (ws[t].bad < bad) bad = ws[t].bad;
+            if (rc == LA_OK) rc = ws[t].rc;
+        }
+        for (size_t t = 1; t < nt && rc == LA_OK && bad == SIZE_MAX; t++)
+            rc = la_tpqrt_tri(na, ws[0].ra, na, ws[t].ra, na, ws[0].work);
+        if (bad != SIZE_MAX) {
+            size_t last = m - bad < b ? m - 1 : bad + b - 1;
+            st = dlni_fail(err, DLN_E_NONFINITE,
+                           "a sample in columns %zu..%zu of X or Y is NaN or Inf", bad, last);
+        } else if (rc != LA_OK) {
+            st = dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
+                           "QR update of the data summary failed");
+        } else {
+            memcpy(raug, ws[0].ra, na * na * sizeof *raug);
+        }
+    } else {
+        dlni_fail(err, DLN_E_NOMEM, "out of memory");
+    }
+    for (size_t t = 0; ws && t < nt; t++) free(ws[t].inv);
+    free(ws), free(tid), free(started);
+    return st;
+}
+
+dln_status dln_loss_set_threads(dln_loss *loss, size_t nthreads)
+{
+    if (!loss) return DLN_E_NULL;
+    if (nthreads < 1 || nthreads > DLN_THREADS_MAX)
+        return dlni_fail(loss->err, DLN_E_RANGE, "nthreads = %zu is outside 1..%d", nthreads,
+                         DLN_THREADS_MAX);
+    if (loss->kind != DLN_LOSS_DATA)
+        return dlni_fail(loss->err, DLN_E_UNSUPPORTED, "a target loss has no samples to summarize");
+    loss->threads = nthreads;
+    return DLN_OK;
+}
+
+size_t dln_loss_get_threads(const dln_loss *loss) { return loss ? loss->threads : 0; }
