@@ -63,7 +63,7 @@
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
  *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
  *   of a data loss and the leading dimensions of its X and Y are the
- *   exception: samples are streamed into the summary in small blocks, so
+ *   exception: samples are streamed into the summary in bounded blocks, so
  *   only the array sizes ld * m must fit in memory.
  */
 #ifndef DLNET_H
@@ -280,7 +280,9 @@ DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X
  *
  * with w = 1 (the sum form of the papers; default) or w = 1/m (mean
  * normalization, dln_loss_set_mean()). At creation the data are summarized
- * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
+ * once by a QR factorization of [X^T, Y^T], streamed in blocks (Householder
+ * TSQR, or a Cholesky update preconditioned by the factor so far where that
+ * is as accurate; docs/derivatives.md section 2):
  * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
  * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. Near the optimum the loss
  * value keeps a relative error of about eps ||Y|| / ||P X - Y|| (backward
@@ -316,7 +318,8 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
                                         const double *X, size_t ldx, const double *Y,
                                         size_t ldy);
 /**
- * Add m more samples to a data loss (streamed TSQR update of the summary);
+ * Add m more samples to a data loss (streamed update of the summary, on
+ * dln_loss_set_threads() library threads);
  * the result equals a loss created from all samples at once, up to rounding.
  * Errors: as dln_loss_create_data(), ::DLN_E_OVERFLOW if the total sample
  * count overflows, ::DLN_E_UNSUPPORTED for a target loss. On any error the

@@ -218,7 +218,7 @@ dln_status dln_loss_set_threads(dln_loss *loss, size_t nthreads)
         return dlni_fail(loss->err, DLN_E_RANGE, "nthreads = %zu is outside 1..%d", nthreads,
                          DLN_THREADS_MAX);
     if (loss->kind != DLN_LOSS_DATA)
-        return dlni_fail(loss->err, DLN_E_UNSUPPORTED, "a target loss has no samples to summarize");
+        return dlni_fail(loss->err, DLN_E_UNSUPPORTED, "library threads need a data loss");
     loss->threads = nthreads;
     return DLN_OK;
 }
