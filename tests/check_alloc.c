@@ -1,5 +1,6 @@
 /* check_alloc.c - "after the first call for a given network shape, value,
- * gradient and HVP do not allocate" (dlnet.h, loss handle).
+ * gradient and HVP do not allocate" (dlnet.h, loss handle), and allocation
+ * failures injected into the threaded data summary.
  *
  * The test binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
  * (Makefile). The library is linked statically, so its calls to these
@@ -10,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
@@ -19,17 +21,24 @@ void *__wrap_calloc(size_t count, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
 
 static atomic_size_t allocations;
+/* When positive, the allocation that brings it to zero fails (injection). */
+static atomic_long fail_in;
+
+static int injected_failure(void)
+{
+    return atomic_load(&fail_in) > 0 && atomic_fetch_sub(&fail_in, 1) == 1;
+}
 
 void *__wrap_malloc(size_t size)
 {
     atomic_fetch_add(&allocations, 1);
-    return __real_malloc(size);
+    return injected_failure() ? NULL : __real_malloc(size);
 }
 
 void *__wrap_calloc(size_t count, size_t size)
 {
     atomic_fetch_add(&allocations, 1);
-    return __real_calloc(count, size);
+    return injected_failure() ? NULL : __real_calloc(count, size);
 }
 
 void *__wrap_realloc(void *ptr, size_t size)
@@ -121,12 +130,44 @@ START_TEST(no_allocation_after_first_call)
 }
 END_TEST
 
+/* Allocation failure in the threaded summary: DLN_E_NOMEM at every
+ * allocation, the loss unchanged, then success once nothing fails. */
+START_TEST(threaded_summary_out_of_memory)
+{
+    enum { D0 = 4, DL = 2, M = 6000 };
+    tu_rng r;
+    tu_seed(&r, 52);
+    double *X = tu_padded(&r, D0, M, D0), *Y = tu_padded(&r, DL, M, DL), R0[D0 * D0], R1[D0 * D0];
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, D0, DL, 10, X, D0, Y, DL));
+    ck_assert_ok(dln_loss_set_threads(loss, 2));
+    ck_assert_ok(dln_loss_summary(loss, R0, D0, NULL, 0, NULL));
+    dln_status st = DLN_E_NOMEM;
+    long k = 1;
+    for (; st == DLN_E_NOMEM && k < 100; k++) {
+        atomic_store(&fail_in, k);
+        st = dln_loss_add_samples(loss, M, X, D0, Y, DL);
+        atomic_store(&fail_in, 0);
+        if (st == DLN_E_NOMEM) {
+            ck_assert_uint_eq(dln_loss_num_samples(loss), 10);
+            ck_assert_ok(dln_loss_summary(loss, R1, D0, NULL, 0, NULL));
+            ck_assert(memcmp(R0, R1, sizeof R0) == 0);
+        }
+    }
+    ck_assert_msg(st == DLN_OK && k > 2, "status %d after %ld injected failures", (int)st, k - 1);
+    ck_assert_uint_eq(dln_loss_num_samples(loss), 10 + M);
+    dln_loss_free(loss);
+    free(X), free(Y);
+}
+END_TEST
+
 Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
     TCase *tc = tcase_create("alloc");
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
+    tcase_add_test(tc, threaded_summary_out_of_memory);
     suite_add_tcase(s, tc);
     return s;
 }
