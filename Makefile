@@ -1,8 +1,8 @@
 # libdlnet - build, test, install.  `make help` lists the targets.
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
-VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+# The version is written once, in include/dlnet.h.
+VERSION := $(shell sed -n 's/^\#define DLN_VERSION_STRING "\(.*\)"$$/\1/p' include/dlnet.h)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 SONAME := libdlnet.so.$(VERSION_MAJOR).$(VERSION_MINOR)
 
 PREFIX ?= /usr/local
@@ -41,8 +41,9 @@ STATIC := $(LIBOUT)/libdlnet.a
 SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
-.PHONY: all deps help check test run-tests header-check symbols-check installed-check \
-        readme-check examples examples-check demo asan valgrind bench peers docs plots install uninstall clean
+.PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
+        readme-check python-check python-install python-uninstall bench-python examples examples-check \
+        demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -58,9 +59,14 @@ help:
 	@echo "make bench      benchmarks (ratios measured in one run)"
 	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
+	@echo "make python-check    the Python package's tests (part of make check)"
+	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
+	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
 
+# Plain `make` only checks the packages (and prints the apt-get line for the
+# missing ones); `make check` and `make demo` install them first as root.
 deps:
-	@sh build-aux/deps.sh core
+	@sh build-aux/deps.sh --check core
 
 $(BUILD)/obj/%.o: src/%.c include/dlnet.h $(wildcard src/*.h) | deps
 	@mkdir -p $(@D)
@@ -112,7 +118,7 @@ test: run-tests
 
 # use.cpp is linked and run: a missing extern "C" only shows at link time.
 header-check: $(SHARED) | deps
-	@sh build-aux/deps.sh cxx
+	@sh build-aux/deps.sh --check cxx
 	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
@@ -124,15 +130,53 @@ symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
 installed-check: all
-	@sh build-aux/deps.sh static
+	@sh build-aux/deps.sh --check static
 	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
 
-check: all run-tests header-check symbols-check installed-check examples-check readme-check
+check:
+	@sh build-aux/deps.sh core cxx static python
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
+           readme-check python-check
 	@echo "make check: all passed"
+
+# Layers call only downward and files form no cycle (build-aux/layers.txt);
+# layers_test.sh shows that the check rejects both.
+layers-check: $(OBJ)
+	sh tests/layers_test.sh "$(CC)"
+	sh tests/layers.sh $(BUILD)/obj build-aux/layers.txt
 
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
 	CC="$(CC)" WARN="$(WARN)" sh tests/readme/run.sh $(BUILD)/readme $(LIBOUT)
+
+# ---- Python package (python/) -----------------------------------------------
+# The interpreter: $(PYTHON) if given, else the first of python3, /usr/bin/python3
+# that has NumPy, CFFI and pytest (build-aux/python.sh says what is missing).
+PYTHON ?=
+PY = $(shell sh build-aux/python.sh $(PYTHON) 2>/dev/null)
+PYTHON_SITE ?= $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+
+python-check: $(SHARED)
+	@sh build-aux/deps.sh python
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+
+# Offline: Debian's setuptools and pip, no build isolation, no index. The
+# package records $(LIBDIR_INSTALL) as a place to find libdlnet.
+python-install: install
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	DLNET_LIBDIR=$(LIBDIR_INSTALL) $(PY) -m pip install --no-build-isolation --no-deps \
+	    --no-index --upgrade --target $(DESTDIR)$(PYTHON_SITE) ./python
+	rm -rf python/build python/dlnet.egg-info
+
+python-uninstall:
+	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
+
+bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
+	@sh build-aux/python.sh $(PYTHON) >/dev/null
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps
@@ -146,7 +190,9 @@ examples-check: examples
 	    if [ -f tests/examples/$$e.sh ]; then sh tests/examples/$$e.sh $(BUILD)/examples/$$e; \
 	    else echo "examples-check: no test script for $$e" >&2; exit 1; fi; done
 
-demo: $(BUILD)/examples/quickstart
+demo:
+	@sh build-aux/deps.sh core
+	@$(MAKE) --no-print-directory $(BUILD)/examples/quickstart
 	$(BUILD)/examples/quickstart
 
 # ---- sanitizers and valgrind ------------------------------------------------

@@ -4,7 +4,7 @@
  * Problems: data form, all widths d, m = 8d samples, lam = 0, float64, for
  * (d, L) in {(4,3), (32,5), (128,5), (256,8), (512,4)}. The unit of work is
  * one d x d x d DGEMM (2 d^3 flops). What the code performs per call
- * (derivatives.md §4-§5, src/loss.c, src/hvp.c), with e the cost of the two
+ * (derivatives.md §4-§5, src/loss_grad.c, src/loss_hvp.c), with e the cost of the two
  * products with the triangular R in E = (P R^T - C) R (e = 1: two TRMMs;
  * e = 2 below d_0 = DLNI_R_GEMM_BELOW, where they run as GEMMs):
  *   gradient                 3L - 3 + e   (L-1 prefix, e residual, L-2 back, L gradient)

@@ -1,7 +1,8 @@
 #!/bin/sh
-# deps.sh GROUP... - make sure the Debian packages a make target needs are
-# installed. As root, missing packages are installed with apt-get; otherwise
-# the exact apt-get line is printed and the script fails.
+# deps.sh [--check] GROUP... - make sure the Debian packages a make target
+# needs are installed. As root, missing packages are installed with apt-get;
+# otherwise (and always with --check, which plain `make` uses: building never
+# installs anything) the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
 #   cxx       the C++ compiler of `make header-check`
 #   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
@@ -10,6 +11,8 @@
 #   docs      make docs (Doxygen)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
+#   python    the Python package's tests (NumPy, CFFI, pytest; PyTorch for the
+#             interop test)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
 set -u
 pkgs_for() {
@@ -23,6 +26,7 @@ pkgs_for() {
         docs) echo "doxygen" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
+        python) echo "python3 python3-numpy python3-cffi python3-pytest python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;
         *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac
@@ -31,6 +35,8 @@ pkgs_for() {
 # Without dpkg this is not a Debian system: let the build report what is missing.
 command -v dpkg-query >/dev/null 2>&1 || exit 0
 
+install=1
+if [ "${1:-}" = --check ]; then install=0; shift; fi
 missing=""
 for group in "$@"; do
     # pkgs_for runs in a subshell, so its `exit` only ends that: propagate it
@@ -49,12 +55,14 @@ for group in "$@"; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "$install" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "deps.sh: installing missing Debian packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
-        apt-get update -qq >/dev/null 2>&1
-        apt-get install -y --no-install-recommends $missing || exit 1
+    # wait for a concurrent apt/dpkg run instead of failing on its lock
+    apt="apt-get -o DPkg::Lock::Timeout=600"
+    if ! $apt install -y --no-install-recommends $missing >/dev/null 2>&1; then
+        $apt update -qq >/dev/null 2>&1
+        $apt install -y --no-install-recommends $missing || exit 1
     fi
     exit 0
 fi

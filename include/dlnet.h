@@ -43,15 +43,27 @@
  *   (unchanged on failure); every `*_free()` accepts NULL; `*_copy()` makes
  *   an independent deep copy. Options are typed setters validated when set
  *   (::DLN_E_RANGE; the old value is kept).
+ * - **Names.** Functions are `dln_FAMILY_WHAT`, the family being the
+ *   handle they act on (net, loss, landscape, opt) or, for the scalar
+ *   theory without a handle, critical. Options are `set_`/`get_` pairs,
+ *   validated when set. Intrinsic properties and held data are bare nouns
+ *   (dln_loss_num_samples(), dln_opt_history_rows(), dln_opt_history());
+ *   dln_loss_get_kind() and dln_opt_get_kind() keep `get_` because the bare
+ *   names are the enum types. A `_report` struct is the result of a
+ *   computation, filled by the call that computes it; an `_info` struct
+ *   describes a thing (a landscape, a root, an orbit, an escape).
  * - **Report structs** (dln_eig_report, dln_class_report, dln_opt_report,
  *   ...) start with `size_t struct_size`, which the caller sets to
- *   sizeof(the struct) before the call. The library never writes beyond
- *   struct_size bytes, so fields can be appended in later versions without
- *   breaking binaries built against this header. A struct_size too small
- *   for the fields of this version is ::DLN_E_RANGE (the metrics and
- *   optimizer reports accept any struct_size >= sizeof(size_t) and fill the
- *   fields that fit). dln_progress is the exception: the library fills it,
- *   struct_size included, for the progress callback.
+ *   sizeof(the struct) before the call. Fields are only ever appended. Every
+ *   function that fills a report accepts any struct_size at least the size of
+ *   the struct's first version (the macro next to it, e.g.
+ *   ::DLN_CLASS_REPORT_V1_SIZE),
+ *   fills exactly the fields that fit in struct_size, and never writes
+ *   struct_size itself or any byte past it: a program built against an older
+ *   header keeps working, and one built against a newer header gets the
+ *   fields this library knows. A smaller struct_size is ::DLN_E_RANGE.
+ *   dln_progress is the exception: the library fills it, struct_size
+ *   included, for the progress callback.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
  *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
  *   holds scratch space and must be used by one thread at a time (copy it for
@@ -76,11 +88,15 @@
 extern "C" {
 #endif
 
+/* DLN_API marks the exported functions (the library is built with hidden
+ * visibility); not part of the documented API. */
+/** @cond */
 #if defined(__GNUC__) || defined(__clang__)
 #define DLN_API __attribute__((visibility("default")))
 #else
 #define DLN_API
 #endif
+/** @endcond */
 
 /** @name Version
  *  @{ */
@@ -122,6 +138,10 @@ typedef enum dln_status {
 /** Static, human-readable text for a status code (never NULL). */
 DLN_API const char *dln_strerror(dln_status status);
 /** @} */
+
+/** Bytes of struct `type` up to and including `field`: the size of the
+ *  version of a report struct whose last field is `field`. */
+#define DLN_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** Storage order of a matrix passed to a layer import/export function. */
 typedef enum dln_layout {
@@ -483,6 +503,9 @@ typedef struct dln_eig_report {
     int converged;       /**< 1 if every returned pair met the tolerance */
     int dense;           /**< 1 if the dense Hessian and LAPACK dsyevr were used */
 } dln_eig_report;
+/** Size of the first version of ::dln_eig_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_EIG_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_eig_report, dense)
 
 /**
  * The k extreme eigenvalues of the Hessian H(W) of the loss at the weights of
@@ -552,8 +575,6 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
                                          double *evals, double *evecs, size_t ldvec,
                                          dln_eig_report *report);
 /** @} */
-
-/* ---- Landscape analysis (src/critical.c, src/classify.c) ---- */
 
 /* ======================================================================== */
 /** @name Landscape analysis: critical sets and classification
@@ -689,6 +710,9 @@ typedef struct dln_landscape_info {
     double h2_margin;     /**< gamma_min/gamma_1 (H2) */
     double h3_margin;     /**< min_i (gamma_i - gamma_{i+1})/gamma_1 (H3) */
 } dln_landscape_info;
+/** Size of the first version of ::dln_landscape_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_LANDSCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_landscape_info, h3_margin)
 
 /** Roots of the scalar critical equation for one value (dln_critical_roots()). */
 typedef struct dln_root_info {
@@ -704,6 +728,9 @@ typedef struct dln_root_info {
     double residual[2];  /**< |s^L + lam s^{2-L} - sqrt(lam) y| / (sqrt(lam) y) */
     int iterations[2];   /**< Newton (+ bisection) iterations */
 } dln_root_info;
+/** Size of the first version of ::dln_root_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ROOT_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_root_info, iterations)
 
 /** The critical orbit(s) of one pattern (dln_landscape_pattern_info()). */
 typedef struct dln_orbit_info {
@@ -718,6 +745,9 @@ typedef struct dln_orbit_info {
     double hess_max;    /**< regularized: largest eigenvalue mu_max */
     size_t nullity;     /**< regularized: zero eigenvalues (within 1e-10 of mu_max) */
 } dln_orbit_info;
+/** Size of the first version of ::dln_orbit_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ORBIT_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_orbit_info, nullity)
 
 /** Bits of dln_class_report::flags. */
 enum {
@@ -776,6 +806,9 @@ typedef struct dln_class_report {
     double probe_decrease;      /**< smallest F(W') - F(W) found by the descent probe (NaN: not run) */
     double probe_step;          /**< ||W' - W|| of that point */
 } dln_class_report;
+/** Size of the first version of ::dln_class_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_CLASS_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_class_report, probe_step)
 
 /**
  * Analyse the loss for networks of depth @p depth and widths d_0..d_L.
@@ -950,7 +983,450 @@ DLN_API dln_status dln_critical_roots(size_t depth, double lam, double y, double
                                       dln_root_info *info);
 /** @} */
 
-/* ---- Optimizers (src/opt*.c) ---- */
+/* ======================================================================== */
+/** @name Landscape: distances to the critical set, error bounds and predicted rates
+ *
+ * Numbers behind the convergence theory of the regularized loss
+ * (regularized.md §5, §6, §9(c), §9(e)), for a landscape whose theory is
+ * ::DLN_THEORY_REGULARIZED (every lam_l > 0; a target loss, or data with
+ * X X^T = c I). Near its critical set the loss satisfies the error bound
+ *
+ *     dist(W, Crit F) <= kappa ||grad F(W)||
+ *
+ * exactly when y* is not a singular value of Ybar (Theorem C), and gradient
+ * descent then converges linearly with the rate rho(eta) read off the
+ * Hessian at the limit orbit (Theorem D). dln_landscape_distance() measures
+ * the distance, the ratio dist / ||grad F|| and its predicted limit kappa at
+ * any point; dln_landscape_rate() predicts the rate of an orbit. Every
+ * threshold verdict carries its relative gap; a NaN or infinite output
+ * always comes with the flag that explains it. See docs/errbound.md.
+ *
+ * Threads: as every function of a landscape (one thread at a time).
+ * @{ */
+
+/** Bits of dln_dist_report::flags and dln_rate_report::flags. */
+enum {
+    /** y* is a singular value of Ybar (within ::DLN_TOL_VALUE; the gap is
+     *  error_bound_gap): the error bound fails near some critical orbit. */
+    DLN_EB_FAILS = 1,
+    /** The orbit is not Morse-Bott: a matched double root s* (L >= 3), or
+     *  (L = 2) room and an unmatched value at sqrt(lam). kappa = +Inf; the
+     *  ratio grows like 1/dist (L >= 3) or 1/dist^2 (L = 2) along the
+     *  degenerate directions, and gradient descent is sublinear there. */
+    DLN_EB_DEGENERATE = 2,
+    /** The projection stopped at its sweep cap: dist is still an upper bound
+     *  (the distance to a critical point), but may not be the orbit's. */
+    DLN_EB_NOCONV = 4,
+    /** dist exceeds 0.1 times the smallest nonzero layer singular value of
+     *  any critical point: W is outside the local regime, the nearest orbit
+     *  type is a guess and kappa does not predict the ratio. */
+    DLN_EB_FAR = 8,
+    /** Another orbit type was within 10% of dist (dist_second). */
+    DLN_EB_AMBIGUOUS = 16,
+    /** dist is at the rounding level of W (<= 100 eps max(||W||, scale)): W is
+     *  critical to working precision and the ratio is rounding noise. */
+    DLN_EB_ROUNDING = 32,
+    /** grad F(W) = 0 exactly: the ratio is NaN. */
+    DLN_EB_NO_RATIO = 64,
+    /** The orbit has a negative Hessian eigenvalue (a strict saddle):
+     *  gradient descent is repelled, rho > 1. */
+    DLN_EB_SADDLE = 128,
+    /** eta >= 2/mu_max: gradient descent cannot converge to this orbit. */
+    DLN_EB_UNSTABLE = 256
+};
+
+/** Distance to the critical set and error-bound ratio at a point
+ *  (dln_landscape_distance()). */
+typedef struct dln_dist_report {
+    size_t struct_size;       /**< sizeof(dln_dist_report), set by the caller */
+    unsigned flags;           /**< DLN_EB_* bits */
+    double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
+    double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
+    double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double value;             /**< F(W) */
+    double critical_value;    /**< F on the orbit of W* */
+    double grad_norm;         /**< ||grad F(W)|| */
+    double ratio;             /**< dist / grad_norm (NaN only with ::DLN_EB_NO_RATIO) */
+    double kappa;             /**< 1/mu_min^+ of the orbit of W* (+Inf with ::DLN_EB_DEGENERATE) */
+    double mu_min_pos;        /**< mu_min^+: smallest |Hessian eigenvalue| normal to the orbit */
+    double mu_max;            /**< largest Hessian eigenvalue on the orbit */
+    double hess_min;          /**< smallest Hessian eigenvalue on the orbit (< 0: saddle) */
+    size_t rank;              /**< r: matched components of the orbit */
+    size_t orbit_dim;         /**< dimension of the orbit (regularized.md 2.5) */
+    dln_class cls;            /**< class of the orbit (Theorem B) */
+    int error_bound;          /**< 1 if the error bound holds near all of Crit F (y* not a value) */
+    double error_bound_gap;   /**< min_k |y_k - y*|/y*, the gap that decides error_bound */
+    double orbit_gap;         /**< min |y - y*|/y* over the values that can make this orbit
+                                   degenerate (matched values; for L = 2 also unmatched ones when
+                                   r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
+                                   gap^{-1} (L = 2) as it tends to 0 */
+    size_t candidates;        /**< orbit types projected on */
+    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
+} dln_dist_report;
+/** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_DIST_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dist_report, sweeps)
+
+/**
+ * Distance from W (the weights of @p net) to the critical set of the
+ * regularized loss, the error-bound ratio and its predicted limit
+ * (regularized.md §9(c)).
+ *
+ * 1. **Orbit type.** The end-to-end matrix projected on each singular block
+ *    of Ybar gives one direction per value; the layer singular values along
+ *    it, followed down the layers, are compared with each admissible root
+ *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
+ *    type; choices within a factor 2 of it give alternative types (at most
+ *    6), and W = 0 is always a candidate.
+ * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
+ *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
+ *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
+ *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
+ *    polar factor, until the objective decreases by less than 1e-13 of
+ *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
+ *    the distance to the nearest point of the orbit when the iteration
+ *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
+ *    orbit and Delta normal to it, dist = ||Delta|| while ||Delta|| is below
+ *    the orbit's reach.
+ * 3. **Lower bound.** Mirsky's inequality per layer:
+ *    dist(W, orbit)^2 >= sum_l sum_i (sigma_i(W_l) - s_i (lam_l/c)^{-1/2})^2,
+ *    minimized over all orbit types (dynamic programme over the sorted
+ *    roots) for @c dist_lower.
+ * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
+ *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
+ *    eigenvalues of smallest modulus are the tangent ones). Near a
+ *    Morse-Bott orbit the ratio lies in [1/mu_max, kappa] up to a factor
+ *    1 + O(dist). Along gradient descent the iterates align with the slowest
+ *    mode and the ratio tends to 1/|mu_slowest| of dln_landscape_rate():
+ *    kappa when eta < eta_opt, 1/mu_max when eta > eta_opt.
+ *
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param report  output (struct_size set by the caller)
+ * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
+ * @param nearest NULL, or a net of the landscape's widths that receives W*
+ *                (may be @p net itself). W* is exactly critical; its position
+ *                on the orbit is accurate to about 3e-7 dist (the objective,
+ *                quadratic in the frame error, is converged to 1e-13)
+ * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
+ * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
+ * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
+ *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
+ *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
+ *         overflowed), ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on
+ *         error.
+ */
+DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
+                                          dln_dist_report *report, int *pattern, dln_net *nearest);
+
+/** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
+typedef struct dln_rate_report {
+    size_t struct_size;  /**< sizeof(dln_rate_report), set by the caller */
+    unsigned flags;      /**< ::DLN_EB_DEGENERATE (sublinear), ::DLN_EB_SADDLE, ::DLN_EB_UNSTABLE */
+    double eta;          /**< the step the rate is for */
+    double rho;          /**< max over the normal eigenvalues mu of |1 - eta mu| */
+    double mu_slowest;   /**< the eigenvalue that attains rho */
+    double mu_min_pos;   /**< mu_min^+ (smallest normal |eigenvalue|) */
+    double mu_max;       /**< largest eigenvalue */
+    double hess_min;     /**< smallest eigenvalue */
+    double eta_opt;      /**< 2/(mu_min^+ + mu_max): the step that minimizes rho */
+    double rho_opt;      /**< (mu_max - mu_min^+)/(mu_max + mu_min^+): rho at eta_opt */
+    double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
+    size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
+} dln_rate_report;
+/** Size of the first version of ::dln_rate_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_RATE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_rate_report, orbit_dim)
+
+/**
+ * Linear rate of gradient descent W <- W - eta grad F near the orbit of
+ * @p pattern (regularized.md §6, §9(e)): tangent directions do not move and
+ * each normal eigen-direction with Hessian eigenvalue mu contracts by
+ * |1 - eta mu| per step, so ||grad F_k||, dist_k and ||W_k - W_inf|| decay
+ * like rho^k and F_k - F_inf like rho^{2k}, with
+ *
+ *     rho(eta) = max_{mu normal} |1 - eta mu|,   stable iff eta < 2/mu_max,
+ *     eta* = 2/(mu_min^+ + mu_max),               rho* = (mu_max - mu_min^+)/(mu_max + mu_min^+).
+ *
+ * The spectrum is the block spectrum of the orbit (times c for data), so
+ * eta is the step of gradient descent on the loss itself. rho > 1 at a
+ * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
+ * (::DLN_EB_DEGENERATE) the extra zero eigenvalue gives rho = 1: there is no
+ * linear rate and convergence is sublinear.
+ * @param ls      regularized landscape
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
+ * @param eta     step > 0, finite; 0 selects eta*
+ * @param report  output (struct_size set by the caller)
+ * Cost: the block spectrum, O(r^2 L^3 + n log n).
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
+ *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
+ */
+DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
+                                      dln_rate_report *report);
+/** @} */
+
+/* ======================================================================== */
+/** @name Convergence metrics: quantities of the unregularized theory
+ *
+ * Quantities from the convergence theory of deep linear networks, evaluated
+ * at the weights of a net (unregularized.md §3, §10, §11, §12(c), (e)):
+ * balancedness, the optimal value f* and the gradient-dominance ratio, the
+ * Zhou-Liang constants, and the deficiency margin and bounds of Arora,
+ * Cohen, Golowich & Hu. Notation: the loss summary in effect
+ * (dln_loss_summary(), mean normalization included) is R, Yw = C and r0,
+ * so F = 1/2 ||P R^T - Yw||^2 + r0/2 (+ penalty); Sxx = R^T R,
+ * gamma_1 >= gamma_2 >= ... are the squared singular values of Yw, and
+ * r_max = min(d_0, ..., d_L). See docs/metrics.md for meaning, cost and
+ * caveats of every quantity.
+ *
+ * Report structs follow the convention of ::dln_eig_report: the caller sets
+ * struct_size = sizeof(the struct) before the call (any value >=
+ * sizeof(size_t) is accepted; only the leading struct_size bytes are
+ * written, so binaries built against an older, shorter struct keep working).
+ * @{ */
+
+/** Default relative tolerance of the metrics functions (tol = 0). */
+#define DLN_METRICS_TOL 1e-10
+/** Relative tolerance of the whitening test Sxx = s I of dln_loss_arora():
+ *  (sigma_max(Sxx) - sigma_min(Sxx)) <= DLN_WHITEN_RTOL * sigma_max(Sxx). */
+#define DLN_WHITEN_RTOL 1e-8
+/** Constant of the balancedness bound of Arora, Cohen, Golowich & Hu
+ *  delta_max = c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_DELTA_CONST 256.0
+/** Constant of the step-size bound of Arora, Cohen, Golowich & Hu
+ *  eta_max = c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *  (as commonly cited; unregularized.md §11.3). */
+#define DLN_ARORA_ETA_CONST 6144.0
+
+/** Whether a theorem's hypotheses hold for a loss and a network shape. */
+typedef enum dln_applicability {
+    DLN_APPLICABLE = 0,      /**< the hypotheses hold */
+    DLN_NA_NOT_SQUARE = 1,   /**< the widths d_0..d_L are not all equal */
+    DLN_NA_SXX_SINGULAR = 2  /**< Sxx is singular at the rank tolerance (H1 fails) */
+} dln_applicability;
+
+/**
+ * Balancedness of the layers (the delta of Arora, Cohen, Golowich & Hu;
+ * unregularized.md §11.2):
+ *
+ *     D_l = W_{l+1}^T W_{l+1} - W_l W_l^T   (d_l x d_l),   norms[l-1] = ||D_l||_F,  l = 1..L-1.
+ *
+ * Gradient flow on the unregularized loss keeps every D_l constant; one step
+ * of gradient descent W <- W - eta grad changes it by exactly
+ * eta^2 (grad_{l+1}^T grad_{l+1} - grad_l grad_l^T).
+ * @param net    the network
+ * @param norms  L-1 entries (output; nothing is written when L = 1)
+ * @param D      NULL, or the matrices D_1..D_{L-1} one after another:
+ *               D_l is d_l x d_l (ld = d_l) at offset sum_{j<l} d_j^2;
+ *               total length sum_{l=1}^{L-1} d_l^2
+ * @return ::DLN_E_NULL, ::DLN_E_OVERFLOW (the total length of D overflows),
+ *         ::DLN_E_NONFINITE (a product overflowed), ::DLN_E_NOMEM.
+ * Cost: 2 d_l^2 (d_{l-1} + d_{l+1}) flops per layer (two GEMMs).
+ */
+DLN_API dln_status dln_net_balancedness(const dln_net *net, double *norms, double *D);
+
+/**
+ * Balancedness weighted by the loss's l2 coefficients (regularized.md §2.1):
+ *
+ *     D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T,   norms[l-1] = ||D_l||_F,
+ *
+ * which vanishes at every critical point of the regularized loss. Without
+ * regularization it is identically zero (use dln_net_balancedness()).
+ * Shapes, layout and cost as dln_net_balancedness().
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net does not match the loss or the depth
+ *         of per-layer coefficients), ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE,
+ *         ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *norms,
+                                         double *D);
+
+/**
+ * Optimal value f* = inf F over all networks of the shape of @p net, for the
+ * unregularized loss (unregularized.md §3):
+ *
+ *     f* = r0/2 + 1/2 ||Yw (I - Pi_R)||^2 + 1/2 sum_{i > r_max} gamma_i(Yw Pi_R),
+ *
+ * where Pi_R projects onto range(R). Under H1 (Sxx positive definite)
+ * Pi_R = I and this is r0/2 + 1/2 sum_{i > r_max} gamma_i. The numerical
+ * rank of R is decided with tolerance max(d_0, m) eps sigma_1(R) (an exactly
+ * rank-deficient X then gives the infimum of its data, not the one of a
+ * rounding-perturbed R). Only the widths of @p net are used.
+ * Cost: an SVD of R (data loss) and of Yw, O(d_0^3 + d_L d_0 min(d_0, d_L)).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_UNSUPPORTED (some lam_l > 0: f*
+ *         is then given by the regularized theory), ::DLN_E_NOMEM,
+ *         ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fstar);
+
+/** Gradient dominance at a point; see dln_loss_gradient_dominance(). */
+typedef struct dln_dominance_report {
+    size_t struct_size;     /**< sizeof(dln_dominance_report), set by the caller */
+    double value;           /**< F(W) */
+    double fstar;           /**< f* (as dln_loss_optimal_value()) */
+    double excess;          /**< F(W) - f*, computed without r0 and without subtracting two
+                                 loss values; may be slightly negative by rounding */
+    double tail;            /**< 1/2 sum_{i > r_max} gamma_i: the part of f* that a
+                                 bottleneck forces (0 without bottleneck) */
+    double excess_rel_tail; /**< excess / tail, the digits left after cancellation;
+                                 +Inf when tail = 0 (nothing cancels) */
+    double scale;           /**< ||Yw||_F^2, the scale of the "undefined" test */
+    double grad_norm2;      /**< ||grad F(W)||^2 */
+    double ratio;           /**< ||grad F||^2 / (F - f*) when @c defined, NaN otherwise;
+                                 the Polyak-Lojasiewicz constant in the convention
+                                 ||grad f||^2 >= 2 mu (f - f*) is ratio/2 */
+    int defined;            /**< 1 iff excess > tol * scale */
+    size_t rank_max;        /**< r_max = min(d_0..d_L) */
+    size_t rank_x;          /**< numerical rank of R (d_0 iff H1 holds) */
+    dln_applicability zl_status; /**< ::DLN_APPLICABLE iff the Zhou-Liang bound applies
+                                 (all widths equal and Sxx positive definite) */
+    double lambda_min_sxx;  /**< lambda_min(Sxx) = sigma_min(R)^2 (1 for a target loss) */
+    double zl_bound;        /**< Zhou-Liang pointwise constant (0 if not applicable):
+                                 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1})
+                                 sigma_min^2(W_{l-1:1}) <= ratio */
+} dln_dominance_report;
+/** Size of the first version of ::dln_dominance_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_DOMINANCE_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_dominance_report, zl_bound)
+
+/**
+ * Gradient-dominance ratio ||grad F(W)||^2 / (F(W) - f*) of the
+ * unregularized loss (unregularized.md §12(c)) and, for square networks with
+ * Sxx positive definite, Zhou & Liang's pointwise lower bound on it (§10):
+ *
+ *     F - f* = 1/2 (||P R^T - Yw Pi_R||^2 - sum_{i > r_max} gamma_i)
+ *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1})
+ *                     * (F - f*)
+ *
+ * The ratio is "undefined" (report->defined = 0, ratio = NaN) when
+ * F - f* <= tol * ||Yw||^2: there the computed excess is dominated by
+ * rounding (W is at, or numerically at, a global minimizer).
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
+ * @param tol    relative threshold, 0 <= tol < 1; 0 selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
+ * Cost: a gradient, the SVDs of dln_loss_optimal_value(), and for the
+ * Zhou-Liang bound 2(L-1) SVDs of d x d partial products.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (tol or struct_size),
+ *         ::DLN_E_UNSUPPORTED (some lam_l > 0), ::DLN_E_NONFINITE (overflow),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, double tol,
+                                               dln_dominance_report *report);
+
+/** Zhou-Liang neighbourhood constants; see dln_loss_zhou_liang(). */
+typedef struct dln_zhou_liang_report {
+    size_t struct_size;      /**< sizeof(dln_zhou_liang_report), set by the caller */
+    double lambda_min_sxx;   /**< lambda_min(Sxx) */
+    double wstar_excess_rel; /**< (F(W*) - f*) / ||Yw||^2: how exactly W* is a minimizer */
+    double tau;              /**< max_l ||W_l - W_l*||_2 / sigma_min(W_l*) */
+    double mu_tau;           /**< 2 lambda_min (1-tau)^{2(L-1)} sum_l prod_{j!=l} sigma_min^2(W_j*)
+                                  if tau < 1, else 0 */
+    double delta;            /**< max_l ||W_l - W_l*||_2 */
+    double s_star;           /**< min_l sigma_min(W_l*) */
+    double mu_uniform;       /**< 2 L lambda_min (s* - delta)^{2(L-1)} if delta < s*, else 0 */
+    int inside_tau;          /**< 1 iff tau < 1 (W is in the per-layer neighbourhood) */
+    int inside_uniform;      /**< 1 iff delta < s* (W is in the uniform neighbourhood) */
+} dln_zhou_liang_report;
+/** Size of the first version of ::dln_zhou_liang_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ZHOU_LIANG_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_zhou_liang_report, inside_uniform)
+
+/**
+ * Gradient-dominance constants of a neighbourhood of a full-rank global
+ * minimizer W* (unregularized.md §10; libdlnet's own derived constants, the
+ * paper's may differ by constant factors). For square networks (all widths
+ * d) with Sxx positive definite, every W with ||W_l - W_l*||_2 <= tau
+ * sigma_min(W_l*) (tau < 1), respectively ||W_l - W_l*||_2 <= delta < s*,
+ * satisfies
+ *
+ *     ||grad F(W)||^2 >= mu (F(W) - f*),   mu = report->mu_tau, report->mu_uniform,
+ *
+ * evaluated at the smallest tau and delta that contain @p net.
+ * @param loss   unregularized loss (its scratch is used)
+ * @param net    the point W
+ * @param wstar  a global minimizer with invertible layers, same shape as net
+ * @param tol    W* is accepted when F(W*) - f* <= tol ||Yw||^2 and every
+ *               sigma_min(W_l*) > d eps sigma_max(W_l*); 0 <= tol < 1, 0
+ *               selects ::DLN_METRICS_TOL
+ * @param report output (struct_size set by the caller)
+ * Cost: 2L SVDs of d x d matrices, a loss value at W*.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0, the net is not square, Sxx is singular, W* is not a
+ *         global minimizer or has a singular layer; ::DLN_E_NULL,
+ *         ::DLN_E_DIM (shapes), ::DLN_E_RANGE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net *wstar,
+                                       double tol, dln_zhou_liang_report *report);
+
+/** The quantities of Arora, Cohen, Golowich & Hu's Theorem 1, each next to its
+ *  bound; see dln_loss_arora(). */
+typedef struct dln_arora_report {
+    size_t struct_size;  /**< sizeof(dln_arora_report), set by the caller */
+    double sxx_scale;    /**< s with Sxx = s I: m for whitened data in the sum form,
+                              1 for the mean form and for a target loss */
+    double phi_norm;     /**< ||Phi||_F, Phi = Syx / s */
+    double phi_sigma_min; /**< sigma_min(Phi), the min(d_0, d_L)-th singular value */
+    double residual;     /**< ||W_{L:1} - Phi||_F */
+    double margin;       /**< deficiency margin c = phi_sigma_min - residual */
+    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply:
+                              delta_max, eta_max, eta_max_lib, rate and iterations
+                              are NaN and every *_ok flag is 0 */
+    double loss0;        /**< l(W) = 1/2 ||W_{L:1} - Phi||^2 (the paper's loss) */
+    double delta;        /**< max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F (0 for L = 1) */
+    double delta_max;    /**< c^2 / (256 L^3 ||Phi||^{2(L-1)/L}) */
+    int delta_ok;        /**< 1 iff margin_ok and delta <= delta_max */
+    double eta;          /**< the step for l: s * eta_lib (eta_lib = 0: eta_max, NaN
+                              if !margin_ok) */
+    double eta_max;      /**< c^{(4L-2)/L} / (6144 L^3 ||Phi||^{(6L-4)/L}), for l */
+    double eta_max_lib;  /**< eta_max / s: the bound for gradient descent on this loss */
+    int eta_ok;          /**< 1 iff margin_ok and eta <= eta_max */
+    double rate;         /**< eta c^{2(L-1)/L}: guaranteed per-step contraction
+                              l(t+1) <= (1 - rate) l(t) */
+    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps;
+                              may exceed 2^53, +Inf if rate underflows to 0) */
+    int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
+                              every t >= iterations */
+} dln_arora_report;
+/** Size of the first version of ::dln_arora_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ARORA_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_arora_report, guarantee)
+
+/**
+ * Deficiency margin, balancedness, step-size bound and predicted iteration
+ * count of Arora, Cohen, Golowich & Hu's Theorem 1 (unregularized.md §11,
+ * §12(e)) for gradient descent from the weights of @p net.
+ *
+ * The theorem is about l(W) = 1/2 ||W_{L:1} - Phi||^2. It applies to a
+ * target loss (Phi = Yw, s = 1) and to whitened data, Sxx = s I within
+ * ::DLN_WHITEN_RTOL, where F = s l + r0/2 with Phi = Syx / s (s = m for
+ * (1/m) X X^T = I in the sum form): gradient descent on F with step eta_lib
+ * is gradient descent on l with step eta = s eta_lib.
+ *
+ *     c        = sigma_min(Phi) - ||W_{L:1} - Phi||_F
+ *     delta    = max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F
+ *     delta   <= c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
+ *     eta     <= c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
+ *     T(eps)   = ceil(ln(l(0)/eps) / (eta c^{2(L-1)/L}))
+ *
+ * @param loss    unregularized target loss, or data loss with whitened data
+ * @param net     the initial point W(0)
+ * @param eta_lib step size of gradient descent on this loss (>= 0, finite);
+ *                0 selects the bound eta_max_lib
+ * @param eps     target accuracy for l (> 0, finite)
+ * @param report  output (struct_size set by the caller)
+ * Cost: SVDs of R and Phi, the end-to-end product, the balancedness.
+ * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
+ *         lam_l > 0 or the data are not whitened; ::DLN_E_NULL, ::DLN_E_DIM,
+ *         ::DLN_E_RANGE, ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ */
+DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, double eps,
+                                  dln_arora_report *report);
+/** @} */
 
 /* ======================================================================== */
 /** @name Optimizers
@@ -1128,9 +1604,12 @@ typedef struct dln_opt_report {
     double min_eig;
     size_t history_rows;    /**< rows written to the history */
 } dln_opt_report;
+/** Size of the first version of ::dln_opt_report (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_OPT_REPORT_V1_SIZE DLN_SIZE_THROUGH(dln_opt_report, history_rows)
 
 /**
- * One saddle escape (see dln_opt_get_escape()): at theta_k with smallest
+ * One saddle escape (see dln_opt_get_escape_info()): at theta_k with smallest
  * Hessian eigenvalue mu < 0 and unit eigenvector v, theta_{k+1} =
  * theta_k + t sigma v with sigma = +1 or -1.
  */
@@ -1143,8 +1622,11 @@ typedef struct dln_escape_info {
     double loss_after;    /**< F_{k+1} */
     double step;          /**< t sigma (signed distance moved along v) */
 } dln_escape_info;
+/** Size of the first version of ::dln_escape_info (0.1.0), the smallest struct_size
+ *  accepted (see "Report structs" in the conventions). */
+#define DLN_ESCAPE_INFO_V1_SIZE DLN_SIZE_THROUGH(dln_escape_info, step)
 
-/** Number of escapes kept for dln_opt_get_escape() (later ones are counted only). */
+/** Number of escapes kept for dln_opt_get_escape_info() (later ones are counted only). */
 #define DLN_OPT_ESCAPE_LOG 64
 
 /**
@@ -1208,9 +1690,9 @@ DLN_API dln_status dln_opt_set_momentum(dln_opt *opt, double beta);
 /** Momentum (NaN if NULL). */
 DLN_API double dln_opt_get_momentum(const dln_opt *opt);
 /** Adam moment decay rates beta1, beta2 in [0, 1) (::DLN_OPT_ADAM only). */
-DLN_API dln_status dln_opt_set_betas(dln_opt *opt, double beta1, double beta2);
+DLN_API dln_status dln_opt_set_adam_betas(dln_opt *opt, double beta1, double beta2);
 /** Adam moment decay rates; either pointer may be NULL. */
-DLN_API dln_status dln_opt_get_betas(const dln_opt *opt, double *beta1, double *beta2);
+DLN_API dln_status dln_opt_get_adam_betas(const dln_opt *opt, double *beta1, double *beta2);
 /** Adam denominator offset eps > 0, finite (::DLN_OPT_ADAM only). */
 DLN_API dln_status dln_opt_set_adam_eps(dln_opt *opt, double eps);
 /** Adam eps (NaN if NULL). */
@@ -1282,7 +1764,9 @@ DLN_API size_t dln_opt_get_metrics(const dln_opt *opt, dln_metric *metrics);
  * are not recorded (report.history_rows tells how many were).
  * Errors: ::DLN_E_NULL, ::DLN_E_NOMEM (the old history is kept).
  */
-DLN_API dln_status dln_opt_set_history(dln_opt *opt, size_t rows);
+DLN_API dln_status dln_opt_set_history_capacity(dln_opt *opt, size_t rows);
+/** Rows the internal history has room for (0: off, or opt is NULL). */
+DLN_API size_t dln_opt_get_history_capacity(const dln_opt *opt);
 /** Rows recorded by the last dln_opt_run() (0 if NULL). */
 DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
 /**
@@ -1291,7 +1775,7 @@ DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
  * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
  * ldh = 0).
  */
-DLN_API dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh);
+DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
 
 /**
  * Run the method from the current weights of @p net until a stop test fires,
@@ -1354,436 +1838,6 @@ DLN_API dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report
  * @return ::DLN_E_NULL, ::DLN_E_RANGE (no such escape or bad struct_size).
  */
 DLN_API dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_escape_info *info);
-/** @} */
-
-/* ---- Error bounds and metrics (src/errbound.c, src/metrics.c) ---- */
-
-/** @name Metrics of the unregularized theory (src/metrics.c)
- *
- * Quantities from the convergence theory of deep linear networks, evaluated
- * at the weights of a net (unregularized.md §3, §10, §11, §12(c), (e)):
- * balancedness, the optimal value f* and the gradient-dominance ratio, the
- * Zhou-Liang constants, and the deficiency margin and bounds of Arora,
- * Cohen, Golowich & Hu. Notation: the loss summary in effect
- * (dln_loss_summary(), mean normalization included) is R, Yw = C and r0,
- * so F = 1/2 ||P R^T - Yw||^2 + r0/2 (+ penalty); Sxx = R^T R,
- * gamma_1 >= gamma_2 >= ... are the squared singular values of Yw, and
- * r_max = min(d_0, ..., d_L). See docs/metrics.md for meaning, cost and
- * caveats of every quantity.
- *
- * Report structs follow the convention of ::dln_eig_report: the caller sets
- * struct_size = sizeof(the struct) before the call (any value >=
- * sizeof(size_t) is accepted; only the leading struct_size bytes are
- * written, so binaries built against an older, shorter struct keep working).
- * @{ */
-
-/** Default relative tolerance of the metrics functions (tol = 0). */
-#define DLN_METRICS_TOL 1e-10
-/** Relative tolerance of the whitening test Sxx = s I of dln_loss_arora():
- *  (sigma_max(Sxx) - sigma_min(Sxx)) <= DLN_WHITEN_RTOL * sigma_max(Sxx). */
-#define DLN_WHITEN_RTOL 1e-8
-/** Constant of the balancedness bound of Arora, Cohen, Golowich & Hu
- *  delta_max = c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
- *  (as commonly cited; unregularized.md §11.3). */
-#define DLN_ARORA_DELTA_CONST 256.0
-/** Constant of the step-size bound of Arora, Cohen, Golowich & Hu
- *  eta_max = c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
- *  (as commonly cited; unregularized.md §11.3). */
-#define DLN_ARORA_ETA_CONST 6144.0
-
-/** Whether a theorem's hypotheses hold for a loss and a network shape. */
-typedef enum dln_applicability {
-    DLN_APPLICABLE = 0,      /**< the hypotheses hold */
-    DLN_NA_NOT_SQUARE = 1,   /**< the widths d_0..d_L are not all equal */
-    DLN_NA_SXX_SINGULAR = 2  /**< Sxx is singular at the rank tolerance (H1 fails) */
-} dln_applicability;
-
-/**
- * Balancedness of the layers (the delta of Arora, Cohen, Golowich & Hu;
- * unregularized.md §11.2):
- *
- *     D_l = W_{l+1}^T W_{l+1} - W_l W_l^T   (d_l x d_l),   norms[l-1] = ||D_l||_F,  l = 1..L-1.
- *
- * Gradient flow on the unregularized loss keeps every D_l constant; one step
- * of gradient descent W <- W - eta grad changes it by exactly
- * eta^2 (grad_{l+1}^T grad_{l+1} - grad_l grad_l^T).
- * @param net    the network
- * @param norms  L-1 entries (output; nothing is written when L = 1)
- * @param D      NULL, or the matrices D_1..D_{L-1} one after another:
- *               D_l is d_l x d_l (ld = d_l) at offset sum_{j<l} d_j^2;
- *               total length sum_{l=1}^{L-1} d_l^2
- * @return ::DLN_E_NULL, ::DLN_E_OVERFLOW (the total length of D overflows),
- *         ::DLN_E_NONFINITE (a product overflowed), ::DLN_E_NOMEM.
- * Cost: 2 d_l^2 (d_{l-1} + d_{l+1}) flops per layer (two GEMMs).
- */
-DLN_API dln_status dln_net_balancedness(const dln_net *net, double *norms, double *D);
-
-/**
- * Balancedness weighted by the loss's l2 coefficients (regularized.md §2.1):
- *
- *     D_l = lam_{l+1} W_{l+1}^T W_{l+1} - lam_l W_l W_l^T,   norms[l-1] = ||D_l||_F,
- *
- * which vanishes at every critical point of the regularized loss. Without
- * regularization it is identically zero (use dln_net_balancedness()).
- * Shapes, layout and cost as dln_net_balancedness().
- * @return ::DLN_E_NULL, ::DLN_E_DIM (net does not match the loss or the depth
- *         of per-layer coefficients), ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE,
- *         ::DLN_E_NOMEM.
- */
-DLN_API dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *norms,
-                                         double *D);
-
-/**
- * Optimal value f* = inf F over all networks of the shape of @p net, for the
- * unregularized loss (unregularized.md §3):
- *
- *     f* = r0/2 + 1/2 ||Yw (I - Pi_R)||^2 + 1/2 sum_{i > r_max} gamma_i(Yw Pi_R),
- *
- * where Pi_R projects onto range(R). Under H1 (Sxx positive definite)
- * Pi_R = I and this is r0/2 + 1/2 sum_{i > r_max} gamma_i. The numerical
- * rank of R is decided with tolerance max(d_0, m) eps sigma_1(R) (an exactly
- * rank-deficient X then gives the infimum of its data, not the one of a
- * rounding-perturbed R). Only the widths of @p net are used.
- * Cost: an SVD of R (data loss) and of Yw, O(d_0^3 + d_L d_0 min(d_0, d_L)).
- * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_UNSUPPORTED (some lam_l > 0: f*
- *         is then given by the regularized theory), ::DLN_E_NOMEM,
- *         ::DLN_E_LAPACK.
- */
-DLN_API dln_status dln_loss_optimal_value(dln_loss *loss, const dln_net *net, double *fstar);
-
-/** Gradient dominance at a point; see dln_loss_gradient_dominance(). */
-typedef struct dln_dominance_report {
-    size_t struct_size;     /**< sizeof(dln_dominance_report), set by the caller */
-    double value;           /**< F(W) */
-    double fstar;           /**< f* (as dln_loss_optimal_value()) */
-    double excess;          /**< F(W) - f*, computed without r0 and without subtracting two
-                                 loss values; may be slightly negative by rounding */
-    double tail;            /**< 1/2 sum_{i > r_max} gamma_i: the part of f* that a
-                                 bottleneck forces (0 without bottleneck) */
-    double excess_rel_tail; /**< excess / tail, the digits left after cancellation;
-                                 +Inf when tail = 0 (nothing cancels) */
-    double scale;           /**< ||Yw||_F^2, the scale of the "undefined" test */
-    double grad_norm2;      /**< ||grad F(W)||^2 */
-    double ratio;           /**< ||grad F||^2 / (F - f*) when @c defined, NaN otherwise;
-                                 the Polyak-Lojasiewicz constant in the convention
-                                 ||grad f||^2 >= 2 mu (f - f*) is ratio/2 */
-    int defined;            /**< 1 iff excess > tol * scale */
-    size_t rank_max;        /**< r_max = min(d_0..d_L) */
-    size_t rank_x;          /**< numerical rank of R (d_0 iff H1 holds) */
-    dln_applicability zl_status; /**< ::DLN_APPLICABLE iff the Zhou-Liang bound applies
-                                 (all widths equal and Sxx positive definite) */
-    double lambda_min_sxx;  /**< lambda_min(Sxx) = sigma_min(R)^2 (1 for a target loss) */
-    double zl_bound;        /**< Zhou-Liang pointwise constant (0 if not applicable):
-                                 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1})
-                                 sigma_min^2(W_{l-1:1}) <= ratio */
-} dln_dominance_report;
-
-/**
- * Gradient-dominance ratio ||grad F(W)||^2 / (F(W) - f*) of the
- * unregularized loss (unregularized.md §12(c)) and, for square networks with
- * Sxx positive definite, Zhou & Liang's pointwise lower bound on it (§10):
- *
- *     F - f* = 1/2 (||P R^T - Yw Pi_R||^2 - sum_{i > r_max} gamma_i)
- *     ||grad F||^2 >= 2 lambda_min(Sxx) sum_l sigma_min^2(W_{L:l+1}) sigma_min^2(W_{l-1:1})
- *                     * (F - f*)
- *
- * The ratio is "undefined" (report->defined = 0, ratio = NaN) when
- * F - f* <= tol * ||Yw||^2: there the computed excess is dominated by
- * rounding (W is at, or numerically at, a global minimizer).
- * @param loss   unregularized loss (its scratch is used)
- * @param net    the point W
- * @param tol    relative threshold, 0 <= tol < 1; 0 selects ::DLN_METRICS_TOL
- * @param report output (struct_size set by the caller)
- * Cost: a gradient, the SVDs of dln_loss_optimal_value(), and for the
- * Zhou-Liang bound 2(L-1) SVDs of d x d partial products.
- * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (tol or struct_size),
- *         ::DLN_E_UNSUPPORTED (some lam_l > 0), ::DLN_E_NONFINITE (overflow),
- *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
- */
-DLN_API dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, double tol,
-                                               dln_dominance_report *report);
-
-/** Zhou-Liang neighbourhood constants; see dln_loss_zhou_liang(). */
-typedef struct dln_zhou_liang_report {
-    size_t struct_size;      /**< sizeof(dln_zhou_liang_report), set by the caller */
-    double lambda_min_sxx;   /**< lambda_min(Sxx) */
-    double wstar_excess_rel; /**< (F(W*) - f*) / ||Yw||^2: how exactly W* is a minimizer */
-    double tau;              /**< max_l ||W_l - W_l*||_2 / sigma_min(W_l*) */
-    double mu_tau;           /**< 2 lambda_min (1-tau)^{2(L-1)} sum_l prod_{j!=l} sigma_min^2(W_j*)
-                                  if tau < 1, else 0 */
-    double delta;            /**< max_l ||W_l - W_l*||_2 */
-    double s_star;           /**< min_l sigma_min(W_l*) */
-    double mu_uniform;       /**< 2 L lambda_min (s* - delta)^{2(L-1)} if delta < s*, else 0 */
-    int inside_tau;          /**< 1 iff tau < 1 (W is in the per-layer neighbourhood) */
-    int inside_uniform;      /**< 1 iff delta < s* (W is in the uniform neighbourhood) */
-} dln_zhou_liang_report;
-
-/**
- * Gradient-dominance constants of a neighbourhood of a full-rank global
- * minimizer W* (unregularized.md §10; libdlnet's own derived constants, the
- * paper's may differ by constant factors). For square networks (all widths
- * d) with Sxx positive definite, every W with ||W_l - W_l*||_2 <= tau
- * sigma_min(W_l*) (tau < 1), respectively ||W_l - W_l*||_2 <= delta < s*,
- * satisfies
- *
- *     ||grad F(W)||^2 >= mu (F(W) - f*),   mu = report->mu_tau, report->mu_uniform,
- *
- * evaluated at the smallest tau and delta that contain @p net.
- * @param loss   unregularized loss (its scratch is used)
- * @param net    the point W
- * @param wstar  a global minimizer with invertible layers, same shape as net
- * @param tol    W* is accepted when F(W*) - f* <= tol ||Yw||^2 and every
- *               sigma_min(W_l*) > d eps sigma_max(W_l*); 0 <= tol < 1, 0
- *               selects ::DLN_METRICS_TOL
- * @param report output (struct_size set by the caller)
- * Cost: 2L SVDs of d x d matrices, a loss value at W*.
- * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
- *         lam_l > 0, the net is not square, Sxx is singular, W* is not a
- *         global minimizer or has a singular layer; ::DLN_E_NULL,
- *         ::DLN_E_DIM (shapes), ::DLN_E_RANGE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
- */
-DLN_API dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net *wstar,
-                                       double tol, dln_zhou_liang_report *report);
-
-/** The quantities of Arora, Cohen, Golowich & Hu's Theorem 1, each next to its
- *  bound; see dln_loss_arora(). */
-typedef struct dln_arora_report {
-    size_t struct_size;  /**< sizeof(dln_arora_report), set by the caller */
-    double sxx_scale;    /**< s with Sxx = s I: m for whitened data in the sum form,
-                              1 for the mean form and for a target loss */
-    double phi_norm;     /**< ||Phi||_F, Phi = Syx / s */
-    double phi_sigma_min; /**< sigma_min(Phi), the min(d_0, d_L)-th singular value */
-    double residual;     /**< ||W_{L:1} - Phi||_F */
-    double margin;       /**< deficiency margin c = phi_sigma_min - residual */
-    int margin_ok;       /**< 1 iff c > 0; otherwise the theorem does not apply:
-                              delta_max, eta_max, eta_max_lib, rate and iterations
-                              are NaN and every *_ok flag is 0 */
-    double loss0;        /**< l(W) = 1/2 ||W_{L:1} - Phi||^2 (the paper's loss) */
-    double delta;        /**< max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F (0 for L = 1) */
-    double delta_max;    /**< c^2 / (256 L^3 ||Phi||^{2(L-1)/L}) */
-    int delta_ok;        /**< 1 iff margin_ok and delta <= delta_max */
-    double eta;          /**< the step for l: s * eta_lib (eta_lib = 0: eta_max, NaN
-                              if !margin_ok) */
-    double eta_max;      /**< c^{(4L-2)/L} / (6144 L^3 ||Phi||^{(6L-4)/L}), for l */
-    double eta_max_lib;  /**< eta_max / s: the bound for gradient descent on this loss */
-    int eta_ok;          /**< 1 iff margin_ok and eta <= eta_max */
-    double rate;         /**< eta c^{2(L-1)/L}: guaranteed per-step contraction
-                              l(t+1) <= (1 - rate) l(t) */
-    double iterations;   /**< T(eps) = ceil(ln(l(0)/eps) / rate) (0 if l(0) <= eps;
-                              may exceed 2^53, +Inf if rate underflows to 0) */
-    int guarantee;       /**< 1 iff margin_ok, delta_ok and eta_ok: l(t) <= eps for
-                              every t >= iterations */
-} dln_arora_report;
-
-/**
- * Deficiency margin, balancedness, step-size bound and predicted iteration
- * count of Arora, Cohen, Golowich & Hu's Theorem 1 (unregularized.md §11,
- * §12(e)) for gradient descent from the weights of @p net.
- *
- * The theorem is about l(W) = 1/2 ||W_{L:1} - Phi||^2. It applies to a
- * target loss (Phi = Yw, s = 1) and to whitened data, Sxx = s I within
- * ::DLN_WHITEN_RTOL, where F = s l + r0/2 with Phi = Syx / s (s = m for
- * (1/m) X X^T = I in the sum form): gradient descent on F with step eta_lib
- * is gradient descent on l with step eta = s eta_lib.
- *
- *     c        = sigma_min(Phi) - ||W_{L:1} - Phi||_F
- *     delta    = max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F
- *     delta   <= c^2 / (DLN_ARORA_DELTA_CONST L^3 ||Phi||_F^{2(L-1)/L})
- *     eta     <= c^{(4L-2)/L} / (DLN_ARORA_ETA_CONST L^3 ||Phi||_F^{(6L-4)/L})
- *     T(eps)   = ceil(ln(l(0)/eps) / (eta c^{2(L-1)/L}))
- *
- * @param loss    unregularized target loss, or data loss with whitened data
- * @param net     the initial point W(0)
- * @param eta_lib step size of gradient descent on this loss (>= 0, finite);
- *                0 selects the bound eta_max_lib
- * @param eps     target accuracy for l (> 0, finite)
- * @param report  output (struct_size set by the caller)
- * Cost: SVDs of R and Phi, the end-to-end product, the balancedness.
- * @return ::DLN_E_UNSUPPORTED with the reason in dln_loss_errmsg() when some
- *         lam_l > 0 or the data are not whitened; ::DLN_E_NULL, ::DLN_E_DIM,
- *         ::DLN_E_RANGE, ::DLN_E_NONFINITE, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
- */
-DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, double eps,
-                                  dln_arora_report *report);
-/** @} */
-
-/** @name Error bounds, distances to the critical set and predicted rates (src/errbound.c)
- *
- * Numbers behind the convergence theory of the regularized loss
- * (regularized.md §5, §6, §9(c), §9(e)), for a landscape whose theory is
- * ::DLN_THEORY_REGULARIZED (every lam_l > 0; a target loss, or data with
- * X X^T = c I). Near its critical set the loss satisfies the error bound
- *
- *     dist(W, Crit F) <= kappa ||grad F(W)||
- *
- * exactly when y* is not a singular value of Ybar (Theorem C), and gradient
- * descent then converges linearly with the rate rho(eta) read off the
- * Hessian at the limit orbit (Theorem D). dln_landscape_distance() measures
- * the distance, the ratio dist / ||grad F|| and its predicted limit kappa at
- * any point; dln_landscape_rate() predicts the rate of an orbit. Every
- * threshold verdict carries its relative gap; a NaN or infinite output
- * always comes with the flag that explains it. See docs/errbound.md.
- *
- * Threads: as every function of a landscape (one thread at a time).
- * @{ */
-
-/** Bits of dln_dist_report::flags and dln_rate_report::flags. */
-enum {
-    /** y* is a singular value of Ybar (within ::DLN_TOL_VALUE; the gap is
-     *  error_bound_gap): the error bound fails near some critical orbit. */
-    DLN_EB_FAILS = 1,
-    /** The orbit is not Morse-Bott: a matched double root s* (L >= 3), or
-     *  (L = 2) room and an unmatched value at sqrt(lam). kappa = +Inf; the
-     *  ratio grows like 1/dist (L >= 3) or 1/dist^2 (L = 2) along the
-     *  degenerate directions, and gradient descent is sublinear there. */
-    DLN_EB_DEGENERATE = 2,
-    /** The projection stopped at its sweep cap: dist is still an upper bound
-     *  (the distance to a critical point), but may not be the orbit's. */
-    DLN_EB_NOCONV = 4,
-    /** dist exceeds 0.1 times the smallest nonzero layer singular value of
-     *  any critical point: W is outside the local regime, the nearest orbit
-     *  type is a guess and kappa does not predict the ratio. */
-    DLN_EB_FAR = 8,
-    /** Another orbit type was within 10% of dist (dist_second). */
-    DLN_EB_AMBIGUOUS = 16,
-    /** dist is at the rounding level of W (<= 100 eps max(||W||, scale)): W is
-     *  critical to working precision and the ratio is rounding noise. */
-    DLN_EB_ROUNDING = 32,
-    /** grad F(W) = 0 exactly: the ratio is NaN. */
-    DLN_EB_NO_RATIO = 64,
-    /** The orbit has a negative Hessian eigenvalue (a strict saddle):
-     *  gradient descent is repelled, rho > 1. */
-    DLN_EB_SADDLE = 128,
-    /** eta >= 2/mu_max: gradient descent cannot converge to this orbit. */
-    DLN_EB_UNSTABLE = 256
-};
-
-/** Distance to the critical set and error-bound ratio at a point
- *  (dln_landscape_distance()). */
-typedef struct dln_dist_report {
-    size_t struct_size;       /**< sizeof(dln_dist_report), set by the caller */
-    unsigned flags;           /**< DLN_EB_* bits */
-    double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
-    double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
-    double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
-    double value;             /**< F(W) */
-    double critical_value;    /**< F on the orbit of W* */
-    double grad_norm;         /**< ||grad F(W)|| */
-    double ratio;             /**< dist / grad_norm (NaN only with ::DLN_EB_NO_RATIO) */
-    double kappa;             /**< 1/mu_min^+ of the orbit of W* (+Inf with ::DLN_EB_DEGENERATE) */
-    double mu_min_pos;        /**< mu_min^+: smallest |Hessian eigenvalue| normal to the orbit */
-    double mu_max;            /**< largest Hessian eigenvalue on the orbit */
-    double hess_min;          /**< smallest Hessian eigenvalue on the orbit (< 0: saddle) */
-    size_t rank;              /**< r: matched components of the orbit */
-    size_t orbit_dim;         /**< dimension of the orbit (regularized.md 2.5) */
-    dln_class cls;            /**< class of the orbit (Theorem B) */
-    int error_bound;          /**< 1 if the error bound holds near all of Crit F (y* not a value) */
-    double error_bound_gap;   /**< min_k |y_k - y*|/y*, the gap that decides error_bound */
-    double orbit_gap;         /**< min |y - y*|/y* over the values that can make this orbit
-                                   degenerate (matched values; for L = 2 also unmatched ones when
-                                   r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
-                                   gap^{-1} (L = 2) as it tends to 0 */
-    size_t candidates;        /**< orbit types projected on */
-    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
-} dln_dist_report;
-
-/**
- * Distance from W (the weights of @p net) to the critical set of the
- * regularized loss, the error-bound ratio and its predicted limit
- * (regularized.md §9(c)).
- *
- * 1. **Orbit type.** The end-to-end matrix projected on each singular block
- *    of Ybar gives one direction per value; the layer singular values along
- *    it, followed down the layers, are compared with each admissible root
- *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
- *    type; choices within a factor 2 of it give alternative types (at most
- *    6), and W = 0 is always a candidate.
- * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
- *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
- *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
- *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor, until the objective decreases by less than 1e-13 of
- *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
- *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
- *    the distance to the nearest point of the orbit when the iteration
- *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
- *    orbit and Delta normal to it, dist = ||Delta|| while ||Delta|| is below
- *    the orbit's reach.
- * 3. **Lower bound.** Mirsky's inequality per layer:
- *    dist(W, orbit)^2 >= sum_l sum_i (sigma_i(W_l) - s_i (lam_l/c)^{-1/2})^2,
- *    minimized over all orbit types (dynamic programme over the sorted
- *    roots) for @c dist_lower.
- * 4. **Ratio** dist / ||grad F(W)|| and **kappa** = 1/mu_min^+ of the orbit
- *    of W*, from the block Hessian spectrum (no dense Hessian; the dim
- *    eigenvalues of smallest modulus are the tangent ones). Near a
- *    Morse-Bott orbit the ratio lies in [1/mu_max, kappa] up to a factor
- *    1 + O(dist). Along gradient descent the iterates align with the slowest
- *    mode and the ratio tends to 1/|mu_slowest| of dln_landscape_rate():
- *    kappa when eta < eta_opt, 1/mu_max when eta > eta_opt.
- *
- * @param ls      regularized landscape (its loss copy and error buffer are used)
- * @param net     the point W (widths of the landscape)
- * @param report  output (struct_size set by the caller)
- * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
- * @param nearest NULL, or a net of the landscape's widths that receives W*
- *                (may be @p net itself). W* is exactly critical; its position
- *                on the orbit is accurate to about 3e-7 dist (the objective,
- *                quadratic in the frame error, is converged to 1e-13)
- * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
- * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
- * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
- *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
- *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
- *         overflowed), ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on
- *         error.
- */
-DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
-                                          dln_dist_report *report, int *pattern, dln_net *nearest);
-
-/** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
-typedef struct dln_rate_report {
-    size_t struct_size;  /**< sizeof(dln_rate_report), set by the caller */
-    unsigned flags;      /**< ::DLN_EB_DEGENERATE (sublinear), ::DLN_EB_SADDLE, ::DLN_EB_UNSTABLE */
-    double eta;          /**< the step the rate is for */
-    double rho;          /**< max over the normal eigenvalues mu of |1 - eta mu| */
-    double mu_slowest;   /**< the eigenvalue that attains rho */
-    double mu_min_pos;   /**< mu_min^+ (smallest normal |eigenvalue|) */
-    double mu_max;       /**< largest eigenvalue */
-    double hess_min;     /**< smallest eigenvalue */
-    double eta_opt;      /**< 2/(mu_min^+ + mu_max): the step that minimizes rho */
-    double rho_opt;      /**< (mu_max - mu_min^+)/(mu_max + mu_min^+): rho at eta_opt */
-    double eta_max;      /**< 2/mu_max: the stability bound (+Inf if mu_max <= 0) */
-    size_t orbit_dim;    /**< tangent eigenvalues left out (the orbit dimension) */
-} dln_rate_report;
-
-/**
- * Linear rate of gradient descent W <- W - eta grad F near the orbit of
- * @p pattern (regularized.md §6, §9(e)): tangent directions do not move and
- * each normal eigen-direction with Hessian eigenvalue mu contracts by
- * |1 - eta mu| per step, so ||grad F_k||, dist_k and ||W_k - W_inf|| decay
- * like rho^k and F_k - F_inf like rho^{2k}, with
- *
- *     rho(eta) = max_{mu normal} |1 - eta mu|,   stable iff eta < 2/mu_max,
- *     eta* = 2/(mu_min^+ + mu_max),               rho* = (mu_max - mu_min^+)/(mu_max + mu_min^+).
- *
- * The spectrum is the block spectrum of the orbit (times c for data), so
- * eta is the step of gradient descent on the loss itself. rho > 1 at a
- * strict saddle (::DLN_EB_SADDLE: repelled); at a degenerate orbit
- * (::DLN_EB_DEGENERATE) the extra zero eigenvalue gives rho = 1: there is no
- * linear rate and convergence is sublinear.
- * @param ls      regularized landscape
- * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
- * @param eta     step > 0, finite; 0 selects eta*
- * @param report  output (struct_size set by the caller)
- * Cost: the block spectrum, O(r^2 L^3 + n log n).
- * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
- *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
- *         ::DLN_E_NOMEM, ::DLN_E_LAPACK. Nothing is written on error.
- */
-DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
-                                      dln_rate_report *report);
 /** @} */
 
 #ifdef __cplusplus

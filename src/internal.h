@@ -32,6 +32,12 @@ struct dln_net {
  * continues only while its own stamp is in place). */
 static inline void dlni_net_changed(dln_net *net) { net->stamp = 0; }
 
+/* The one way to replace all weights of a net from outside src/net.c:
+ * copies n = net->n doubles and marks the net changed. */
+void dlni_net_assign(dln_net *net, const double *theta);
+/* 1 if the net has depth L and widths d_0..d_L. */
+int dlni_same_widths(const dln_net *net, size_t L, const size_t *d);
+
 /* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. */
 static inline double *dlni_layer(const dln_net *net, size_t l) { return net->theta + net->off[l - 1]; }
 
@@ -39,7 +45,7 @@ static inline double *dlni_layer(const dln_net *net, size_t l) { return net->the
  *
  * Input side (d_0 <= d_L): chain l = B_l = W_{l-1:1} (d_{l-1} x d_0), back
  * l = V_l = A_l^T E (d_l x d_0). Output side: chain l = A_l = W_{L:l+1}
- * (d_L x d_l), back l = U_l = E B_l^T (d_L x d_{l-1}). See src/loss.c. */
+ * (d_L x d_l), back l = U_l = E B_l^T (d_L x d_{l-1}). See src/loss_grad.c. */
 typedef struct dlni_work {
     size_t L, n, *d;    /* shape the buffers are sized for (d: L+1 widths) */
     int input_side;     /* 1: prefix chains (thin side d_0), 0: suffix chains (d_L) */
@@ -83,6 +89,20 @@ dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 #endif
     ;
 
+/* The status of a linalg.h return code rc (LA_OK, LA_NOMEM or a LAPACK
+ * info): DLN_OK, DLN_E_NOMEM or DLN_E_LAPACK with "WHAT failed" in err. */
+dln_status dlni_la_status(char *err, int rc, const char *what);
+
+/* The report contract (dlnet.h, "Report structs"). A function that fills a
+ * report checks the caller's struct once with dlni_report_check (NULL, or a
+ * struct_size below v1_size, the size of the struct's first version, is an
+ * error recorded in err, which may be NULL), computes a full report of this
+ * version in a local, and hands it over with dlni_report_put, which copies
+ * the fields that fit in the caller's struct_size and never writes
+ * struct_size itself nor any byte past it. */
+dln_status dlni_report_check(char *err, const void *report, size_t v1_size, const char *name);
+void dlni_report_put(void *report, const void *full, size_t full_size);
+
 /* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
 int dlni_mul(size_t a, size_t b, size_t *out);
 /* malloc of n doubles with overflow check (NULL on failure; n = 0 gives a
@@ -110,7 +130,7 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
                                const double *X, size_t ldx, const double *Y, size_t ldy,
                                size_t nthreads, char *err);
 
-/* Loss internals (src/loss.c, src/hvp.c). */
+/* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs
  * on its stored square form (zeros below the diagonal): twice the flops of a
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
@@ -147,7 +167,7 @@ void dlni_work_free(dlni_work *w);
 void dlni_work_invalidate(dlni_work *w);
 
 
-/* ---- spectrum (src/spectrum.c) ---- */
+/* ---- spectrum (src/spectrum_eigs.c) ---- */
 /* Path and sizes of the Hessian eigensolver; zeros select the defaults. */
 typedef enum dlni_eig_path {
     DLNI_EIG_AUTO = 0,     /* dense for small n, iterative otherwise */

@@ -1,5 +1,5 @@
-/* landscape.h - private structures of the landscape analysis (critical*.c,
- * classify.c). The regularized theory works on the reduced problem
+/* landscape.h - private structures of the landscape analysis (landscape*.c,
+ * landscape_classify.c). The regularized theory works on the reduced problem
  * Fbar = 1/2 ||P - Ybar||^2 + sum_l lamr_l/2 ||W_l||^2 with F = c Fbar + offset
  * (regularized.md 7); the unregularized theory in the whitened picture
  * W_1' = W_1 R^T with target C = Yw (unregularized.md 1). */
@@ -41,7 +41,7 @@ struct dln_landscape {
     char err[DLNI_MSG];
 };
 
-/* ---- scalar equation (critical_roots.c) ---- */
+/* ---- scalar equation (landscape_roots.c) ---- */
 /* Thresholds from log(lam); L >= 2. */
 void dlni_thresholds(size_t L, double loglam, double *ystar, double *yhat, double *sstar,
                      double *pstar);
@@ -52,7 +52,7 @@ double dlni_phi(size_t L, double loglam, double y, double s);
 /* Matched value of a rescaled singular value s: y(s) = (s^L + lam s^{2-L})/sqrt(lam). */
 double dlni_y_of_s(size_t L, double loglam, double s);
 
-/* ---- patterns and orbits (critical.c) ---- */
+/* ---- patterns (landscape_pattern.c) ---- */
 /* Matched components of a pattern, largest value first. */
 typedef struct dlni_comp {
     size_t blk;   /* block index */
@@ -69,13 +69,13 @@ dln_class dlni_reg_class(const dln_landscape *ls, const dlni_comp *comp, size_t 
 /* Critical value (in loss units) of matched components. */
 double dlni_reg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 
-/* ---- block Hessian spectrum (critical_spectrum.c) ---- */
+/* ---- block Hessian spectrum (landscape_spectrum.c) ---- */
 /* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1]. */
 dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals);
 /* Orbit dimension (regularized.md 2.5). */
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 
-/* ---- classification pieces (critical_reg.c, critical_unreg.c, classify.c) ---- */
+/* ---- classification rules (landscape_reg.c, landscape_unreg.c) ---- */
 /* Shared state of one classification call. */
 typedef struct dlni_cls {
     dln_landscape *ls;
@@ -87,6 +87,10 @@ typedef struct dlni_cls {
 } dlni_cls;
 dln_class dlni_classify_reg(dlni_cls *c);
 dln_class dlni_classify_unreg(dlni_cls *c);
+
+/* ---- point probes (landscape_probe.c) ---- */
+/* st, with the loss's detail copied into ls->err when st is a failure. */
+dln_status dlni_from_loss(dln_landscape *ls, dln_status st);
 /* Rayleigh-Ritz on the span of the k orthonormal columns of D (n x k):
  * smallest eigenpair of D^T H D; the unit vector D x goes to dir (n). */
 dln_status dlni_ritz_min(dln_landscape *ls, const dln_net *net, size_t k, const double *D,
@@ -103,6 +107,5 @@ dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, do
 
 /* Largest singular value of an m x n matrix (0 on failure). */
 double dlni_norm2(size_t m, size_t n, const double *A, size_t lda);
-dln_status dlni_la_status(char *err, int rc, const char *what);
 
 #endif

@@ -82,7 +82,7 @@ void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t 
  * 0 on a LAPACK query failure. */
 size_t la_polar_wsize(size_t m, size_t k);
 /* Orthogonal polar factor Q = U V^T of A = U diag(s) V^T (m x k, m >= k;
- * A is overwritten) into Q (ldq >= m), by dgesvd. work: lwork doubles, at
+ * A is overwritten) into Q (ldq >= m), by dgesdd. work: lwork doubles, at
  * least la_polar_wsize(m, k) (a workspace sized for a larger m x k also
  * serves). No allocation (for solver loops). */
 int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq, double *work,
@@ -90,7 +90,7 @@ int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq
 /* Doubles of workspace that la_svd_ws() needs for an m x n matrix, with
  * (vectors = 1) or without thin singular vectors; 0 on a query failure. */
 size_t la_svd_wsize(size_t m, size_t n, int vectors);
-/* Thin SVD A = U diag(s) VT by dgesvd (A is overwritten); U (m x k) and VT
+/* Thin SVD A = U diag(s) VT by dgesdd (A is overwritten); U (m x k) and VT
  * (k x n), k = min(m, n), both computed or both NULL. work: lwork doubles,
  * at least la_svd_wsize(m, n, U != NULL). No allocation (for repeated use). */
 int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,

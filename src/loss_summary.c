@@ -197,11 +197,9 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
         if (bad != SIZE_MAX) {
             st = dlni_fail(err, DLN_E_NONFINITE,
                            "a sample in columns %zu..%zu of X or Y is NaN or Inf", bad, last);
-        } else if (rc != LA_OK) {
-            st = dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                           "QR update of the data summary failed");
         } else {
-            memcpy(raug, ws[0].ra, na * na * sizeof *raug);
+            st = dlni_la_status(err, rc, "QR update of the data summary");
+            if (st == DLN_OK) memcpy(raug, ws[0].ra, na * na * sizeof *raug);
         }
     } else {
         dlni_fail(err, DLN_E_NOMEM, "out of memory");

@@ -118,6 +118,17 @@ dln_status dln_net_get_layer(const dln_net *net, size_t l, double *W, size_t ld,
     return DLN_OK;
 }
 
+void dlni_net_assign(dln_net *net, const double *theta)
+{
+    dlni_net_changed(net);
+    memcpy(net->theta, theta, net->n * sizeof *theta);
+}
+
+int dlni_same_widths(const dln_net *net, size_t L, const size_t *d)
+{
+    return net->L == L && memcmp(net->d, d, (L + 1) * sizeof *d) == 0;
+}
+
 dln_status dln_net_set_params(dln_net *net, const double *theta)
 {
     if (!net) return DLN_E_NULL;
@@ -125,8 +136,7 @@ dln_status dln_net_set_params(dln_net *net, const double *theta)
     for (size_t i = 0; i < net->n; i++)
         if (!isfinite(theta[i]))
             return dlni_fail(net->err, DLN_E_NONFINITE, "theta[%zu] is not finite", i);
-    dlni_net_changed(net);
-    memcpy(net->theta, theta, net->n * sizeof *theta);
+    dlni_net_assign(net, theta);
     return DLN_OK;
 }
 
@@ -195,15 +205,9 @@ dln_status dln_net_init_orthogonal(dln_net *net, double scale, uint64_t seed)
         if (rc == LA_OK) la_scal(r * c, scale, W);
     }
     free(tmp);
-    if (rc == LA_OK) {
-        dlni_net_changed(net);
-        memcpy(net->theta, theta, net->n * sizeof *theta);
-    }
+    if (rc == LA_OK) dlni_net_assign(net, theta);
     free(theta);
-    if (rc != LA_OK)
-        return dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                         "QR of a Gaussian matrix failed (the net is unchanged)");
-    return DLN_OK;
+    return dlni_la_status(net->err, rc, "QR of a Gaussian matrix");
 }
 
 dln_status dln_net_init_identity(dln_net *net, double scale)
@@ -296,7 +300,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
     for (size_t l = 1; l < L; l++)
         if (net->d[l] < hmin) hmin = net->d[l];
     if (rc != LA_OK)
-        st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "SVD of A failed");
+        st = dlni_la_status(net->err, rc, "SVD of A");
     else if (L > 1 && hmin < rank)
         st = dlni_fail(net->err, DLN_E_DIM,
                        "a hidden width (%zu) is below rank(A) = %zu: no balanced factorization",
@@ -310,9 +314,8 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
             dlni_rng_seed(&rng, seed);
             rc = rotate_hidden(net, &rng, buf);
             if (rc != LA_OK) {
-                memcpy(net->theta, theta0, net->n * sizeof *theta0);
-                st = dlni_fail(net->err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK,
-                               "random hidden rotation failed");
+                dlni_net_assign(net, theta0);
+                st = dlni_la_status(net->err, rc, "random hidden rotation");
             }
         }
     }

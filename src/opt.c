@@ -58,6 +58,18 @@ void dlni_opt_drop_state(dln_opt *opt)
     opt->live = 0;
 }
 
+/* The report of a handle that has not run: counts zero, values NaN. */
+void dlni_opt_clear_report(dln_opt *opt)
+{
+    dln_opt_report *r = &opt->rep;
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    r->kind = opt->kind;
+    r->stop = DLN_STOP_NONE;
+    r->initial_loss = r->initial_grad_norm = r->loss = r->grad_norm = NAN;
+    r->rate = r->min_eig = NAN;
+}
+
 dln_status dln_opt_create(dln_opt **out, dln_opt_kind kind)
 {
     if (!out) return DLN_E_NULL;
@@ -99,7 +111,7 @@ dln_status dln_opt_copy(dln_opt **out, const dln_opt *src)
     memcpy(opt->cols, src->cols, sizeof opt->cols);
     opt->ncols = src->ncols;
     if (dln_opt_set_rate_window(opt, src->o.rate_window) != DLN_OK ||
-        dln_opt_set_history(opt, src->hist_cap) != DLN_OK) {
+        dln_opt_set_history_capacity(opt, src->hist_cap) != DLN_OK) {
         dln_opt_free(opt);
         return DLN_E_NOMEM;
     }
@@ -207,7 +219,7 @@ dln_status dln_opt_set_momentum(dln_opt *opt, double beta)
 }
 double dln_opt_get_momentum(const dln_opt *opt) { return opt ? opt->o.momentum : NAN; }
 
-dln_status dln_opt_set_betas(dln_opt *opt, double beta1, double beta2)
+dln_status dln_opt_set_adam_betas(dln_opt *opt, double beta1, double beta2)
 {
     dln_status st = needs_kind(opt, USES_ADAM, "betas");
     if (st != DLN_OK) return st;
@@ -226,7 +238,7 @@ static dln_status get_pair(const dln_opt *opt, double a, double b, double *pa, d
     return DLN_OK;
 }
 
-dln_status dln_opt_get_betas(const dln_opt *opt, double *beta1, double *beta2)
+dln_status dln_opt_get_adam_betas(const dln_opt *opt, double *beta1, double *beta2)
 {
     return opt ? get_pair(opt, opt->o.beta1, opt->o.beta2, beta1, beta2) : DLN_E_NULL;
 }
@@ -360,15 +372,17 @@ size_t dln_opt_get_metrics(const dln_opt *opt, dln_metric *metrics)
     return opt->ncols;
 }
 
-dln_status dln_opt_set_history(dln_opt *opt, size_t rows)
+dln_status dln_opt_set_history_capacity(dln_opt *opt, size_t rows)
 {
     if (!opt) return DLN_E_NULL;
     return alloc_history(opt, rows, opt->ncols);
 }
 
+size_t dln_opt_get_history_capacity(const dln_opt *opt) { return opt ? opt->hist_cap : 0; }
+
 size_t dln_opt_history_rows(const dln_opt *opt) { return opt ? opt->hist_rows : 0; }
 
-dln_status dln_opt_get_history(const dln_opt *opt, double *H, size_t ldh)
+dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh)
 {
     if (!opt || !H) return DLN_E_NULL;
     if (ldh < opt->hist_rows || ldh < 1) return DLN_E_LD;

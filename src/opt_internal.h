@@ -78,6 +78,16 @@ typedef struct dlni_metric_def {
 } dlni_metric_def;
 
 const dlni_metric_def *dlni_metric_find(dln_metric id);
+
+/* Metrics computed from the landscape analysis and the convergence metrics
+ * (src/opt_metrics_landscape.c), entries of the table in src/opt_metrics.c. */
+dln_status dlni_eb_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_eb_dist(void *state, const dlni_iterate *it, double *out);
+dln_status dlni_eb_ratio(void *state, const dlni_iterate *it, double *out);
+void dlni_eb_release(void *state);
+dln_status dlni_balance_prepare(void **state, dln_loss *loss, const dln_net *net, char *err);
+dln_status dlni_balance_eval(void *state, const dlni_iterate *it, double *out);
+void dlni_balance_release(void *state);
 dln_status dlni_metric_eval(const dlni_metric_def *m, void *state, const dlni_iterate *it,
                             double *out);
 
@@ -138,11 +148,11 @@ struct dln_opt {
     char err[DLNI_MSG];
 };
 
-/* Handle helpers (src/opt.c, src/opt_run.c). */
+/* The handle's own field resets (src/opt.c). */
 void dlni_opt_drop_state(dln_opt *opt);
 void dlni_opt_clear_report(dln_opt *opt);
 
-/* Helpers for the kinds (src/opt_run.c). */
+/* Helpers for the kinds (src/opt_eval.c). */
 /* F and grad F at net into g, *f; counts one gradient evaluation. */
 dln_status dlni_opt_eval(dln_opt *opt, dln_loss *loss, const dln_net *net, double *g, double *f);
 /* F alone at net; counts one value evaluation. */

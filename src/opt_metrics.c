@@ -3,7 +3,6 @@
  * the run loop already has, so they cost nothing beyond storing the value;
  * a metric that needs more work (e.g. the distance to the critical set)
  * supplies eval and, for per-run state, prepare/release, in its own file. */
-#include "errbound.h"
 #include "opt_internal.h"
 
 #include <stddef.h>

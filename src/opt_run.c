@@ -16,38 +16,6 @@ double dlni_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void dlni_opt_clear_report(dln_opt *opt)
-{
-    dln_opt_report *r = &opt->rep;
-    memset(r, 0, sizeof *r);
-    r->struct_size = sizeof *r;
-    r->kind = opt->kind;
-    r->stop = DLN_STOP_NONE;
-    r->initial_loss = r->initial_grad_norm = r->loss = r->grad_norm = NAN;
-    r->rate = r->min_eig = NAN;
-}
-
-/* ---- helpers for the kinds ------------------------------------------------------ */
-
-dln_status dlni_opt_eval(dln_opt *opt, dln_loss *loss, const dln_net *net, double *g, double *f)
-{
-    opt->rep.grad_evals++;
-    return dlni_grad(loss, net, f, g);
-}
-
-dln_status dlni_opt_value(dln_opt *opt, dln_loss *loss, const dln_net *net, double *f)
-{
-    opt->rep.value_evals++;
-    return dlni_forward(loss, net, f);
-}
-
-void dlni_opt_move(dln_opt *opt, dln_net *net, double t, const double *d)
-{
-    const double *p = opt->prev;
-    double *th = net->theta;
-    for (size_t i = 0; i < opt->n; i++) th[i] = p[i] + t * d[i];
-}
-
 /* ---- per-shape scratch and the starting point ------------------------------------ */
 
 /* g and the kind's state in one block; prev on its own, since it changes
@@ -273,36 +241,32 @@ static void finish_report(dln_opt *opt, dln_stop stop, int read_clock)
     r->elapsed = read_clock ? dlni_now() - opt->t_start : -1.0;
 }
 
-/* Copy the fields that fit in dst->struct_size (validated by the caller). */
-static void copy_out(void *dst, const void *src, size_t src_size)
-{
-    size_t want = *(const size_t *)dst, m = want < src_size ? want : src_size;
-    memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), m - sizeof(size_t));
-}
-
 /* The report with its rate (fitted only when a report is read). */
 static void report_out(const dln_opt *opt, dln_opt_report *dst)
 {
     dln_opt_report r = opt->rep;
     r.rate = observed_rate(opt, &r.rate_window);
     if (r.elapsed < 0.0) r.elapsed = dlni_now() - opt->t_start;
-    copy_out(dst, &r, sizeof r);
+    dlni_report_put(dst, &r, sizeof r);
 }
 
 dln_status dln_opt_get_report(const dln_opt *opt, dln_opt_report *report)
 {
-    if (!opt || !report) return DLN_E_NULL;
-    if (report->struct_size < sizeof(size_t)) return DLN_E_RANGE;
+    if (!opt) return DLN_E_NULL;
+    dln_status st = dlni_report_check(NULL, report, DLN_OPT_REPORT_V1_SIZE, "report");
+    if (st != DLN_OK) return st;
     report_out(opt, report);
     return DLN_OK;
 }
 
 dln_status dln_opt_get_escape_info(const dln_opt *opt, size_t i, dln_escape_info *info)
 {
-    if (!opt || !info) return DLN_E_NULL;
+    if (!opt) return DLN_E_NULL;
+    dln_status st = dlni_report_check(NULL, info, DLN_ESCAPE_INFO_V1_SIZE, "info");
+    if (st != DLN_OK) return st;
     size_t logged = opt->rep.escapes < DLN_OPT_ESCAPE_LOG ? opt->rep.escapes : DLN_OPT_ESCAPE_LOG;
-    if (info->struct_size < sizeof(size_t) || i >= logged) return DLN_E_RANGE;
-    copy_out(info, &opt->esc_log[i], sizeof opt->esc_log[i]);
+    if (i >= logged) return DLN_E_RANGE;
+    dlni_report_put(info, &opt->esc_log[i], sizeof opt->esc_log[i]);
     return DLN_OK;
 }
 
@@ -370,10 +334,7 @@ static int notify(dln_opt *opt, const dln_net *net)
 
 static dln_status check_report(dln_opt *opt, const dln_opt_report *report)
 {
-    if (report && report->struct_size < sizeof(size_t))
-        return dlni_fail(opt->err, DLN_E_RANGE, "report->struct_size = %zu: set it to sizeof(dln_opt_report)",
-                         report->struct_size);
-    return DLN_OK;
+    return report ? dlni_report_check(opt->err, report, DLN_OPT_REPORT_V1_SIZE, "report") : DLN_OK;
 }
 
 static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_opt_report *report)

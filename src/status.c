@@ -1,9 +1,11 @@
 /* status.c - status texts, error details, version, small allocation helpers. */
 #include "internal.h"
+#include "linalg.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* One list of codes and texts; the enum values themselves are fixed in dlnet.h. */
 #define DLNI_STATUS_LIST(X)                                                        \
@@ -59,4 +61,33 @@ double *dlni_alloc(size_t n)
 {
     if (n > SIZE_MAX / sizeof(double)) return NULL;
     return malloc((n ? n : 1) * sizeof(double));
+}
+
+dln_status dlni_la_status(char *err, int rc, const char *what)
+{
+    if (rc == LA_OK) return DLN_OK;
+    return dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "%s failed (LAPACK info %d)",
+                     what, rc);
+}
+
+/* ---- the report contract (dlnet.h, "Report structs") ---------------------- */
+
+dln_status dlni_report_check(char *err, const void *report, size_t v1_size, const char *name)
+{
+    if (!report) return dlni_fail(err, DLN_E_NULL, "%s is NULL", name);
+    size_t have;
+    memcpy(&have, report, sizeof have);
+    if (have < v1_size)
+        return dlni_fail(err, DLN_E_RANGE,
+                         "%s->struct_size = %zu is below %zu, the size of its first version",
+                         name, have, v1_size);
+    return DLN_OK;
+}
+
+void dlni_report_put(void *report, const void *full, size_t full_size)
+{
+    size_t have;
+    memcpy(&have, report, sizeof have);
+    size_t n = have < full_size ? have : full_size;
+    memcpy((char *)report + sizeof have, (const char *)full + sizeof have, n - sizeof have);
 }

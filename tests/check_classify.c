@@ -190,9 +190,9 @@ static dln_net *net_from(size_t L, const size_t *w, const double *const *W)
     return net;
 }
 
-START_TEST(examples_unregularized)
+/* Data A (unregularized.md 13): E1, E2, E3, E5 */
+START_TEST(examples_unregularized_a)
 {
-    /* Data A (unregularized.md 13) */
     double X[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, Y[6] = {3, 0, 0, 1, 0, 0};
     size_t w[4] = {3, 2, 2, 2};
     dln_loss *loss = NULL;
@@ -230,12 +230,18 @@ START_TEST(examples_unregularized)
     }
     dln_landscape_free(ls);
     dln_loss_free(loss);
-    /* Data B: E7 (aligned, strict) and E8 (crossed, non-strict), identical ranks */
-    double YB[4] = {3, 0, 0, 1};
-    size_t wb[5] = {2, 1, 1, 1, 2};
-    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 2, X, 2, YB, 2));
-    double XB[4] = {1, 0, 0, 1};
-    dln_loss_free(loss);
+}
+END_TEST
+
+/* Data B (unregularized.md 13): E7 (aligned, strict) and E8 (crossed,
+ * non-strict) have identical ranks */
+static const size_t wb[5] = {2, 1, 1, 1, 2};
+
+START_TEST(examples_unregularized_b)
+{
+    double XB[4] = {1, 0, 0, 1}, YB[4] = {3, 0, 0, 1}, dir[6];
+    dln_loss *loss = NULL;
+    dln_landscape *ls = NULL;
     ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 2, XB, 2, YB, 2));
     ck_assert_ok(dln_landscape_create(&ls, loss, 4, wb));
     static const double w1[2] = {0, 1}, z[1] = {0}, a[2] = {0, 1}, c[2] = {1, 0};
@@ -262,7 +268,14 @@ START_TEST(examples_unregularized)
         }
         dln_net_free(net);
     }
-    /* the random-data, random-gauge version built by the construction routine */
+    dln_landscape_free(ls);
+    dln_loss_free(loss);
+}
+END_TEST
+
+/* E7 and E8 on random data with random gauges, built by dln_landscape_build() */
+START_TEST(examples_unregularized_b_random)
+{
     tu_rng r;
     tu_seed(&r, 21);
     for (int k = 0; k < tu_cases(20); k++) {
@@ -287,8 +300,6 @@ START_TEST(examples_unregularized)
         dln_landscape_free(lsr);
         dln_loss_free(lr);
     }
-    dln_landscape_free(ls);
-    dln_loss_free(loss);
 }
 END_TEST
 
@@ -379,6 +390,36 @@ START_TEST(zoo_regularized)
 }
 END_TEST
 
+/* Independent f* of unregularized data (X d0 x m, Y dL x m, d0 <= 4): the
+ * least-squares residual plus the best rank-r_max fit of the least-squares
+ * predictions (normal equations, LAPACKE); *Fz = F(0). */
+static void unreg_fstar(const double *X, const double *Y, size_t d0, size_t dL, size_t m,
+                        size_t rank_max, double *Fls, double *Fz)
+{
+    double A[16] = {0}, B[16] = {0}, sv[4], sup[4], U1[1], V1[1];
+    for (size_t k = 0; k < m; k++)
+        for (size_t i = 0; i < d0; i++) {
+            for (size_t j = 0; j < d0; j++) A[i + j * d0] += X[i + k * d0] * X[j + k * d0];
+            for (size_t j = 0; j < dL; j++) B[i + j * d0] += X[i + k * d0] * Y[j + k * dL];
+        }
+    int ipiv[4];
+    ck_assert_int_eq(LAPACKE_dgesv(LAPACK_COL_MAJOR, (int)d0, (int)dL, A, (int)d0, ipiv, B, (int)d0), 0);
+    double *Pr = malloc(dL * m * sizeof *Pr);
+    *Fls = *Fz = 0.0;
+    for (size_t k = 0; k < m; k++)
+        for (size_t j = 0; j < dL; j++) {
+            double p = 0.0;
+            for (size_t i = 0; i < d0; i++) p += B[i + j * d0] * X[i + k * d0];
+            Pr[j + k * dL] = p;
+            *Fls += 0.5 * (p - Y[j + k * dL]) * (p - Y[j + k * dL]);
+            *Fz += 0.5 * Y[j + k * dL] * Y[j + k * dL];
+        }
+    ck_assert_int_eq(LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (int)dL, (int)m, Pr, (int)dL, sv, U1,
+                                    1, V1, 1, sup), 0);
+    for (size_t i = rank_max; i < dL; i++) *Fls += 0.5 * sv[i] * sv[i];
+    free(Pr);
+}
+
 START_TEST(zoo_unregularized)
 {
     tu_rng r;
@@ -400,32 +441,8 @@ START_TEST(zoo_unregularized)
         dln_landscape_info info;
         info.struct_size = sizeof info;
         ck_assert_ok(dln_landscape_get_info(ls, &info));
-        /* independent f*: best rank-r_max fit of the least-squares predictions */
-        double Fls = 0.0, Fz = 0.0;
-        {
-            double *P = malloc(dL * d0 * sizeof *P), A[16] = {0}, B[16] = {0};
-            for (size_t k = 0; k < m; k++)
-                for (size_t i = 0; i < d0; i++)
-                    for (size_t j = 0; j < d0; j++) A[i + j * d0] += X[i + k * d0] * X[j + k * d0];
-            for (size_t k = 0; k < m; k++)
-                for (size_t i = 0; i < d0; i++)
-                    for (size_t j = 0; j < dL; j++) B[i + j * d0] += X[i + k * d0] * Y[j + k * dL];
-            int ipiv[4];
-            ck_assert_int_eq(LAPACKE_dgesv(LAPACK_COL_MAJOR, (int)d0, (int)dL, A, (int)d0, ipiv, B, (int)d0), 0);
-            /* residual of the unconstrained least-squares fit and the predictions' singular values */
-            double *Pr = malloc(dL * m * sizeof *Pr), sv[4], sup[4], U1[1], V1[1];
-            for (size_t k = 0; k < m; k++)
-                for (size_t j = 0; j < dL; j++) {
-                    double p = 0.0;
-                    for (size_t i = 0; i < d0; i++) p += B[i + j * d0] * X[i + k * d0];
-                    Pr[j + k * dL] = p;
-                    Fls += 0.5 * (p - Y[j + k * dL]) * (p - Y[j + k * dL]);
-                    Fz += 0.5 * Y[j + k * dL] * Y[j + k * dL];
-                }
-            ck_assert_int_eq(LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', (int)dL, (int)m, Pr, (int)dL, sv, U1, 1, V1, 1, sup), 0);
-            for (size_t i = info.rank_max; i < dL; i++) Fls += 0.5 * sv[i] * sv[i];
-            free(P), free(Pr);
-        }
+        double Fls, Fz;
+        unreg_fstar(X, Y, d0, dL, m, info.rank_max, &Fls, &Fz);
         ck_assert_double_eq_tol(info.global_value, Fls, 1e-10 * Fz);
         dln_net *net = NULL;
         ck_assert_ok(dln_net_create(&net, L, w));
@@ -610,12 +627,13 @@ END_TEST
 
 /* ---- outside the theories ------------------------------------------------- */
 
-START_TEST(outside_theories)
+/* H3 fails (Sigma = I, repeated values): no theory; W = 0 and a balanced
+ * rank-1 point are non-strict saddles, found numerically */
+START_TEST(outside_repeated_values)
 {
     size_t w[4] = {2, 2, 2, 2};
     dln_net *net = NULL;
     ck_assert_ok(dln_net_create(&net, 3, w)); /* W = 0: critical for every L >= 3 loss */
-    /* H3: Sigma = I (repeated eigenvalues) */
     double I2[4] = {1, 0, 0, 1};
     dln_loss *loss = lu_target_loss(2, 2, I2, 0, NULL);
     dln_landscape *ls = NULL;
@@ -629,57 +647,94 @@ START_TEST(outside_theories)
     ck_assert_int_eq(rep.cls, DLN_CLASS_NONSTRICT_SADDLE); /* H = 0, cubic descent */
     ck_assert_uint_eq(rep.flags & DLN_CF_DESCENT, DLN_CF_DESCENT);
     ck_assert_double_lt(rep.probe_decrease, 0.0);
-    /* a strict saddle outside the theory: balanced rank-1 point matching one of the equal values */
     double W1[4] = {1, 0, 0, 0};
     for (size_t l = 1; l <= 3; l++) ck_assert_ok(dln_net_set_layer(net, l, W1, 2, DLN_COL_MAJOR));
     rep = classify(ls, net, DLN_METHOD_AUTO, NULL, NULL);
     ck_assert_int_eq(rep.cls, DLN_CLASS_NONSTRICT_SADDLE);
     dln_landscape_free(ls);
     dln_loss_free(loss);
-    /* mixed regularization: W = 0 is a local minimum whose globality is unknown */
+    dln_net_free(net);
+}
+END_TEST
+
+/* mixed regularization: W = 0 is a local minimum whose globality is unknown */
+START_TEST(outside_mixed_l2)
+{
+    size_t w[4] = {2, 2, 2, 2};
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
     double Phi[4] = {2, 0, 0, 1}, lm[3] = {0.0, 0.5, 0.5};
-    loss = lu_target_loss(2, 2, Phi, 3, lm);
+    dln_loss *loss = lu_target_loss(2, 2, Phi, 3, lm);
+    dln_landscape *ls = NULL;
     ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
-    ck_assert_ok(dln_net_init_zeros(net));
-    rep = classify(ls, net, DLN_METHOD_AUTO, NULL, NULL);
+    dln_class_report rep = classify(ls, net, DLN_METHOD_AUTO, NULL, NULL);
     ck_assert_int_eq(rep.theory, DLN_THEORY_NONE);
     ck_assert_int_eq(rep.cls, DLN_CLASS_MINIMUM);
     ck_assert(isnan(rep.global_value));
     ck_assert_uint_eq(rep.hess_nullity, 4); /* layer 1 is free at W = 0 */
     dln_landscape_free(ls);
     dln_loss_free(loss);
-    /* regularized data with X X^T != cI: numerical only */
-    double X[8] = {1, 0, 0, 2, 1, 1, 3, -1}, Y[8] = {1, 2, 0, 1, 1, 0, 2, 1};
-    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 4, X, 2, Y, 2));
+    dln_net_free(net);
+}
+END_TEST
+
+static const double Xo[8] = {1, 0, 0, 2, 1, 1, 3, -1}, Yo[8] = {1, 2, 0, 1, 1, 0, 2, 1};
+
+/* regularized data with X X^T != cI: numerical only */
+START_TEST(outside_unwhitened_l2)
+{
+    size_t w[4] = {2, 2, 2, 2};
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 4, Xo, 2, Yo, 2));
     ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.3));
+    dln_landscape *ls = NULL;
     ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
     ck_assert_uint_eq(dln_landscape_limits(ls), DLN_LIMIT_DATA);
-    rep = classify(ls, net, DLN_METHOD_BOTH, NULL, NULL);
+    dln_class_report rep = classify(ls, net, DLN_METHOD_BOTH, NULL, NULL);
     ck_assert_int_eq(rep.cls, DLN_CLASS_MINIMUM); /* H = 0.3 I > 0 at W = 0 */
     ck_assert_int_eq(rep.theory_class, DLN_CLASS_UNDETERMINED);
     ck_assert_int_eq(rep.decided_by, DLN_METHOD_NUMERICAL);
     ck_assert_double_eq_tol(rep.hess_min, 0.3, 1e-14);
     dln_landscape_free(ls);
     dln_loss_free(loss);
-    /* rank-deficient data (H1): the origin, numerically */
-    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 1, X, 2, Y, 2));
+    dln_net_free(net);
+}
+END_TEST
+
+/* rank-deficient data (H1 fails): the origin, numerically */
+START_TEST(outside_rank_deficient)
+{
+    size_t w[4] = {2, 2, 2, 2};
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 2, 2, 1, Xo, 2, Yo, 2));
+    dln_landscape *ls = NULL;
     ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
     ck_assert_uint_eq(dln_landscape_limits(ls) & DLN_LIMIT_H1, DLN_LIMIT_H1);
-    rep = classify(ls, net, DLN_METHOD_AUTO, NULL, NULL);
-    ck_assert_int_eq(rep.cls, DLN_CLASS_NONSTRICT_SADDLE);
+    ck_assert_int_eq(classify(ls, net, DLN_METHOD_AUTO, NULL, NULL).cls, DLN_CLASS_NONSTRICT_SADDLE);
     dln_landscape_free(ls);
     dln_loss_free(loss);
     dln_net_free(net);
-    /* depth 1: convex */
+}
+END_TEST
+
+/* depth 1: convex; the ridge solution is the global minimum */
+START_TEST(depth_one_convex)
+{
     size_t w1[2] = {2, 2};
     double Pc[4] = {2, 1, 0, 3}, lam = 0.5, Wc[4];
-    loss = lu_target_loss(2, 2, Pc, 0, NULL);
+    dln_loss *loss = lu_target_loss(2, 2, Pc, 0, NULL);
     ck_assert_ok(dln_loss_set_l2_uniform(loss, lam));
+    dln_landscape *ls = NULL;
     ck_assert_ok(dln_landscape_create(&ls, loss, 1, w1));
+    dln_net *net = NULL;
     ck_assert_ok(dln_net_create(&net, 1, w1));
     for (int i = 0; i < 4; i++) Wc[i] = Pc[i] / (1.0 + lam);
     ck_assert_ok(dln_net_set_params(net, Wc));
-    rep = classify(ls, net, DLN_METHOD_BOTH, NULL, NULL);
+    dln_class_report rep = classify(ls, net, DLN_METHOD_BOTH, NULL, NULL);
     ck_assert_int_eq(rep.cls, DLN_CLASS_GLOBAL_MIN);
     ck_assert_int_eq(rep.agree, 1);
     ck_assert_uint_eq(rep.flags & DLN_CF_CONVEX, DLN_CF_CONVEX);
@@ -763,13 +818,19 @@ Suite *suite_classify(void)
     TCase *tc = tcase_create("classify");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, examples_regularized);
-    tcase_add_test(tc, examples_unregularized);
+    tcase_add_test(tc, examples_unregularized_a);
+    tcase_add_test(tc, examples_unregularized_b);
+    tcase_add_test(tc, examples_unregularized_b_random);
     tcase_add_test(tc, degenerate_l2);
     tcase_add_test(tc, zoo_regularized);
     tcase_add_test(tc, zoo_unregularized);
     tcase_add_test(tc, near_critical);
     tcase_add_test(tc, tolerance_band);
-    tcase_add_test(tc, outside_theories);
+    tcase_add_test(tc, outside_repeated_values);
+    tcase_add_test(tc, outside_mixed_l2);
+    tcase_add_test(tc, outside_unwhitened_l2);
+    tcase_add_test(tc, outside_rank_deficient);
+    tcase_add_test(tc, depth_one_convex);
     tcase_add_test(tc, large_numerical);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);

@@ -51,13 +51,13 @@ START_TEST(history_matches_direct)
         ck_assert_ok(dln_net_get_params(s.net, theta0));
         dln_opt *opt = gd(0.02);
         ck_assert_ok(dln_opt_set_metrics(opt, NCOLS, cols));
-        ck_assert_ok(dln_opt_set_history(opt, ITERS + 1));
+        ck_assert_ok(dln_opt_set_history_capacity(opt, ITERS + 1));
         dln_opt_report rep = {.struct_size = sizeof rep};
         ck_assert_ok(dln_opt_run(opt, s.loss, s.net, &rep));
         size_t rows = dln_opt_history_rows(opt);
         ck_assert_uint_eq(rows, ITERS + 1);
         double *H = malloc(rows * NCOLS * sizeof *H), *H2 = malloc(rows * NCOLS * sizeof *H2);
-        ck_assert_ok(dln_opt_get_history(opt, H, rows));
+        ck_assert_ok(dln_opt_history(opt, H, rows));
         ck_assert_ok(dln_net_set_params(s.net, theta0));
         ck_assert_ok(dln_opt_run_history(opt, s.loss, s.net, H2, rows, rows, NULL));
         ck_assert_int_eq(memcmp(H, H2, rows * NCOLS * sizeof *H), 0);

@@ -1,10 +1,10 @@
-/* errbound_metrics.c - history metrics of the optimizers from the landscape
+/* opt_metrics_landscape.c - history metrics of the optimizers from the landscape
  * analysis (entries of the table in src/opt_metrics.c): the distance to the
- * critical set and the error-bound ratio (regularized theory, src/errbound.c),
- * and balancedness (any loss, src/metrics.c). Each prepares its state once
+ * critical set and the error-bound ratio (regularized theory, src/landscape_distance.c),
+ * and balancedness (any loss, src/convergence.c). Each prepares its state once
  * per run so that a recorded row allocates nothing (the distance: except the
  * block spectrum of a new nearest orbit type). */
-#include "errbound.h"
+#include "landscape_distance.h"
 #include "opt_internal.h"
 
 #include <stdlib.h>

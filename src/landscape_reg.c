@@ -1,4 +1,4 @@
-/* critical_reg.c - classification of a point by the regularized theory
+/* landscape_reg.c - classification of a point by the regularized theory
  * (regularized.md 9(b), Theorem B) with certificates (3.2).
  *
  * The point is projected on the singular blocks of Ybar: U_b^T P V_b has the

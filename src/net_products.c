@@ -1,4 +1,4 @@
-/* products.c - partial products W_{j:i}, end-to-end matrix, forward pass.
+/* net_products.c - partial products W_{j:i}, end-to-end matrix, forward pass.
  * Chains are multiplied from their thinner end so that every intermediate
  * keeps the smaller outer dimension. */
 #include "internal.h"

@@ -1,4 +1,4 @@
-/* metrics.c - quantities of the unregularized convergence theory
+/* convergence.c - quantities of the unregularized convergence theory
  * (unregularized.md §3, §10, §11, §12(c), (e); regularized.md §2.1):
  * balancedness, the optimal value f*, the gradient-dominance ratio with the
  * Zhou-Liang constants, and the deficiency margin and bounds of Arora et al.
@@ -18,30 +18,12 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static dln_status lapack_status(int rc)
+/* Validate a report (first version of v1_size bytes) and a relative tolerance
+ * (0 selects the default). */
+static dln_status check_args(dln_loss *loss, const void *report, size_t v1_size, double *tol)
 {
-    return rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK;
-}
-
-/* Copy a report computed in full into the caller's struct, whose first member
- * says how many bytes it has (older, shorter structs get a prefix). */
-static void report_out(void *dst, const void *src, size_t full)
-{
-    size_t have;
-    memcpy(&have, dst, sizeof have);
-    size_t n = have < full ? have : full;
-    memcpy((char *)dst + sizeof have, (const char *)src + sizeof have, n - sizeof have);
-}
-
-/* Validate a report pointer and a relative tolerance (0 selects the default). */
-static dln_status check_args(dln_loss *loss, const void *report, double *tol)
-{
-    if (!report) return dlni_fail(loss->err, DLN_E_NULL, "report is NULL");
-    size_t have;
-    memcpy(&have, report, sizeof have);
-    if (have < sizeof have)
-        return dlni_fail(loss->err, DLN_E_RANGE, "report->struct_size = %zu: set it to sizeof",
-                         have);
+    dln_status st = dlni_report_check(loss->err, report, v1_size, "report");
+    if (st != DLN_OK) return st;
     if (tol) {
         if (!(*tol >= 0.0 && *tol < 1.0))
             return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", *tol);
@@ -51,7 +33,7 @@ static dln_status check_args(dln_loss *loss, const void *report, double *tol)
 }
 
 /* The loss must match the net and carry no l2 term: the theory here is the
- * unregularized one (src/errbound.c has the regularized counterparts). */
+ * unregularized one (src/landscape_distance.c has the regularized counterparts). */
 static dln_status check_unregularized(dln_loss *loss, const dln_net *net)
 {
     dln_status st = dlni_loss_check(loss, net);
@@ -87,7 +69,7 @@ static dln_status singular_values(size_t m, size_t n, const double *A, size_t ld
     la_copy(m, n, A, lda, c, m);
     int rc = la_svd(m, n, c, m, s, NULL, 1, NULL, 1);
     free(c);
-    return rc == LA_OK ? DLN_OK : lapack_status(rc);
+    return dlni_la_status(NULL, rc, "SVD");
 }
 
 /* ---- balancedness --------------------------------------------------------- */
@@ -156,7 +138,7 @@ static dln_status range_of_r(const dln_loss *loss, fit *f, double *s)
     if (st == DLN_OK) {
         la_copy(d0, d0, loss->R, d0, Rc, d0);
         int rc = la_svd(d0, d0, Rc, d0, s, U, d0, NULL, 1);
-        if (rc != LA_OK) st = lapack_status(rc);
+        st = dlni_la_status(NULL, rc, "SVD");
     }
     if (st == DLN_OK) {
         double big = (double)(d0 > loss->m ? d0 : loss->m), thr = big * DBL_EPSILON * s[0];
@@ -200,7 +182,7 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     }
     if (st == DLN_OK) {
         int rc = la_svd(dL, d0, CP, dL, s, NULL, 1, NULL, 1);
-        if (rc != LA_OK) st = lapack_status(rc);
+        st = dlni_la_status(NULL, rc, "SVD");
     }
     if (st == DLN_OK) {
         double tail = 0.0;
@@ -310,7 +292,7 @@ dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, doubl
                                        dln_dominance_report *report)
 {
     dln_status st = check_unregularized(loss, net);
-    if (st == DLN_OK) st = check_args(loss, report, &tol);
+    if (st == DLN_OK) st = check_args(loss, report, DLN_DOMINANCE_REPORT_V1_SIZE, &tol);
     if (st != DLN_OK) return st;
     dln_dominance_report r = {.struct_size = sizeof r};
     fit f;
@@ -335,7 +317,7 @@ dln_status dln_loss_gradient_dominance(dln_loss *loss, const dln_net *net, doubl
     }
     if (st == DLN_OK && !isfinite(r.grad_norm2))
         st = dlni_fail(loss->err, DLN_E_NONFINITE, "the squared gradient norm overflowed");
-    if (st == DLN_OK) report_out(report, &r, sizeof r);
+    if (st == DLN_OK) dlni_report_put(report, &r, sizeof r);
     free(g);
     fit_free(&f);
     return st;
@@ -378,7 +360,7 @@ static dln_status layer_distances(dln_loss *loss, const dln_net *net, const dln_
         la_copy(d, d, dlni_layer(net, l), d, D, d);
         la_add(d, d, -1.0, dlni_layer(wstar, l), d, D, d);
         int rc = la_norm2(d, d, D, d, &dist[l - 1]);
-        if (rc != LA_OK) st = dlni_fail(loss->err, lapack_status(rc), "SVD failed");
+        st = dlni_la_status(loss->err, rc, "SVD of W_l - W*_l");
     }
     free(D), free(s);
     return st;
@@ -414,10 +396,10 @@ dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net
                                double tol, dln_zhou_liang_report *report)
 {
     dln_status st = check_unregularized(loss, net);
-    if (st == DLN_OK) st = check_args(loss, report, &tol);
+    if (st == DLN_OK) st = check_args(loss, report, DLN_ZHOU_LIANG_REPORT_V1_SIZE, &tol);
     if (st != DLN_OK) return st;
     if (!wstar) return dlni_fail(loss->err, DLN_E_NULL, "wstar is NULL");
-    if (wstar->L != net->L || memcmp(wstar->d, net->d, (net->L + 1) * sizeof *net->d) != 0)
+    if (!dlni_same_widths(wstar, net->L, net->d))
         return dlni_fail(loss->err, DLN_E_DIM, "wstar and net have different shapes");
     dln_zhou_liang_report r = {.struct_size = sizeof r};
     fit f;
@@ -442,7 +424,7 @@ dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net
             r.mu_tau = 2.0 * r.lambda_min_sxx * pow(1.0 - r.tau, e) * sum_of_cofactors(L, smin);
         if (r.inside_uniform)
             r.mu_uniform = 2.0 * (double)L * r.lambda_min_sxx * pow(r.s_star - r.delta, e);
-        report_out(report, &r, sizeof r);
+        dlni_report_put(report, &r, sizeof r);
     }
     free(smin);
     fit_free(&f);
@@ -530,7 +512,7 @@ dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, do
                           dln_arora_report *report)
 {
     dln_status st = check_unregularized(loss, net);
-    if (st == DLN_OK) st = check_args(loss, report, NULL);
+    if (st == DLN_OK) st = check_args(loss, report, DLN_ARORA_REPORT_V1_SIZE, NULL);
     if (st != DLN_OK) return st;
     if (!(isfinite(eta_lib) && eta_lib >= 0.0))
         return dlni_fail(loss->err, DLN_E_RANGE, "eta = %g must be finite and >= 0", eta_lib);
@@ -549,6 +531,6 @@ dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta_lib, do
     r.margin = r.phi_sigma_min - r.residual;
     r.loss0 = 0.5 * r.residual * r.residual;
     arora_bounds(&r, net->L, r.sxx_scale, eta_lib, eps);
-    report_out(report, &r, sizeof r);
+    dlni_report_put(report, &r, sizeof r);
     return DLN_OK;
 }

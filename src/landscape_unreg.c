@@ -1,4 +1,4 @@
-/* critical_unreg.c - classification of a point by the unregularized theory
+/* landscape_unreg.c - classification of a point by the unregularized theory
  * (unregularized.md 4, 8, 12(a)), in the whitened picture W_1' = W_1 R^T,
  * where the loss is 1/2 ||W'_{L:1} - C||^2 + r0/2 with C = Yw.
  *

@@ -1,4 +1,4 @@
-/* critical_spectrum.c - Hessian spectrum at a regularized critical orbit
+/* landscape_spectrum.c - Hessian spectrum at a regularized critical orbit
  * from its block structure (regularized.md 3, recipe 9(f)), and the orbit
  * dimension (2.5). In the adapted bases the Hessian is block diagonal; each
  * block is given in tilde coordinates Wt_l = sqrt(lam_l) W_l as Ht, and the

@@ -1,4 +1,4 @@
-/* errbound.c - distance to the critical set of the regularized loss, the
+/* landscape_distance.c - distance to the critical set of the regularized loss, the
  * error-bound ratio with its predicted limit kappa = 1/mu_min^+, and the
  * predicted rate of gradient descent (regularized.md 5, 6, 9(c), 9(e)).
  *
@@ -21,7 +21,7 @@
  * The workspace (struct dlni_dist_work) is allocated once per landscape, so
  * that repeated distances (history metrics) allocate nothing but the block
  * spectrum of a new nearest orbit type. */
-#include "errbound.h"
+#include "landscape_distance.h"
 #include "linalg.h"
 
 #include <float.h>
@@ -668,7 +668,7 @@ dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg
     if (st != DLN_OK) return st;
     dln_dist_report o;
     memset(&o, 0, sizeof o);
-    o.struct_size = rep->struct_size;
+    o.struct_size = sizeof o;
     fill_report(w, vg, best, second, all_lower(w), &o);
     o.candidates = ncand;
     if (nearest) write_point(w, nearest);
@@ -679,37 +679,29 @@ dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg
 
 /* ---- public functions ---- */
 
-static int same_shape(const dln_landscape *ls, const dln_net *net)
-{
-    return net->L == ls->L && memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) == 0;
-}
-
 dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
                                   int *pattern, dln_net *nearest)
 {
     if (!ls) return DLN_E_NULL;
-    if (!net || !report) return dlni_fail(ls->err, DLN_E_NULL, "net or report is NULL");
-    if (report->struct_size < sizeof *report)
-        return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
+    if (!net) return dlni_fail(ls->err, DLN_E_NULL, "net is NULL");
+    dln_status st = dlni_report_check(ls->err, report, DLN_DIST_REPORT_V1_SIZE, "report");
+    if (st != DLN_OK) return st;
     if (ls->theory == DLN_THEORY_REGULARIZED &&
-        (!same_shape(ls, net) || (nearest && !same_shape(ls, nearest))))
+        (!dlni_same_widths(net, ls->L, ls->d) || (nearest && !dlni_same_widths(nearest, ls->L, ls->d))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     dlni_dist_work *w = NULL;
-    dln_status st = dlni_dist_work_new(ls, &w);
+    st = dlni_dist_work_new(ls, &w);
     if (st != DLN_OK) return st;
     double *theta = nearest ? dlni_alloc(ls->n) : NULL;
     if (nearest && !theta) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    dln_dist_report o = *report;
+    dln_dist_report o = {.struct_size = sizeof o};
     int *pat = pattern ? malloc((ls->nv + 1) * sizeof *pat) : NULL;
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
-        if (theta) {
-            dlni_net_changed(nearest);
-            memcpy(nearest->theta, theta, ls->n * sizeof *theta);
-        }
+        if (theta) dlni_net_assign(nearest, theta);
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
-        *report = o;
+        dlni_report_put(report, &o, sizeof o);
     }
     free(theta), free(pat);
     dlni_dist_work_free(w);
@@ -719,9 +711,9 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
 dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta, dln_rate_report *report)
 {
     if (!ls) return DLN_E_NULL;
-    if (!pattern || !report) return dlni_fail(ls->err, DLN_E_NULL, "pattern or report is NULL");
-    if (report->struct_size < sizeof *report)
-        return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size is too small");
+    if (!pattern) return dlni_fail(ls->err, DLN_E_NULL, "pattern is NULL");
+    dln_status st = dlni_report_check(ls->err, report, DLN_RATE_REPORT_V1_SIZE, "report");
+    if (st != DLN_OK) return st;
     if (!(eta >= 0.0 && isfinite(eta)))
         return dlni_fail(ls->err, DLN_E_RANGE, "the step %g must be finite and >= 0", eta);
     if (ls->theory != DLN_THEORY_REGULARIZED)
@@ -729,7 +721,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                          "error bounds need the regularized theory (%s)", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     double *ev = dlni_alloc(ls->n);
-    dln_status st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     size_t r = 0;
     orbit_spec sp;
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
@@ -737,7 +729,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
     if (st == DLN_OK) {
         dln_rate_report o;
         memset(&o, 0, sizeof o);
-        o.struct_size = report->struct_size;
+        o.struct_size = sizeof o;
         o.orbit_dim = sp.dim, o.hess_min = sp.hess_min, o.mu_max = sp.mu_max;
         o.mu_min_pos = sp.mu_min_pos;
         o.eta_opt = 2.0 / (sp.mu_min_pos + sp.mu_max);
@@ -752,7 +744,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         if (sp.degenerate) o.flags |= DLN_EB_DEGENERATE;
         if (sp.cls == DLN_CLASS_STRICT_SADDLE) o.flags |= DLN_EB_SADDLE;
         if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
-        *report = o;
+        dlni_report_put(report, &o, sizeof o);
     }
     free(comp), free(ev);
     return st;

@@ -1,4 +1,4 @@
-/* loss.c - loss value and gradient (derivatives.md §3-§4).
+/* loss_grad.c - loss value and gradient (derivatives.md §3-§4).
  *
  * With the summary F = 1/2 ||P R^T - C||^2 + r0/2 + sum_l lam_l/2 ||W_l||^2:
  *   G = P R^T - C,  E = G R = dF/dP,  grad_l = A_l^T E B_l^T + lam_l W_l,
@@ -20,19 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = 0; }
-
-void dlni_work_free(dlni_work *w)
-{
-    free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E),
-        free(w->RT);
-    free(w->lam), free(w->theta), free(w->dchain), free(w->dback);
-    memset(w, 0, sizeof *w);
-}
-
 static int same_shape(const dlni_work *w, const dln_net *net)
 {
-    return w->d && w->L == net->L && memcmp(w->d, net->d, (net->L + 1) * sizeof *w->d) == 0;
+    return w->d && dlni_same_widths(net, w->L, w->d);
 }
 
 /* Size the scratch for net's shape (only when the shape changes). */

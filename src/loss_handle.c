@@ -1,4 +1,4 @@
-/* data.c - the loss handle's data summary and options.
+/* loss_handle.c - the loss handle's data summary and options.
  *
  * The data enter only through the upper-triangular factor of
  * [X^T Y^T] = Q [[R, C^T], [0, T]] (m x (d_0 + d_L)), accumulated block by
@@ -236,4 +236,16 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
     if (C) la_copy(dL, d0, loss->C, dL, C, ldc);
     if (r0) *r0 = loss->r0;
     return DLN_OK;
+}
+
+/* ---- the handle's scratch (sized and filled by src/loss_grad.c) ---- */
+
+void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = 0; }
+
+void dlni_work_free(dlni_work *w)
+{
+    free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E),
+        free(w->RT);
+    free(w->lam), free(w->theta), free(w->dchain), free(w->dback);
+    memset(w, 0, sizeof *w);
 }

@@ -1,4 +1,4 @@
-/* spectrum.c - extreme eigenpairs of the Hessian (derivatives.md §5-§7).
+/* spectrum_eigs.c - extreme eigenpairs of the Hessian (derivatives.md §5-§7).
  *
  * Small n: the dense Hessian (n HVPs) and LAPACK dsyevr.
  *
@@ -52,7 +52,6 @@
 /* Shared argument checks and the report. */
 
 /* Version-1 size of the report (fields through `dense`). */
-#define REPORT_V1_SIZE (offsetof(dln_eig_report, dense) + sizeof(int))
 
 static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
                              double tol, const double *evals, const double *evecs, size_t ldvec,
@@ -72,20 +71,7 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
         return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
     if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_mul(ldvec, k, &t))))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "n or ldvec exceeds the BLAS range");
-    if (report && report->struct_size < REPORT_V1_SIZE)
-        return dlni_fail(loss->err, DLN_E_RANGE,
-                         "report->struct_size = %zu is below sizeof(dln_eig_report) = %zu",
-                         report->struct_size, REPORT_V1_SIZE);
-    return DLN_OK;
-}
-
-/* Copy the fields the caller's report version has room for. */
-static void put_report(dln_eig_report *report, const dln_eig_report *r)
-{
-    if (!report) return;
-    size_t size = report->struct_size < sizeof *r ? report->struct_size : sizeof *r;
-    memcpy((char *)report + sizeof r->struct_size, (const char *)r + sizeof r->struct_size,
-           size - sizeof r->struct_size);
+    return report ? dlni_report_check(loss->err, report, DLN_EIG_REPORT_V1_SIZE, "report") : DLN_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -426,7 +412,7 @@ dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which w
         st = eigs_lanczos(loss, net, which, k, tol == 0.0 ? DEFAULT_TOL : tol,
                           maxit == 0 ? DEFAULT_MAXIT : maxit, seed, tune->block, tune->basis,
                           evals, evecs, ldvec, &rep);
-    if (st == DLN_OK || st == DLN_E_NOCONV) put_report(report, &rep);
+    if (report && (st == DLN_OK || st == DLN_E_NOCONV)) dlni_report_put(report, &rep, sizeof rep);
     return st;
 }
 

@@ -1,5 +1,5 @@
-/* classify.c - classification of a point: criticality test, dispatch to the
- * closed-form rules (critical_reg.c, critical_unreg.c) and the numerical
+/* landscape_classify.c - classification of a point: criticality test, dispatch to the
+ * closed-form rules (landscape_reg.c, landscape_unreg.c) and the numerical
  * method (Hessian eigenvalues, descent probe, global value), cross-check.
  *
  * Tolerances (docs/landscape.md "Tolerances"):
@@ -38,84 +38,6 @@ const char *dln_class_name(dln_class cls)
     case DLN_CLASS_MINIMUM: return "local minimum (global value unknown)";
     }
     return "unknown class";
-}
-
-static dln_status from_loss(dln_landscape *ls, dln_status st)
-{
-    if (st != DLN_OK) dlni_fail(ls->err, st, "%s", ls->loss->err);
-    return st;
-}
-
-/* ---- criticality --------------------------------------------------------- */
-
-dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, double *value,
-                         double *gnorm, double *grel)
-{
-    double v;
-    dln_status st = from_loss(ls, dln_loss_grad(ls->loss, net, &v, grad));
-    if (st != DLN_OK) return st;
-    size_t L = ls->L;
-    long double all = 1.0L, worst = 0.0L, *nw = malloc((L + 1) * sizeof *nw);
-    if (!nw) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    for (size_t l = 1; l <= L; l++) {
-        nw[l] = dlni_norm2(net->d[l], net->d[l - 1], dlni_layer(net, l), net->d[l]);
-        all *= nw[l];
-    }
-    long double floor_ = (long double)ls->syx * powl((long double)ls->ascale, (long double)(L - 1));
-    for (size_t l = 1; l <= L; l++) {
-        long double others = 1.0L;
-        for (size_t k = 1; k <= L; k++)
-            if (k != l) others *= nw[k];
-        long double g = others * ((long double)ls->sxx * all + (long double)ls->syx) +
-                        (long double)ls->lam[l - 1] * nw[l] + floor_;
-        long double gl = la_nrm2(net->d[l] * net->d[l - 1], grad + net->off[l - 1]);
-        long double q = gl == 0.0L ? 0.0L : (g > 0.0L && isfinite(g) ? gl / g : INFINITY);
-        if (q > worst) worst = q;
-    }
-    free(nw);
-    if (value) *value = v;
-    if (gnorm) *gnorm = la_nrm2(ls->n, grad);
-    *grel = (double)worst;
-    return DLN_OK;
-}
-
-/* ---- certificates -------------------------------------------------------- */
-
-dln_status dlni_curvature(dln_landscape *ls, const dln_net *net, const double *d, double *curv)
-{
-    double *hd = dlni_alloc(ls->n);
-    if (!hd) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    dln_status st = from_loss(ls, dln_loss_hvp(ls->loss, net, d, hd));
-    double dd = la_dot(ls->n, d, d);
-    if (st == DLN_OK) *curv = dd > 0.0 ? la_dot(ls->n, d, hd) / dd : 0.0;
-    free(hd);
-    return st;
-}
-
-dln_status dlni_ritz_min(dln_landscape *ls, const dln_net *net, size_t k, const double *D,
-                         double *dir, double *curv)
-{
-    size_t n = ls->n;
-    double *HD = dlni_alloc(n * k), *M = dlni_alloc(k * k), *w = dlni_alloc(k), *Zk = dlni_alloc(k * k);
-    dln_status st = (HD && M && w && Zk) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    if (st == DLN_OK) st = from_loss(ls, dln_loss_hvp_batch(ls->loss, net, k, D, n, HD, n));
-    if (st == DLN_OK) {
-        la_gemm(LA_T, LA_N, k, k, n, 1.0, D, n, HD, n, 0.0, M, k);
-        st = dlni_la_status(ls->err, la_syev(k, M, k, w, Zk, k), "eigenvalues of a Hessian block");
-    }
-    if (st == DLN_OK) {
-        la_gemm(LA_N, LA_N, n, 1, k, 1.0, D, n, Zk, k, 0.0, dir, n);
-        *curv = w[0];
-    }
-    free(HD), free(M), free(w), free(Zk);
-    return st;
-}
-
-void dlni_set_direction(dlni_cls *c, const double *d, double curv)
-{
-    c->rep->curvature = curv;
-    c->rep->flags |= DLN_CF_DIRECTION;
-    if (c->dir && c->dir != d) memcpy(c->dir, d, c->ls->n * sizeof *d);
 }
 
 /* ---- numerical method ---------------------------------------------------- */
@@ -239,7 +161,7 @@ static dln_status hessian_eigs(dlni_cls *c, double *mu, double *Z, int *dense)
     if (*dense) {
         double *H = dlni_alloc(n * n);
         if (!H) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory for the dense Hessian");
-        dln_status st = from_loss(ls, dln_loss_hessian(ls->loss, c->net, H, n));
+        dln_status st = dlni_from_loss(ls, dln_loss_hessian(ls->loss, c->net, H, n));
         if (st == DLN_OK) st = dlni_la_status(ls->err, la_syev(n, H, n, mu, Z, n), "Hessian eigenvalues");
         free(H);
         return st;
@@ -251,7 +173,7 @@ static dln_status hessian_eigs(dlni_cls *c, double *mu, double *Z, int *dense)
     if (st == DLN_OK) st = dln_loss_hessian_eigs(ls->loss, c->net, DLN_EIG_LARGEST, 1, 0.0, 0, 2, &top, NULL, n, NULL);
     if (st == DLN_E_NOCONV) c->rep->flags |= DLN_CF_NOCONV, st = DLN_OK;
     mu[n - 1] = top;
-    return from_loss(ls, st);
+    return dlni_from_loss(ls, st);
 }
 
 static dln_class numerical(dlni_cls *c)
@@ -332,16 +254,15 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
                                   dln_class_report *report, int *pattern, double *direction)
 {
     if (!ls) return DLN_E_NULL;
-    if (!net || !report) return dlni_fail(ls->err, DLN_E_NULL, "net or report is NULL");
-    if (report->struct_size < sizeof *report)
-        return dlni_fail(ls->err, DLN_E_RANGE, "report->struct_size = %zu is below %zu",
-                         report->struct_size, sizeof *report);
+    if (!net) return dlni_fail(ls->err, DLN_E_NULL, "net is NULL");
+    dln_status st0 = dlni_report_check(ls->err, report, DLN_CLASS_REPORT_V1_SIZE, "report");
+    if (st0 != DLN_OK) return st0;
     if ((int)method < (int)DLN_METHOD_AUTO || (int)method > (int)DLN_METHOD_BOTH)
         return dlni_fail(ls->err, DLN_E_RANGE, "method = %d is not a dln_method", (int)method);
-    if (net->L != ls->L || memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) != 0)
+    if (!dlni_same_widths(net, ls->L, ls->d))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     dln_class_report rep;
-    report_init(&rep, report->struct_size, ls);
+    report_init(&rep, sizeof rep, ls);
     int *pat = ls->nv ? malloc(ls->nv * sizeof *pat) : NULL;
     double *grad = dlni_alloc(ls->n), *dir = dlni_alloc(ls->n);
     if ((ls->nv && !pat) || !grad || !dir) {
@@ -382,7 +303,7 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
         }
     }
     if (st == DLN_OK) {
-        *report = rep;
+        dlni_report_put(report, &rep, sizeof rep);
         if (pattern) memcpy(pattern, pat, ls->nv * sizeof *pat);
         if (direction && (rep.flags & DLN_CF_DIRECTION)) memcpy(direction, dir, ls->n * sizeof *dir);
     }

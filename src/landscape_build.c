@@ -1,4 +1,4 @@
-/* critical_build.c - construction of critical points of a chosen type
+/* landscape_build.c - construction of critical points of a chosen type
  * (regularized.md 9(d), unregularized.md 12(b)). Every point is checked
  * with the gradient before it is written: a request that does not give a
  * critical point fails with DLN_E_RANGE and leaves the net unchanged. */
@@ -192,7 +192,7 @@ dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int 
 {
     if (!ls) return DLN_E_NULL;
     if (!pattern || !net) return dlni_fail(ls->err, DLN_E_NULL, "pattern or net is NULL");
-    if (net->L != ls->L || memcmp(net->d, ls->d, (ls->L + 1) * sizeof *ls->d) != 0)
+    if (!dlni_same_widths(net, ls->L, ls->d))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     if (frames != DLN_FRAMES_CANONICAL && frames != DLN_FRAMES_RANDOM)
         return dlni_fail(ls->err, DLN_E_RANGE, "frames must be DLN_FRAMES_CANONICAL or _RANDOM");
@@ -208,16 +208,15 @@ dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int 
     if (st == DLN_OK && !la_all_finite(ls->n, 1, theta, ls->n))
         st = dlni_fail(ls->err, DLN_E_NONFINITE, "the constructed weights overflowed");
     if (st == DLN_OK) {
-        dlni_net_changed(net);
         memcpy(old, net->theta, ls->n * sizeof *old);
-        memcpy(net->theta, theta, ls->n * sizeof *theta);
+        dlni_net_assign(net, theta);
         double grel = 0.0;
         st = dlni_grad_rel(ls, net, g, NULL, NULL, &grel);
         if (st == DLN_OK && !(grel <= BUILD_TOL))
             st = dlni_fail(ls->err, DLN_E_RANGE,
                            "the extra-chain pattern does not give a critical point (relative "
                            "gradient %.3g)", grel);
-        if (st != DLN_OK) memcpy(net->theta, old, ls->n * sizeof *old);
+        if (st != DLN_OK) dlni_net_assign(net, old);
     }
     free(theta), free(old), free(g);
     return st;

@@ -1,4 +1,4 @@
-/* critical_roots.c - the scalar critical equation of the regularized loss
+/* landscape_roots.c - the scalar critical equation of the regularized loss
  * (regularized.md 2.3-2.4, recipe 9(a) step 4).
  *
  * A matched value y and the common singular value s of the rescaled layers
@@ -163,11 +163,13 @@ dln_status dln_critical_thresholds(size_t depth, double lam, double *ystar, doub
 
 dln_status dln_critical_roots(size_t depth, double lam, double y, double tau, dln_root_info *info)
 {
-    if (!info) return DLN_E_NULL;
-    if (info->struct_size < sizeof *info) return DLN_E_RANGE;
+    dln_status st = dlni_report_check(NULL, info, DLN_ROOT_INFO_V1_SIZE, "info");
+    if (st != DLN_OK) return st;
     if (depth < 2 || !isfinite(lam) || !(lam > 0.0) || !isfinite(y) || y < 0.0 ||
         !(tau >= 0.0 && tau < 1.0))
         return DLN_E_RANGE;
-    dlni_roots(depth, log(lam), y, tau == 0.0 ? 1e-12 : tau, info);
+    dln_root_info o = {.struct_size = sizeof o};
+    dlni_roots(depth, log(lam), y, tau == 0.0 ? 1e-12 : tau, &o);
+    dlni_report_put(info, &o, sizeof o);
     return DLN_OK;
 }

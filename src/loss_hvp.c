@@ -1,6 +1,6 @@
-/* hvp.c - Hessian-vector products and the dense Hessian (derivatives.md §5-§6).
+/* loss_hvp.c - Hessian-vector products and the dense Hessian (derivatives.md §5-§6).
  *
- * The HVP is the forward-mode derivative of the gradient chain of loss.c
+ * The HVP is the forward-mode derivative of the gradient chain of loss_grad.c
  * along a direction D, reusing the chains B_l (or A_l), the back products
  * V_l (or U_l) and E of the point:
  *   input side:  dB_2 = D_1, dB_{l+1} = W_l dB_l + D_l B_l,  P1 = dB_{L+1},

@@ -1,4 +1,4 @@
-/* critical.c - the landscape handle: which theory applies, the spectral
+/* landscape.c - the landscape handle: which theory applies, the spectral
  * data of the effective target, thresholds, roots, global value, flags,
  * and the enumeration of orbit types (regularized.md 2, 9(a);
  * unregularized.md 1-3, 7). */
@@ -11,19 +11,6 @@
 #include <string.h>
 
 static const double default_tol[4] = {1e-8, 1e-9, 1e-8, 1e-10};
-
-dln_status dlni_la_status(char *err, int rc, const char *what)
-{
-    if (rc == LA_OK) return DLN_OK;
-    return dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "%s failed (LAPACK info %d)",
-                     what, rc);
-}
-
-double dlni_norm2(size_t m, size_t n, const double *A, size_t lda)
-{
-    double v = 0.0;
-    return la_norm2(m, n, A, lda, &v) == LA_OK ? v : 0.0;
-}
 
 static void free_analysis(dln_landscape *ls)
 {
@@ -163,88 +150,6 @@ dln_status dln_landscape_orbit(const dln_landscape *ls, size_t index, int *patte
     return DLN_OK;
 }
 
-/* ---- patterns ---------------------------------------------------------- */
-
-dln_status dlni_pattern_parse(dln_landscape *ls, const int *pattern, dlni_comp *comp, size_t *r)
-{
-    int reg = ls->theory == DLN_THEORY_REGULARIZED;
-    size_t cnt = 0;
-    for (size_t b = 0; b < ls->nb; b++) {
-        const dlni_block *B = &ls->blk[b];
-        for (size_t i = B->start; i < B->start + B->m; i++) {
-            int lab = pattern[i];
-            int none = lab == DLN_MATCH_NONE ||
-                       (!reg && (lab == DLN_MATCH_FEED || lab == DLN_MATCH_READ ||
-                                 lab == DLN_MATCH_FEED_READ));
-            if (none) continue;
-            int ok = reg ? (lab == DLN_MATCH_PLUS && B->root.count >= 1 && !B->root.is_double) ||
-                               (lab == DLN_MATCH_MINUS && B->root.count == 2) ||
-                               (lab == DLN_MATCH_DOUBLE && B->root.is_double)
-                         : lab == DLN_MATCH_SELECTED;
-            if (!ok)
-                return dlni_fail(ls->err, DLN_E_RANGE,
-                                 "pattern[%zu] = %d is not admissible for value %g", i, lab, B->y);
-            if (cnt == ls->dmin)
-                return dlni_fail(ls->err, DLN_E_RANGE,
-                                 "the pattern matches more than d_min = %zu values", ls->dmin);
-            dlni_comp *c = &comp[cnt++];
-            c->blk = b, c->label = lab, c->y = B->y;
-            c->s = !reg ? NAN : B->root.s[lab == DLN_MATCH_MINUS ? 1 : 0];
-        }
-    }
-    *r = cnt;
-    return DLN_OK;
-}
-
-void dlni_pattern_counts(const dln_landscape *ls, const dlni_comp *comp, size_t r, size_t *kb)
-{
-    for (size_t b = 0; b < ls->nb; b++) kb[b] = 0;
-    for (size_t i = 0; i < r; i++) kb[comp[i].blk]++;
-}
-
-dln_class dlni_reg_class(const dln_landscape *ls, const dlni_comp *comp, size_t r, unsigned *flags)
-{
-    double tau = ls->tol[DLN_TOL_VALUE];
-    size_t last = 0, nminus = 0, ndouble = 0, ngt = 0, neq = 0;
-    for (size_t i = 0; i < r; i++) {
-        if (comp[i].blk + 1 > last) last = comp[i].blk + 1; /* one past the lowest matched block */
-        nminus += comp[i].label == DLN_MATCH_MINUS;
-        ndouble += comp[i].label == DLN_MATCH_DOUBLE;
-    }
-    int defect = 0, unmatched_above = 0, unmatched_at = 0;
-    for (size_t b = 0; b < ls->nb; b++) {
-        const dlni_block *B = &ls->blk[b];
-        size_t kb = 0; /* matched copies of this value */
-        for (size_t i = 0; i < r; i++) kb += comp[i].blk == b;
-        int free_copies = kb < B->m;
-        if (free_copies && b + 1 < last) defect = 1; /* a larger value left unmatched */
-        if (free_copies && B->root.delta > tau) unmatched_above = 1;
-        if (free_copies && fabs(B->root.delta) <= tau) unmatched_at = 1;
-        if (B->root.delta_hat > tau) ngt += B->m;
-        else if (fabs(B->root.delta_hat) <= tau) neq += B->m;
-    }
-    int room = r < ls->dmin;
-    if (ls->L == 2) {
-        if (defect || (room && unmatched_above)) return DLN_CLASS_STRICT_SADDLE;
-        if (room && unmatched_at && flags) *flags |= DLN_CF_DEGENERATE;
-        return DLN_CLASS_GLOBAL_MIN;
-    }
-    if (nminus || defect) return DLN_CLASS_STRICT_SADDLE;
-    if (ndouble) {
-        if (flags) *flags |= DLN_CF_DEGENERATE;
-        return DLN_CLASS_NONSTRICT_SADDLE;
-    }
-    size_t need = ngt < ls->dmin ? ngt : ls->dmin;
-    return (r >= need && r <= ngt + neq) ? DLN_CLASS_GLOBAL_MIN : DLN_CLASS_LOCAL_MIN;
-}
-
-double dlni_reg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < r; i++) s += dlni_phi(ls->L, ls->loglam, comp[i].y, comp[i].s);
-    return ls->fzero + ls->c * s;
-}
-
 /* Unregularized critical value r0/2 + 1/2 sum_{i not in S} gamma_i (no cancellation). */
 static double unreg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r)
 {
@@ -261,8 +166,8 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
 {
     if (!ls) return DLN_E_NULL;
     if (!pattern || !info) return dlni_fail(ls->err, DLN_E_NULL, "pattern or info is NULL");
-    if (info->struct_size < sizeof *info)
-        return dlni_fail(ls->err, DLN_E_RANGE, "info->struct_size is too small");
+    dln_status st = dlni_report_check(ls->err, info, DLN_ORBIT_INFO_V1_SIZE, "info");
+    if (st != DLN_OK) return st;
     if (ls->theory != DLN_THEORY_REGULARIZED && ls->theory != DLN_THEORY_UNREGULARIZED)
         return dlni_fail(ls->err, DLN_E_UNSUPPORTED, "no closed-form critical set: %s", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
@@ -272,10 +177,10 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
     size_t r;
-    dln_status st = dlni_pattern_parse(ls, pattern, comp, &r);
+    st = dlni_pattern_parse(ls, pattern, comp, &r);
     dln_orbit_info o;
     memset(&o, 0, sizeof o);
-    o.struct_size = info->struct_size;
+    o.struct_size = sizeof o;
     o.rank = r;
     o.hess_min = o.hess_min_pos = o.hess_max = NAN;
     if (st == DLN_OK && ls->theory == DLN_THEORY_UNREGULARIZED) {
@@ -299,7 +204,7 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
             }
         }
     }
-    if (st == DLN_OK) *info = o;
+    if (st == DLN_OK) dlni_report_put(info, &o, sizeof o);
     free(comp), free(ev);
     return st;
 }
@@ -563,10 +468,12 @@ size_t dln_landscape_num_params(const dln_landscape *ls) { return ls ? ls->n : 0
 
 dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *info)
 {
-    if (!ls || !info) return DLN_E_NULL;
-    if (info->struct_size < sizeof *info) return DLN_E_RANGE;
+    if (!ls) return DLN_E_NULL;
+    dln_status st = dlni_report_check(NULL, info, DLN_LANDSCAPE_INFO_V1_SIZE, "info");
+    if (st != DLN_OK) return st;
     dln_landscape_info o;
-    o.struct_size = info->struct_size;
+    memset(&o, 0, sizeof o); /* padding included: the caller gets no stale bytes */
+    o.struct_size = sizeof o;
     o.theory = ls->theory, o.limits = ls->limits, o.depth = ls->L, o.rank_max = ls->dmin;
     o.num_values = ls->nv, o.num_orbits = ls->norbits;
     o.scale = ls->c, o.offset = ls->offset, o.lam = ls->lamp;
@@ -575,7 +482,7 @@ dln_status dln_landscape_get_info(const dln_landscape *ls, dln_landscape_info *i
     o.error_bound = ls->eb, o.error_bound_gap = ls->eb_gap;
     o.strict_saddle = ls->ssp, o.strict_saddle_gap = ls->ssp_gap;
     o.iso_gap = ls->iso_gap, o.h1_margin = ls->h1, o.h2_margin = ls->h2, o.h3_margin = ls->h3;
-    *info = o;
+    dlni_report_put(info, &o, sizeof o);
     return DLN_OK;
 }
 
@@ -589,15 +496,14 @@ dln_status dln_landscape_values(const dln_landscape *ls, double *values)
 
 dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info)
 {
-    if (!ls || !info) return DLN_E_NULL;
-    if (info->struct_size < sizeof *info) return DLN_E_RANGE;
+    if (!ls) return DLN_E_NULL;
+    dln_status st = dlni_report_check(NULL, info, DLN_ROOT_INFO_V1_SIZE, "info");
+    if (st != DLN_OK) return st;
     if (ls->theory != DLN_THEORY_REGULARIZED) return DLN_E_UNSUPPORTED;
     if (k >= ls->nv) return DLN_E_DIM;
     for (size_t b = 0; b < ls->nb; b++)
         if (k < ls->blk[b].start + ls->blk[b].m) {
-            size_t sz = info->struct_size;
-            *info = ls->blk[b].root;
-            info->struct_size = sz;
+            dlni_report_put(info, &ls->blk[b].root, sizeof ls->blk[b].root);
             break;
         }
     return DLN_OK;
