@@ -78,14 +78,18 @@ static int fast_cond_ok(worker *w)
            rcond * FAST_COND_MAX >= 1.0;
 }
 
-/* Fast path on the packed block a (na x bb); 0 (ra unchanged, a spoiled)
- * when the block must take the Householder path. */
-static int fast_update(worker *w, size_t bb)
+/* Fast path on samples s..s+bb-1 of the worker, packed into a as na x bb.
+ * 0 (ra unchanged) when the block must take the Householder path, which
+ * also catches NaN and Inf: they reach the diagonal of Z Z^T (the diagonal
+ * of R_aug^{-1} is nonzero), so the growth test fails on them. */
+static int fast_update(worker *w, size_t s, size_t bb)
 {
     size_t na = w->na;
     if (w->m_acc < na || !fast_cond_ok(w)) return 0;
     la_copy(na, na, w->ra, na, w->inv, na);
     if (la_trtri_upper(na, w->inv, na) != LA_OK) return 0;
+    la_copy(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, na);
+    la_copy(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0, na);
     la_trmm_left_upper(LA_T, na, bb, w->inv, na, w->a, na); /* Z */
     la_set_identity(na, na, w->s, na);
     la_syrk(na, bb, w->a, na, 1.0, w->s, na);
@@ -97,12 +101,16 @@ static int fast_update(worker *w, size_t bb)
     return 1;
 }
 
-static void householder_update(worker *w, size_t s, size_t bb)
+/* Householder path on samples s..s+bb-1, packed into a as bb x na (the
+ * transpose, in cache tiles). 0 if the block has a NaN or Inf. */
+static int householder_update(worker *w, size_t s, size_t bb)
 {
     la_copy_t(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, bb);
     la_copy_t(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0 * bb, bb);
+    if (!la_all_finite(bb * w->na, 1, w->a, bb * w->na)) return 0;
     int rc = la_tpqrt(bb, w->na, w->ra, w->na, w->a, bb, w->work);
     if (rc != LA_OK) w->rc = rc;
+    return 1;
 }
 
 /* Samples in the next block: b, but at first no more than the factor has
@@ -121,13 +129,10 @@ static void *run(void *arg)
     worker *w = arg;
     for (size_t s = 0, bb; s < w->m && w->rc == LA_OK; s += bb) {
         bb = block_size(w, w->m - s);
-        la_copy(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, w->na);
-        la_copy(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0, w->na);
-        if (!la_all_finite(w->na, bb, w->a, w->na)) {
+        if (!fast_update(w, s, bb) && !householder_update(w, s, bb)) {
             w->bad = w->first + s, w->bad_last = w->first + s + bb - 1;
             break;
         }
-        if (!fast_update(w, bb)) householder_update(w, s, bb);
         w->m_acc += bb;
     }
     return NULL;

@@ -545,14 +545,17 @@ START_TEST(threads_deterministic_and_atomic)
     dln_loss *c = NULL;
     ck_assert_ok(dln_loss_copy(&c, a));
     ck_assert_uint_eq(dln_loss_get_threads(c), 2);
-    double keep = s.Y[1 + (m - 3) * dL];
-    s.Y[1 + (m - 3) * dL] = NAN;
-    ck_assert_int_eq(dln_loss_add_samples(c, m, s.X, d0, s.Y, dL), DLN_E_NONFINITE);
-    ck_assert(strstr(dln_loss_errmsg(c), "NaN") != NULL);
-    s.Y[1 + (m - 3) * dL] = keep;
-    ck_assert_uint_eq(dln_loss_num_samples(c), m);
-    ck_assert_ok(dln_loss_summary(c, R2, d0, C2, dL, &r2));
-    ck_assert(memcmp(R1, R2, sizeof R1) == 0 && memcmp(C1, C2, sizeof C1) == 0 && r1 == r2);
+    double *where[2] = {&s.Y[1 + (m - 3) * dL], &s.X[4 + (m / 2 + 700) * d0]};
+    for (int k = 0; k < 4; k++) { /* NaN or Inf, in Y or X, blocks of both threads */
+        double keep = *where[k % 2];
+        *where[k % 2] = k < 2 ? NAN : -INFINITY;
+        ck_assert_int_eq(dln_loss_add_samples(c, m, s.X, d0, s.Y, dL), DLN_E_NONFINITE);
+        ck_assert(strstr(dln_loss_errmsg(c), "NaN") != NULL);
+        *where[k % 2] = keep;
+        ck_assert_uint_eq(dln_loss_num_samples(c), m);
+        ck_assert_ok(dln_loss_summary(c, R2, d0, C2, dL, &r2));
+        ck_assert(memcmp(R1, R2, sizeof R1) == 0 && memcmp(C1, C2, sizeof C1) == 0 && r1 == r2);
+    }
     free_invariants(&v1);
     dln_loss_free(a), dln_loss_free(b), dln_loss_free(one), dln_loss_free(c);
     free_data(&s);
