@@ -5,15 +5,14 @@
  * column: features then targets), passed as X = A (ldx = na) and
  * Y = A + d_0 (ldy = na). DSYRK computes A A^T, the Gram matrix the normal
  * equations would use: half the flops of a QR, the floor for any summary.
- * Tasks, interleaved (bench/timing.h):
- *   syrk        DSYRK, BLAS on 1 thread
- *   syrk/b2     DSYRK, BLAS on 2 threads
- *   sum/t1      the summary, 1 library thread, BLAS on 1 thread
- *   sum/t2      the summary, 2 library threads (dln_loss_set_threads), BLAS on 1
- *   sum/b2      the summary, 1 library thread, BLAS on 2 threads
+ * Tasks, interleaved (bench/timing.h); tN: N library threads (dln_loss_set_threads),
+ * bN: N BLAS threads:
+ *   syrk    DSYRK, b1          syrkb2  DSYRK, b2
+ *   t1      summary, t1 b1     t2      summary, t2 b1
+ *   b2      summary, t1 b2     t2b2    summary, t2 b2 (4 threads on 2 cores)
  * The summary is timed as dln_loss_create_data on the first sample, then
  * dln_loss_set_threads and dln_loss_add_samples of the rest.
- * Usage: summary [m_synthetic] (default 1000000); Fashion-MNIST is read from
+ * Usage: summary [m_synthetic [reps]] (default 1000000, 5); Fashion-MNIST is read from
  * DLN_FASHION_DIR or /usr/share/datasets/fashion-mnist when present. */
 #define _POSIX_C_SOURCE 200809L /* popen, pclose, clock_gettime */
 #include "timing.h"
@@ -87,37 +86,41 @@ static double *fashion(size_t *m)
 
 static void measure(const char *name, size_t d0, size_t dL, size_t m, const double *A, int reps)
 {
+    enum { NT = 6 };
+    static const int blas[NT] = {1, 2, 1, 1, 2, 2}, lib[NT] = {1, 1, 1, 2, 1, 2};
     size_t na = d0 + dL;
     double *G = bench_alloc(na * na);
-    ctx c[5] = {{d0, dL, m, A, G, 1, 1}, {d0, dL, m, A, G, 2, 1}, {d0, dL, m, A, G, 1, 1},
-                {d0, dL, m, A, G, 1, 2}, {d0, dL, m, A, G, 2, 1}};
-    bench_task k[5];
+    ctx c[NT];
+    bench_task k[NT];
     memset(k, 0, sizeof k);
-    for (int i = 0; i < 5; i++) k[i].run = i < 2 ? run_syrk : run_summary, k[i].ctx = &c[i];
-    bench_interleaved(k, 5, reps, 0.0);
-    printf("%-14s %4zu %3zu %8zu | %7.3f %7.3f | %7.3f %7.3f %7.3f | %6.2f %6.2f %6.2f | %5.2f %5.2f\n",
-           name, d0, dL, m, bench_median(&k[0], reps), bench_median(&k[1], reps),
-           bench_median(&k[2], reps), bench_median(&k[3], reps), bench_median(&k[4], reps),
-           bench_median_ratio(&k[2], &k[0], reps), bench_median_ratio(&k[3], &k[0], reps),
+    for (int i = 0; i < NT; i++) {
+        c[i] = (ctx){d0, dL, m, A, G, blas[i], lib[i]};
+        k[i].run = i < 2 ? run_syrk : run_summary, k[i].ctx = &c[i];
+    }
+    bench_interleaved(k, NT, reps, 0.0);
+    printf("%-13s %4zu %3zu %7zu |", name, d0, dL, m);
+    for (int i = 0; i < NT; i++) printf(" %6.3f", bench_median(&k[i], reps));
+    printf(" | %6.2f %6.2f | %5.2f %5.2f %5.2f\n", bench_median_ratio(&k[2], &k[0], reps),
            bench_median_ratio(&k[4], &k[1], reps), bench_median_ratio(&k[2], &k[3], reps),
-           bench_median_ratio(&k[2], &k[4], reps));
+           bench_median_ratio(&k[2], &k[4], reps), bench_median_ratio(&k[2], &k[5], reps));
     free(G);
 }
 
 int main(int argc, char **argv)
 {
     size_t m = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000, mf = 0;
-    const int reps = 5;
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    if (reps < 1 || reps > BENCH_MAX_REPS) reps = 5;
     int blas0 = openblas_get_num_threads();
     printf("libdlnet %s: data summary against DSYRK on the same data; load %.2f\n",
            dln_version_string(), bench_load());
     printf("BLAS: %s (core %s); medians of %d interleaved samples\n", openblas_get_config(),
            openblas_get_corename(), reps);
-    printf("%-14s %4s %3s %8s | %7s %7s | %7s %7s %7s | %6s %6s %6s | %5s %5s\n", "data", "d0",
-           "dL", "m", "syrk", "syrk/b2", "sum/t1", "sum/t2", "sum/b2", "t1/syr", "t2/syr",
-           "b2/sb2", "t1/t2", "t1/b2");
-    printf("%-14s %4s %3s %8s | %7s %7s | %7s %7s %7s | %6s %6s %6s | %5s %5s\n", "", "", "", "",
-           "s", "s", "s", "s", "s", "ratio", "ratio", "ratio", "speed", "speed");
+    printf("%-13s %4s %3s %7s | %6s %6s %6s %6s %6s %6s | %6s %6s | %5s %5s %5s\n", "data", "d0",
+           "dL", "m", "syrk", "syrkb2", "t1", "t2", "b2", "t2b2", "t1/syr", "b2/sb2", "t1/t2",
+           "t1/b2", "t1/t22");
+    printf("%-13s %4s %3s %7s | %41s | %13s | %17s\n", "", "", "", "", "seconds (medians)",
+           "time ratios", "speed-ups over t1");
     double *A = bench_alloc(256 * m);
     bench_fill(1, 256 * m, A);
     measure("uniform", 128, 128, m, A, reps);
