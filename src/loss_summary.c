@@ -2,10 +2,10 @@
  * blocks, in the library's own threads.
  *
  * The summary is the upper triangular R_aug (na x na, na = d_0 + d_L) with
- * R_aug^T R_aug = sum over samples of a a^T, a = [x; y] (data.c explains how
- * R, C and r0 are read from it). Samples are columns of X and Y, so a block
- * of b samples packed as A = [X_b; Y_b] (na x b) is a column copy. Each
- * block takes one of two paths:
+ * R_aug^T R_aug = sum over samples of a a^T, a = [x; y] (loss_handle.c
+ * reads R, C and r0 from it). Samples are columns of X and Y, so a block of
+ * b samples packed as A = [X_b; Y_b] (na x b) is a column copy; it is packed
+ * one cache-sized panel at a time. Each block takes one of two paths:
  *
  * Fast path: a Cholesky update preconditioned by the factor so far. With
  * Z = R_aug^{-T} A,  R_aug^T R_aug + A A^T = R_aug^T (I + Z Z^T) R_aug, and
@@ -40,22 +40,30 @@
 #define FAST_GROWTH_MAX 4.0   /* largest trace(Z Z^T) / na for the fast path */
 #define BLOCK_MIN 512         /* samples per block at least... */
 #define BLOCK_PER_NA 16       /* ...and 16 na: the O(na^3) work per block stays ~5% */
-#define BLOCK_DOUBLES (1 << 23) /* at most 64 MiB of block per thread */
+#define PANEL_DOUBLES (1 << 17) /* 1 MiB: a packed panel stays in the 2 MiB L2 */
+#define PANEL_MIN 64
 #define BLOCKS_PER_THREAD 4   /* fewer threads when a range would have fewer blocks */
 
 size_t dlni_summary_block(size_t na)
 {
-    size_t b = na > BLOCK_MIN / BLOCK_PER_NA ? BLOCK_PER_NA * na : BLOCK_MIN;
-    if (b > BLOCK_DOUBLES / na) b = BLOCK_DOUBLES / na;
-    return b > na ? b : na;
+    return na > BLOCK_MIN / BLOCK_PER_NA ? BLOCK_PER_NA * na : BLOCK_MIN;
+}
+
+/* Samples per panel: a block is packed, multiplied and folded into
+ * I + Z Z^T one panel at a time, so that the packed samples are read from
+ * the cache, not from memory, by the TRMM and the SYRK. */
+static size_t panel_size(size_t na, size_t b)
+{
+    size_t p = PANEL_DOUBLES / na > PANEL_MIN ? PANEL_DOUBLES / na : PANEL_MIN;
+    return p < b ? p : b;
 }
 
 typedef struct worker {
-    size_t d0, dL, na, b;
+    size_t d0, dL, na, b, panel; /* widths, samples per block and per panel */
     const double *X, *Y;     /* this worker's first sample */
     size_t ldx, ldy, m, first; /* m samples, columns first.. of the call */
     double *ra;              /* na x na factor (upper; zeros below) */
-    double *a;               /* block: na x b packed, or b x na for the Householder path */
+    double *a;               /* panel: na x panel packed, or panel x na (Householder path) */
     double *inv, *s, *work;  /* R_aug^{-1} or its equilibrated copy; I + Z Z^T; LAPACK */
     size_t m_acc;            /* samples in ra */
     size_t bad, bad_last;    /* columns (of the call) of a non-finite block; SIZE_MAX: none */
@@ -78,7 +86,7 @@ static int fast_cond_ok(worker *w)
            rcond * FAST_COND_MAX >= 1.0;
 }
 
-/* Fast path on samples s..s+bb-1 of the worker, packed into a as na x bb.
+/* Fast path on samples s..s+bb-1 of the worker, packed panel by panel.
  * 0 (ra unchanged) when the block must take the Householder path, which
  * also catches NaN and Inf: they reach the diagonal of Z Z^T (the diagonal
  * of R_aug^{-1} is nonzero), so the growth test fails on them. */
@@ -88,11 +96,14 @@ static int fast_update(worker *w, size_t s, size_t bb)
     if (w->m_acc < na || !fast_cond_ok(w)) return 0;
     la_copy(na, na, w->ra, na, w->inv, na);
     if (la_trtri_upper(na, w->inv, na) != LA_OK) return 0;
-    la_copy(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, na);
-    la_copy(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0, na);
-    la_trmm_left_upper(LA_T, na, bb, w->inv, na, w->a, na); /* Z */
     la_set_identity(na, na, w->s, na);
-    la_syrk(na, bb, w->a, na, 1.0, w->s, na);
+    for (size_t p = s, pb; p < s + bb; p += pb) {
+        pb = s + bb - p < w->panel ? s + bb - p : w->panel;
+        la_copy(w->d0, pb, w->X + p * w->ldx, w->ldx, w->a, na);
+        la_copy(w->dL, pb, w->Y + p * w->ldy, w->ldy, w->a + w->d0, na);
+        la_trmm_left_upper(LA_T, na, pb, w->inv, na, w->a, na); /* Z of the panel */
+        la_syrk(na, pb, w->a, na, 1.0, w->s, na);
+    }
     double growth = 0.0;
     for (size_t j = 0; j < na; j++) growth += w->s[j + j * na] - 1.0;
     if (!(growth <= FAST_GROWTH_MAX * (double)na)) return 0;
@@ -101,15 +112,19 @@ static int fast_update(worker *w, size_t s, size_t bb)
     return 1;
 }
 
-/* Householder path on samples s..s+bb-1, packed into a as bb x na (the
- * transpose, in cache tiles). 0 if the block has a NaN or Inf. */
+/* Householder path on samples s..s+bb-1, panel by panel, each packed as
+ * pb x na (the transpose, in cache tiles). 0 if the block has a NaN or Inf
+ * (then ra is spoiled: the caller discards the worker's factor). */
 static int householder_update(worker *w, size_t s, size_t bb)
 {
-    la_copy_t(w->d0, bb, w->X + s * w->ldx, w->ldx, w->a, bb);
-    la_copy_t(w->dL, bb, w->Y + s * w->ldy, w->ldy, w->a + w->d0 * bb, bb);
-    if (!la_all_finite(bb * w->na, 1, w->a, bb * w->na)) return 0;
-    int rc = la_tpqrt(bb, w->na, w->ra, w->na, w->a, bb, w->work);
-    if (rc != LA_OK) w->rc = rc;
+    size_t na = w->na;
+    for (size_t p = s, pb; p < s + bb && w->rc == LA_OK; p += pb) {
+        pb = s + bb - p < w->panel ? s + bb - p : w->panel;
+        la_copy_t(w->d0, pb, w->X + p * w->ldx, w->ldx, w->a, pb);
+        la_copy_t(w->dL, pb, w->Y + p * w->ldy, w->ldy, w->a + w->d0 * pb, pb);
+        if (!la_all_finite(pb * na, 1, w->a, pb * na)) return 0;
+        w->rc = la_tpqrt(pb, na, w->ra, na, w->a, pb, w->work);
+    }
     return 1;
 }
 
@@ -138,11 +153,11 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* Doubles per worker: inv, s and ra (na x na each), the block, LAPACK work. */
-static size_t worker_doubles(size_t na, size_t b)
+/* Doubles per worker: inv, s and ra (na x na each), a panel, LAPACK work. */
+static size_t worker_doubles(size_t na, size_t panel)
 {
     size_t ws = 2 * la_tpqrt_nb(na) * na, wc = la_trcon_wsize(na);
-    return 3 * na * na + na * b + (ws > wc ? ws : wc);
+    return 3 * na * na + na * panel + (ws > wc ? ws : wc);
 }
 
 /* Threads to use for m samples: each range gets BLOCKS_PER_THREAD blocks. */
@@ -158,6 +173,7 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
                                size_t nthreads, char *err)
 {
     size_t na = d0 + dL, b = dlni_summary_block(na), nt = thread_count(nthreads, m, b);
+    size_t panel = panel_size(na, b);
     size_t per = (m / nt + b - 1) / b * b; /* samples per range, whole blocks */
     worker *ws = calloc(nt, sizeof *ws);
     pthread_t *tid = calloc(nt, sizeof *tid);
@@ -166,17 +182,17 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
     for (size_t t = 0; t < nt && st == DLN_OK; t++) {
         worker *w = &ws[t];
         size_t first = t * per < m ? t * per : m;
-        *w = (worker){.d0 = d0, .dL = dL, .na = na, .b = b, .X = X + first * ldx,
+        *w = (worker){.d0 = d0, .dL = dL, .na = na, .b = b, .panel = panel, .X = X + first * ldx,
                       .Y = Y + first * ldy, .ldx = ldx, .ldy = ldy, .first = first,
                       .m = t + 1 == nt ? m - first : (per < m - first ? per : m - first),
                       .bad = SIZE_MAX, .m_acc = t == 0 ? m_prev : 0};
-        double *mem = dlni_alloc(worker_doubles(na, b));
+        double *mem = dlni_alloc(worker_doubles(na, panel));
         if (!mem) {
             st = DLN_E_NOMEM;
             break;
         }
         w->inv = mem, w->s = mem + na * na, w->ra = mem + 2 * na * na, w->a = mem + 3 * na * na;
-        w->work = w->a + na * b;
+        w->work = w->a + na * panel;
         if (t == 0)
             memcpy(w->ra, raug, na * na * sizeof *raug);
         else
