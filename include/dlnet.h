@@ -355,7 +355,7 @@ DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *
  * uses 1, so create the loss from a first chunk, set this, then add the
  * rest). The samples are cut into one contiguous range per thread, each
  * thread summarizes its range into its own triangular factor and the factors
- * are merged by a TSQR combine; a range gets at least 4 blocks of
+ * are merged by a TSQR combine; a range gets at least 2 blocks of
  * max(512, 16 (d_0 + d_L)) samples, so small calls use fewer threads. The
  * same thread count gives the same bits; different counts agree to rounding.
  *

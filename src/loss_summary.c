@@ -42,7 +42,7 @@
 #define BLOCK_PER_NA 16       /* ...and 16 na: the O(na^3) work per block stays ~5% */
 #define PANEL_DOUBLES (1 << 17) /* 1 MiB: a packed panel stays in the 2 MiB L2 */
 #define PANEL_MIN 64
-#define BLOCKS_PER_THREAD 4   /* fewer threads when a range would have fewer blocks */
+#define BLOCKS_PER_THREAD 2   /* fewer threads when a range would have fewer blocks */
 
 size_t dlni_summary_block(size_t na)
 {
