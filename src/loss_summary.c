@@ -74,11 +74,10 @@ typedef struct worker {
 static int fast_cond_ok(worker *w)
 {
     size_t na = w->na;
+    la_copy(na, na, w->ra, na, w->inv, na);
     for (size_t j = 0; j < na; j++) {
-        double c = la_nrm2(j + 1, w->ra + j * na);
+        double c = la_nrm2(j + 1, w->inv + j * na);
         if (c == 0.0) return 0;
-        la_set(na, 1, 0.0, w->inv + j * na, na);
-        la_copy(j + 1, 1, w->ra + j * na, na, w->inv + j * na, na);
         la_scal(j + 1, 1.0 / c, w->inv + j * na);
     }
     double rcond = 0.0;
@@ -168,29 +167,22 @@ static size_t thread_count(size_t nthreads, size_t m, size_t b)
     return t ? t : 1;
 }
 
-dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
-                               const double *X, size_t ldx, const double *Y, size_t ldy,
-                               size_t nthreads, char *err)
+/* Workers for m samples: ranges of whole blocks, one allocation each; worker
+ * 0 continues raug (m_prev samples). 0 on allocation failure. */
+static int workers_init(worker *ws, size_t nt, const worker *proto, const double *raug,
+                        size_t m_prev)
 {
-    size_t na = d0 + dL, b = dlni_summary_block(na), nt = thread_count(nthreads, m, b);
-    size_t panel = panel_size(na, b);
-    size_t per = (m / nt + b - 1) / b * b; /* samples per range, whole blocks */
-    worker *ws = calloc(nt, sizeof *ws);
-    pthread_t *tid = calloc(nt, sizeof *tid);
-    int *started = calloc(nt, sizeof *started);
-    dln_status st = ws && tid && started ? DLN_OK : DLN_E_NOMEM;
-    for (size_t t = 0; t < nt && st == DLN_OK; t++) {
+    size_t na = proto->na, m = proto->m, b = proto->b, panel = proto->panel;
+    size_t per = (m / nt + b - 1) / b * b;
+    for (size_t t = 0; t < nt; t++) {
         worker *w = &ws[t];
         size_t first = t * per < m ? t * per : m;
-        *w = (worker){.d0 = d0, .dL = dL, .na = na, .b = b, .panel = panel, .X = X + first * ldx,
-                      .Y = Y + first * ldy, .ldx = ldx, .ldy = ldy, .first = first,
-                      .m = t + 1 == nt ? m - first : (per < m - first ? per : m - first),
-                      .bad = SIZE_MAX, .m_acc = t == 0 ? m_prev : 0};
+        *w = *proto;
+        w->X += first * w->ldx, w->Y += first * w->ldy, w->first = first;
+        w->m = t + 1 == nt || per > m - first ? m - first : per;
+        w->m_acc = t == 0 ? m_prev : 0;
         double *mem = dlni_alloc(worker_doubles(na, panel));
-        if (!mem) {
-            st = DLN_E_NOMEM;
-            break;
-        }
+        if (!mem) return 0;
         w->inv = mem, w->s = mem + na * na, w->ra = mem + 2 * na * na, w->a = mem + 3 * na * na;
         w->work = w->a + na * panel;
         if (t == 0)
@@ -198,32 +190,58 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
         else
             memset(w->ra, 0, na * na * sizeof *raug);
     }
-    if (st == DLN_OK) {
-        for (size_t t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, run, &ws[t]) == 0;
-        run(&ws[0]);
-        for (size_t t = 1; t < nt; t++) {
-            if (started[t])
-                pthread_join(tid[t], NULL);
-            else
-                run(&ws[t]); /* no thread to spare: do its range here */
-        }
-        size_t bad = SIZE_MAX, last = 0;
-        int rc = LA_OK;
-        for (size_t t = 0; t < nt; t++) {
-            if (ws[t].bad < bad) bad = ws[t].bad, last = ws[t].bad_last;
-            if (rc == LA_OK) rc = ws[t].rc;
-        }
-        for (size_t t = 1; t < nt && rc == LA_OK && bad == SIZE_MAX; t++)
-            rc = la_tpqrt_tri(na, ws[0].ra, na, ws[t].ra, na, ws[0].work);
-        if (bad != SIZE_MAX) {
-            st = dlni_fail(err, DLN_E_NONFINITE,
-                           "a sample in columns %zu..%zu of X or Y is NaN or Inf", bad, last);
-        } else {
-            st = dlni_la_status(err, rc, "QR update of the data summary");
-            if (st == DLN_OK) memcpy(raug, ws[0].ra, na * na * sizeof *raug);
-        }
+    return 1;
+}
+
+/* Run workers 1.. in threads and worker 0 here; a worker whose thread could
+ * not start runs here too. */
+static void workers_run(worker *ws, size_t nt, pthread_t *tid, int *started)
+{
+    for (size_t t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, run, &ws[t]) == 0;
+    run(&ws[0]);
+    for (size_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            run(&ws[t]);
+    }
+}
+
+/* The first failure of the workers, or their factors merged into raug. */
+static dln_status workers_finish(worker *ws, size_t nt, double *raug, char *err)
+{
+    size_t na = ws[0].na, bad = SIZE_MAX, last = 0;
+    int rc = LA_OK;
+    for (size_t t = 0; t < nt; t++) {
+        if (ws[t].bad < bad) bad = ws[t].bad, last = ws[t].bad_last;
+        if (rc == LA_OK) rc = ws[t].rc;
+    }
+    if (bad != SIZE_MAX)
+        return dlni_fail(err, DLN_E_NONFINITE,
+                         "a sample in columns %zu..%zu of X or Y is NaN or Inf", bad, last);
+    for (size_t t = 1; t < nt && rc == LA_OK; t++)
+        rc = la_tpqrt_tri(na, ws[0].ra, na, ws[t].ra, na, ws[0].work);
+    dln_status st = dlni_la_status(err, rc, "QR update of the data summary");
+    if (st == DLN_OK) memcpy(raug, ws[0].ra, na * na * sizeof *raug);
+    return st;
+}
+
+dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
+                               const double *X, size_t ldx, const double *Y, size_t ldy,
+                               size_t nthreads, char *err)
+{
+    size_t na = d0 + dL, b = dlni_summary_block(na), nt = thread_count(nthreads, m, b);
+    worker proto = {.d0 = d0, .dL = dL, .na = na, .b = b, .panel = panel_size(na, b), .X = X,
+                    .Y = Y, .ldx = ldx, .ldy = ldy, .m = m, .bad = SIZE_MAX};
+    worker *ws = calloc(nt, sizeof *ws);
+    pthread_t *tid = calloc(nt, sizeof *tid);
+    int *started = calloc(nt, sizeof *started);
+    dln_status st;
+    if (ws && tid && started && workers_init(ws, nt, &proto, raug, m_prev)) {
+        workers_run(ws, nt, tid, started);
+        st = workers_finish(ws, nt, raug, err);
     } else {
-        dlni_fail(err, DLN_E_NOMEM, "out of memory");
+        st = dlni_fail(err, DLN_E_NOMEM, "out of memory");
     }
     for (size_t t = 0; ws && t < nt; t++) free(ws[t].inv);
     free(ws), free(tid), free(started);
