@@ -9,6 +9,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR_INSTALL ?= $(PREFIX)/lib
 INCDIR_INSTALL ?= $(PREFIX)/include
+CMAKEDIR_INSTALL ?= $(LIBDIR_INSTALL)/cmake/dlnet
+# The documentation (`make docs`, in DOCS_OUT) is installed when it was built.
+DOCDIR ?= $(PREFIX)/share/doc/libdlnet
+MANDIR ?= $(PREFIX)/share/man
+DOCS_OUT := build/docs
 
 CC ?= cc
 CXX ?= c++
@@ -19,11 +24,16 @@ OPT ?= -O2 -g
 WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN ?=
 
+# The MPI companion (mpi/) is built and checked only when an MPI compiler exists.
+MPICC ?= mpicc
+MPIRUN ?= mpirun
+HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
+
 # BLAS/LAPACKE flags come from pkg-config; recursive variables so that they
 # are read after `deps` has installed what is missing.
 BLAS_PC ?= openblas
-PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke)
-PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke) -lm
+PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke zlib)
+PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke zlib) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
@@ -42,24 +52,28 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
-        readme-check python-check python-install python-uninstall bench-python examples examples-check \
-        demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check python-check python-asan python-install python-uninstall bench-python examples \
+        examples-check demo mpi mpi-check asan valgrind bench peers docs plots install uninstall clean
 
-all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
+all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc $(if $(HAVE_MPI),mpi)
 
 help:
 	@echo "make            build $(STATIC) and $(SHARED)"
 	@echo "make demo       build and run examples/quickstart"
 	@echo "make examples   build the examples (build/examples/); examples-check runs them"
 	@echo "make plots      figures of docs/img from the examples' CSV output (gnuplot)"
-	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use,"
-	@echo "                examples, the README example (readme-check)"
+	@echo "make check      all test suites, header C/C++ check, exported symbols, installed use"
+	@echo "                (pkg-config, CMake, man pages), examples, the README example"
 	@echo "make asan       clean rebuild with address+undefined sanitizers, run the tests"
 	@echo "make valgrind   run the tests under valgrind"
 	@echo "make bench      benchmarks (ratios measured in one run)"
-	@echo "make docs       API reference with Doxygen, HTML and man pages (warnings are errors)"
-	@echo "make install PREFIX=... DESTDIR=... / make uninstall"
-	@echo "make python-check    the Python package's tests (part of make check)"
+	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
+	@echo "make install PREFIX=... DESTDIR=... / make uninstall (library, pkg-config, CMake package;"
+	@echo "                man pages and HTML when make docs has built them)"
+	@echo "make mpi        libdlnet_mpi (mpi/, when mpicc exists); mpi-check runs its example"
+	@echo "                on 1, 2 and 4 ranks against one process (part of make check)"
+	@echo "make python-check    the Python package's tests (part of make check; make asan runs"
+	@echo "                     them again against the sanitized library)"
 	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
 	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
 
@@ -85,11 +99,26 @@ $(SHARED): $(OBJ) src/libdlnet.map
 	ln -sf $(SONAME) $(LIBOUT)/libdlnet.so
 
 # libdir/includedir are written relative to ${prefix} when they lie under it,
-# so that `pkg-config --define-prefix` can relocate a staged (DESTDIR) install.
+# so that `pkg-config --define-prefix` can relocate a staged (DESTDIR) install;
+# the CMake files likewise, relative to their own directory.
+under_prefix = $(patsubst $(PREFIX)/%,$(1)/%,$(2))
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' \
-    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR_INSTALL))|' \
-    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCDIR_INSTALL))|' \
+    -e 's|@LIBDIR@|$(call under_prefix,$${prefix},$(LIBDIR_INSTALL))|' \
+    -e 's|@INCLUDEDIR@|$(call under_prefix,$${prefix},$(INCDIR_INSTALL))|' \
     -e 's|@VERSION@|$(VERSION)|' -e 's|@BLAS_PC@|$(BLAS_PC)|'
+
+# From CMAKEDIR_INSTALL up to PREFIX ("../../.."), or PREFIX if not under it.
+CMAKE_UP = $(shell echo '$(patsubst $(PREFIX)/%,%,$(CMAKEDIR_INSTALL))' | sed 's|[^/][^/]*|..|g')
+CMAKE_PREFIX = $(if $(filter $(PREFIX)/%,$(CMAKEDIR_INSTALL)),$${CMAKE_CURRENT_LIST_DIR}/$(CMAKE_UP),$(PREFIX))
+empty :=
+space := $(empty) $(empty)
+CMAKE_SUBST = sed -e 's|@PREFIX_FROM_HERE@|$(CMAKE_PREFIX)|' \
+    -e 's|@LIBDIR@|$(call under_prefix,$${_dlnet_prefix},$(LIBDIR_INSTALL))|' \
+    -e 's|@INCLUDEDIR@|$(call under_prefix,$${_dlnet_prefix},$(INCDIR_INSTALL))|' \
+    -e 's|@VERSION@|$(VERSION)|' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' \
+    -e 's|@VERSION_MINOR@|$(VERSION_MINOR)|g' -e 's|@SONAME@|$(SONAME)|' \
+    -e 's|@STATIC_DEPS@|$(subst $(space),;,$(strip $(PC_LIBS)))|' \
+    -e "s|@SIZEOF_VOID_P@|$$(echo __SIZEOF_POINTER__ | $(CC) -E -P -x c - | tail -n 1)|"
 
 pkgconfig/dlnet.pc: pkgconfig/dlnet.pc.in Makefile
 	$(PC_SUBST) $< > $@
@@ -121,31 +150,33 @@ header-check: $(SHARED) | deps
 	@sh build-aux/deps.sh --check cxx
 	@mkdir -p $(BUILD)/header
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only -x c include/dlnet.h
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use \
-	    tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet
-	$(BUILD)/header/use
-	@echo "header-check: dlnet.h compiles as C11 and C++11"
+	@set -e; for std in c++11 c++17; do \
+	    echo "$(CXX) -std=$$std ... tests/header/use.cpp"; \
+	    $(CXX) -std=$$std -Wall -Wextra -Wpedantic -Werror -Iinclude -o $(BUILD)/header/use-$$std \
+	        tests/header/use.cpp -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) -ldlnet; \
+	    $(BUILD)/header/use-$$std; done
+	@echo "header-check: dlnet.h compiles as C11, C++11 and C++17"
 
 symbols-check: $(SHARED)
 	sh tests/symbols.sh $(SHARED) include/dlnet.h
 
-installed-check: all
-	@sh build-aux/deps.sh --check static
-	MAKE="$(MAKE)" sh tests/installed/run.sh "$(BUILD)/installed"
+installed-check: all docs
+	@sh build-aux/deps.sh --check static cmake
+	MAKE="$(MAKE)" DOCS="$(DOCS_OUT)" HAVE_MPI="$(HAVE_MPI)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check:
-	@sh build-aux/deps.sh core cxx static python
+	@sh build-aux/deps.sh core cxx static cmake docs python
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
-           readme-check python-check
+           readme-check python-check $(if $(HAVE_MPI),mpi-check)
 	@echo "make check: all passed"
 
 # Layers call only downward and files form no cycle (build-aux/layers.txt);
 # layers_test.sh shows that the check rejects both.
 layers-check: $(OBJ)
 	sh tests/layers_test.sh "$(CC)"
-	sh tests/layers.sh $(BUILD)/obj build-aux/layers.txt
+	sh tests/layers.sh build-aux/layers.txt $(OBJ)
 
 # The C example of README.md, compiled and run exactly as printed.
 readme-check: $(SHARED) | deps
@@ -153,30 +184,33 @@ readme-check: $(SHARED) | deps
 
 # ---- Python package (python/) -----------------------------------------------
 # The interpreter: $(PYTHON) if given, else the first of python3, /usr/bin/python3
-# that has NumPy, CFFI and pytest (build-aux/python.sh says what is missing).
+# that has what the package and its tests need (build-aux/python.sh says what is
+# missing). It is chosen in the recipe, after deps.sh may have installed it.
 PYTHON ?=
-PY = $(shell sh build-aux/python.sh $(PYTHON) 2>/dev/null)
-PYTHON_SITE ?= $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+PYTHON_SITE ?=
+PY_FIND = py=$$(sh build-aux/python.sh $(PYTHON))
+# the site directory of python-install: $(PYTHON_SITE), else the interpreter's own
+PY_SITE = { site="$(PYTHON_SITE)"; \
+    [ -n "$$site" ] || site=$$($$py -c 'import sysconfig; print(sysconfig.get_path("purelib"))'); }
 
 python-check: $(SHARED)
 	@sh build-aux/deps.sh python
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+	$(PY_FIND) && CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 # Offline: Debian's setuptools and pip, no build isolation, no index. The
 # package records $(LIBDIR_INSTALL) as a place to find libdlnet.
 python-install: install
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	DLNET_LIBDIR=$(LIBDIR_INSTALL) $(PY) -m pip install --no-build-isolation --no-deps \
-	    --no-index --upgrade --target $(DESTDIR)$(PYTHON_SITE) ./python
+	$(PY_FIND) && $(PY_SITE) && \
+	DLNET_LIBDIR=$(LIBDIR_INSTALL) $$py -m pip install --no-build-isolation --no-deps \
+	    --no-index --upgrade --target "$(DESTDIR)$$site" ./python
 	rm -rf python/build python/dlnet.egg-info
 
 python-uninstall:
-	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
+	$(PY_FIND) && $(PY_SITE) && rm -rf "$(DESTDIR)$$site/dlnet" "$(DESTDIR)$$site"/dlnet-*.dist-info
 
 bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
+	$(PY_FIND) && OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} \
+	    $$py bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps
@@ -195,11 +229,60 @@ demo:
 	@$(MAKE) --no-print-directory $(BUILD)/examples/quickstart
 	$(BUILD)/examples/quickstart
 
+# ---- MPI companion (mpi/, docs/distributed.md) --------------------------------
+# Built by `all` and checked by `check` only when an MPI compiler exists; the
+# core library never needs it. mpirun refuses root without
+# --allow-run-as-root, and 4 ranks on fewer cores need --oversubscribe.
+MPI_SONAME := libdlnet_mpi.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+MPI_SHARED := $(LIBOUT)/libdlnet_mpi.so.$(VERSION)
+MPI_STATIC := $(LIBOUT)/libdlnet_mpi.a
+
+mpi: $(MPI_SHARED) $(MPI_STATIC) pkgconfig/dlnet_mpi.pc
+
+$(BUILD)/mpi/dlnet_mpi.o: mpi/dlnet_mpi.c mpi/dlnet_mpi.h include/dlnet.h
+	@mkdir -p $(@D)
+	$(MPICC) -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden -Iinclude -Impi -c $< -o $@
+
+$(MPI_STATIC): $(BUILD)/mpi/dlnet_mpi.o
+	rm -f $@
+	ar rcs $@ $<
+
+$(MPI_SHARED): $(BUILD)/mpi/dlnet_mpi.o $(SHARED) mpi/libdlnet_mpi.map
+	$(MPICC) -shared $(SAN) -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=mpi/libdlnet_mpi.map \
+	    -Wl,--no-undefined -o $@ $< -L$(LIBOUT) -ldlnet
+	ln -sf libdlnet_mpi.so.$(VERSION) $(LIBOUT)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(LIBOUT)/libdlnet_mpi.so
+
+pkgconfig/dlnet_mpi.pc: pkgconfig/dlnet_mpi.pc.in Makefile
+	$(PC_SUBST) $< > $@
+
+$(BUILD)/mpi/distributed: mpi/distributed.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+$(BUILD)/mpi/errors: tests/mpi/errors.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+mpi-check: $(BUILD)/mpi/distributed $(BUILD)/mpi/errors
+	@sh build-aux/deps.sh mpi
+	MPIRUN="$(MPIRUN)" sh tests/mpi/run.sh $(BUILD)/mpi/distributed $(BUILD)/mpi/errors \
+	    $(MPI_SHARED)
+
 # ---- sanitizers and valgrind ------------------------------------------------
 asan:
 	rm -rf build/asan
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests python-asan
+
+# The Python tests against the library of this build (made sanitized by
+# `make asan`): the ASan runtime is preloaded into the interpreter, leaks are
+# not reported (the interpreter's own would drown the library's, which the C
+# suites check).
+python-asan: $(SHARED)
+	@sh build-aux/deps.sh python
+	$(PY_FIND) && LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind
@@ -219,31 +302,63 @@ peers: $(BUILD)/bench/grad_hvp
 
 docs:
 	@sh build-aux/deps.sh docs
-	sh docs/build.sh
+	sh docs/build.sh $(DOCS_OUT)
 
 plots: examples
 	@sh build-aux/deps.sh plots
 	sh docs/plots.sh $(BUILD)
 
 # ---- install ----------------------------------------------------------------
-# The installed .pc gets the PREFIX of this install, whatever the build used.
+# The installed .pc and CMake files get the PREFIX of this install, whatever
+# the build used. The loader cache is refreshed only by a root install into
+# a directory the loader searches (build-aux/ldconfig.sh): never for a
+# staged (DESTDIR) or a private prefix.
 install: all
-	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL)
+	install -d $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig $(DESTDIR)$(INCDIR_INSTALL) \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)
 	install -m 644 include/dlnet.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION)
 	ln -sf libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so
 	$(PC_SUBST) pkgconfig/dlnet.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
-	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
-	@# a root install into the live system refreshes the loader cache
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
-	    ldconfig; fi
+	$(CMAKE_SUBST) cmake/dlnetConfig.cmake.in > $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfig.cmake
+	$(CMAKE_SUBST) cmake/dlnetConfigVersion.cmake.in \
+	    > $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfigVersion.cmake
+	chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc $(DESTDIR)$(CMAKEDIR_INSTALL)/*.cmake
+	@if [ -d $(DOCS_OUT)/man/man3 ]; then \
+	    echo "install: man pages to $(DESTDIR)$(MANDIR)/man3, HTML to $(DESTDIR)$(DOCDIR)/html"; \
+	    if [ include/dlnet.h -nt $(DOCS_OUT)/man/man3/dlnet.h.3 ]; then \
+	        echo "install: warning: $(DOCS_OUT) is older than include/dlnet.h (make docs)"; fi; \
+	    install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/html && \
+	    install -m 644 $(DOCS_OUT)/man/man3/*.3 $(DESTDIR)$(MANDIR)/man3 && \
+	    install -m 644 $(DOCS_OUT)/html/* $(DESTDIR)$(DOCDIR)/html; \
+	else echo "install: no $(DOCS_OUT) (make docs first): man pages and HTML not installed"; fi
+	@if [ -n "$(HAVE_MPI)" ]; then \
+	    install -m 644 mpi/dlnet_mpi.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h; \
+	    install -m 644 $(MPI_STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a; \
+	    install -m 755 $(MPI_SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION); \
+	    ln -sf libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME); \
+	    ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so; \
+	    $(PC_SUBST) pkgconfig/dlnet_mpi.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; \
+	    chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; fi
+	@if [ -z "$(DESTDIR)" ]; then sh build-aux/ldconfig.sh $(LIBDIR_INSTALL); fi
 
+# Man pages are named after the API (dln_*, DLN_*) and dlnet.h, so these
+# patterns remove exactly what install put there, docs built or not.
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.a \
 	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(SONAME) \
-	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet.pc \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfig.cmake \
+	    $(DESTDIR)$(CMAKEDIR_INSTALL)/dlnetConfigVersion.cmake \
+	    $(DESTDIR)$(MANDIR)/man3/dln_*.3 $(DESTDIR)$(MANDIR)/man3/DLN_*.3 \
+	    $(DESTDIR)$(MANDIR)/man3/dlnet.h.3 $(DESTDIR)$(MANDIR)/man3/dlnet.3
+	rm -rf $(DESTDIR)$(DOCDIR)/html
+	rmdir $(DESTDIR)$(CMAKEDIR_INSTALL) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME) \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc
 
 clean:
-	rm -rf build lib/libdlnet.* pkgconfig/dlnet.pc
+	rm -rf build lib/libdlnet.* lib/libdlnet_mpi.* pkgconfig/dlnet.pc pkgconfig/dlnet_mpi.pc

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh [OUTDIR] - the API reference from include/dlnet.h with Doxygen
 # (docs/Doxyfile): warnings are errors. Output: OUTDIR/html and the man pages
-# OUTDIR/man/man3 (default OUTDIR: build/docs).
+# OUTDIR/man/man3, one per public function (default OUTDIR: build/docs).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-build/docs}
@@ -26,5 +26,14 @@ for page in "$man3"/*.3; do
     esac
 done
 echo ".so man3/dlnet.h.3" > "$man3/dlnet.3"
+# One real page per public function, from its doc block; then check that
+# every DLN_API function of the header got one (not a link to dlnet.h.3).
+python3 docs/manpages.py "$out/xml" "$man3" "$version"
+rm -rf "$out/xml"
+missing=""
+for f in $(sh build-aux/api-functions.sh include/dlnet.h); do
+    if [ ! -f "$man3/$f.3" ] || ! grep -q '^\.SH DESCRIPTION' "$man3/$f.3"; then missing="$missing $f"; fi
+done
+[ -z "$missing" ] || { echo "docs: no man page for:$missing" >&2; exit 1; }
 echo "docs: $out/html/dlnet_8h.html (libdlnet $version API reference)"
 echo "docs: $man3 ($(ls "$man3" | wc -l) pages; man -l $man3/dlnet.h.3)"

@@ -32,7 +32,9 @@
  *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
- *   (see dln_strerror()).
+ *   (see dln_strerror()), except the summary readers and writers
+ *   (dln_loss_decode(), dln_loss_load(), dln_loss_save()), which write the
+ *   detail into an optional caller buffer.
  * - **Ownership.** The caller owns every array it passes. Inputs are read
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
@@ -62,8 +64,8 @@
  *   struct_size itself or any byte past it: a program built against an older
  *   header keeps working, and one built against a newer header gets the
  *   fields this library knows. A smaller struct_size is ::DLN_E_RANGE.
- *   dln_progress is the exception: the library fills it, struct_size
- *   included, for the progress callback.
+ *   dln_progress and dln_summary_progress are the exception: the library
+ *   fills them, struct_size included, for the progress callbacks.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
  *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
  *   holds scratch space and must be used by one thread at a time (copy it for
@@ -132,7 +134,9 @@ typedef enum dln_status {
     DLN_E_LAPACK = 8,      /**< a LAPACK routine reported a failure */
     DLN_E_NOCONV = 9,      /**< an iterative method did not converge */
     DLN_E_TOO_LARGE = 10,  /**< a requested dense object is unreasonably large */
-    DLN_E_UNSUPPORTED = 11 /**< the request does not apply to this problem */
+    DLN_E_UNSUPPORTED = 11, /**< the request does not apply to this problem */
+    DLN_E_IO = 12,         /**< a file could not be opened, read or written */
+    DLN_E_FORMAT = 13      /**< a summary file or buffer is malformed, truncated or corrupted */
 } dln_status;
 
 /** Static, human-readable text for a status code (never NULL). */
@@ -288,6 +292,34 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
+
+/**
+ * Make layer l (1..L) a linear residual layer, W_l = I + A_l (@p on = 1),
+ * or a plain one again (@p on = 0); the layer must be square
+ * (d_l = d_{l-1}). The layer's parameters in theta become A_l = W_l - I
+ * (on) or W_l (off): the network function is unchanged up to rounding.
+ *
+ * For a residual layer theta, dln_net_set_layer(), dln_net_get_layer(),
+ * dln_net_set_params(), dln_net_get_params() and the initializers
+ * zeros/gaussian/orthogonal/identity hold A_l (so dln_net_init_zeros() gives
+ * W_l = I); dln_net_init_balanced() and dln_net_init_balanced_random() set
+ * the weights W_l (A_l = W_l - I). Products, the forward pass, loss values,
+ * gradients, HVPs, dense Hessians, Hessian eigenvalues, slices and every
+ * optimizer act on A_l: since dW_l/dA_l = I, the gradient and Hessian in
+ * A_l are those of the plain net at W_l = I + A_l, except the weight decay,
+ * lam_l/2 ||A_l||^2 (gradient lam_l A_l). The closed-form landscape
+ * functions, the error-bound and balancedness functions and the metrics of
+ * the convergence theorems read W_l and return ::DLN_E_UNSUPPORTED for a
+ * residual net (docs/residual.md says which answers carry over through the
+ * translation A_l = W_l - I).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (l out of range, or a non-square layer
+ *         with on = 1), ::DLN_E_RANGE (on not 0 or 1), ::DLN_E_NOMEM; the net
+ *         is unchanged on error.
+ */
+DLN_API dln_status dln_net_set_residual(dln_net *net, size_t l, int on);
+/** 1 if layer l is residual (W_l = I + A_l), 0 otherwise (also for a NULL
+ *  net or l outside 1..L). */
+DLN_API int dln_net_get_residual(const dln_net *net, size_t l);
 /** @} */
 
 /* ======================================================================== */
@@ -475,6 +507,231 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
  * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
+/** @} */
+
+/* ======================================================================== */
+/** @name Summaries as values: import, merge, files, progress
+ *
+ * The summary of a data loss is (R, C, r0, m) in the sum form, the
+ * triangular factor of [X^T Y^T] (see the loss handle). It can be made into
+ * a loss without the samples, merged with another summary (the loss of the
+ * union of the samples, to QR accuracy, whatever the order or tree of the
+ * merges), written to and read from a portable binary encoding (a file or a
+ * buffer, docs/summary_format.md), and built from long streams with
+ * progress reports. The l2 coefficients are options of a handle, not part
+ * of the summary: they are neither merged nor stored.
+ * @{ */
+
+/**
+ * Data loss from a summary: R (d_0 x d_0 upper triangular; ldr >= d_0; the
+ * strict lower triangle is not read), C (d_L x d_0, ldc >= d_L), r0 >= 0
+ * and the sample count m >= 1, in the weighting @p mean says: 0 for the sum
+ * form, 1 for the mean form (R, C, r0 as dln_loss_summary() returns them
+ * after dln_loss_set_mean(loss, 1)). The new loss has that weighting and no
+ * l2 term, so F = 1/2 ||P R^T - C||^2 + r0/2 + reg. dln_loss_num_samples()
+ * and dln_loss_get_mean() give m and the weighting back, dln_loss_summary()
+ * R, C and r0 to a few units in the last place (the loss stores the factor
+ * [[R, C^T], [0, T]] of the sum form: the mean form is scaled by sqrt(m)
+ * and back, and r0 is kept as T = sqrt(r0) e_1 e_1^T, since F uses T only
+ * through ||T||^2). It merges, saves and takes more samples like a loss
+ * built from data.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size or m = 0), ::DLN_E_LD,
+ *         ::DLN_E_RANGE (mean not 0 or 1, r0 negative), ::DLN_E_NONFINITE,
+ *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM. *out is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_create_summary(dln_loss **out, size_t d0, size_t dL, size_t m,
+                                           const double *R, size_t ldr, const double *C,
+                                           size_t ldc, double r0, int mean);
+/**
+ * Merge the summary of @p src into @p dst: dst becomes the loss of the
+ * samples of both (sample counts add; dst keeps its weighting and l2
+ * coefficients). One TSQR step (LAPACK dtpqrt) on the two triangular
+ * factors [[R, C^T], [0, T]] of order d_0 + d_L: O((d_0 + d_L)^3), no
+ * samples touched. @p src may be @p dst (the samples counted twice).
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (a target loss),
+ *         ::DLN_E_DIM (d_0 or d_L differ), ::DLN_E_OVERFLOW (sample count),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK; dst is unchanged on failure
+ *         (detail in dln_loss_errmsg(dst)).
+ */
+DLN_API dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src);
+
+/** Size in bytes of the encoding of a data loss's summary (0 for NULL or a
+ *  target loss; 0 also if it would exceed SIZE_MAX). */
+DLN_API size_t dln_loss_encoded_size(const dln_loss *loss);
+/**
+ * Encode the summary of a data loss (d_0, d_L, m, the weighting and the
+ * triangular factor, bit for bit) into @p buf of @p size >=
+ * dln_loss_encoded_size() bytes in the versioned, little-endian format of
+ * docs/summary_format.md, with a CRC-32. Only those bytes are written.
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (target loss), ::DLN_E_RANGE
+ *         (size too small; nothing written).
+ */
+DLN_API dln_status dln_loss_encode(const dln_loss *loss, void *buf, size_t size);
+/**
+ * Data loss from an encoded summary (dln_loss_encode(), or the bytes of a
+ * file of dln_loss_save()). Exactly @p size bytes are read; the loss equals
+ * the encoded one bit for bit (summary, m, weighting; no l2 term).
+ * @param out     receives the new loss (unchanged on failure)
+ * @param buf     the encoding
+ * @param size    its length in bytes
+ * @param msg     optional buffer (may be NULL) for a one-line detail of a
+ *                failure, e.g. "truncated: 120 bytes, the header implies 188"
+ * @param msgsize bytes of @p msg (the detail is cut to fit and NUL-terminated)
+ * @return ::DLN_E_NULL, ::DLN_E_FORMAT (wrong magic, unknown version or
+ *         flags, sizes that do not match, truncated or trailing bytes,
+ *         checksum mismatch, non-finite entries), ::DLN_E_DIM,
+ *         ::DLN_E_OVERFLOW (sizes beyond the BLAS range), ::DLN_E_NOMEM.
+ *         *out is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_decode(dln_loss **out, const void *buf, size_t size, char *msg,
+                                   size_t msgsize);
+/**
+ * Write the encoded summary of a data loss to the file @p path (created or
+ * truncated). @p msg as in dln_loss_decode().
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (target loss), ::DLN_E_NOMEM,
+ *         ::DLN_E_IO (open, write or close failed; the file may then be
+ *         incomplete, and a reader rejects it).
+ */
+DLN_API dln_status dln_loss_save(const dln_loss *loss, const char *path, char *msg,
+                                 size_t msgsize);
+/**
+ * Read a summary file of dln_loss_save() into a new loss (see
+ * dln_loss_decode()). The file's size is checked against its header before
+ * anything else is allocated. Errors: those of dln_loss_decode(),
+ * ::DLN_E_IO (cannot open, seek or read @p path).
+ */
+DLN_API dln_status dln_loss_load(dln_loss **out, const char *path, char *msg, size_t msgsize);
+
+/**
+ * Progress of a long summary, handed to a ::dln_summary_progress_fn after
+ * each chunk (filled by the library, struct_size included).
+ */
+typedef struct dln_summary_progress {
+    size_t struct_size;   /**< sizeof(dln_summary_progress) of the library */
+    size_t samples_done;  /**< samples of this call summarized so far */
+    size_t samples_total; /**< samples of this call (its m) */
+    size_t loss_samples;  /**< samples in the loss now, earlier calls included */
+} dln_summary_progress;
+/** Summary progress callback; a nonzero return stops after this chunk. */
+typedef int (*dln_summary_progress_fn)(const dln_summary_progress *progress, void *user);
+/**
+ * dln_loss_add_samples() in chunks of @p chunk samples (0: 65536), calling
+ * @p fn (may be NULL) after each chunk. Memory is that of one chunk's QR,
+ * whatever m. A nonzero return of @p fn stops after that chunk: the chunks
+ * so far stay in the loss (a checkpoint, e.g. for dln_loss_save()), and
+ * @p done (may be NULL) receives the samples taken, m when all were.
+ * Errors: those of dln_loss_add_samples(); on an error the loss is as
+ * before the call and *done is not written.
+ */
+DLN_API dln_status dln_loss_add_samples_progress(dln_loss *loss, size_t m, const double *X,
+                                                 size_t ldx, const double *Y, size_t ldy,
+                                                 size_t chunk, dln_summary_progress_fn fn,
+                                                 void *user, size_t *done);
+/** @} */
+
+/* ======================================================================== */
+/** @name Loss-landscape slices
+ *
+ * The loss along a line or on a plane of weight space (the pictures of Li,
+ * Xu, Taylor, Studer & Goldstein 2018), and the exact polynomial that F is
+ * on a line. See docs/slices.md.
+ * @{ */
+
+/**
+ * Exact coefficients of F restricted to the line W + t D:
+ *
+ *     F(W + t D) = sum_{k=0}^{2L} coef[k] t^k,
+ *     coef[s] = 1/2 sum_{j+k=s} <N_j, N_k> + [s = 0] r0/2
+ *               + sum_l lam_l/2 ([s = 0] ||W_l||^2 + [s = 1] 2 <W_l, D_l> + [s = 2] ||D_l||^2),
+ *
+ * where prod_l (W_l + t D_l) = sum_k M_k t^k and N_k = M_k R^T - [k = 0] C
+ * (the loss summary, mean normalization included). The M_k are formed from
+ * the layers and the direction (2 GEMMs per layer and coefficient, along
+ * the thinner side of the chain), not by sampling F. coef[0] = F(W),
+ * coef[1] = <grad F(W), D>, 2 coef[2] = D^T H(W) D, and coef[2L] = 1/2
+ * ||prod_l D_l R^T||^2; differences F(W + t D) - F(W) = sum_{k>=1} coef[k] t^k
+ * keep their digits when t D is small.
+ * @param loss  the loss (its message buffer; no other scratch is used)
+ * @param net   the point W
+ * @param dir   the direction D in theta layout (n entries)
+ * @param coef  2L + 1 coefficients (output)
+ * Cost: L(L+1) GEMMs of d x d x min(d_0, d_L) and (L+1)^2/2 inner products of
+ * d_L x d_0 matrices; memory about 2 (L+1) max_l d_l min(d_0, d_L) doubles,
+ * allocated per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss), ::DLN_E_NONFINITE (D has
+ *         NaN/Inf, nothing written; or a coefficient overflowed),
+ *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double *dir,
+                                        double *coef);
+/**
+ * F on the line through two nets: values[i] = F((1 - t_i) W_a + t_i W_b)
+ * for the caller's grid t (any finite values; t = 0 is W_a and t = 1 is W_b
+ * exactly). Each point is evaluated directly (the residual form keeps the
+ * value accurate near a fit; use dln_loss_line_coeffs() for the polynomial).
+ * @param loss   the loss (its scratch is used)
+ * @param a, b   the two nets (same widths, fitting the loss)
+ * @param npts   number of grid points (0 does nothing)
+ * @param t      npts grid values
+ * @param values npts outputs
+ * Cost: npts loss values, O(L d^3) each, independent of the sample count; a
+ * copy of the net is allocated per call. Threads: uses the loss's scratch.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a net does not fit the loss, or the two
+ *         nets differ in widths), ::DLN_E_NONFINITE (t has NaN/Inf; or a
+ *         value overflowed: values unspecified), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *b,
+                                       size_t npts, const double *t, double *values);
+/**
+ * F on a plane: values[i + j*ldv] = F(W + alpha_i D_1 + beta_j D_2) for the
+ * grid alpha (na points) x beta (nb points); D_1, D_2 in theta layout, e.g.
+ * from dln_loss_slice_directions(). Row i of the output is alpha_i, column j
+ * is beta_j; padding rows na..ldv-1 are not written.
+ * Cost: na nb loss values, O(L d^3) each; a copy of the net per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_LD (ldv < na), ::DLN_E_OVERFLOW
+ *         (ldv nb), ::DLN_E_NONFINITE (a direction or the grid has NaN/Inf;
+ *         or a value overflowed), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_plane(dln_loss *loss, const dln_net *net, const double *d1,
+                                        const double *d2, size_t na, const double *alpha,
+                                        size_t nb, const double *beta, double *values,
+                                        size_t ldv);
+
+/** Directions of a plane slice (dln_loss_slice_directions()). */
+typedef enum dln_slice_dirs {
+    /** Two independent Gaussian directions, each layer block rescaled to the
+     *  Frobenius norm of the layer (Li et al.'s normalization, per layer) */
+    DLN_SLICE_RANDOM = 0,
+    /** Unit eigenvectors of the two largest Hessian eigenvalues */
+    DLN_SLICE_HESSIAN_TOP = 1,
+    /** Unit eigenvectors of the two smallest Hessian eigenvalues (at a
+     *  strict saddle, d1 is the most negative curvature) */
+    DLN_SLICE_HESSIAN_BOTTOM = 2
+} dln_slice_dirs;
+
+/**
+ * Two directions for dln_loss_slice_plane() at the weights of @p net.
+ * ::DLN_SLICE_RANDOM: D_l = G_l ||W_l||_F / ||G_l||_F with G Gaussian from
+ * @p seed (a zero layer gets a zero block: the slice does not move it; for
+ * a residual layer the norm is that of its parameters A_l);
+ * the Hessian kinds: dln_loss_hessian_eigs() with k = 2, tol 1e-10 and
+ * @p seed, d1 for the eigenvalue at the requested end.
+ * @param loss   the loss (its scratch is used)
+ * @param net    the point W
+ * @param kind   a ::dln_slice_dirs
+ * @param seed   seed of the Gaussian directions or of the eigensolver
+ * @param d1, d2 n entries each (output)
+ * @param evals  NULL, or 2 entries: the two eigenvalues (Hessian kinds; NaN
+ *               for ::DLN_SLICE_RANDOM)
+ * Cost: random: O(n); Hessian: as dln_loss_hessian_eigs() with k = 2.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (n < 2 for the Hessian kinds, or shapes),
+ *         ::DLN_E_RANGE (kind), ::DLN_E_NOMEM, and the errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_NOCONV: the estimates are still
+ *         written). Nothing is written on argument errors.
+ */
+DLN_API dln_status dln_loss_slice_directions(dln_loss *loss, const dln_net *net,
+                                             dln_slice_dirs kind, uint64_t seed, double *d1,
+                                             double *d2, double *evals);
 /** @} */
 
 /* ======================================================================== */
@@ -862,6 +1119,22 @@ DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values)
  */
 DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
 /**
+ * Per-layer values of the roots of value k (regularized.md 2.3, 9(a)4): a
+ * component matched with root s has the singular value
+ *
+ *     sigma_l = s / sqrt(lam_l / c)      in layer W_l, l = 1..L,
+ *
+ * at every critical point (c: the data scale of dln_landscape_info, 1 for a
+ * target loss). Column j of the L x 2 array @p sigma (column-major, ld >= L)
+ * belongs to root s[j] of dln_landscape_roots() (s_+ or s*, then s_-); a
+ * column of an absent root is NaN. Threads: reads the landscape only.
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED unless the theory is
+ *         regularized, ::DLN_E_DIM (k >= nv), ::DLN_E_LD (ld < L). Nothing
+ *         is written on error.
+ */
+DLN_API dln_status dln_landscape_root_layers(const dln_landscape *ls, size_t k, double *sigma,
+                                             size_t ld);
+/**
  * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
  * @p pattern (nv entries). Types are ordered block by block (largest value
  * first), within a block by the number matched and then the number of s_-
@@ -920,13 +1193,13 @@ DLN_API double dln_landscape_get_tol(const dln_landscape *ls, dln_tol which);
  * Classify the point W of @p net (widths of the landscape).
  *
  * 1. Criticality: grad_rel = max_l ||grad_l||_F / g_l <= ::DLN_TOL_GRAD, where g_l =
- *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2
- *    + a_l, the size of the terms that cancel in grad_l, with a floor a_l at the
+ *    prod_{k!=l} ||W_k||_2 (||Sxx||_2 prod_k ||W_k||_2 + ||Syx||_2) + lam_l ||W_l||_2 +
+ *    a_l, a_l being the size of the terms that cancel in grad_l, with a floor at the
  *    natural scale of the data (unregularized.md 8). Otherwise ::DLN_CLASS_NOT_CRITICAL.
  * 2. Theory: the matched structure is read off the point (pattern: nv entries,
  *    optional) and the rules of regularized.md 4 / unregularized.md 4 apply.
- *    Every point-dependent decision uses the band tau = max(::DLN_TOL_RANK,
- *    sqrt(grad_rel)); a decisive quantity within a factor 10 of its threshold
+ *    Every point-dependent decision uses the band tau = max(t, sqrt(grad_rel)),
+ *    t = ::DLN_TOL_RANK; a decisive quantity within a factor 10 of its threshold
  *    gives ::DLN_CLASS_UNDETERMINED with ::DLN_CF_TOLERANCE.
  * 3. Numerical: the Hessian's eigenvalues, dense for n <= 1500 (above: the
  *    extreme pairs from dln_loss_hessian_eigs() and no probe, ::DLN_CF_TOO_LARGE).
@@ -1121,6 +1394,58 @@ typedef struct dln_dist_report {
  */
 DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
                                           dln_dist_report *report, int *pattern, dln_net *nearest);
+/**
+ * dln_landscape_distance() to the orbit of a chosen type: the coupled
+ * Procrustes projection (step 2) runs on the orbit of @p pattern only,
+ * whatever orbit is nearest, e.g. to follow the distance to the global
+ * minimizers' orbit along a run, or to a saddle's orbit on the way out.
+ * In each singular block the matched components start on the directions of
+ * W with the largest projected values, larger roots first. @c dist is an
+ * upper bound on the distance to that orbit (the distance itself once W is
+ * near it); @c dist_second is +Inf, @c candidates is 1, and the other
+ * fields (kappa, spectrum, class, the certified lower bound over all types,
+ * flags) are those of dln_landscape_distance() for this orbit.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_orbit())
+ * @param report  output (struct_size set by the caller)
+ * @param nearest NULL, or a net of the landscape's widths that receives the
+ *                projection W* (may be @p net itself)
+ * Cost: one candidate of dln_landscape_distance().
+ * @return as dln_landscape_distance(), and ::DLN_E_NULL (pattern),
+ *         ::DLN_E_RANGE (pattern not admissible). Nothing is written on error.
+ */
+DLN_API dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *net,
+                                             const int *pattern, dln_dist_report *report,
+                                             dln_net *nearest);
+/**
+ * The excess F(W) - F* of the regularized loss, accurate where F(W) - F*
+ * computed from two loss values has lost its digits (below a distance of
+ * about 1e-4 from a minimizer in double precision):
+ *
+ *     excess_orbit = F(W) - F(W*) = sum_{k=1}^{2L} coef[k],
+ *     excess       = excess_orbit + (F_orbit - F*),
+ *
+ * where W* is the projection of W on the nearest orbit (dln_landscape_distance())
+ * or on the orbit of @p pattern (dln_landscape_distance_to()), coef are the
+ * exact coefficients of F on the segment from W* to W (dln_loss_line_coeffs();
+ * coef[1] = <grad F(W*), W - W*> is zero up to rounding), F_orbit is the
+ * orbit's closed-form critical value and F* = dln_landscape_info::global_value
+ * (the difference is exactly 0 on a global minimizers' orbit). The relative
+ * error is about eps / dist instead of eps / dist^2.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param pattern NULL (the nearest orbit) or nv entries of ::dln_match
+ * @param excess, excess_orbit outputs (either may be NULL)
+ * Cost: dln_landscape_distance() (or one candidate of it) and
+ * dln_loss_line_coeffs().
+ * @return errors of dln_landscape_distance() / dln_landscape_distance_to()
+ *         (::DLN_E_UNSUPPORTED unless regularized, ::DLN_E_DIM, ::DLN_E_RANGE
+ *         for a pattern, ...), ::DLN_E_NULL, ::DLN_E_NOMEM. Nothing is written
+ *         on error.
+ */
+DLN_API dln_status dln_landscape_excess(dln_landscape *ls, const dln_net *net, const int *pattern,
+                                        double *excess, double *excess_orbit);
 
 /** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
 typedef struct dln_rate_report {
@@ -1505,7 +1830,15 @@ typedef enum dln_stop {
     DLN_STOP_DIVERGED = 8,
     /** the line search found no acceptable step (typically: the decrease is
      *  below the rounding level of F); the net is left at theta_k */
-    DLN_STOP_LINE_SEARCH = 9
+    DLN_STOP_LINE_SEARCH = 9,
+    /** ::DLN_OPT_LBFGS_ESCAPE: ||g_k|| <= grad_tol and no escapable negative
+     *  curvature is left, but dln_landscape_classify() (::DLN_METHOD_AUTO)
+     *  finds a non-strict saddle: the Hessian is PSD and rank-deficient
+     *  beyond the symmetry directions, and F decreases only at third or
+     *  higher order. The run cannot leave it with second-order steps; the
+     *  net is left there. (A residual net is classified as the plain net of
+     *  the same W_l without weight decay, and not at all with it.) */
+    DLN_STOP_NONSTRICT_SADDLE = 10
 } dln_stop;
 
 /** Static name of a kind ("gd", "gd-armijo", ...; "unknown" otherwise). */
@@ -1657,6 +1990,39 @@ DLN_API dln_opt_kind dln_opt_get_kind(const dln_opt *opt);
 DLN_API dln_status dln_opt_set_step(dln_opt *opt, double eta);
 /** Step size (NaN if NULL). */
 DLN_API double dln_opt_get_step(const dln_opt *opt);
+/**
+ * Set the step from the curvature at the start: mu_max, the largest Hessian
+ * eigenvalue at the weights of @p net (dln_loss_hessian_eigs(), k = 1,
+ * relative tolerance 1e-8, @p seed), and
+ *
+ *     eta = fraction * b / mu_max,   b = 2                          GD, GD_ARMIJO, LBFGS, LBFGS_ESCAPE
+ *                                    b = 2 (1 + beta)               HEAVY_BALL
+ *                                    b = 2 (1 + beta) / (1 + 2 beta)  NESTEROV
+ *
+ * with the handle's current momentum beta (set it first): b / mu_max is the
+ * stability bound of the method on a quadratic of curvature mu_max (for the
+ * line-search kinds, of their first trial step). The curvature of a deep
+ * linear network at the start is typically 2-3 times the curvature at the
+ * limit, so a step measured at the limit can make the momentum methods
+ * diverge; fraction = 0.5 gives GD the classical 1/mu_max.
+ * @param opt      the optimizer (its step is set; unchanged on error)
+ * @param loss     the loss (its scratch is used)
+ * @param net      the starting point
+ * @param fraction 0 < fraction <= 1
+ * @param seed     seed of the eigensolver's start block
+ * @param eta      NULL, or receives the step set
+ * @param mu_max   NULL, or receives mu_max
+ * Cost: one extreme eigenvalue (the dense Hessian for n <= 256, else Lanczos,
+ * typically 30-500 HVPs). Threads: as the optimizer and the loss.
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (fraction), ::DLN_E_UNSUPPORTED
+ *         (::DLN_OPT_ADAM, whose step is not scaled by the curvature, or
+ *         mu_max <= 0, e.g. W = 0 for L >= 3), errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_DIM, ::DLN_E_NOCONV, ...; the
+ *         loss's message is copied to dln_opt_errmsg()).
+ */
+DLN_API dln_status dln_opt_set_step_from_hessian(dln_opt *opt, dln_loss *loss, const dln_net *net,
+                                                 double fraction, uint64_t seed, double *eta,
+                                                 double *mu_max);
 /** Iteration cap of dln_opt_run() (any value; 0 only evaluates theta_0). */
 DLN_API dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter);
 /** Iteration cap (0 if NULL). */
@@ -1794,8 +2160,8 @@ DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
  *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
  *         is not finite at theta_0), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
  *         ::DLN_E_RANGE (report->struct_size too small), and errors of the
- *         eigensolver for ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last
- *         iterate).
+ *         eigensolver and of the final classification for
+ *         ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last iterate).
  */
 DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
                                dln_opt_report *report);

@@ -448,12 +448,13 @@ int la_potrf_upper(size_t n, double *A, size_t lda)
     return info_code(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', BI(n), A, LDX(lda)));
 }
 
+/* ---- summaries as values ---- */
 int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double *work)
 {
     if (n == 0) return LA_OK;
     size_t nb = la_tpqrt_nb(n);
     double *T = work, *w = work + nb * n;
-    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, BI(n), BI(n), BI(n), BI(nb), A,
-                                          LDX(lda), B, LDX(ldb), T, BI(nb), w);
+    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, BI(n), BI(n), BI(n), BI(nb), A, LDX(lda),
+                                          B, LDX(ldb), T, BI(nb), w);
     return info_code(info);
 }

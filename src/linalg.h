@@ -117,8 +117,11 @@ int la_trcon_upper(size_t n, const double *R, size_t ldr, double *rcond, double 
 /* Cholesky factor A = U^T U into the upper triangle (the lower one is not
  * referenced); positive info if A is not positive definite. */
 int la_potrf_upper(size_t n, double *A, size_t lda);
-/* TSQR combine of two upper triangular n x n factors: A := R of [A; B]
- * (B is overwritten). work as la_tpqrt(). */
+
+/* ---- summaries as values ---- */
+/* TSQR merge: upper triangular A and B (n x n) -> A := R of [A; B]; only the
+ * upper triangle of B is read (dtpqrt with l = n, about half the flops of
+ * la_tpqrt on a square B; B is overwritten). work as for la_tpqrt. */
 int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
 
 #endif

@@ -1,17 +1,21 @@
 /* check_alloc.c - "after the first call for a given network shape, value,
- * gradient and HVP do not allocate" (dlnet.h, loss handle), and allocation
- * failures injected into the threaded data summary.
+ * gradient and HVP do not allocate" (dlnet.h, loss handle), and "allocation
+ * failure is DLN_E_NOMEM, with nothing changed" for the summary functions
+ * (each of their allocations made to fail in turn), the threaded summary
+ * included.
  *
  * The test binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
  * (Makefile). The library is linked statically, so its calls to these
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
  * they are not libdlnet's. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "testutil.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
@@ -21,30 +25,32 @@ void *__wrap_calloc(size_t count, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
 
 static atomic_size_t allocations;
-/* When positive, the allocation that brings it to zero fails (injection). */
-static atomic_long fail_in;
+/* -1: off; k >= 0: k more allocations succeed, the next one fails (then off). */
+static atomic_long fail_countdown = -1;
 
-static int injected_failure(void)
+static int should_fail(void)
 {
-    return atomic_load(&fail_in) > 0 && atomic_fetch_sub(&fail_in, 1) == 1;
+    long k = atomic_load(&fail_countdown);
+    while (k >= 0 && !atomic_compare_exchange_weak(&fail_countdown, &k, k - 1)) {}
+    return k == 0;
 }
 
 void *__wrap_malloc(size_t size)
 {
     atomic_fetch_add(&allocations, 1);
-    return injected_failure() ? NULL : __real_malloc(size);
+    return should_fail() ? NULL : __real_malloc(size);
 }
 
 void *__wrap_calloc(size_t count, size_t size)
 {
     atomic_fetch_add(&allocations, 1);
-    return injected_failure() ? NULL : __real_calloc(count, size);
+    return should_fail() ? NULL : __real_calloc(count, size);
 }
 
 void *__wrap_realloc(void *ptr, size_t size)
 {
     atomic_fetch_add(&allocations, 1);
-    return __real_realloc(ptr, size);
+    return should_fail() ? NULL : __real_realloc(ptr, size);
 }
 
 static size_t counted_since(size_t start) { return atomic_load(&allocations) - start; }
@@ -113,6 +119,13 @@ START_TEST(no_allocation_after_first_call)
             double f;
             ck_assert_msg(ALLOCS(dln_loss_value(loss, net, &f)) > 0, "no scratch for a new shape");
             assert_no_allocation(loss, net, &r);
+            int square = 0; /* residual layers run on the loss's own scratch too */
+            for (size_t l = 1; l <= L; l++)
+                if (d[l] == d[l - 1]) {
+                    ck_assert_ok(dln_net_set_residual(net, l, 1));
+                    square = 1;
+                }
+            if (square) assert_no_allocation(loss, net, &r);
             if (L > 1) { /* another shape with the same ends: one allocating call, then none */
                 size_t d2[6];
                 for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
@@ -130,32 +143,114 @@ START_TEST(no_allocation_after_first_call)
 }
 END_TEST
 
-/* Allocation failure in the threaded summary: DLN_E_NOMEM at every
- * allocation, the loss unchanged, then success once nothing fails. */
-START_TEST(threaded_summary_out_of_memory)
+/* The effective summary and sample count of a loss, to compare before and after. */
+static double *snapshot(const dln_loss *loss)
+{
+    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss);
+    double *s = malloc((d0 * d0 + dL * d0 + 2) * sizeof *s);
+    ck_assert_ok(dln_loss_summary(loss, s, d0, s + d0 * d0, dL, s + d0 * d0 + dL * d0));
+    s[d0 * d0 + dL * d0 + 1] = (double)dln_loss_num_samples(loss);
+    return s;
+}
+
+static int same_snapshot(const dln_loss *loss, const double *s)
+{
+    size_t n = dln_loss_input_dim(loss) * (dln_loss_input_dim(loss) + dln_loss_output_dim(loss)) + 2;
+    double *t = snapshot(loss);
+    int same = memcmp(s, t, n * sizeof *s) == 0;
+    free(t);
+    return same;
+}
+
+enum { OP_CREATE, OP_MERGE, OP_DECODE, OP_ENCODE, OP_SAVE, OP_LOAD, OP_PROGRESS, NOPS };
+
+/* Run operation op with the (k+1)-th allocation failing. */
+static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln_loss **out,
+                         const unsigned char *enc, unsigned char *buf, size_t size,
+                         const char *path, const double *X, const double *Y)
+{
+    double R[9] = {1, 0, 0, 2, 3, 0, 4, 5, 6}, C[6] = {1, 2, 3, 4, 5, 6};
+    atomic_store(&fail_countdown, k);
+    dln_status st = DLN_OK;
+    switch (op) {
+    case OP_CREATE: st = dln_loss_create_summary(out, 3, 2, 7, R, 3, C, 2, 0.5, 1); break;
+    case OP_MERGE: st = dln_loss_merge(dst, src); break;
+    case OP_DECODE: st = dln_loss_decode(out, enc, size, NULL, 0); break;
+    case OP_ENCODE: st = dln_loss_encode(src, buf, size); break;
+    case OP_SAVE: st = dln_loss_save(src, path, NULL, 0); break;
+    case OP_LOAD: st = dln_loss_load(out, path, NULL, 0); break;
+    case OP_PROGRESS: st = dln_loss_add_samples_progress(dst, 40, X, 3, Y, 2, 7, NULL, NULL, NULL); break;
+    }
+    atomic_store(&fail_countdown, -1);
+    return st;
+}
+
+START_TEST(summary_allocation_failures)
+{
+    tu_rng r;
+    tu_seed(&r, 52);
+    double *X = tu_padded(&r, 3, 40, 3), *Y = tu_padded(&r, 2, 40, 2);
+    dln_loss *src = NULL;
+    ck_assert_ok(dln_loss_create_data(&src, 3, 2, 40, X, 3, Y, 2));
+    size_t size = dln_loss_encoded_size(src);
+    unsigned char *enc = malloc(size), *buf = malloc(size);
+    ck_assert_ok(dln_loss_encode(src, enc, size));
+    char path[] = "/tmp/dlnet_alloc_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_ok(dln_loss_save(src, path, NULL, 0));
+    for (int op = 0; op < NOPS; op++) {
+        long k = 0;
+        for (;; k++) {
+            dln_loss *dst = NULL, *sentinel = (dln_loss *)&sentinel, *out = sentinel;
+            ck_assert_ok(dln_loss_create_data(&dst, 3, 2, 5, X, 3, Y, 2));
+            double *before = snapshot(dst);
+            dln_status st = run_op(op, k, dst, src, &out, enc, buf, size, path, X, Y);
+            if (st == DLN_OK) {
+                if (out != sentinel) dln_loss_free(out);
+                free(before);
+                dln_loss_free(dst);
+                break;
+            }
+            ck_assert_msg(st == DLN_E_NOMEM, "op %d, allocation %ld failing: status %d", op, k, (int)st);
+            ck_assert_msg(out == sentinel, "op %d: *out written on failure", op);
+            ck_assert_msg(same_snapshot(dst, before), "op %d: the loss changed on failure", op);
+            free(before);
+            dln_loss_free(dst);
+        }
+        ck_assert_msg(k > 0, "op %d made no allocation to fail", op);
+    }
+    unlink(path);
+    free(enc), free(buf), free(X), free(Y);
+    dln_loss_free(src);
+}
+END_TEST
+
+/* The same in the threaded summary (2 library threads, fast and Householder
+ * paths): DLN_E_NOMEM at each allocation, the loss unchanged, then success. */
+START_TEST(threaded_summary_allocation_failures)
 {
     enum { D0 = 4, DL = 2, M = 6000 };
     tu_rng r;
-    tu_seed(&r, 52);
-    double *X = tu_padded(&r, D0, M, D0), *Y = tu_padded(&r, DL, M, DL), R0[D0 * D0], R1[D0 * D0];
+    tu_seed(&r, 53);
+    double *X = tu_padded(&r, D0, M, D0), *Y = tu_padded(&r, DL, M, DL);
     dln_loss *loss = NULL;
     ck_assert_ok(dln_loss_create_data(&loss, D0, DL, 10, X, D0, Y, DL));
     ck_assert_ok(dln_loss_set_threads(loss, 2));
-    ck_assert_ok(dln_loss_summary(loss, R0, D0, NULL, 0, NULL));
+    double *before = snapshot(loss);
     dln_status st = DLN_E_NOMEM;
-    long k = 1;
-    for (; st == DLN_E_NOMEM && k < 100; k++) {
-        atomic_store(&fail_in, k);
+    long k = 0;
+    for (; k < 100; k++) {
+        atomic_store(&fail_countdown, k);
         st = dln_loss_add_samples(loss, M, X, D0, Y, DL);
-        atomic_store(&fail_in, 0);
-        if (st == DLN_E_NOMEM) {
-            ck_assert_uint_eq(dln_loss_num_samples(loss), 10);
-            ck_assert_ok(dln_loss_summary(loss, R1, D0, NULL, 0, NULL));
-            ck_assert(memcmp(R0, R1, sizeof R0) == 0);
-        }
+        atomic_store(&fail_countdown, -1);
+        if (st != DLN_E_NOMEM) break;
+        ck_assert_msg(same_snapshot(loss, before), "allocation %ld failing: the loss changed", k);
     }
-    ck_assert_msg(st == DLN_OK && k > 2, "status %d after %ld injected failures", (int)st, k - 1);
+    ck_assert_msg(st == DLN_OK && k > 1, "status %d after %ld injected failures", (int)st, k);
     ck_assert_uint_eq(dln_loss_num_samples(loss), 10 + M);
+    free(before);
     dln_loss_free(loss);
     free(X), free(Y);
 }
@@ -167,7 +262,8 @@ Suite *suite_alloc(void)
     TCase *tc = tcase_create("alloc");
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
-    tcase_add_test(tc, threaded_summary_out_of_memory);
+    tcase_add_test(tc, summary_allocation_failures);
+    tcase_add_test(tc, threaded_summary_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,20 +1,22 @@
 #!/bin/sh
-# layers.sh OBJDIR TABLE - derive the file-level call graph of the library from
+# layers.sh TABLE OBJECT... - derive the file-level call graph of the library from
 # its object files (each undefined symbol of an object, resolved to the object
 # that defines it) and fail on any call from a lower layer into a higher one or
-# any cycle between files. TABLE is build-aux/layers.txt.
+# any cycle between files. TABLE is build-aux/layers.txt; the objects are the
+# library's (named, not globbed, so that stale objects of a build tree are ignored).
 set -eu
-objdir=$1 table=$2
+table=$1
+shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # defs: "symbol file", undefs: "file symbol" (file = object name without .o)
-for o in "$objdir"/*.o; do
+for o in "$@"; do
     f=$(basename "$o" .o)
     nm -g --defined-only "$o" | awk -v f="$f" 'NF == 3 { print $3, f }' >> "$tmp/defs"
     nm -u "$o" | awk -v f="$f" '{ print f, $NF }' >> "$tmp/undefs"
 done
-for o in "$objdir"/*.o; do basename "$o" .o; done > "$tmp/files"
+for o in "$@"; do basename "$o" .o; done > "$tmp/files"
 sort -k1,1 "$tmp/defs" > "$tmp/defs.s"
 sort -k2,2 "$tmp/undefs" > "$tmp/undefs.s"
 # edges "from to" between distinct files
@@ -50,4 +52,4 @@ if [ -s "$tmp/cycles" ]; then
     fail=1
 fi
 if [ "${fail:-0}" = 1 ]; then exit 1; fi
-echo "layers: $(wc -l < "$tmp/edges") calls between $(ls "$objdir"/*.o | wc -l) files, no cycle, none upward"
+echo "layers: $(wc -l < "$tmp/edges") calls between $# files, no cycle, none upward"

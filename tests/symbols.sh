@@ -7,12 +7,7 @@ lib=$1 header=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Declarations start a line with DLN_API and may wrap before the '(':
-# join each one up to its '(' and keep the identifier just before it.
-awk '/^DLN_API /{decl=""; collecting=1}
-     collecting {decl = decl " " $0; if (index($0, "(")) {
-         sub(/\(.*/, "", decl); n = split(decl, w, /[ *]+/); print w[n]; collecting=0 } }' \
-    "$header" | sort -u > "$tmp/declared"
+sh "$(dirname "$0")/../build-aux/api-functions.sh" "$header" > "$tmp/declared"
 # Every defined dynamic symbol, whatever its type (functions, data, ...).
 nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//' | sort -u > "$tmp/exported"
 # Exported symbols that are not functions (data, TLS, ...) are never API.

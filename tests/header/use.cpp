@@ -1,6 +1,8 @@
-// use.cpp - dlnet.h from C++11 (-Wall -Wextra -Wpedantic -Werror). It is
-// linked against the shared library and run, so that a missing extern "C"
-// guard (C++ name mangling) fails at link time, not only in a user's build.
+// use.cpp - dlnet.h from C++11 and C++17 (-Wall -Wextra -Wpedantic -Werror).
+// It is linked against the shared library and run, so that a missing
+// extern "C" guard (C++ name mangling) fails at link time, not only in a
+// user's build. It also shows the C++11/17 way to set up a report struct
+// (docs/conventions.md §9): designated initializers need C++20.
 #include "dlnet.h"
 
 #include <cmath>
@@ -18,6 +20,14 @@ void expect(bool ok, const char *what)
         std::fprintf(stderr, "header/use.cpp: %s\n", what);
         ++failures;
     }
+}
+
+// Any report struct, zeroed and with struct_size set, in one expression.
+template <class Report> Report make_report()
+{
+    Report r{}; // value-initialization: every field zero
+    r.struct_size = sizeof r;
+    return r;
 }
 
 } // namespace
@@ -53,12 +63,33 @@ int main()
     expect(dln_net_get_layer(net, 2, &w, 1, layout) == DLN_OK && w == 2.0, "dln_net_get_layer");
     expect(dln_net_set_layer(net, 3, &w, 1, layout) == DLN_E_DIM, "layer index check");
 
-    dln_eig_report report;
+    // Report structs before C++20: value-initialize with {}, then set
+    // struct_size. The Hessian at w = (1, 2) is [[w2^2, 2 w1 w2 - 3],
+    // [2 w1 w2 - 3, w1^2]] = [[4, 1], [1, 1]]: eigenvalues (5 +- sqrt(13))/2.
+    dln_eig_report report{};
     report.struct_size = sizeof report;
-    (void)report;
+    double eval = 0.0;
+    expect(dln_loss_hessian_eigs(loss, net, DLN_EIG_LARGEST, 1, 0.0, 0, 7, &eval, nullptr, 1,
+                                 &report) == DLN_OK,
+           "dln_loss_hessian_eigs");
+    expect(std::fabs(eval - (5.0 + std::sqrt(13.0)) / 2.0) < 1e-14, "largest Hessian eigenvalue");
+    expect(report.converged == 1 && report.dense == 1 && report.hvps == 2, "dln_eig_report");
+
+    // The first-version sizes are constant expressions in C++ too.
+    static_assert(DLN_EIG_REPORT_V1_SIZE <= sizeof(dln_eig_report), "DLN_EIG_REPORT_V1_SIZE");
+    static_assert(DLN_CLASS_REPORT_V1_SIZE <= sizeof(dln_class_report), "DLN_CLASS_REPORT_V1_SIZE");
+
+    auto smallest = make_report<dln_eig_report>();
+    expect(smallest.struct_size == sizeof(dln_eig_report) && smallest.hvps == 0, "make_report");
+    expect(dln_loss_hessian_eigs(loss, net, DLN_EIG_SMALLEST, 1, 0.0, 0, 7, &eval, nullptr, 1,
+                                 &smallest) == DLN_OK,
+           "dln_loss_hessian_eigs (smallest)");
+    expect(std::fabs(eval - (5.0 - std::sqrt(13.0)) / 2.0) < 1e-14, "smallest Hessian eigenvalue");
+    expect(smallest.converged == 1 && smallest.hvps == 2, "dln_eig_report (smallest)");
 
     dln_loss_free(loss);
     dln_net_free(net);
-    if (failures == 0) std::printf("header/use.cpp: dlnet.h works from C++11\n");
+    if (failures == 0) std::printf("header/use.cpp: dlnet.h works from C++ (__cplusplus %ld)\n",
+                                   static_cast<long>(__cplusplus));
     return failures == 0 ? 0 : 1;
 }
