@@ -151,8 +151,7 @@ void dlni_rng_fill_normal(dlni_rng *r, size_t n, double scale, double *x);
 int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 
 /* The data summary kernel (src/loss_summary.c). */
-/* Samples per block of the summary for na = d_0 + d_L (na * block fits in memory
- * when na * na does: the block is capped). */
+/* Samples per block of the summary for na = d_0 + d_L: max(512, 16 na). */
 size_t dlni_summary_block(size_t na);
 /* Fold m samples into the factor raug (na x na upper, zeros below, m_prev
  * samples so far) with up to nthreads threads. raug is unchanged on failure

@@ -410,7 +410,6 @@ double la_sumsq(size_t n, const double *x)
 void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc)
 {
     if (n == 0) return;
-    if (k == 0 && beta == 1.0) return;
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, BI(n), BI(k), 1.0, A, LDX(lda), beta, C,
                 LDX(ldc));
 }
