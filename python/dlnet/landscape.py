@@ -5,7 +5,7 @@ import numpy as np
 
 from ._ffi import ffi, lib, text
 from ._handle import Handle
-from ._arrays import vec_out, sizes
+from ._arrays import vec_out, mat_out, sizes
 from .errors import SizeOverflowError, check
 from .enums import Frames, Limit, Match, Method, Status, Theory, Tol
 from .net import Net
@@ -134,6 +134,14 @@ class Landscape(Handle):
         self._check(lib.dln_landscape_roots(self._h, k, rep))
         return report('dln_root_info', rep)
 
+    def root_layers(self, k):
+        """Per-layer singular values s / sqrt(lam_l / c) of the roots of value k, shape
+        (L, 2): column j for root j (s_+ or s*, then s_-), NaN if absent
+        (dln_landscape_root_layers)."""
+        S, p, ld, _t = mat_out(None, self.info().depth, 2)
+        self._check(lib.dln_landscape_root_layers(self._h, k, p, ld))
+        return S
+
     def orbit(self, index):
         """Pattern of orbit type ``index`` (0 <= index < info().num_orbits), a tuple of
         Match (dln_landscape_orbit)."""
@@ -215,6 +223,22 @@ class Landscape(Handle):
         self._check(lib.dln_landscape_distance(self._h, net._h, rep, p,
                                                ffi.NULL if nearest is None else nearest._h))
         return report('dln_dist_report', rep, pattern=_pattern_out(p, self._nv))
+
+    def distance_to(self, net, pattern, nearest=None):
+        """Distance from ``net`` to the orbit of ``pattern`` (dln_landscape_distance_to),
+        as a DistReport; ``nearest`` receives the projection W*."""
+        rep = new_struct('dln_dist_report')
+        self._check(lib.dln_landscape_distance_to(self._h, net._h, _pattern_in(pattern, self._nv),
+                                                  rep, ffi.NULL if nearest is None else nearest._h))
+        return report('dln_dist_report', rep)
+
+    def excess(self, net, pattern=None):
+        """(F(W) - F*, F(W) - F(W*)) without cancellation, W* the projection on the
+        nearest orbit or on that of ``pattern`` (dln_landscape_excess)."""
+        ex, exo = ffi.new('double *'), ffi.new('double *')
+        pat = ffi.NULL if pattern is None else _pattern_in(pattern, self._nv)
+        self._check(lib.dln_landscape_excess(self._h, net._h, pat, ex, exo))
+        return ex[0], exo[0]
 
     def rate(self, pattern, eta=0.0):
         """Predicted linear rate of GD with step ``eta`` (0: the optimal step) near the

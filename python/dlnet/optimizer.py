@@ -196,6 +196,14 @@ class Optimizer(Handle):
                                                  rows, rep))
         return report('dln_opt_report', rep), _records(H[:, :rep.history_rows], metrics)
 
+    def step_from_hessian(self, loss, net, fraction=0.5, seed=0):
+        """Set the step to fraction x the kind's stability bound at the largest Hessian
+        eigenvalue at ``net`` (dln_opt_set_step_from_hessian); returns (eta, mu_max)."""
+        eta, mu = ffi.new('double *'), ffi.new('double *')
+        self._check(lib.dln_opt_set_step_from_hessian(self._h, loss._h, net._h, fraction, seed,
+                                                      eta, mu))
+        return eta[0], mu[0]
+
     def step(self, loss, net):
         """One iteration (dln_opt_step); the state carries over between steps on the same
         loss and net. Returns the Stop a test detected (Stop.NONE if none)."""
