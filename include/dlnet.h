@@ -73,10 +73,12 @@
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
- *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
- *   of a data loss and the leading dimensions of its X and Y are the
- *   exception: samples are streamed into the summary in small blocks, so
- *   only the array sizes ld * m must fit in memory.
+ *   the BLAS integer type, and every caller array (ld times its columns, in
+ *   bytes) the address range, PTRDIFF_MAX (::DLN_E_OVERFLOW otherwise,
+ *   checked before any array is touched). The sample count m of a data loss
+ *   and the leading dimensions of its X and Y are the exception to the
+ *   first rule: samples are streamed into the summary in small blocks, so
+ *   only the array sizes ld * m * sizeof(double) must fit.
  */
 #ifndef DLNET_H
 #define DLNET_H
@@ -272,7 +274,9 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
- * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
+ * (ld), ::DLN_E_NOMEM, ::DLN_E_NONFINITE (the product of finite weights
+ * overflowed; @p out is then unspecified). Rows d_j..ld-1 of @p out are not
+ * written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
@@ -284,7 +288,8 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
  * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
  * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
- * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf, or the product overflowed: Y is
+ * then unspecified), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
@@ -356,7 +361,9 @@ typedef enum dln_loss_kind {
  * are allowed. The data are summarized and not retained; *out is unchanged
  * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         ::DLN_E_NONFINITE (a NaN or Inf sample, or finite data whose sums
+ *         of squares exceed the double range, so that every loss value would
+ *         overflow), ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
  *         range, or ldx * m, ldy * m beyond the address range),
  *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
@@ -423,7 +430,9 @@ DLN_API int dln_loss_get_mean(const dln_loss *loss);
  * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
  * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
  * For a target loss R = I, C = Phi, r0 = 0. Errors: ::DLN_E_NULL (loss),
- * ::DLN_E_LD; padding rows of R and C are not written.
+ * ::DLN_E_LD, ::DLN_E_OVERFLOW (ldr or ldc beyond the BLAS range, or the
+ * array beyond the address range), both checked before anything is written;
+ * padding rows of R and C are not written.
  */
 DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
                                     size_t ldc, double *r0);
@@ -1628,6 +1637,18 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
  * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
  * getters of pairs, which write through pointers that may be NULL).
  *
+ * Failures: a dln_opt_run() or dln_opt_step() that returns an error before
+ * its first iteration (an argument error, ::DLN_E_NOMEM, F or grad F not
+ * finite at theta_0) leaves the optimizer exactly as it was: report,
+ * history, history rows and the method state that a following
+ * dln_opt_step() continues from, and the net. A dln_opt_step() whose
+ * iteration fails also leaves the report, the history and the net as they
+ * were; its method state restarts at the next step. Only a dln_opt_run() that
+ * fails after its first iteration leaves progress (an error of the
+ * eigensolver of ::DLN_OPT_LBFGS_ESCAPE, which allocates at each check, or
+ * of a history column's computation): the net then holds the last iterate
+ * and the report and history describe the iterates done.
+ *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.
  * @{ */
@@ -1987,7 +2008,8 @@ DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
  * Copy the internal history out: H is rows x k (column-major, ldh >= rows,
  * rows = dln_opt_history_rows(), k = number of metrics), H[j + c*ldh] =
  * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
- * ldh = 0).
+ * ldh = 0), ::DLN_E_OVERFLOW (ldh times the number of columns overflows the
+ * address range).
  */
 DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
 

@@ -64,9 +64,12 @@ struct dlni_dist_work {
     double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
-    double *M, *T, *G;   /* scratch dmax x R (M), dmax x (R+1) (T), mmax x R (G) */
+    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M: also R pairs), dmax x (R+1) (T), mmax x R (G) */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
+    double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
+    double *ev;          /* n: the block spectrum of a candidate type */
+    dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
     double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
     double *grad;        /* n */
@@ -89,6 +92,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     if (!w) return;
     free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
+    free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
     free(w->alt), free(w->comp), free(w->slot), free(w);
@@ -131,8 +135,11 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->uoff = malloc((L + 1) * sizeof *w->uoff), w->bof = malloc((nv + 1) * sizeof *w->bof);
     w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
     w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
-    w->M = dlni_alloc(dmax * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
+    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
+    w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
+    w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
@@ -142,7 +149,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
+        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
         !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->si || !w->alt || !w->opt || !w->prim ||
         !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
@@ -171,8 +178,11 @@ static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax;
-    dln_status st = dln_net_end_to_end(w->net, w->P, dL);
-    if (st != DLN_OK) return dlni_fail(ls->err, st, "end-to-end matrix failed");
+    size_t sz = dlni_chain_scratch(w->net, L, 1);
+    dlni_chain_product(w->net, L, 1, w->P, dL, w->chs, w->chs + sz);
+    dln_status st = DLN_OK;
+    if (!la_all_finite(dL, d0, w->P, dL))
+        return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
     for (size_t b = 0; b < ls->nb && st == DLN_OK; b++) {
         const dlni_block *B = &ls->blk[b];
         size_t m = B->m;
@@ -538,9 +548,9 @@ static int cmp_abs(const void *a, const void *b)
 /* Block spectrum of comp (ev: n entries) sorted by modulus; the dim smallest are
  * the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
 static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
-                                  orbit_spec *o)
+                                  dlni_spec_ws *ws, orbit_spec *o)
 {
-    dln_status st = dlni_block_spectrum(ls, comp, r, ev);
+    dln_status st = dlni_block_spectrum(ls, comp, r, ev, ws);
     if (st != DLN_OK) return st;
     size_t n = ls->n;
     unsigned fl = 0;
@@ -559,10 +569,7 @@ static dln_status best_spectrum(ebw *w)
 {
     set_components(w, w->bopt);
     if (w->cached && memcmp(w->bopt, w->copt, w->nv * sizeof *w->copt) == 0) return DLN_OK;
-    double *ev = dlni_alloc(w->ls->n);
-    if (!ev) return dlni_fail(w->ls->err, DLN_E_NOMEM, "out of memory");
-    dln_status st = normal_spectrum(w->ls, w->comp, w->r, ev, &w->cache);
-    free(ev);
+    dln_status st = normal_spectrum(w->ls, w->comp, w->r, w->ev, w->spws, &w->cache);
     w->cached = st == DLN_OK;
     if (st == DLN_OK) memcpy(w->copt, w->bopt, w->nv * sizeof *w->copt);
     return st;
@@ -788,7 +795,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
     size_t r = 0;
     orbit_spec sp;
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, &sp);
+    if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, NULL, &sp);
     if (st == DLN_OK) {
         dln_rate_report o;
         memset(&o, 0, sizeof o);

@@ -59,7 +59,7 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
 {
     dln_status st = dlni_loss_check(loss, net);
     if (st != DLN_OK) return st;
-    size_t n = net->n, t;
+    size_t n = net->n;
     if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
     if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
         return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
@@ -69,7 +69,7 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
         return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
     if (evecs && ldvec < n)
         return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
-    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_mul(ldvec, k, &t))))
+    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_span_fits(ldvec, k))))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "n or ldvec exceeds the BLAS range");
     return report ? dlni_report_check(loss->err, report, DLN_EIG_REPORT_V1_SIZE, "report") : DLN_OK;
 }
