@@ -31,6 +31,8 @@
 
 #define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
+#define LOOSE_RTOL 1e-6    /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
+#define LOOSE_FACTOR 0.1
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
 #define ALT_FACTOR 4.0     /* an option whose slot cost is within this factor is an alternative */
 #define FAR_FACTOR 0.1     /* DLN_EB_FAR: dist above this fraction of the smallest layer scale */
@@ -82,6 +84,7 @@ struct dlni_dist_work {
     dlni_comp *comp;     /* components of the current candidate (R) */
     size_t *slot;        /* their slots */
     size_t r, sweeps;
+    double wn, loose2;   /* ||W||_F; (LOOSE_FACTOR ||W||)^2: looser stopping, fewer candidates beyond */
     int noconv, cached;
     orbit_spec cache;    /* spectral summary of the type copt */
 };
@@ -162,6 +165,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     *out = w;
     return DLN_OK;
 }
+
+static double orbit_lower(ebw *w);
 
 static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
 static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l]; }
@@ -346,7 +351,8 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        converged = prev - cur <= SWEEP_RTOL * prev;
+        /* far away the report needs dist to a few digits, not to rounding */
+        converged = prev - cur <= (cur > w->loose2 ? LOOSE_RTOL : SWEEP_RTOL) * prev;
         prev = cur;
     }
     if (!converged) w->noconv = 1;
@@ -419,7 +425,26 @@ static size_t alternatives(ebw *w)
     return na < MAX_ALT ? na : MAX_ALT;
 }
 
-/* Project on the primary, the alternatives and W = 0; the best goes to Ub/bopt. */
+/* Candidate c of nearest_type into w->opt: 0 is W = 0, 1 the primary, 1 + k alternative k. */
+static void candidate(ebw *w, size_t c)
+{
+    size_t nv = w->nv;
+    memcpy(w->opt, w->prim, nv * sizeof *w->opt);
+    if (c == 0)
+        for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
+    else if (c >= 2) {
+        size_t i = w->alt[c - 2];
+        w->opt[i] = w->si[i].second;
+        if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+    }
+}
+
+/* Project on W = 0 (exact, no sweeps), the primary and the alternatives; the
+ * best goes to Ub/bopt. An alternative is skipped when its Mirsky bound
+ * exceeds AMBIGUOUS times the best distance so far (it can change neither
+ * dist nor the flag), and every alternative once the best exceeds
+ * LOOSE_FACTOR ||W|| (so far away the type is not claimed to be the
+ * nearest); a skipped type enters dist_second through its bound. */
 static dln_status nearest_type(ebw *w, double *best, double *second, size_t *ncand)
 {
     size_t nv = w->nv;
@@ -428,13 +453,14 @@ static dln_status nearest_type(ebw *w, double *best, double *second, size_t *nca
     dln_status st = DLN_OK;
     *best = *second = INFINITY, *ncand = 0;
     for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
-        memcpy(w->opt, w->prim, nv * sizeof *w->opt);
-        if (c == nalt + 1) /* W = 0 */
-            for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
-        else if (c >= 1) {
-            size_t i = w->alt[c - 1];
-            w->opt[i] = w->si[i].second;
-            if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+        candidate(w, c);
+        if (c >= 2) {
+            set_components(w, w->opt);
+            double low = orbit_lower(w);
+            if (low * low > AMBIGUOUS * AMBIGUOUS * *best || *best > w->loose2) {
+                *second = fmin(*second, low * low);
+                continue;
+            }
         }
         double obj;
         st = project(w, w->opt, &obj);
@@ -638,8 +664,7 @@ static void fill_report(ebw *w, const double *vg, double best, double second, do
 {
     const dln_landscape *ls = w->ls;
     const orbit_spec *sp = &w->cache;
-    double wn = 0.0, scale = layer_scale(w);
-    for (size_t l = 1; l <= w->L; l++) wn = hypot(wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    double wn = w->wn, scale = layer_scale(w);
     o->dist = sqrt(best), o->dist_second = sqrt(second), o->dist_lower = lower;
     o->dist_lower_orbit = orbit_lower(w);
     o->value = vg[0], o->grad_norm = vg[1], o->critical_value = sp->value;
@@ -697,7 +722,9 @@ static dln_status chosen_type(ebw *w, const int *pattern)
 /* Value, gradient, slots and layer values of the point (the data of every candidate). */
 static dln_status read_point(ebw *w, const dln_net *net, const double *vg_in, double *vg)
 {
-    w->net = net, w->sweeps = 0, w->noconv = 0;
+    w->net = net, w->sweeps = 0, w->noconv = 0, w->wn = 0.0;
+    for (size_t l = 1; l <= w->L; l++) w->wn = hypot(w->wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    w->loose2 = LOOSE_FACTOR * LOOSE_FACTOR * w->wn * w->wn;
     dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
     if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
     if (st == DLN_OK) st = read_slots(w);
