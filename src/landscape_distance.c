@@ -33,6 +33,9 @@
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
 #define LOOSE_RTOL 1e-6    /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
 #define LOOSE_FACTOR 0.1
+#define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
+#define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
+#define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
 #define ALT_FACTOR 4.0     /* an option whose slot cost is within this factor is an alternative */
 #define FAR_FACTOR 0.1     /* DLN_EB_FAR: dist above this fraction of the smallest layer scale */
@@ -298,13 +301,65 @@ static dln_status boundary_step(ebw *w, double *U)
     return DLN_OK;
 }
 
-/* U_l <- polar(c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S) for a hidden l. */
+/* Polar factor of M (n x r) by a first-order update of the current frame Q
+ * (orthonormal n x r), with no SVD: M = Q K + B with B normal to Q, and near
+ * the orbit K = H + A, H close to diagonal positive, A skew and B small. Then
+ * polar(M) = Q (I + Omega) + B H^{-1} + O(|A|^2 + |B|^2) with
+ * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj); Newton-Schulz steps make the result
+ * orthonormal to rounding. Returns 0 (Q and M untouched or M spent) when the
+ * update is too large to be accurate or does not orthonormalize: the caller
+ * then takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
+static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
+{
+    double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
+    la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
+    for (size_t i = 0; i < r; i++) {
+        h[i] = K[i + i * r];
+        if (!(h[i] > 0.0)) return 0;
+    }
+    la_gemm(LA_N, LA_N, n, r, r, -1.0, Q, n, K, r, 1.0, M, n); /* M <- B */
+    for (size_t j = 0; j < r; j++) {
+        for (size_t i = 0; i < j; i++) {
+            double a = (K[i + j * r] - K[j + i * r]) / (h[i] + h[j]);
+            K[i + j * r] = a, K[j + i * r] = -a, big = fmax(big, fabs(a));
+        }
+        K[j + j * r] = 0.0;
+        la_scal(n, 1.0 / h[j], M + j * n);
+        big = fmax(big, la_nrm2(n, M + j * n));
+    }
+    if (!(big <= UPDATE_MAX)) return 0;
+    la_copy(n, r, Q, n, Y, n);
+    la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
+    la_add(n, r, 1.0, M, n, Y, n);
+    for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
+        la_gemm(LA_T, LA_N, r, r, n, 1.0, Y, n, Y, n, 0.0, K, r);
+        double off = 0.0;
+        for (size_t j = 0; j < r; j++) {
+            K[j + j * r] -= 1.0;
+            off = hypot(off, la_nrm2(r, K + j * r));
+        }
+        if (off <= ORTHO_TOL * DBL_EPSILON * (double)r) {
+            la_copy(n, r, Y, n, Q, n);
+            return 1;
+        }
+        la_copy(n, r, Y, n, M, n);
+        la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+    }
+    return 0;
+}
+
+/* U_l <- polar(c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S) for a hidden l:
+ * the first-order update when it is accurate, else the SVD. */
 static dln_status hidden_step(ebw *w, double *U, size_t l)
 {
     size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
-    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
-    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
-    scale_columns(dl, r, w->M, dl, w->comp);
+    for (int pass = 0; pass < 2; pass++) {
+        la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
+        la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
+        scale_columns(dl, r, w->M, dl, w->comp);
+        if (pass == 1) break;
+        if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
+    }
     return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
