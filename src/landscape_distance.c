@@ -255,9 +255,14 @@ static void scale_columns(size_t m, size_t r, double *A, size_t lda, const dlni_
     for (size_t k = 0; k < r; k++) la_scal(m, comp[k].s, A + k * lda);
 }
 
-/* U <- polar(A) for an m x k matrix A (overwritten). */
+/* U <- polar(A) for an m x k matrix A (overwritten). A 1 x 1 block (a simple
+ * singular value of Ybar) is its sign: no LAPACK call per value and sweep. */
 static dln_status polar(ebw *w, size_t m, size_t k, double *A, size_t lda, double *U, size_t ldu)
 {
+    if (m == 1 && k == 1 && isfinite(A[0])) {
+        U[0] = A[0] < 0.0 ? -1.0 : 1.0;
+        return DLN_OK;
+    }
     return dlni_la_status(w->ls->err, la_polar_ws(m, k, A, lda, U, ldu, w->pw, w->npw), "polar factor");
 }
 
@@ -278,20 +283,21 @@ static double objective(ebw *w, double *U)
     return acc;
 }
 
-/* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block. */
+/* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block
+ * (W_1^T U_1 in T and W_L U_{L-1} in E, each one GEMM for all blocks). */
 static dln_status boundary_step(ebw *w, double *U)
 {
     dln_landscape *ls = w->ls;
-    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1];
-    for (size_t k0 = 0, k1; k0 < w->r; k0 = k1) {
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], r = w->r;
+    la_gemm(LA_T, LA_N, d0, r, d1, 1.0, layer(w, 1), d1, frame(U, w, 1), d1, 0.0, w->T, d0);
+    la_gemm(LA_N, LA_N, dL, r, dh, 1.0, layer(w, L), dL, frame(U, w, L - 1), dh, 0.0, w->E, dL);
+    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
         size_t b = w->comp[k0].blk, m = ls->blk[b].m, st0 = ls->blk[b].start;
-        for (k1 = k0; k1 < w->r && w->comp[k1].blk == b; k1++) continue;
+        for (k1 = k0; k1 < r && w->comp[k1].blk == b; k1++) continue;
         size_t kb = k1 - k0;
         const double *Ubk = ls->U + st0 * dL, *Vbk = ls->V + st0 * d0;
-        la_gemm(LA_T, LA_N, d0, kb, d1, 1.0, layer(w, 1), d1, frame(U, w, 1) + k0 * d1, d1, 0.0, w->T, d0);
-        la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T, d0, 0.0, w->G, m);
-        la_gemm(LA_N, LA_N, dL, kb, dh, 1.0, layer(w, L), dL, frame(U, w, L - 1) + k0 * dh, dh, 0.0, w->T, dL);
-        la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->T, dL, 1.0, w->G, m);
+        la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, w->G, m);
+        la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->E + k0 * dL, dL, 1.0, w->G, m);
         scale_columns(m, kb, w->G, m, w->comp + k0);
         dln_status st = polar(w, m, kb, w->G, m, w->M, m); /* Z_b in M */
         if (st != DLN_OK) return st;
