@@ -6,7 +6,8 @@
  *           relative (the tail of a gradient-descent run)
  *   random  Gaussian weights of scale 1/sqrt(d) (far from the critical set)
  * Times are the best of a few runs (seconds, wall clock, the BLAS threads the
- * environment gives). Prints measurements, never judges. */
+ * environment gives), the sweeps and candidates of the last call and its dist.
+ * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "timing.h"
 
@@ -17,6 +18,7 @@ typedef struct ctx {
     dln_landscape *ls;
     dln_net *net;
     double *g;
+    dln_dist_report rep; /* of the last call */
 } ctx;
 
 static void grad(void *p)
@@ -29,8 +31,8 @@ static void grad(void *p)
 static void dist(void *p)
 {
     ctx *c = p;
-    dln_dist_report r = {.struct_size = sizeof r};
-    if (dln_landscape_distance(c->ls, c->net, &r, NULL, NULL)) exit(1);
+    c->rep.struct_size = sizeof c->rep;
+    if (dln_landscape_distance(c->ls, c->net, &c->rep, NULL, NULL)) exit(1);
 }
 
 /* The global minimizers' type: every value whose root s_+ lowers F (phi < 0). */
@@ -59,7 +61,8 @@ static double best(bench_fn fn, void *c, int reps)
 int main(int argc, char **argv)
 {
     size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256;
-    printf("%6s %8s %12s %12s %10s\n", "d", "point", "gradient_s", "distance_s", "gradients");
+    printf("%6s %8s %12s %12s %10s %7s %5s %12s\n", "d", "point", "gradient_s", "distance_s", "gradients",
+           "sweeps", "cand", "dist");
     for (size_t d = 32; d <= dmax; d *= 2) {
         size_t w[4] = {d, d, d, d};
         double *Phi = malloc(d * d * sizeof *Phi);
@@ -92,7 +95,8 @@ int main(int argc, char **argv)
                 return 1;
             }
             double tg = best(grad, &c, 5), td = best(dist, &c, d >= 256 ? 1 : 3);
-            printf("%6zu %8s %12.3e %12.3e %10.1f\n", d, kind ? "random" : "near", tg, td, td / tg);
+            printf("%6zu %8s %12.3e %12.3e %10.1f %7zu %5zu %12.6e\n", d, kind ? "random" : "near", tg, td,
+                   td / tg, c.rep.sweeps, c.rep.candidates, c.rep.dist);
             fflush(stdout);
         }
         free(th), free(c.g), free(Phi);

@@ -1173,7 +1173,8 @@ typedef struct dln_dist_report {
     double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
     double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
     double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none); a
+                                   skipped candidate counts with its Mirsky lower bound */
     double value;             /**< F(W) */
     double critical_value;    /**< F on the orbit of W* */
     double grad_norm;         /**< ||grad F(W)|| */
@@ -1191,7 +1192,7 @@ typedef struct dln_dist_report {
                                    degenerate (matched values; for L = 2 also unmatched ones when
                                    r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
                                    gap^{-1} (L = 2) as it tends to 0 */
-    size_t candidates;        /**< orbit types projected on */
+    size_t candidates;        /**< orbit types projected on (skipped ones not counted) */
     size_t sweeps;            /**< Procrustes sweeps, all candidates together */
 } dln_dist_report;
 /** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
@@ -1207,14 +1208,19 @@ typedef struct dln_dist_report {
  *    of Ybar gives one direction per value; the layer singular values along
  *    it, followed down the layers, are compared with each admissible root
  *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
- *    type; choices within a factor 2 of it give alternative types (at most
- *    6), and W = 0 is always a candidate.
+ *    type; choices within a factor 4 of it (in squared boundary mismatch)
+ *    give alternative types (at most 6), and W = 0 is always a candidate.
  * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
  *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
  *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
  *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor, until the objective decreases by less than 1e-13 of
- *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    polar factor (near the orbit a first-order update of the previous
+ *    frame, orthonormalized by Newton-Schulz steps, instead of an SVD),
+ *    until the objective decreases by less than 1e-13 of itself, or 1e-6
+ *    while dist > 0.1 ||W|| (at most 500 sweeps, ::DLN_EB_NOCONV). W = 0 is
+ *    projected first (exactly), then the primary type; an alternative is
+ *    skipped when its Mirsky bound exceeds 1.1 times the best dist so far,
+ *    and all of them once dist > 0.1 ||W||. Any frames give a
  *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
  *    the distance to the nearest point of the orbit when the iteration
  *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
