@@ -1297,8 +1297,8 @@ typedef struct dln_dist_report {
     double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
     double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
     double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none); a
-                                   skipped candidate counts with its Mirsky lower bound */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none); one
+                                   skipped by its Mirsky bound counts with that bound */
     double value;             /**< F(W) */
     double critical_value;    /**< F on the orbit of W* */
     double grad_norm;         /**< ||grad F(W)|| */

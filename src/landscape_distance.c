@@ -503,9 +503,9 @@ static void candidate(ebw *w, size_t c)
 /* Project on W = 0 (exact, no sweeps), the primary and the alternatives; the
  * best goes to Ub/bopt. An alternative is skipped when its Mirsky bound
  * exceeds AMBIGUOUS times the best distance so far (it can change neither
- * dist nor the flag), and every alternative once the best exceeds
- * LOOSE_FACTOR ||W|| (so far away the type is not claimed to be the
- * nearest); a skipped type enters dist_second through its bound. */
+ * dist nor the flag; it enters dist_second through its bound), and every
+ * alternative once the best exceeds LOOSE_FACTOR ||W|| (so far away the type
+ * is not claimed to be the nearest). */
 static dln_status nearest_type(ebw *w, double *best, double *second, size_t *ncand)
 {
     size_t nv = w->nv;
@@ -516,9 +516,10 @@ static dln_status nearest_type(ebw *w, double *best, double *second, size_t *nca
     for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
         candidate(w, c);
         if (c >= 2) {
+            if (*best > w->loose2) break;
             set_components(w, w->opt);
             double low = orbit_lower(w);
-            if (low * low > AMBIGUOUS * AMBIGUOUS * *best || *best > w->loose2) {
+            if (low * low > AMBIGUOUS * AMBIGUOUS * *best) {
                 *second = fmin(*second, low * low);
                 continue;
             }
