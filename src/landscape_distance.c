@@ -312,9 +312,9 @@ static dln_status boundary_step(ebw *w, double *U)
  * the orbit K = H + A, H close to diagonal positive, A skew and B small. Then
  * polar(M) = Q (I + Omega) + B H^{-1} + O(|A|^2 + |B|^2) with
  * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj); Newton-Schulz steps make the result
- * orthonormal to rounding. Returns 0 (Q and M untouched or M spent) when the
- * update is too large to be accurate or does not orthonormalize: the caller
- * then takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
+ * orthonormal to rounding. Returns 0 (Q untouched, M spent) when the update
+ * is too large to be accurate or does not orthonormalize: the caller then
+ * takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
 static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
@@ -486,7 +486,7 @@ static size_t alternatives(ebw *w)
     return na < MAX_ALT ? na : MAX_ALT;
 }
 
-/* Candidate c of nearest_type into w->opt: 0 is W = 0, 1 the primary, 1 + k alternative k. */
+/* Candidate c of nearest_type into w->opt: 0 is W = 0, 1 the primary, 2 + k alternative k. */
 static void candidate(ebw *w, size_t c)
 {
     size_t nv = w->nv;
