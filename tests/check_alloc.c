@@ -35,13 +35,20 @@ static struct {
     int depth;
 } inject;
 
-void ai_arm(size_t k) { inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k; }
+void ai_arm(size_t k)
+{
+    inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k;
+}
 void ai_disarm(void) { inject.armed = 0; }
 void ai_pause(int paused) { inject.paused = paused; }
 size_t ai_counted(void) { return inject.counted; }
 int ai_fired(void) { return inject.fired; }
 long ai_live(void) { return atomic_load(&live); }
-int ai_stack(void **frames) { memcpy(frames, inject.site, sizeof inject.site); return inject.depth; }
+int ai_stack(void **frames)
+{
+    memcpy(frames, inject.site, sizeof inject.site);
+    return inject.depth;
+}
 
 /* 1 if this allocation is to fail. */
 static int next_fails(void)
@@ -153,7 +160,8 @@ START_TEST(no_allocation_after_first_call)
                 for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
                 dln_net *other = tu_net(L, d2, 0.5, 9);
                 double *g = malloc(dln_net_num_params(other) * sizeof *g);
-                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0, "new shape, no scratch");
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0,
+                              "new shape, no scratch");
                 assert_no_allocation(loss, other, &r);
                 free(g);
                 dln_net_free(other);

@@ -54,7 +54,8 @@ static unsigned long long fp_net(unsigned long long h, nm_run *r, const dln_net 
     if (!net) return h;
     size_t n = dln_net_num_params(net), L = dln_net_depth(net);
     FNV(h, n), FNV(h, L);
-    if (n <= NM_BUF && dln_net_get_params(net, r->fp) == DLN_OK) h = fnv(h, r->fp, n * sizeof *r->fp);
+    if (n <= NM_BUF && dln_net_get_params(net, r->fp) == DLN_OK)
+        h = fnv(h, r->fp, n * sizeof *r->fp);
     return h;
 }
 
@@ -62,12 +63,14 @@ static unsigned long long fp_loss(unsigned long long h, nm_run *r, const dln_los
 {
     FNV(h, loss);
     if (!loss) return h;
-    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss), m = dln_loss_num_samples(loss);
+    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss),
+           m = dln_loss_num_samples(loss);
     int mean = dln_loss_get_mean(loss);
     dln_loss_kind kind = dln_loss_get_kind(loss);
     double r0 = 0.0;
     FNV(h, d0), FNV(h, dL), FNV(h, m), FNV(h, mean), FNV(h, kind);
-    if (d0 * (d0 + dL) <= NM_BUF && dln_loss_summary(loss, r->fp, d0, r->fp + d0 * d0, dL, &r0) == DLN_OK)
+    if (d0 * (d0 + dL) <= NM_BUF &&
+        dln_loss_summary(loss, r->fp, d0, r->fp + d0 * d0, dL, &r0) == DLN_OK)
         h = fnv(h, r->fp, d0 * (d0 + dL) * sizeof *r->fp), FNV(h, r0);
     for (size_t depth = 1; depth <= 4; depth++)
         if (dln_loss_get_l2(loss, depth, r->fp) == DLN_OK) h = fnv(h, r->fp, depth * sizeof *r->fp);
@@ -184,7 +187,8 @@ static void sweep(nm_body body, const char *name)
     ck_assert_msg(leaked == 0, "%s: the unfailed run leaks %ld blocks", name, leaked);
     ck_assert_msg(ref->nsteps < NM_STEPS, "%s: raise NM_STEPS", name);
     for (size_t i = 0; i < ref->nsteps; i++)
-        ck_assert_msg(ref->st[i] == DLN_OK, "%s: step %zu fails unfailed: %d", name, i, (int)ref->st[i]);
+        ck_assert_msg(ref->st[i] == DLN_OK, "%s: step %zu fails unfailed: %d", name, i,
+                      (int)ref->st[i]);
     ck_assert_msg(total > 0, "%s: no allocation to fail", name);
     for (size_t k = 1; k <= total; k++) {
         memset(r, 0, sizeof *r);
@@ -200,7 +204,8 @@ static void sweep(nm_body body, const char *name)
         ai_disarm();
         nm_free(r);
         leaked = ai_live() - live0;
-        ck_assert_msg(fired, "%s: allocation %zu of %zu never happened (not deterministic?)", name, k, total);
+        ck_assert_msg(fired, "%s: allocation %zu of %zu never happened (not deterministic?)", name,
+                      k, total);
         ck_assert_msg(!r->msg[0], "%s, allocation %zu of %zu (at%s) failed: %s", name, k, total,
                       site, r->msg);
         ck_assert_msg(r->stopped_at, "%s: allocation %zu of %zu (at%s) failed, yet every status "
@@ -259,9 +264,12 @@ static void body_loss(nm_run *r)
     STEP(r, dln_loss_hvp(r->loss2, r->net, r->a, r->b));
     STEP(r, dln_loss_hvp_batch(r->loss, r->net, 3, r->a, 20, r->b, 20));
     STEP(r, dln_loss_hessian(r->loss, r->net, r->c, 20));
-    STEP(r, dln_loss_hessian_eigs(r->loss, r->net, DLN_EIG_SMALLEST, 3, 0.0, 0, 1, r->a, r->b, 20, &er));
-    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_LARGEST, 2, 1e-8, 0, 3, &lanczos, r->a, r->b, 20, &er));
-    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_SMALLEST, 1, 1e-8, 0, 3, &lanczos, r->a, NULL, 20, NULL));
+    STEP(r, dln_loss_hessian_eigs(r->loss, r->net, DLN_EIG_SMALLEST, 3, 0.0, 0, 1, r->a, r->b, 20,
+                                  &er));
+    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_LARGEST, 2, 1e-8, 0, 3, &lanczos, r->a,
+                              r->b, 20, &er));
+    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_SMALLEST, 1, 1e-8, 0, 3, &lanczos, r->a,
+                              NULL, 20, NULL));
     STEP(r, dln_loss_summary(r->loss, r->a, 3, r->b, 2, r->c));
     dln_loss_free(r->loss2), r->loss2 = NULL;
     STEP(r, dln_loss_create_target(&r->loss2, 2, 3, PHI32, 2));
