@@ -47,8 +47,8 @@ SHARED := $(LIBOUT)/libdlnet.so.$(VERSION)
 TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
-        readme-check python-check python-install python-uninstall bench-python examples examples-check \
-        demo asan valgrind bench peers docs plots install uninstall clean
+        readme-check python-check python-asan python-install python-uninstall bench-python examples \
+        examples-check demo asan valgrind bench peers docs plots install uninstall clean
 
 all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
 
@@ -65,7 +65,8 @@ help:
 	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall (library, pkg-config, CMake package;"
 	@echo "                man pages and HTML when make docs has built them)"
-	@echo "make python-check    the Python package's tests (part of make check)"
+	@echo "make python-check    the Python package's tests (part of make check; make asan runs"
+	@echo "                     them again against the sanitized library)"
 	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
 	@echo "make bench-python    cost of the Python layer (vs C and PyTorch autograd)"
 
@@ -177,30 +178,33 @@ readme-check: $(SHARED) | deps
 
 # ---- Python package (python/) -----------------------------------------------
 # The interpreter: $(PYTHON) if given, else the first of python3, /usr/bin/python3
-# that has NumPy, CFFI and pytest (build-aux/python.sh says what is missing).
+# that has what the package and its tests need (build-aux/python.sh says what is
+# missing). It is chosen in the recipe, after deps.sh may have installed it.
 PYTHON ?=
-PY = $(shell sh build-aux/python.sh $(PYTHON) 2>/dev/null)
-PYTHON_SITE ?= $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+PYTHON_SITE ?=
+PY_FIND = py=$$(sh build-aux/python.sh $(PYTHON))
+# the site directory of python-install: $(PYTHON_SITE), else the interpreter's own
+PY_SITE = { site="$(PYTHON_SITE)"; \
+    [ -n "$$site" ] || site=$$($$py -c 'import sysconfig; print(sysconfig.get_path("purelib"))'); }
 
 python-check: $(SHARED)
 	@sh build-aux/deps.sh python
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	CC="$(CC)" $(PY) -m pytest -q -p no:cacheprovider python/tests
+	$(PY_FIND) && CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 # Offline: Debian's setuptools and pip, no build isolation, no index. The
 # package records $(LIBDIR_INSTALL) as a place to find libdlnet.
 python-install: install
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	DLNET_LIBDIR=$(LIBDIR_INSTALL) $(PY) -m pip install --no-build-isolation --no-deps \
-	    --no-index --upgrade --target $(DESTDIR)$(PYTHON_SITE) ./python
+	$(PY_FIND) && $(PY_SITE) && \
+	DLNET_LIBDIR=$(LIBDIR_INSTALL) $$py -m pip install --no-build-isolation --no-deps \
+	    --no-index --upgrade --target "$(DESTDIR)$$site" ./python
 	rm -rf python/build python/dlnet.egg-info
 
 python-uninstall:
-	rm -rf $(DESTDIR)$(PYTHON_SITE)/dlnet $(DESTDIR)$(PYTHON_SITE)/dlnet-*.dist-info
+	$(PY_FIND) && $(PY_SITE) && rm -rf "$(DESTDIR)$$site/dlnet" "$(DESTDIR)$$site"/dlnet-*.dist-info
 
 bench-python: $(SHARED) $(BUILD)/bench/grad_hvp
-	@sh build-aux/python.sh $(PYTHON) >/dev/null
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) bench/python_overhead.py $(BUILD)/bench/grad_hvp
+	$(PY_FIND) && OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} \
+	    $$py bench/python_overhead.py $(BUILD)/bench/grad_hvp
 
 # ---- examples ---------------------------------------------------------------
 $(BUILD)/examples/%: examples/%.c $(SHARED) | deps
@@ -223,7 +227,16 @@ demo:
 asan:
 	rm -rf build/asan
 	$(MAKE) BUILD=build/asan LIBOUT=build/asan/lib OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests python-asan
+
+# The Python tests against the library of this build (made sanitized by
+# `make asan`): the ASan runtime is preloaded into the interpreter, leaks are
+# not reported (the interpreter's own would drown the library's, which the C
+# suites check).
+python-asan: $(SHARED)
+	@sh build-aux/deps.sh python
+	$(PY_FIND) && LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	    DLNET_LIBRARY=$(abspath $(SHARED)) CC="$(CC)" $$py -m pytest -q -p no:cacheprovider python/tests
 
 valgrind: $(TESTBIN)
 	@sh build-aux/deps.sh valgrind

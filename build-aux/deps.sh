@@ -12,8 +12,8 @@
 #   docs      make docs (Doxygen; python3 for docs/manpages.py)
 #   plots     make plots (gnuplot)
 #   peers     bench/peers (PyTorch and NumPy from Debian)
-#   python    the Python package's tests (NumPy, CFFI, pytest; PyTorch for the
-#             interop test)
+#   python    the Python package's tests (NumPy, CFFI, pytest; pip and setuptools
+#             for the offline install; PyTorch for the interop test)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
 set -u
 pkgs_for() {
@@ -28,7 +28,7 @@ pkgs_for() {
         docs) echo "doxygen python3" ;;
         plots) echo "gnuplot-nox" ;;
         peers) echo "python3 python3-numpy python3-torch" ;;
-        python) echo "python3 python3-numpy python3-cffi python3-pytest python3-torch" ;;
+        python) echo "python3 python3-numpy python3-cffi python3-pytest python3-pip python3-setuptools python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;
         *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac

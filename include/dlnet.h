@@ -293,6 +293,34 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
+
+/**
+ * Make layer l (1..L) a linear residual layer, W_l = I + A_l (@p on = 1),
+ * or a plain one again (@p on = 0); the layer must be square
+ * (d_l = d_{l-1}). The layer's parameters in theta become A_l = W_l - I
+ * (on) or W_l (off): the network function is unchanged up to rounding.
+ *
+ * For a residual layer theta, dln_net_set_layer(), dln_net_get_layer(),
+ * dln_net_set_params(), dln_net_get_params() and the initializers
+ * zeros/gaussian/orthogonal/identity hold A_l (so dln_net_init_zeros() gives
+ * W_l = I); dln_net_init_balanced() and dln_net_init_balanced_random() set
+ * the weights W_l (A_l = W_l - I). Products, the forward pass, loss values,
+ * gradients, HVPs, dense Hessians, Hessian eigenvalues, slices and every
+ * optimizer act on A_l: since dW_l/dA_l = I, the gradient and Hessian in
+ * A_l are those of the plain net at W_l = I + A_l, except the weight decay,
+ * lam_l/2 ||A_l||^2 (gradient lam_l A_l). The closed-form landscape
+ * functions, the error-bound and balancedness functions and the metrics of
+ * the convergence theorems read W_l and return ::DLN_E_UNSUPPORTED for a
+ * residual net (docs/residual.md says which answers carry over through the
+ * translation A_l = W_l - I).
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (l out of range, or a non-square layer
+ *         with on = 1), ::DLN_E_RANGE (on not 0 or 1), ::DLN_E_NOMEM; the net
+ *         is unchanged on error.
+ */
+DLN_API dln_status dln_net_set_residual(dln_net *net, size_t l, int on);
+/** 1 if layer l is residual (W_l = I + A_l), 0 otherwise (also for a NULL
+ *  net or l outside 1..L). */
+DLN_API int dln_net_get_residual(const dln_net *net, size_t l);
 /** @} */
 
 /* ======================================================================== */
@@ -456,6 +484,111 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
  * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
+/** @} */
+
+/* ======================================================================== */
+/** @name Loss-landscape slices
+ *
+ * The loss along a line or on a plane of weight space (the pictures of Li,
+ * Xu, Taylor, Studer & Goldstein 2018), and the exact polynomial that F is
+ * on a line. See docs/slices.md.
+ * @{ */
+
+/**
+ * Exact coefficients of F restricted to the line W + t D:
+ *
+ *     F(W + t D) = sum_{k=0}^{2L} coef[k] t^k,
+ *     coef[s] = 1/2 sum_{j+k=s} <N_j, N_k> + [s = 0] r0/2
+ *               + sum_l lam_l/2 ([s = 0] ||W_l||^2 + [s = 1] 2 <W_l, D_l> + [s = 2] ||D_l||^2),
+ *
+ * where prod_l (W_l + t D_l) = sum_k M_k t^k and N_k = M_k R^T - [k = 0] C
+ * (the loss summary, mean normalization included). The M_k are formed from
+ * the layers and the direction (2 GEMMs per layer and coefficient, along
+ * the thinner side of the chain), not by sampling F. coef[0] = F(W),
+ * coef[1] = <grad F(W), D>, 2 coef[2] = D^T H(W) D, and coef[2L] = 1/2
+ * ||prod_l D_l R^T||^2; differences F(W + t D) - F(W) = sum_{k>=1} coef[k] t^k
+ * keep their digits when t D is small.
+ * @param loss  the loss (its message buffer; no other scratch is used)
+ * @param net   the point W
+ * @param dir   the direction D in theta layout (n entries)
+ * @param coef  2L + 1 coefficients (output)
+ * Cost: L(L+1) GEMMs of d x d x min(d_0, d_L) and (L+1)^2/2 inner products of
+ * d_L x d_0 matrices; memory about 2 (L+1) max_l d_l min(d_0, d_L) doubles,
+ * allocated per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (net and loss), ::DLN_E_NONFINITE (D has
+ *         NaN/Inf, nothing written; or a coefficient overflowed),
+ *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double *dir,
+                                        double *coef);
+/**
+ * F on the line through two nets: values[i] = F((1 - t_i) W_a + t_i W_b)
+ * for the caller's grid t (any finite values; t = 0 is W_a and t = 1 is W_b
+ * exactly). Each point is evaluated directly (the residual form keeps the
+ * value accurate near a fit; use dln_loss_line_coeffs() for the polynomial).
+ * @param loss   the loss (its scratch is used)
+ * @param a, b   the two nets (same widths, fitting the loss)
+ * @param npts   number of grid points (0 does nothing)
+ * @param t      npts grid values
+ * @param values npts outputs
+ * Cost: npts loss values, O(L d^3) each, independent of the sample count; a
+ * copy of the net is allocated per call. Threads: uses the loss's scratch.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a net does not fit the loss, or the two
+ *         nets differ in widths), ::DLN_E_NONFINITE (t has NaN/Inf; or a
+ *         value overflowed: values unspecified), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *b,
+                                       size_t npts, const double *t, double *values);
+/**
+ * F on a plane: values[i + j*ldv] = F(W + alpha_i D_1 + beta_j D_2) for the
+ * grid alpha (na points) x beta (nb points); D_1, D_2 in theta layout, e.g.
+ * from dln_loss_slice_directions(). Row i of the output is alpha_i, column j
+ * is beta_j; padding rows na..ldv-1 are not written.
+ * Cost: na nb loss values, O(L d^3) each; a copy of the net per call.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_LD (ldv < na), ::DLN_E_OVERFLOW
+ *         (ldv nb), ::DLN_E_NONFINITE (a direction or the grid has NaN/Inf;
+ *         or a value overflowed), ::DLN_E_NOMEM.
+ */
+DLN_API dln_status dln_loss_slice_plane(dln_loss *loss, const dln_net *net, const double *d1,
+                                        const double *d2, size_t na, const double *alpha,
+                                        size_t nb, const double *beta, double *values,
+                                        size_t ldv);
+
+/** Directions of a plane slice (dln_loss_slice_directions()). */
+typedef enum dln_slice_dirs {
+    /** Two independent Gaussian directions, each layer block rescaled to the
+     *  Frobenius norm of the layer (Li et al.'s normalization, per layer) */
+    DLN_SLICE_RANDOM = 0,
+    /** Unit eigenvectors of the two largest Hessian eigenvalues */
+    DLN_SLICE_HESSIAN_TOP = 1,
+    /** Unit eigenvectors of the two smallest Hessian eigenvalues (at a
+     *  strict saddle, d1 is the most negative curvature) */
+    DLN_SLICE_HESSIAN_BOTTOM = 2
+} dln_slice_dirs;
+
+/**
+ * Two directions for dln_loss_slice_plane() at the weights of @p net.
+ * ::DLN_SLICE_RANDOM: D_l = G_l ||W_l||_F / ||G_l||_F with G Gaussian from
+ * @p seed (a zero layer gets a zero block: the slice does not move it; for
+ * a residual layer the norm is that of its parameters A_l);
+ * the Hessian kinds: dln_loss_hessian_eigs() with k = 2, tol 1e-10 and
+ * @p seed, d1 for the eigenvalue at the requested end.
+ * @param loss   the loss (its scratch is used)
+ * @param net    the point W
+ * @param kind   a ::dln_slice_dirs
+ * @param seed   seed of the Gaussian directions or of the eigensolver
+ * @param d1, d2 n entries each (output)
+ * @param evals  NULL, or 2 entries: the two eigenvalues (Hessian kinds; NaN
+ *               for ::DLN_SLICE_RANDOM)
+ * Cost: random: O(n); Hessian: as dln_loss_hessian_eigs() with k = 2.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (n < 2 for the Hessian kinds, or shapes),
+ *         ::DLN_E_RANGE (kind), ::DLN_E_NOMEM, and the errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_NOCONV: the estimates are still
+ *         written). Nothing is written on argument errors.
+ */
+DLN_API dln_status dln_loss_slice_directions(dln_loss *loss, const dln_net *net,
+                                             dln_slice_dirs kind, uint64_t seed, double *d1,
+                                             double *d2, double *evals);
 /** @} */
 
 /* ======================================================================== */
@@ -843,6 +976,22 @@ DLN_API dln_status dln_landscape_values(const dln_landscape *ls, double *values)
  */
 DLN_API dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info);
 /**
+ * Per-layer values of the roots of value k (regularized.md 2.3, 9(a)4): a
+ * component matched with root s has the singular value
+ *
+ *     sigma_l = s / sqrt(lam_l / c)      in layer W_l, l = 1..L,
+ *
+ * at every critical point (c: the data scale of dln_landscape_info, 1 for a
+ * target loss). Column j of the L x 2 array @p sigma (column-major, ld >= L)
+ * belongs to root s[j] of dln_landscape_roots() (s_+ or s*, then s_-); a
+ * column of an absent root is NaN. Threads: reads the landscape only.
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED unless the theory is
+ *         regularized, ::DLN_E_DIM (k >= nv), ::DLN_E_LD (ld < L). Nothing
+ *         is written on error.
+ */
+DLN_API dln_status dln_landscape_root_layers(const dln_landscape *ls, size_t k, double *sigma,
+                                             size_t ld);
+/**
  * Pattern of orbit type @p index (0 <= index < info.num_orbits) into
  * @p pattern (nv entries). Types are ordered block by block (largest value
  * first), within a block by the number matched and then the number of s_-
@@ -1102,6 +1251,58 @@ typedef struct dln_dist_report {
  */
 DLN_API dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net,
                                           dln_dist_report *report, int *pattern, dln_net *nearest);
+/**
+ * dln_landscape_distance() to the orbit of a chosen type: the coupled
+ * Procrustes projection (step 2) runs on the orbit of @p pattern only,
+ * whatever orbit is nearest, e.g. to follow the distance to the global
+ * minimizers' orbit along a run, or to a saddle's orbit on the way out.
+ * In each singular block the matched components start on the directions of
+ * W with the largest projected values, larger roots first. @c dist is an
+ * upper bound on the distance to that orbit (the distance itself once W is
+ * near it); @c dist_second is +Inf, @c candidates is 1, and the other
+ * fields (kappa, spectrum, class, the certified lower bound over all types,
+ * flags) are those of dln_landscape_distance() for this orbit.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_orbit())
+ * @param report  output (struct_size set by the caller)
+ * @param nearest NULL, or a net of the landscape's widths that receives the
+ *                projection W* (may be @p net itself)
+ * Cost: one candidate of dln_landscape_distance().
+ * @return as dln_landscape_distance(), and ::DLN_E_NULL (pattern),
+ *         ::DLN_E_RANGE (pattern not admissible). Nothing is written on error.
+ */
+DLN_API dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *net,
+                                             const int *pattern, dln_dist_report *report,
+                                             dln_net *nearest);
+/**
+ * The excess F(W) - F* of the regularized loss, accurate where F(W) - F*
+ * computed from two loss values has lost its digits (below a distance of
+ * about 1e-4 from a minimizer in double precision):
+ *
+ *     excess_orbit = F(W) - F(W*) = sum_{k=1}^{2L} coef[k],
+ *     excess       = excess_orbit + (F_orbit - F*),
+ *
+ * where W* is the projection of W on the nearest orbit (dln_landscape_distance())
+ * or on the orbit of @p pattern (dln_landscape_distance_to()), coef are the
+ * exact coefficients of F on the segment from W* to W (dln_loss_line_coeffs();
+ * coef[1] = <grad F(W*), W - W*> is zero up to rounding), F_orbit is the
+ * orbit's closed-form critical value and F* = dln_landscape_info::global_value
+ * (the difference is exactly 0 on a global minimizers' orbit). The relative
+ * error is about eps / dist instead of eps / dist^2.
+ * @param ls      regularized landscape (its loss copy and error buffer are used)
+ * @param net     the point W (widths of the landscape)
+ * @param pattern NULL (the nearest orbit) or nv entries of ::dln_match
+ * @param excess, excess_orbit outputs (either may be NULL)
+ * Cost: dln_landscape_distance() (or one candidate of it) and
+ * dln_loss_line_coeffs().
+ * @return errors of dln_landscape_distance() / dln_landscape_distance_to()
+ *         (::DLN_E_UNSUPPORTED unless regularized, ::DLN_E_DIM, ::DLN_E_RANGE
+ *         for a pattern, ...), ::DLN_E_NULL, ::DLN_E_NOMEM. Nothing is written
+ *         on error.
+ */
+DLN_API dln_status dln_landscape_excess(dln_landscape *ls, const dln_net *net, const int *pattern,
+                                        double *excess, double *excess_orbit);
 
 /** Predicted gradient-descent rate at an orbit (dln_landscape_rate()). */
 typedef struct dln_rate_report {
@@ -1498,7 +1699,15 @@ typedef enum dln_stop {
     DLN_STOP_DIVERGED = 8,
     /** the line search found no acceptable step (typically: the decrease is
      *  below the rounding level of F); the net is left at theta_k */
-    DLN_STOP_LINE_SEARCH = 9
+    DLN_STOP_LINE_SEARCH = 9,
+    /** ::DLN_OPT_LBFGS_ESCAPE: ||g_k|| <= grad_tol and no escapable negative
+     *  curvature is left, but dln_landscape_classify() (::DLN_METHOD_AUTO)
+     *  finds a non-strict saddle: the Hessian is PSD and rank-deficient
+     *  beyond the symmetry directions, and F decreases only at third or
+     *  higher order. The run cannot leave it with second-order steps; the
+     *  net is left there. (A residual net is classified as the plain net of
+     *  the same W_l without weight decay, and not at all with it.) */
+    DLN_STOP_NONSTRICT_SADDLE = 10
 } dln_stop;
 
 /** Static name of a kind ("gd", "gd-armijo", ...; "unknown" otherwise). */
@@ -1650,6 +1859,39 @@ DLN_API dln_opt_kind dln_opt_get_kind(const dln_opt *opt);
 DLN_API dln_status dln_opt_set_step(dln_opt *opt, double eta);
 /** Step size (NaN if NULL). */
 DLN_API double dln_opt_get_step(const dln_opt *opt);
+/**
+ * Set the step from the curvature at the start: mu_max, the largest Hessian
+ * eigenvalue at the weights of @p net (dln_loss_hessian_eigs(), k = 1,
+ * relative tolerance 1e-8, @p seed), and
+ *
+ *     eta = fraction * b / mu_max,   b = 2                          GD, GD_ARMIJO, LBFGS, LBFGS_ESCAPE
+ *                                    b = 2 (1 + beta)               HEAVY_BALL
+ *                                    b = 2 (1 + beta) / (1 + 2 beta)  NESTEROV
+ *
+ * with the handle's current momentum beta (set it first): b / mu_max is the
+ * stability bound of the method on a quadratic of curvature mu_max (for the
+ * line-search kinds, of their first trial step). The curvature of a deep
+ * linear network at the start is typically 2-3 times the curvature at the
+ * limit, so a step measured at the limit can make the momentum methods
+ * diverge; fraction = 0.5 gives GD the classical 1/mu_max.
+ * @param opt      the optimizer (its step is set; unchanged on error)
+ * @param loss     the loss (its scratch is used)
+ * @param net      the starting point
+ * @param fraction 0 < fraction <= 1
+ * @param seed     seed of the eigensolver's start block
+ * @param eta      NULL, or receives the step set
+ * @param mu_max   NULL, or receives mu_max
+ * Cost: one extreme eigenvalue (the dense Hessian for n <= 256, else Lanczos,
+ * typically 30-500 HVPs). Threads: as the optimizer and the loss.
+ * @return ::DLN_E_NULL, ::DLN_E_RANGE (fraction), ::DLN_E_UNSUPPORTED
+ *         (::DLN_OPT_ADAM, whose step is not scaled by the curvature, or
+ *         mu_max <= 0, e.g. W = 0 for L >= 3), errors of
+ *         dln_loss_hessian_eigs() (::DLN_E_DIM, ::DLN_E_NOCONV, ...; the
+ *         loss's message is copied to dln_opt_errmsg()).
+ */
+DLN_API dln_status dln_opt_set_step_from_hessian(dln_opt *opt, dln_loss *loss, const dln_net *net,
+                                                 double fraction, uint64_t seed, double *eta,
+                                                 double *mu_max);
 /** Iteration cap of dln_opt_run() (any value; 0 only evaluates theta_0). */
 DLN_API dln_status dln_opt_set_max_iter(dln_opt *opt, size_t max_iter);
 /** Iteration cap (0 if NULL). */
@@ -1788,8 +2030,8 @@ DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
  *         the loss copied to the optimizer), ::DLN_E_NONFINITE (F or grad F
  *         is not finite at theta_0), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
  *         ::DLN_E_RANGE (report->struct_size too small), and errors of the
- *         eigensolver for ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last
- *         iterate).
+ *         eigensolver and of the final classification for
+ *         ::DLN_OPT_LBFGS_ESCAPE (the net then holds the last iterate).
  */
 DLN_API dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net,
                                dln_opt_report *report);

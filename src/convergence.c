@@ -38,6 +38,7 @@ static dln_status check_unregularized(dln_loss *loss, const dln_net *net)
 {
     dln_status st = dlni_loss_check(loss, net);
     if (st != DLN_OK) return st;
+    if (net->nres) return dlni_fail(loss->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     for (size_t l = 0; l < net->L; l++)
         if (loss->work.lam[l] != 0.0)
             return dlni_fail(loss->err, DLN_E_UNSUPPORTED,
@@ -102,6 +103,7 @@ static dln_status balance(const dln_net *net, const double *lam, double *norms, 
 dln_status dln_net_balancedness(const dln_net *net, double *norms, double *D)
 {
     if (!net || !norms) return DLN_E_NULL;
+    if (net->nres) return DLN_E_UNSUPPORTED;
     return balance(net, NULL, norms, D);
 }
 
@@ -110,6 +112,7 @@ dln_status dln_loss_balancedness(dln_loss *loss, const dln_net *net, double *nor
     dln_status st = dlni_loss_check(loss, net);
     if (st != DLN_OK) return st;
     if (!norms) return dlni_fail(loss->err, DLN_E_NULL, "norms is NULL");
+    if (net->nres) return dlni_fail(loss->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     st = balance(net, loss->work.lam, norms, D);
     if (st == DLN_E_NONFINITE) return dlni_fail(loss->err, st, "a layer product overflowed");
     if (st != DLN_OK) return dlni_fail(loss->err, st, "balancedness: no memory or size overflow");
@@ -401,6 +404,7 @@ dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net
     if (!wstar) return dlni_fail(loss->err, DLN_E_NULL, "wstar is NULL");
     if (!dlni_same_widths(wstar, net->L, net->d))
         return dlni_fail(loss->err, DLN_E_DIM, "wstar and net have different shapes");
+    if (wstar->nres) return dlni_fail(loss->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     dln_zhou_liang_report r = {.struct_size = sizeof r};
     fit f;
     st = zl_setup(loss, net, wstar, tol, &f, &r.wstar_excess_rel);

@@ -24,6 +24,10 @@ struct dln_net {
      * (0: none). Set when an optimizer starts on the net; every other write
      * of theta clears it with dlni_net_changed(). */
     uintptr_t stamp;
+    /* Residual layers (src/net_residual.c): res[l-1] = 1 when W_l = I + A_l
+     * with theta holding A_l; nres of them (0 and res = NULL: a plain net). */
+    unsigned char *res;
+    size_t nres;
     char err[DLNI_MSG];
 };
 
@@ -38,8 +42,24 @@ void dlni_net_assign(dln_net *net, const double *theta);
 /* 1 if the net has depth L and widths d_0..d_L. */
 int dlni_same_widths(const dln_net *net, size_t L, const size_t *d);
 
-/* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. */
+/* Weights of layer l (1..L): d_l x d_{l-1}, column-major, ld = d_l. For a
+ * residual layer these are the parameters A_l, not W_l = I + A_l. */
 static inline double *dlni_layer(const dln_net *net, size_t l) { return net->theta + net->off[l - 1]; }
+
+/* Residual nets (src/net_residual.c; dlni_net_shift in src/net.c). */
+/* theta (n, the layout of net) += sign I on the residual layers of net. */
+void dlni_net_shift(const dln_net *net, double *theta, double sign);
+/* The net itself if plain; otherwise *view, a plain net sharing net's shape
+ * whose weights W_l = I + A_l are written to buf (n doubles). */
+const dln_net *dlni_net_effective(const dln_net *net, dln_net *view, double *buf);
+/* A new plain net with the effective weights of net. */
+dln_status dlni_net_effective_copy(const dln_net *net, dln_net **out);
+/* The closed-form theory and the metrics read W_l from theta: they refuse
+ * residual nets with this message (DLN_E_UNSUPPORTED). */
+#define DLNI_RESIDUAL_MSG                                                                \
+    "the net is residual (W_l = I + A_l): use a plain copy with the same W_l "          \
+    "(dln_net_copy, then dln_net_set_residual(copy, l, 0)); docs/residual.md says which " \
+    "answers carry over"
 
 /* Scratch for value/gradient/HVP, sized for one network shape.
  *
@@ -61,6 +81,9 @@ typedef struct dlni_work {
     double value;       /* data part of the value at theta */
     /* tangents of up to DLNI_BATCH directions, same layout as chain/back */
     double *dchain, *dback;
+    /* effective weights of a residual net (n) and the plain view on them */
+    double *weff;
+    dln_net view;
 } dlni_work;
 
 #define DLNI_BATCH 8
@@ -165,6 +188,10 @@ const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, 
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 void dlni_work_free(dlni_work *w);
 void dlni_work_invalidate(dlni_work *w);
+/* The net whose weights the chains multiply: net, or for a residual net the
+ * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.
+ * The weight-decay terms use the parameters, i.e. net itself. */
+const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
 
 
 /* ---- spectrum (src/spectrum_eigs.c) ---- */

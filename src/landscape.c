@@ -497,6 +497,14 @@ dln_status dln_landscape_values(const dln_landscape *ls, double *values)
     return DLN_OK;
 }
 
+/* The roots of value k (< nv) of a regularized landscape. */
+static const dln_root_info *roots_of(const dln_landscape *ls, size_t k)
+{
+    size_t b = 0;
+    while (b + 1 < ls->nb && k >= ls->blk[b].start + ls->blk[b].m) b++;
+    return &ls->blk[b].root;
+}
+
 dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info *info)
 {
     if (!ls) return DLN_E_NULL;
@@ -504,11 +512,22 @@ dln_status dln_landscape_roots(const dln_landscape *ls, size_t k, dln_root_info 
     if (st != DLN_OK) return st;
     if (ls->theory != DLN_THEORY_REGULARIZED) return DLN_E_UNSUPPORTED;
     if (k >= ls->nv) return DLN_E_DIM;
-    for (size_t b = 0; b < ls->nb; b++)
-        if (k < ls->blk[b].start + ls->blk[b].m) {
-            dlni_report_put(info, &ls->blk[b].root, sizeof ls->blk[b].root);
-            break;
-        }
+    const dln_root_info *ri = roots_of(ls, k);
+    dlni_report_put(info, ri, sizeof *ri);
+    return DLN_OK;
+}
+
+dln_status dln_landscape_root_layers(const dln_landscape *ls, size_t k, double *sigma, size_t ld)
+{
+    if (!ls || !sigma) return DLN_E_NULL;
+    if (ls->theory != DLN_THEORY_REGULARIZED) return DLN_E_UNSUPPORTED;
+    if (k >= ls->nv) return DLN_E_DIM;
+    if (ld < ls->L) return DLN_E_LD;
+    const dln_root_info *ri = roots_of(ls, k);
+    /* W_l = lamr_l^{-1/2} U_l S U_{l-1}^T: root s is s / sqrt(lamr_l) in layer l */
+    for (int j = 0; j < 2; j++)
+        for (size_t l = 1; l <= ls->L; l++)
+            sigma[(l - 1) + (size_t)j * ld] = j < ri->count ? ri->s[j] / sqrt(ls->lamr[l - 1]) : NAN;
     return DLN_OK;
 }
 

@@ -192,6 +192,7 @@ dln_status dln_landscape_build(dln_landscape *ls, const int *pattern, const int 
 {
     if (!ls) return DLN_E_NULL;
     if (!pattern || !net) return dlni_fail(ls->err, DLN_E_NULL, "pattern or net is NULL");
+    if (net->nres) return dlni_fail(ls->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     if (!dlni_same_widths(net, ls->L, ls->d))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     if (frames != DLN_FRAMES_CANONICAL && frames != DLN_FRAMES_RANDOM)

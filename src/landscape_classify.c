@@ -275,6 +275,7 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
     if (st0 != DLN_OK) return st0;
     if ((int)method < (int)DLN_METHOD_AUTO || (int)method > (int)DLN_METHOD_BOTH)
         return dlni_fail(ls->err, DLN_E_RANGE, "method = %d is not a dln_method", (int)method);
+    if (net->nres) return dlni_fail(ls->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     if (!dlni_same_widths(net, ls->L, ls->d))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
     dln_class_report rep;

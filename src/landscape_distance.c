@@ -661,19 +661,10 @@ static void fill_report(ebw *w, const double *vg, double best, double second, do
     if (!(vg[1] > 0.0)) o->flags |= DLN_EB_NO_RATIO;
 }
 
-dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg_in,
-                         dln_dist_report *rep, int *pattern, double *nearest)
+/* The report of the best type (in bopt, its frames in Ub) and the outputs. */
+static dln_status report_out(ebw *w, const double *vg, double best, double second, size_t ncand,
+                             dln_dist_report *rep, int *pattern, double *nearest)
 {
-    w->net = net, w->sweeps = 0, w->noconv = 0;
-    double vg[2], best = INFINITY, second = INFINITY;
-    dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
-    if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
-    if (st == DLN_OK) st = read_slots(w);
-    if (st == DLN_OK) st = layer_values(w);
-    size_t ncand = 0;
-    if (st == DLN_OK) st = nearest_type(w, &best, &second, &ncand);
-    if (st == DLN_OK) st = best_spectrum(w);
-    if (st != DLN_OK) return st;
     dln_dist_report o;
     memset(&o, 0, sizeof o);
     o.struct_size = sizeof o;
@@ -685,15 +676,73 @@ dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg
     return DLN_OK;
 }
 
+/* The slot labels of a chosen pattern: in each block the matched labels go
+ * to the slots of the largest projected values, larger roots first. */
+static dln_status chosen_type(ebw *w, const int *pattern)
+{
+    dln_landscape *ls = w->ls;
+    size_t r;
+    dln_status st = dlni_pattern_parse(ls, pattern, w->comp, &r);
+    if (st != DLN_OK) return st;
+    for (size_t i = 0; i < w->nv; i++) w->bopt[i] = DLN_MATCH_NONE;
+    static const int order[3] = {DLN_MATCH_PLUS, DLN_MATCH_DOUBLE, DLN_MATCH_MINUS};
+    for (size_t b = 0; b < ls->nb; b++) {
+        size_t next = ls->blk[b].start;
+        for (int o = 0; o < 3; o++)
+            for (size_t k = 0; k < r; k++)
+                if (w->comp[k].blk == b && w->comp[k].label == order[o]) w->bopt[next++] = order[o];
+    }
+    return DLN_OK;
+}
+
+/* Value, gradient, slots and layer values of the point (the data of every candidate). */
+static dln_status read_point(ebw *w, const dln_net *net, const double *vg_in, double *vg)
+{
+    w->net = net, w->sweeps = 0, w->noconv = 0;
+    dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
+    if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
+    if (st == DLN_OK) st = read_slots(w);
+    if (st == DLN_OK) st = layer_values(w);
+    return st;
+}
+
+dln_status dlni_distance_to(dlni_dist_work *w, const dln_net *net, const int *chosen,
+                            dln_dist_report *rep, double *nearest)
+{
+    double vg[2], best = INFINITY;
+    dln_status st = chosen_type(w, chosen);
+    if (st == DLN_OK) st = read_point(w, net, NULL, vg);
+    if (st == DLN_OK) st = project(w, w->bopt, &best);
+    if (st == DLN_OK) memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+    if (st == DLN_OK) st = best_spectrum(w);
+    if (st != DLN_OK) return st;
+    return report_out(w, vg, best, INFINITY, 1, rep, NULL, nearest);
+}
+
+dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg_in,
+                         dln_dist_report *rep, int *pattern, double *nearest)
+{
+    double vg[2], best = INFINITY, second = INFINITY;
+    size_t ncand = 0;
+    dln_status st = read_point(w, net, vg_in, vg);
+    if (st == DLN_OK) st = nearest_type(w, &best, &second, &ncand);
+    if (st == DLN_OK) st = best_spectrum(w);
+    if (st != DLN_OK) return st;
+    return report_out(w, vg, best, second, ncand, rep, pattern, nearest);
+}
+
 /* ---- public functions ---- */
 
-dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
-                                  int *pattern, dln_net *nearest)
+/* dln_landscape_distance (chosen = NULL) and dln_landscape_distance_to. */
+static dln_status distance(dln_landscape *ls, const dln_net *net, const int *chosen,
+                           dln_dist_report *report, int *pattern, dln_net *nearest)
 {
     if (!ls) return DLN_E_NULL;
     if (!net) return dlni_fail(ls->err, DLN_E_NULL, "net is NULL");
     dln_status st = dlni_report_check(ls->err, report, DLN_DIST_REPORT_V1_SIZE, "report");
     if (st != DLN_OK) return st;
+    if (net->nres || (nearest && nearest->nres))
+        return dlni_fail(ls->err, DLN_E_UNSUPPORTED, DLNI_RESIDUAL_MSG);
     if (ls->theory == DLN_THEORY_REGULARIZED &&
         (!dlni_same_widths(net, ls->L, ls->d) || (nearest && !dlni_same_widths(nearest, ls->L, ls->d))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
@@ -705,7 +754,8 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     dln_dist_report o = {.struct_size = sizeof o};
     int *pat = pattern ? malloc((ls->nv + 1) * sizeof *pat) : NULL;
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    if (st == DLN_OK) st = dlni_distance(w, net, NULL, &o, pat, theta);
+    if (st == DLN_OK)
+        st = chosen ? dlni_distance_to(w, net, chosen, &o, theta) : dlni_distance(w, net, NULL, &o, pat, theta);
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
         if (theta) dlni_net_assign(nearest, theta);
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
@@ -714,6 +764,19 @@ dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dis
     free(theta), free(pat);
     dlni_dist_work_free(w);
     return st;
+}
+
+dln_status dln_landscape_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *report,
+                                  int *pattern, dln_net *nearest)
+{
+    return distance(ls, net, NULL, report, pattern, nearest);
+}
+
+dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *net, const int *pattern,
+                                     dln_dist_report *report, dln_net *nearest)
+{
+    if (ls && !pattern) return dlni_fail(ls->err, DLN_E_NULL, "pattern is NULL");
+    return distance(ls, net, pattern, report, NULL, nearest);
 }
 
 dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta, dln_rate_report *report)

@@ -19,5 +19,9 @@ void dlni_dist_work_free(dlni_dist_work *w);
  * spectrum when the nearest orbit type differs from the previous call's. */
 dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg,
                          dln_dist_report *rep, int *pattern, double *nearest);
+/* The same for the orbit type of a chosen pattern (DLN_E_RANGE if it is not
+ * admissible): one candidate, dist_second = +Inf. */
+dln_status dlni_distance_to(dlni_dist_work *w, const dln_net *net, const int *chosen,
+                            dln_dist_report *rep, double *nearest);
 
 #endif

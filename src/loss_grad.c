@@ -66,8 +66,9 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
     w->theta = dlni_alloc(net->n);
     w->dchain = dlni_alloc(DLNI_BATCH * nc); /* tangents: the same layout per direction */
     w->dback = dlni_alloc(DLNI_BATCH * nb);
+    w->weff = dlni_alloc(net->n);
     if (!w->chain || !w->back || !w->G || !w->E || !w->RT || !w->lam || !w->theta || !w->dchain ||
-        !w->dback)
+        !w->dback || !w->weff)
         goto nomem;
     return DLN_OK;
 nomem:
@@ -155,7 +156,13 @@ static double residual(dln_loss *loss, const double *P, size_t ldp)
     return 0.5 * g * g + 0.5 * loss->r0;
 }
 
-dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
+const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
+{
+    return dlni_net_effective(net, &loss->work.view, loss->work.weff);
+}
+
+/* dlni_forward with the chains on the effective net and the penalty on the parameters. */
+static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d;
@@ -182,10 +189,15 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
         memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
         w->fwd_valid = 1;
     }
-    double v = w->value + penalty(loss, net);
+    double v = w->value + penalty(loss, params);
     if (value) *value = v;
     return isfinite(v) ? DLN_OK
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
+{
+    return forward(loss, dlni_loss_effective(loss, net), net, value);
 }
 
 /* Back products V_L..V_2 (input side) or U_1..U_{L-1} (output side) at the
@@ -263,15 +275,16 @@ static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, doubl
 dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
                         double *gg)
 {
-    dln_status st = dlni_forward(loss, net, value);
+    const dln_net *eff = dlni_loss_effective(loss, net); /* dW/dA = I: the same chains */
+    dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
-    dlni_backward(loss, net);
+    dlni_backward(loss, eff);
     double ss = 0.0;
     for (size_t l = 1; l <= net->L; l++) {
         double *g = grad + net->off[l - 1];
         size_t nl = net->d[l] * net->d[l - 1];
         double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
-        grad_layer(loss, net, l, beta, g);
+        grad_layer(loss, eff, l, beta, g);
         ss += la_sumsq(nl, g); /* while the block is still in cache */
         if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
             return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");

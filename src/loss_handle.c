@@ -283,6 +283,6 @@ void dlni_work_free(dlni_work *w)
 {
     free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E),
         free(w->RT);
-    free(w->lam), free(w->theta), free(w->dchain), free(w->dback);
+    free(w->lam), free(w->theta), free(w->dchain), free(w->dback), free(w->weff);
     memset(w, 0, sizeof *w);
 }

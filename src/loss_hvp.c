@@ -164,6 +164,10 @@ static void hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const 
 static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const double *V,
                           size_t ldv, double *HV, size_t ldhv)
 {
+    /* W_l = I + A_l is affine in A_l: the Hessian in A is the one in W (the
+     * weight decay lam_l I is the same on either), so a residual net runs
+     * on its effective weights */
+    net = dlni_loss_effective(loss, net);
     dln_status st = dlni_forward(loss, net, NULL);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);

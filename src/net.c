@@ -44,7 +44,7 @@ dln_status dln_net_create(dln_net **out, size_t depth, const size_t *widths)
 void dln_net_free(dln_net *net)
 {
     if (!net) return;
-    free(net->d), free(net->off), free(net->theta), free(net);
+    free(net->d), free(net->off), free(net->theta), free(net->res), free(net);
 }
 
 dln_status dln_net_copy(dln_net **out, const dln_net *src)
@@ -54,6 +54,15 @@ dln_status dln_net_copy(dln_net **out, const dln_net *src)
     dln_status st = dln_net_create(&c, src->L, src->d);
     if (st != DLN_OK) return st;
     memcpy(c->theta, src->theta, src->n * sizeof *c->theta);
+    if (src->nres) {
+        c->res = malloc(src->L);
+        if (!c->res) {
+            dln_net_free(c);
+            return DLN_E_NOMEM;
+        }
+        memcpy(c->res, src->res, src->L);
+        c->nres = src->nres;
+    }
     *out = c;
     return DLN_OK;
 }
@@ -124,6 +133,18 @@ void dlni_net_assign(dln_net *net, const double *theta)
 {
     dlni_net_changed(net);
     memcpy(net->theta, theta, net->n * sizeof *theta);
+}
+
+/* Residual layers (src/net_residual.c) store A_l = W_l - I. */
+void dlni_net_shift(const dln_net *net, double *theta, double sign)
+{
+    if (!net->nres) return;
+    for (size_t l = 1; l <= net->L; l++)
+        if (net->res[l - 1]) {
+            size_t d = net->d[l];
+            double *A = theta + net->off[l - 1];
+            for (size_t i = 0; i < d; i++) A[i + i * d] += sign;
+        }
 }
 
 int dlni_same_widths(const dln_net *net, size_t L, const size_t *d)
@@ -321,6 +342,7 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
                 st = dlni_la_status(net->err, rc, "random hidden rotation");
             }
         }
+        if (st == DLN_OK) dlni_net_shift(net, net->theta, -1.0); /* residual: A_l = W_l - I */
     }
     free(buf), free(theta0);
     return st;

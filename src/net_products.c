@@ -53,12 +53,23 @@ size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i)
     return mx;
 }
 
+/* A residual net's products are those of the plain net with W_l = I + A_l. */
+#define ON_EFFECTIVE(net, call)                                             \
+    do {                                                                    \
+        dln_net *eff_ = NULL;                                               \
+        dln_status st_ = dlni_net_effective_copy(net, &eff_);               \
+        if (st_ == DLN_OK) st_ = call;                                      \
+        dln_net_free(eff_);                                                 \
+        return st_;                                                         \
+    } while (0)
+
 dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld)
 {
     if (!net || !out) return DLN_E_NULL;
     if (i == 0 || i > net->L || j + 1 < i || j > net->L) return DLN_E_DIM;
     if (ld < net->d[j]) return DLN_E_LD;
     if (!la_fits(ld) || !dlni_span_fits(ld, net->d[i - 1])) return DLN_E_OVERFLOW;
+    if (net->nres && j >= i) ON_EFFECTIVE(net, dln_net_product(eff_, j, i, out, ld));
     if (j + 1 == i) {
         la_set_identity(net->d[j], net->d[j], out, ld);
         return DLN_OK;
@@ -88,6 +99,7 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         !dlni_span_fits(ldy, m))
         return DLN_E_OVERFLOW;
     if (!la_all_finite(d[0], m, X, ldx)) return DLN_E_NONFINITE;
+    if (net->nres) ON_EFFECTIVE(net, dln_net_forward(eff_, m, X, ldx, Y, ldy));
     /* flops: layer by layer m sum d_l d_{l-1}; P first: thin sum + d_L d_0 m */
     double layerwise = 0.0, pfirst = (double)d[L] * (double)d[0] * (double)m;
     double thin = (double)(d[0] < d[L] ? d[0] : d[L]);

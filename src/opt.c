@@ -33,7 +33,7 @@ const char *dln_stop_name(dln_stop stop)
 {
     static const char *const names[] = {"none",      "grad-tol", "loss-rel-tol", "loss-abs-tol",
                                         "step-tol",  "max-iter", "callback",     "nonfinite",
-                                        "diverged",  "line-search"};
+                                        "diverged",  "line-search",  "nonstrict-saddle"};
     return (unsigned)stop < sizeof names / sizeof names[0] ? names[stop] : "unknown";
 }
 

@@ -126,12 +126,45 @@ static dln_status escape_step(dln_opt *opt, dln_loss *loss, dln_net *net)
     return dlni_lbfgs_step(opt, loss, net);
 }
 
-/* The gradient test passed: accept only without escapable negative curvature. */
-static dln_status escape_accept(dln_opt *opt, dln_loss *loss, dln_net *net, int *ok)
+/* No escapable curvature is left at a critical point: a non-strict saddle
+ * looks the same to the eigenvalue test (its Hessian is PSD), so the
+ * classifier decides, with its theory or its higher-order descent probe.
+ * A landscape is built once per call: this runs only where a run stops.
+ * A residual net is classified as the plain net at W = I + A: without
+ * weight decay the translation keeps the classes (docs/residual.md); with
+ * decay on A_l no classification applies and the point is accepted. */
+static dln_status nonstrict_saddle(dln_opt *opt, dln_loss *loss, const dln_net *net, int *yes)
+{
+    *yes = 0;
+    dln_net *eff = NULL;
+    if (net->nres) {
+        for (size_t l = 0; l < net->L; l++)
+            if (loss->work.lam[l] != 0.0) return DLN_OK;
+        if (dlni_net_effective_copy(net, &eff) != DLN_OK)
+            return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory");
+        net = eff;
+    }
+    dln_landscape *ls = NULL;
+    dln_class_report rep = {.struct_size = sizeof rep};
+    dln_status st = dln_landscape_create(&ls, loss, net->L, net->d);
+    if (st == DLN_OK) st = dln_landscape_classify(ls, net, DLN_METHOD_AUTO, &rep, NULL, NULL);
+    if (st != DLN_OK)
+        st = dlni_fail(opt->err, st, "classification: %s", ls ? dln_landscape_errmsg(ls) : "no landscape");
+    dln_landscape_free(ls);
+    dln_net_free(eff);
+    *yes = st == DLN_OK && rep.cls == DLN_CLASS_NONSTRICT_SADDLE;
+    return st;
+}
+
+/* The gradient test passed: converged without escapable negative curvature,
+ * unless the point is a non-strict saddle. */
+static dln_status escape_accept(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *verdict)
 {
     dln_status st = DLN_OK;
+    int stuck = 0;
     if (opt->esc.checked_at != opt->k + 1) st = check(opt, loss, net);
-    *ok = !opt->esc.pending;
+    if (st == DLN_OK && !opt->esc.pending) st = nonstrict_saddle(opt, loss, net, &stuck);
+    *verdict = opt->esc.pending ? DLN_STOP_NONE : stuck ? DLN_STOP_NONSTRICT_SADDLE : DLN_STOP_GRAD_TOL;
     return st;
 }
 

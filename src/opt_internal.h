@@ -45,8 +45,10 @@ typedef struct dlni_opt_ops {
     void (*update)(dln_opt *opt, const double *theta, double *out);
     dln_status (*step)(dln_opt *opt, dln_loss *loss, dln_net *net);
     /* second-order acceptance of a point that passed the gradient test:
-     * 1 accept, 0 keep going; NULL means accept (first-order methods) */
-    dln_status (*accept)(dln_opt *opt, dln_loss *loss, dln_net *net, int *ok);
+     * *verdict = DLN_STOP_GRAD_TOL (converged), DLN_STOP_NONSTRICT_SADDLE
+     * (stuck: no second-order escape) or DLN_STOP_NONE (keep going); NULL
+     * means DLN_STOP_GRAD_TOL (first-order methods) */
+    dln_status (*accept)(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *verdict);
 } dlni_opt_ops;
 
 extern const dlni_opt_ops dlni_opt_gd, dlni_opt_gd_armijo, dlni_opt_heavy_ball,

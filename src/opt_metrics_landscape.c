@@ -28,6 +28,7 @@ void dlni_eb_release(void *state)
 
 dln_status dlni_eb_prepare(void **state, dln_loss *loss, const dln_net *net, char *err)
 {
+    if (net->nres) return dlni_fail(err, DLN_E_UNSUPPORTED, "distance metric: " DLNI_RESIDUAL_MSG);
     eb_state *s = calloc(1, sizeof *s);
     if (!s) return dlni_fail(err, DLN_E_NOMEM, "out of memory");
     dln_status st = dln_landscape_create(&s->ls, loss, net->L, net->d);
@@ -86,6 +87,7 @@ void dlni_balance_release(void *state)
 
 dln_status dlni_balance_prepare(void **state, dln_loss *loss, const dln_net *net, char *err)
 {
+    if (net->nres) return dlni_fail(err, DLN_E_UNSUPPORTED, "balancedness metric: " DLNI_RESIDUAL_MSG);
     size_t L = net->L, len = 0;
     for (size_t l = 1; l < L; l++) len += net->d[l] * net->d[l];
     balance_state *s = calloc(1, sizeof *s);

@@ -148,13 +148,13 @@ static dln_status stop_tests(dln_opt *opt, dln_loss *loss, dln_net *net, double 
         return DLN_OK;
     }
     if (o->grad_tol > 0.0 && opt->gnorm <= o->grad_tol) {
-        int ok = 1;
+        dln_stop verdict = DLN_STOP_GRAD_TOL;
         if (opt->ops->accept) {
-            dln_status st = opt->ops->accept(opt, loss, net, &ok);
+            dln_status st = opt->ops->accept(opt, loss, net, &verdict);
             if (st != DLN_OK) return st;
         }
-        if (ok) {
-            *stop = DLN_STOP_GRAD_TOL;
+        if (verdict != DLN_STOP_NONE) {
+            *stop = verdict;
             return DLN_OK;
         }
     }

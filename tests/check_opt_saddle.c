@@ -189,6 +189,37 @@ START_TEST(minimizer_is_certified)
 }
 END_TEST
 
+/* Data A at W = 0, depth 3: the Hessian vanishes (no negative curvature)
+ * and F(0) = 5 > f* = 0, a non-strict saddle (unregularized.md §4). Plain
+ * L-BFGS reports convergence; the escape kind names the saddle. */
+START_TEST(nonstrict_saddle_is_named)
+{
+    const double X[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, Y[6] = {3, 0, 0, 1, 0, 0};
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 3, X, 3, Y, 2));
+    dln_net *net = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, (const size_t[]){3, 2, 2, 2}));
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    dln_opt *plain = NULL;
+    ck_assert_ok(dln_opt_create(&plain, DLN_OPT_LBFGS));
+    ck_assert_ok(dln_opt_run(plain, loss, net, &rep));
+    ck_assert_int_eq(rep.stop, DLN_STOP_GRAD_TOL);
+    escape_seen seen = {0, 0, 0.0};
+    dln_opt *opt = escape_opt(&seen);
+    ck_assert_ok(dln_opt_run(opt, loss, net, &rep));
+    ck_assert_int_eq(rep.stop, DLN_STOP_NONSTRICT_SADDLE);
+    ck_assert_str_eq(dln_stop_name(rep.stop), "nonstrict-saddle");
+    ck_assert_uint_eq(rep.iterations, 0);
+    ck_assert_uint_eq(rep.escapes, 0);
+    ck_assert_double_eq(rep.min_eig, 0.0);
+    ck_assert_double_le(fabs(rep.loss - 5.0), 1e-14);
+    dln_opt_free(plain);
+    dln_opt_free(opt);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_opt_saddle(void)
 {
     Suite *s = suite_create("opt_saddle");
@@ -198,6 +229,7 @@ Suite *suite_opt_saddle(void)
     tcase_add_test(tc, regularized_wide_lanczos);
     tcase_add_test(tc, unregularized_e3);
     tcase_add_test(tc, minimizer_is_certified);
+    tcase_add_test(tc, nonstrict_saddle_is_named);
     suite_add_tcase(s, tc);
     return s;
 }

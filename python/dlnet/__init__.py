@@ -27,7 +27,7 @@ __version__ = MACROS['DLN_VERSION_STRING']
 
 def version():
     """Version string of the linked library (dln_version_string)."""
-    return _ffi.ffi.string(_ffi.lib.dln_version_string()).decode()
+    return _ffi.text(_ffi.lib.dln_version_string())
 
 
 def version_info():

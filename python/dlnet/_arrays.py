@@ -6,6 +6,8 @@ matrix with ld = rows; a column slice of either keeps its leading dimension.
 These helpers pass such arrays without copying and copy only what cannot be
 described by a pointer and a leading dimension (other dtypes, other strides).
 """
+import operator
+
 import numpy as np
 
 from ._ffi import ffi
@@ -92,8 +94,12 @@ def finish(A, target):
 
 
 def sizes(a, name):
-    """A tuple of Python ints from a sequence of nonnegative integers."""
+    """A tuple of Python ints from a sequence of nonnegative integers
+    (TypeError for floats and non-sequences, ValueError for negative values)."""
     try:
-        return tuple(int(x) for x in a)
+        out = tuple(operator.index(x) for x in a)
     except TypeError:
         raise TypeError('%s must be a sequence of integers' % name) from None
+    if any(x < 0 for x in out):
+        raise ValueError('%s must not be negative: %s' % (name, list(out)))
+    return out

@@ -2,9 +2,10 @@
 
 Nothing here is hand-copied from the header. The declarations CFFI needs
 (functions, enums, report structs, integer macros) are read from
-``dlnet.h`` itself at import time, so that a signature, an enum value or a
-struct layout cannot drift from the library (tests/test_layout.py compares
-the layouts with the C compiler as well).
+``dlnet.h`` itself (at import in the source tree, prebuilt at install time
+for an installed package), so that a signature, an enum value or a struct
+layout cannot drift from the library (tests/test_layout.py compares the
+layouts with the C compiler as well).
 
 Search order of the shared library (the first that exists wins):
 
@@ -21,9 +22,10 @@ with the package, the build tree, then ``../include/dlnet.h`` next to the
 library's directory and ``/usr/local/include``, ``/usr/include``.
 """
 import os
-import re
 
 import cffi
+
+from ._header import header_declarations, header_digest, header_float_macros
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # the libdlnet source tree, when this package is its python/dlnet
@@ -31,9 +33,9 @@ _TREE = os.path.dirname(os.path.dirname(_HERE))
 if not os.path.exists(os.path.join(_TREE, 'include', 'dlnet.h')):
     _TREE = None
 
-try:  # written by `make python-install` / setup.py: where the library was installed
+try:  # written by setup.py at install: where the library was installed
     from ._install import LIBDIR as _INSTALL_LIBDIR
-except ImportError:  # pragma: no cover - in-tree use
+except ImportError:  # in-tree use
     _INSTALL_LIBDIR = None
 
 
@@ -42,41 +44,6 @@ def _first_existing(paths):
         if p and os.path.exists(p):
             return p
     return None
-
-
-def header_declarations(text):
-    """The C declarations of dlnet.h in the dialect of ``cffi.FFI.cdef``.
-
-    Comments, the C++ guards and preprocessor lines go; integer ``#define``
-    constants stay (CFFI evaluates them); DLN_API is dropped."""
-    text = re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
-    text = re.sub(r'//[^\n]*', '', text)
-    text = re.sub(r'#ifdef __cplusplus.*?#endif', '', text, flags=re.S)
-    lines = []
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith('#'):
-            if re.match(r'#define\s+DLN_\w+\s+-?\d+\s*$', s):
-                lines.append(s)
-            continue
-        lines.append(line)
-    return '\n'.join(lines).replace('DLN_API', '')
-
-
-def header_float_macros(text):
-    """Floating-point and string ``#define`` constants (CFFI takes integers only)."""
-    out = {}
-    for name, value in re.findall(r'^#define\s+(DLN_\w+)\s+(\S+)\s*$', text, flags=re.M):
-        if re.fullmatch(r'-?\d+', value):
-            continue
-        if value.startswith('"'):
-            out[name] = value.strip('"')
-        else:
-            try:
-                out[name] = float(value)
-            except ValueError:
-                pass
-    return out
 
 
 def _find_header():
@@ -117,6 +84,22 @@ def _open_library(ffi, soname):
         'DLNET_LIBRARY=/path/to/%s.' % ('; '.join(tried), soname))
 
 
+def _declarations(text):
+    """An FFI that knows the header's declarations: the one setup.py prebuilt
+    for this very header (imports in milliseconds), else parsed now (pycparser:
+    a few tenths of a second)."""
+    try:
+        from ._cdefs import ffi as prebuilt
+        from ._install import HEADER_DIGEST
+    except ImportError:
+        prebuilt = None
+    if prebuilt is not None and HEADER_DIGEST == header_digest(text):
+        return prebuilt, True
+    ffi = cffi.FFI()
+    ffi.cdef(header_declarations(text))
+    return ffi, False
+
+
 def _load():
     header = _find_header()
     if header is None:
@@ -129,15 +112,19 @@ def _load():
     macros = header_float_macros(text)
     version = macros['DLN_VERSION_STRING']
     major, minor = version.split('.')[:2]
-    ffi = cffi.FFI()
-    ffi.cdef(header_declarations(text))
+    ffi, prebuilt = _declarations(text)
     lib, path = _open_library(ffi, 'libdlnet.so.%s.%s' % (major, minor))
     linked = ffi.string(lib.dln_version_string()).decode()
     if linked.split('.')[:2] != [major, minor]:
         raise ImportError('dlnet: %s is version %s but the header %s is %s; point '
                           'DLNET_LIBRARY and DLNET_HEADER at one installation'
                           % (path, linked, header, version))
-    return ffi, lib, header, path, macros
+    return ffi, lib, header, path, macros, prebuilt
 
 
-ffi, lib, HEADER, LIBRARY, MACROS = _load()
+ffi, lib, HEADER, LIBRARY, MACROS, PREBUILT = _load()
+
+
+def text(p):
+    """A Python str from a C string the library returned (static or per handle)."""
+    return ffi.string(p).decode()

@@ -1,6 +1,6 @@
 """One exception class per dln_status, each carrying the status and the
 one-line message of the handle the failing call operated on."""
-from ._ffi import ffi, lib
+from ._ffi import lib, text
 from .enums import Status
 
 __all__ = ['DlnetError', 'NullError', 'DimError', 'LdError', 'NonFiniteError',
@@ -82,15 +82,12 @@ def error_class(status):
 
 def strerror(status):
     """Static text of a status code (dln_strerror)."""
-    return ffi.string(lib.dln_strerror(status)).decode()
+    return text(lib.dln_strerror(status))
 
 
 def check(status, errmsg=None, handle=None):
     """Raise the exception of a nonzero status; the message comes from
     ``errmsg(handle)`` (a dln_*_errmsg function) or else dln_strerror."""
     if status:
-        if errmsg is not None:
-            text = ffi.string(errmsg(handle)).decode()
-        else:
-            text = strerror(status)
-        raise error_class(status)(status, text)
+        message = text(errmsg(handle)) if errmsg is not None else strerror(status)
+        raise error_class(status)(status, message)

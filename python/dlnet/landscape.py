@@ -3,16 +3,18 @@ import collections
 
 import numpy as np
 
-from ._ffi import ffi, lib
-from ._arrays import vec_out, sizes
-from .errors import check
-from .enums import Frames, Match, Method, Theory, Limit, Tol
+from ._ffi import ffi, lib, text
+from ._handle import Handle
+from ._arrays import vec_out, mat_out, sizes
+from .errors import SizeOverflowError, check
+from .enums import Frames, Limit, Match, Method, Status, Theory, Tol
 from .net import Net
 from .reports import new_struct, report
 
 __all__ = ['Landscape', 'critical_thresholds', 'critical_roots', 'class_name', 'Thresholds']
 
 Thresholds = collections.namedtuple('Thresholds', 'ystar yhat sstar pstar')
+_SIZE_MAX = 2 ** (8 * ffi.sizeof('size_t')) - 1
 
 
 def critical_thresholds(depth, lam):
@@ -33,7 +35,7 @@ def critical_roots(depth, lam, y, tau=0.0):
 
 def class_name(cls):
     """Static name of a Class ("global minimum", ...) (dln_class_name)."""
-    return ffi.string(lib.dln_class_name(cls)).decode()
+    return text(lib.dln_class_name(cls))
 
 
 def _pattern_in(pattern, nv):
@@ -49,14 +51,15 @@ def _pattern_out(p, nv):
     return tuple(Match(x) for x in p[0:nv])
 
 
-class Landscape:
+class Landscape(Handle):
     """The critical set of ``loss`` for nets of the given widths, in closed form where
     a theory applies (Theory.REGULARIZED: Chen, Jiang & Wang; UNREGULARIZED:
     Achour et al., Kawaguchi; CONVEX for depth 1), and the classification of
     points. The loss is copied at creation. Patterns are tuples of Match, one
     entry per value. One thread at a time per Landscape; ``copy()`` per thread.
     """
-    __slots__ = ('_h', '_loss', '_widths', '_nv', '__weakref__')
+    __slots__ = ('_loss', '_widths', '_nv')
+    _errmsg_fn = lib.dln_landscape_errmsg
 
     def __init__(self, loss, widths):
         """Analyse ``loss`` for widths d_0..d_L (dln_landscape_create).
@@ -69,9 +72,6 @@ class Landscape:
         self._widths = widths
         self._nv = lib.dln_landscape_num_values(self._h)
 
-    def _check(self, status):
-        check(status, lib.dln_landscape_errmsg, self._h)
-
     def copy(self):
         """Independent landscape of the same loss, widths and tolerances."""
         other = Landscape(self._loss, self._widths)
@@ -80,11 +80,6 @@ class Landscape:
                 other.set_tol(t, self.get_tol(t))
         return other
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Landscape(theory=%s, widths=%s)' % (self.theory.name, list(self._widths))
 
@@ -92,11 +87,6 @@ class Landscape:
     def widths(self):
         """The widths d_0..d_L analysed."""
         return self._widths
-
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call on this landscape (dln_landscape_errmsg)."""
-        return ffi.string(lib.dln_landscape_errmsg(self._h)).decode()
 
     @property
     def theory(self):
@@ -111,7 +101,7 @@ class Landscape:
     @property
     def reason(self):
         """One line naming the theory and, if none applies, why (dln_landscape_reason)."""
-        return ffi.string(lib.dln_landscape_reason(self._h)).decode()
+        return text(lib.dln_landscape_reason(self._h))
 
     @property
     def num_values(self):
@@ -144,6 +134,14 @@ class Landscape:
         self._check(lib.dln_landscape_roots(self._h, k, rep))
         return report('dln_root_info', rep)
 
+    def root_layers(self, k):
+        """Per-layer singular values s / sqrt(lam_l / c) of the roots of value k, shape
+        (L, 2): column j for root j (s_+ or s*, then s_-), NaN if absent
+        (dln_landscape_root_layers)."""
+        S, p, ld, _t = mat_out(None, self.info().depth, 2)
+        self._check(lib.dln_landscape_root_layers(self._h, k, p, ld))
+        return S
+
     def orbit(self, index):
         """Pattern of orbit type ``index`` (0 <= index < info().num_orbits), a tuple of
         Match (dln_landscape_orbit)."""
@@ -152,8 +150,13 @@ class Landscape:
         return _pattern_out(p, self._nv)
 
     def orbits(self):
-        """List of the patterns of every orbit type, in the library's order."""
-        return [self.orbit(i) for i in range(self.info().num_orbits)]
+        """Iterator over the patterns of every orbit type, in the library's order
+        (lazily: their number grows quickly with nv). Raises SizeOverflowError
+        when the count overflowed (use :meth:`orbit` with chosen indices)."""
+        count = self.info().num_orbits
+        if count == _SIZE_MAX:
+            raise SizeOverflowError(Status.E_OVERFLOW, 'the number of orbit types overflows')
+        return (self.orbit(i) for i in range(count))
 
     def pattern_info(self, pattern):
         """Class, critical value and block Hessian spectrum summary of the orbit of
@@ -220,6 +223,22 @@ class Landscape:
         self._check(lib.dln_landscape_distance(self._h, net._h, rep, p,
                                                ffi.NULL if nearest is None else nearest._h))
         return report('dln_dist_report', rep, pattern=_pattern_out(p, self._nv))
+
+    def distance_to(self, net, pattern, nearest=None):
+        """Distance from ``net`` to the orbit of ``pattern`` (dln_landscape_distance_to),
+        as a DistReport; ``nearest`` receives the projection W*."""
+        rep = new_struct('dln_dist_report')
+        self._check(lib.dln_landscape_distance_to(self._h, net._h, _pattern_in(pattern, self._nv),
+                                                  rep, ffi.NULL if nearest is None else nearest._h))
+        return report('dln_dist_report', rep)
+
+    def excess(self, net, pattern=None):
+        """(F(W) - F*, F(W) - F(W*)) without cancellation, W* the projection on the
+        nearest orbit or on that of ``pattern`` (dln_landscape_excess)."""
+        ex, exo = ffi.new('double *'), ffi.new('double *')
+        pat = ffi.NULL if pattern is None else _pattern_in(pattern, self._nv)
+        self._check(lib.dln_landscape_excess(self._h, net._h, pat, ex, exo))
+        return ex[0], exo[0]
 
     def rate(self, pattern, eta=0.0):
         """Predicted linear rate of GD with step ``eta`` (0: the optimal step) near the

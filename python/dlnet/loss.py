@@ -2,16 +2,17 @@
 import numpy as np
 
 from ._ffi import ffi, lib
+from ._handle import Handle
 from ._arrays import vec_in, vec_out, mat_in, mat_out, finish
 from .errors import NoConvError, check
-from .enums import EigWhich, LossKind
+from .enums import EigWhich, LossKind, SliceDirs
 from .net import _split_square
 from .reports import new_struct, report
 
 __all__ = ['Loss']
 
 
-class Loss:
+class Loss(Handle):
     """F(W) = w/2 ||W_{L:1} X - Y||^2 + sum_l lam_l/2 ||W_l||^2 (data form, samples
     in rows of X (m, d_0) and Y (m, d_L)), or 1/2 ||W_{L:1} - Phi||^2 + ... (target
     form). The data are summarized once (QR); every derivative then costs
@@ -19,7 +20,8 @@ class Loss:
     scratch space): use ``copy()`` per thread. Parameter vectors (gradients,
     directions) are in theta layout, see :func:`dlnet.layers_to_theta`.
     """
-    __slots__ = ('_h', '__weakref__')
+    __slots__ = ()
+    _errmsg_fn = lib.dln_loss_errmsg
 
     def __init__(self, *args, **kwargs):
         raise TypeError('use Loss.data(X, Y) or Loss.target(Phi)')
@@ -29,9 +31,6 @@ class Loss:
         loss = object.__new__(cls)
         loss._h = ffi.gc(ptr, lib.dln_loss_free)
         return loss
-
-    def _check(self, status):
-        check(status, lib.dln_loss_errmsg, self._h)
 
     @classmethod
     def data(cls, X, Y, l2=None, mean=False):
@@ -75,19 +74,9 @@ class Loss:
         check(lib.dln_loss_copy(h, self._h))
         return Loss._wrap(h[0])
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Loss(kind=%s, d0=%d, dL=%d, m=%d)' % (self.kind.name, self.input_dim,
                                                      self.output_dim, self.num_samples)
-
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call on this loss (dln_loss_errmsg)."""
-        return ffi.string(lib.dln_loss_errmsg(self._h)).decode()
 
     @property
     def kind(self):
@@ -214,6 +203,47 @@ class Loss:
             e.partial = (evals, evecs, report('dln_eig_report', rep))
             raise
         return evals, evecs, report('dln_eig_report', rep)
+
+    # ---- slices ----------------------------------------------------------------------
+    def line_coeffs(self, net, direction):
+        """Exact coefficients c_0..c_2L of F(W + t D) = sum_k c_k t^k for a direction D in
+        theta layout, from products of the layers (dln_loss_line_coeffs)."""
+        pd, _keep = vec_in(direction, net._n, 'direction')
+        out = np.empty(2 * net.depth + 1)
+        self._check(lib.dln_loss_line_coeffs(self._h, net._h, pd, ffi.from_buffer('double[]', out)))
+        return out
+
+    def slice_line(self, a, b, t):
+        """F((1 - t_i) W_a + t_i W_b) for the grid t (dln_loss_slice_line)."""
+        t = np.ascontiguousarray(t, dtype=np.float64).ravel()
+        out = np.empty(t.size)
+        self._check(lib.dln_loss_slice_line(self._h, a._h, b._h, t.size, ffi.from_buffer('double[]', t),
+                                            ffi.from_buffer('double[]', out)))
+        return out
+
+    def slice_plane(self, net, d1, d2, alpha, beta):
+        """F(W + alpha_i D_1 + beta_j D_2) as an array (len(alpha), len(beta))
+        (dln_loss_slice_plane)."""
+        p1, _k1 = vec_in(d1, net._n, 'd1')
+        p2, _k2 = vec_in(d2, net._n, 'd2')
+        alpha = np.ascontiguousarray(alpha, dtype=np.float64).ravel()
+        beta = np.ascontiguousarray(beta, dtype=np.float64).ravel()
+        V, pv, ldv, _t = mat_out(None, alpha.size, beta.size)
+        self._check(lib.dln_loss_slice_plane(self._h, net._h, p1, p2, alpha.size,
+                                             ffi.from_buffer('double[]', alpha), beta.size,
+                                             ffi.from_buffer('double[]', beta), pv, ldv))
+        return V
+
+    def slice_directions(self, net, kind=SliceDirs.RANDOM, seed=0):
+        """(d1, d2, evals): two directions for :meth:`slice_plane` (dln_loss_slice_directions):
+        layer-normalized random ones, or Hessian eigenvectors at either end (evals: their
+        eigenvalues, NaN for random)."""
+        d1, p1 = vec_out(None, net._n)
+        d2, p2 = vec_out(None, net._n)
+        ev = np.empty(2)
+        self._check(lib.dln_loss_slice_directions(self._h, net._h, kind, seed, p1, p2,
+                                                  ffi.from_buffer('double[]', ev)))
+        return d1, d2, ev
 
     # ---- metrics of the theory -------------------------------------------------------
     def balancedness(self, net, matrices=False):

@@ -4,6 +4,7 @@ import zipfile
 import numpy as np
 
 from ._ffi import ffi, lib
+from ._handle import Handle
 from ._arrays import vec_in, vec_out, mat_in, mat_out, finish, sizes
 from .errors import check
 from .enums import Frames, Layout
@@ -32,7 +33,7 @@ def layers_to_theta(layers):
     return np.concatenate([np.asarray(W, dtype=np.float64).T.ravel() for W in layers])
 
 
-class Net:
+class Net(Handle):
     """A deep linear network W_L ... W_1 with widths d_0 (input) .. d_L (output).
 
     Layers are NumPy arrays of shape (d_l, d_{l-1}); the parameter vector
@@ -40,7 +41,8 @@ class Net:
     zero weights. Nets free their C handle when collected; ``copy()`` is deep.
     A Net may be read by several threads at once (the library releases the GIL).
     """
-    __slots__ = ('_h', '_widths', '_n', '__weakref__')
+    __slots__ = ('_widths', '_n')
+    _errmsg_fn = lib.dln_net_errmsg
 
     def __init__(self, widths):
         """Zero network with the given L+1 widths (dln_net_create).
@@ -60,9 +62,6 @@ class Net:
         net = cls.__new__(cls)
         net._adopt(ptr)
         return net
-
-    def _check(self, status):
-        check(status, lib.dln_net_errmsg, self._h)
 
     @classmethod
     def from_layers(cls, layers):
@@ -92,13 +91,11 @@ class Net:
         check(lib.dln_net_copy(h, self._h))
         return Net._wrap(h[0])
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Net(widths=%s)' % (list(self._widths),)
+
+    def __reduce__(self):  # picklable: widths and weights
+        return (Net.from_params, (self._widths, self.params))
 
     @property
     def widths(self):
@@ -121,11 +118,6 @@ class Net:
             raise IndexError('layer index %d outside 1..%d' % (l, len(self._widths)))
         return lib.dln_net_layer_offset(self._h, l)
 
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call that modified this net (dln_net_errmsg)."""
-        return ffi.string(lib.dln_net_errmsg(self._h)).decode()
-
     # ---- weights -------------------------------------------------------------
     def layer(self, l, out=None):
         """W_l (l = 1..L) as a (d_l, d_{l-1}) array (dln_net_get_layer), or into ``out``."""
@@ -147,7 +139,8 @@ class Net:
 
     @property
     def layers(self):
-        """List of the L layers, each a new (d_l, d_{l-1}) array (views of one theta copy)."""
+        """List of the L layers, each a new (d_l, d_{l-1}) array (views of one theta copy):
+        the parameters, i.e. A_l for a residual layer (see :meth:`set_residual`)."""
         return theta_to_layers(self.params, self._widths)
 
     def set_layers(self, layers):
@@ -220,6 +213,16 @@ class Net:
         self._check(lib.dln_net_init_balanced_random(self._h, scale, seed))
         return self
 
+    def set_residual(self, l, on=True):
+        """Make layer l a residual layer W_l = I + A_l (theta then holds A_l), or plain
+        again; W_l is kept (dln_net_set_residual). Raises DimError for a non-square layer."""
+        self._check(lib.dln_net_set_residual(self._h, l, 1 if on else 0))
+        return self
+
+    def is_residual(self, l):
+        """True if layer l is residual (dln_net_get_residual)."""
+        return bool(lib.dln_net_get_residual(self._h, l))
+
     # ---- products ------------------------------------------------------------
     def product(self, j, i, out=None):
         """Partial product W_{j:i} = W_j ... W_i, shape (d_j, d_{i-1}) (dln_net_product);
@@ -260,10 +263,17 @@ class Net:
         return (norms, _split_square(D, self._widths[1:L])) if matrices else norms
 
     # ---- files and PyTorch -------------------------------------------------------
+    def _weights(self):
+        """The weights W_l = I + A_l of residual layers, W_l of plain ones (dln_net_product)."""
+        return [self.product(l, l) for l in range(1, len(self._widths))]
+
     def save(self, path):
-        """Write the widths and layers to a NumPy .npz file (arrays widths, W1 .. WL)."""
+        """Write the widths, the weights W_l and the residual flags to a NumPy .npz file
+        (arrays widths, W1 .. WL, residual)."""
         np.savez(path, widths=np.array(self._widths, dtype=np.int64),
-                 **{'W%d' % l: W for l, W in enumerate(self.layers, start=1)})
+                 residual=np.array([self.is_residual(l) for l in range(1, len(self._widths))],
+                                   dtype=np.int8),
+                 **{'W%d' % l: W for l, W in enumerate(self._weights(), start=1)})
 
     @classmethod
     def load(cls, path):
@@ -273,11 +283,15 @@ class Net:
             with np.load(path, allow_pickle=False) as f:
                 widths = _npz_widths(f)
                 layers = [_npz_layer(f, l, widths) for l in range(1, len(widths))]
+                residual = [bool(x) for x in f['residual']] if 'residual' in f else []
         except (OSError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError,
                 NotImplementedError, ValueError) as e:
             raise ValueError('%s is not a dlnet net file: %s' % (path, e)) from e
         net = cls(widths)
         net.set_layers(layers)
+        for l, on in enumerate(residual[:len(layers)], start=1):
+            if on:
+                net.set_residual(l)  # keeps W_l
         return net
 
     @classmethod
@@ -287,9 +301,10 @@ class Net:
         return cls.from_layers(layers_from_torch(module))
 
     def to_torch(self, dtype=None):
-        """torch.nn.Sequential of bias-free nn.Linear layers (float64 unless ``dtype``)."""
+        """torch.nn.Sequential of bias-free nn.Linear layers (float64 unless ``dtype``)
+        holding the weights W_l (I + A_l for a residual layer)."""
         from .interop import sequential_from_layers
-        return sequential_from_layers(self.layers, dtype)
+        return sequential_from_layers(self._weights(), dtype)
 
 
 def _npz_widths(f):

@@ -1,7 +1,8 @@
 """Optimizer: gradient descent and its relatives on a (Loss, Net) pair (dln_opt)."""
 import numpy as np
 
-from ._ffi import ffi, lib
+from ._ffi import ffi, lib, text
+from ._handle import Handle
 from .errors import check
 from .enums import Metric, OptKind, Stop
 from .reports import new_struct, report
@@ -74,14 +75,15 @@ def _history_dtype(metrics):
     return np.dtype([(Metric(m).name.lower(), np.float64) for m in metrics])
 
 
-class Optimizer:
+class Optimizer(Handle):
     """One optimization method (OptKind) with its options, run on a (Loss, Net) pair;
     the net is updated in place. Options are properties (``opt.step_size = 0.1``) or
     keyword arguments of the constructor; invalid values raise RangeError (the old
     value is kept), options of another kind UnsupportedError. One thread at a
     time per Optimizer; ``copy()`` gives a fresh one with the same options.
     """
-    __slots__ = ('_h', '_callback', '_cb_fn', '_cb_every', '_cb_error', '__weakref__')
+    __slots__ = ('_callback', '_cb_fn', '_cb_every', '_cb_error')
+    _errmsg_fn = lib.dln_opt_errmsg
 
     def __init__(self, kind=OptKind.GD, **options):
         """New optimizer of ``kind`` with the documented defaults (dln_opt_create),
@@ -99,9 +101,6 @@ class Optimizer:
         self._callback = self._cb_fn = self._cb_error = None
         self._cb_every = 1
 
-    def _check(self, status):
-        check(status, lib.dln_opt_errmsg, self._h)
-
     def copy(self):
         """Same kind, options, history settings and callback; fresh state, empty
         history (dln_opt_copy)."""
@@ -113,11 +112,6 @@ class Optimizer:
         other.set_callback(self._cb_fn, self._cb_every)
         return other
 
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def __repr__(self):
         return 'Optimizer(%s, step_size=%g)' % (self.kind.name, self.step_size)
 
@@ -125,11 +119,6 @@ class Optimizer:
     def kind(self):
         """The OptKind (dln_opt_get_kind)."""
         return OptKind(lib.dln_opt_get_kind(self._h))
-
-    @property
-    def errmsg(self):
-        """Detail of the last failure of a call on this optimizer (dln_opt_errmsg)."""
-        return ffi.string(lib.dln_opt_errmsg(self._h)).decode()
 
     @property
     def metrics(self):
@@ -207,6 +196,14 @@ class Optimizer:
                                                  rows, rep))
         return report('dln_opt_report', rep), _records(H[:, :rep.history_rows], metrics)
 
+    def step_from_hessian(self, loss, net, fraction=0.5, seed=0):
+        """Set the step to fraction x the kind's stability bound at the largest Hessian
+        eigenvalue at ``net`` (dln_opt_set_step_from_hessian); returns (eta, mu_max)."""
+        eta, mu = ffi.new('double *'), ffi.new('double *')
+        self._check(lib.dln_opt_set_step_from_hessian(self._h, loss._h, net._h, fraction, seed,
+                                                      eta, mu))
+        return eta[0], mu[0]
+
     def step(self, loss, net):
         """One iteration (dln_opt_step); the state carries over between steps on the same
         loss and net. Returns the Stop a test detected (Stop.NONE if none)."""
@@ -239,12 +236,12 @@ class Optimizer:
 
 def stop_name(stop):
     """Static name of a Stop reason ("grad-tol", ...) (dln_stop_name)."""
-    return ffi.string(lib.dln_stop_name(stop)).decode()
+    return text(lib.dln_stop_name(stop))
 
 
 def kind_name(kind):
     """Static name of an OptKind ("gd", ...) (dln_opt_kind_name)."""
-    return ffi.string(lib.dln_opt_kind_name(kind)).decode()
+    return text(lib.dln_opt_kind_name(kind))
 
 
 def _records(H, metrics):

@@ -7,7 +7,9 @@ is the header's, so a field appended to a struct in C appears here as is.
 A call may add Python-side results (e.g. the ``pattern`` of a
 classification) as further fields.
 """
-from ._ffi import ffi
+import re
+
+from ._ffi import ffi, HEADER
 from . import enums
 
 __all__ = ['Report', 'new_struct', 'report']
@@ -44,6 +46,9 @@ class Report:
 
     __hash__ = None
 
+    def __reduce__(self):  # picklable (e.g. results of multiprocessing workers)
+        return (type(self), (self._values,))
+
     def as_dict(self):
         """The fields as a new dict (name -> value), in struct order."""
         return dict(self._values)
@@ -66,6 +71,21 @@ def _converter(ctype_name, fname, ftype):
 
 
 _CLASSES = {}
+with open(HEADER) as _f:
+    _STRUCTS = re.findall(r'typedef\s+struct\s+(dln_\w+)\s*\{', _f.read())
+
+
+def _pyname(ctype_name):
+    return ''.join(w.capitalize() for w in ctype_name[4:].split('_'))
+
+
+def __getattr__(name):
+    """The Report class of a struct by its Python name (dlnet.reports.ClassReport),
+    so that pickles of reports load in a fresh process."""
+    for cname in _STRUCTS:
+        if _pyname(cname) == name:
+            return _class_for(cname)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
 
 
 def _class_for(ctype_name):
@@ -73,7 +93,7 @@ def _class_for(ctype_name):
     if cls is None:
         fields = [(f, _converter(ctype_name, f, t.type))
                   for f, t in ffi.typeof(ctype_name).fields if f != 'struct_size']
-        pyname = ''.join(w.capitalize() for w in ctype_name[4:].split('_'))
+        pyname = _pyname(ctype_name)
         cls = type(pyname, (Report,), {'__slots__': (), '_conv': fields,
                                        'fields': tuple(f for f, _ in fields),
                                        '__module__': __name__,

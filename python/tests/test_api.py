@@ -60,3 +60,20 @@ def test_reports_are_read_only_records():
         rep.no_such_field
     assert 'struct_size' not in rep.fields and rep.as_dict()['y'] == 1.9
     assert repr(rep).startswith('RootInfo(y=1.9')
+
+
+def test_reports_pickle_in_a_fresh_process(tmp_path):
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from conftest import PACKAGE
+    rep = dlnet.critical_roots(3, 1.0, 1.9)
+    path = tmp_path / 'rep.pickle'
+    path.write_bytes(pickle.dumps(rep))
+    code = 'import pickle, sys; r = pickle.load(open(sys.argv[1], "rb")); print(r.count, r.s[0])'
+    out = subprocess.run([sys.executable, '-c', code, str(path)], check=True, text=True,
+                         capture_output=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(PACKAGE))).stdout
+    assert out.split() == [str(rep.count), repr(rep.s[0])]
+    assert pickle.loads(pickle.dumps(rep)) == rep

@@ -22,7 +22,8 @@ def clean_env(**extra):
 
 def probe(site, env, cwd):
     """Run `import dlnet` from ``site``; (returncode, stdout, stderr)."""
-    code = 'import dlnet; print(dlnet.LIBRARY); print(dlnet.HEADER); print(dlnet.version())'
+    code = ('import dlnet; print(dlnet.LIBRARY); print(dlnet.HEADER); print(dlnet.version()); '
+            'print(dlnet._ffi.PREBUILT)')
     p = subprocess.run([sys.executable, '-c', code], env=dict(env, PYTHONPATH=str(site)),
                        cwd=str(cwd), capture_output=True, text=True)
     return p.returncode, p.stdout.splitlines(), p.stderr
@@ -51,6 +52,17 @@ def test_installed_package_finds_the_recorded_library_and_its_header(installed):
     assert rc == 0, err
     assert out[0] == os.path.join(libdir, SONAME)
     assert out[1] == os.path.join(str(site), 'dlnet', 'include', 'dlnet.h')
+    assert out[3] == 'True'  # the declarations prebuilt at install
+
+
+def test_prebuilt_declarations_are_used_only_for_their_header(installed, tmp_path):
+    tmp, site, _ = installed
+    header = tmp_path / 'dlnet.h'
+    with open(os.path.join(TREE, 'include', 'dlnet.h')) as f:
+        header.write_text(f.read() + '\n/* another header */\n')
+    rc, out, err = probe(site, clean_env(DLNET_HEADER=str(header)), tmp)
+    assert rc == 0, err
+    assert out[1] == str(header) and out[3] == 'False'  # parsed from that header instead
 
 
 def test_the_environment_variable_comes_first(installed, tmp_path):
@@ -85,4 +97,29 @@ def test_the_build_tree_is_found_in_tree():
     rc, out, err = probe(os.path.join(TREE, 'python'), clean_env(), TREE)
     assert rc == 0, err
     assert out[0] == os.path.join(TREE, 'lib', SONAME)
-    assert out[1] == os.path.join(TREE, 'include', 'dlnet.h')
+    assert out[1] == os.path.join(TREE, 'include', 'dlnet.h') and out[3] == 'False'
+
+
+def test_prebuilt_declarations_equal_the_parsed_ones(installed):
+    tmp, site, _ = installed
+    code = '''
+import re, cffi, dlnet
+from dlnet._header import header_declarations
+parsed = cffi.FFI(); parsed.cdef(header_declarations(open(dlnet.HEADER).read()))
+pre = dlnet._ffi.ffi
+assert dlnet._ffi.PREBUILT
+names = re.findall(r"typedef\\s+(?:struct|enum)\\s+(dln_\\w+)\\s*\\{", open(dlnet.HEADER).read())
+for n in names:
+    assert pre.sizeof(n) == parsed.sizeof(n), n
+    t1, t2 = pre.typeof(n), parsed.typeof(n)
+    if t1.kind == "struct":
+        assert [(f, pre.offsetof(n, f)) for f, _ in t1.fields] == \\
+            [(f, parsed.offsetof(n, f)) for f, _ in t2.fields], n
+    else:
+        assert t1.elements == t2.elements, n
+print(len(names))
+'''
+    p = subprocess.run([sys.executable, '-c', code], env=dict(clean_env(), PYTHONPATH=str(site)),
+                       cwd=str(tmp), capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert int(p.stdout) >= 25

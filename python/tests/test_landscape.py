@@ -15,7 +15,10 @@ def regularized():
 
 def test_thresholds_and_roots():
     t = dlnet.critical_thresholds(3, 1.0)
-    # L = 3, lam = 1: y* = 3 (1/2)^{2/3}... checked through the defining equations
+    # L = 3, lam = 1: the double root of s^4 - y s + 1 has 4 s^3 = y and s^4 = 1/3,
+    # so s* = 3^{-1/4} and y* = 4 3^{-3/4}
+    assert t.sstar == pytest.approx(3 ** -0.25, rel=1e-14)
+    assert t.ystar == pytest.approx(4 * 3 ** -0.75, rel=1e-14)
     s = t.sstar
     assert abs(s ** 4 - t.ystar * s + 1) < 1e-12 and abs(4 * s ** 3 - t.ystar) < 1e-12
     assert t.yhat == pytest.approx(2.0, rel=1e-14)
@@ -33,7 +36,7 @@ def test_every_orbit_built_is_classified_as_the_theory_says(regularized):
     assert ls.theory == dlnet.Theory.REGULARIZED and ls.limits == 0
     assert np.allclose(ls.values(), [3.0, 1.9], rtol=1e-14)
     info = ls.info()
-    orbits = ls.orbits()
+    orbits = list(ls.orbits())
     assert len(orbits) == info.num_orbits == 9 and orbits[0] == (dlnet.Match.NONE,) * 2
     for pattern in orbits:
         oi = ls.pattern_info(pattern)

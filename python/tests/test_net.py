@@ -91,6 +91,13 @@ def test_copy_is_deep(rng):
         assert np.any(net.params)
 
 
+def test_pickle_roundtrip(rng):
+    import pickle
+    net = random_net(rng, [3, 2, 4])
+    back = pickle.loads(pickle.dumps(net))
+    assert back.widths == net.widths and np.array_equal(back.params, net.params)
+
+
 def test_save_load_roundtrip(rng, tmp_path):
     net = random_net(rng, [3, 2, 4])
     path = str(tmp_path / 'net.npz')
@@ -116,6 +123,10 @@ def test_errors_carry_status_and_message_and_leave_the_net_unchanged(rng):
         dlnet.Net([3])
     with pytest.raises(dlnet.DimError):
         dlnet.Net([3, 0, 2])
+    with pytest.raises(ValueError):
+        dlnet.Net([3, -1, 2])
+    with pytest.raises(TypeError):
+        dlnet.Net([3, 2.5, 2])
     with pytest.raises(dlnet.RangeError):
         net.init_gaussian(-1.0, 0)
     with pytest.raises(dlnet.DimError) as e:  # a hidden width below rank(A)
@@ -126,3 +137,24 @@ def test_errors_carry_status_and_message_and_leave_the_net_unchanged(rng):
     with pytest.raises(IndexError):
         net.layer(2)
     assert np.array_equal(net.params, before)
+
+
+def test_arrays_are_passed_without_copies_where_the_layout_allows(rng):
+    from dlnet._arrays import mat_in, vec_out
+    X = rng.standard_normal((6, 4))                 # C-order samples: the 4 x 6 matrix, ld 4
+    _, ld, keep = mat_in(X.T, 4, 6, 'X.T')
+    assert ld == 4 and np.shares_memory(keep, X)
+    wide = rng.standard_normal((6, 10))             # a column slice keeps the row stride
+    _, ld, keep = mat_in(wide[:, 2:6].T, 4, 6, 'X.T')
+    assert ld == 10 and np.shares_memory(keep, wide)
+    F = np.asfortranarray(rng.standard_normal((3, 5)))
+    _, ld, keep = mat_in(F, 3, 5, 'A')
+    assert ld == 3 and keep is F
+    _, ld, keep = mat_in(np.ascontiguousarray(F), 3, 5, 'A')  # C-order math matrix: copied once
+    assert ld == 3 and not np.shares_memory(keep, F)
+    _, ld, keep = mat_in(X.T.astype(np.float32), 4, 6, 'X.T')  # another dtype: converted
+    assert keep.dtype == np.float64
+    g = np.empty(7)
+    assert vec_out(g, 7)[0] is g
+    with pytest.raises(ValueError):
+        vec_out(np.empty(14)[::2], 7)               # a strided out= is refused, not copied into

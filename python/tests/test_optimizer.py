@@ -134,3 +134,17 @@ def test_run_errors_use_the_optimizer_message(problem):
     with pytest.raises(dlnet.DimError) as e:
         opt.run(loss, dlnet.Net([3, 2]))
     assert e.value.message == opt.errmsg != ''
+
+
+def test_ctrl_c_during_a_run_with_a_callback_stops_it(problem):
+    import signal
+    loss, net = problem
+
+    def cb(p):
+        if p.iteration == 4:
+            signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came during the C iteration
+    opt = dlnet.Optimizer(dlnet.OptKind.GD, step_size=0.1, max_iter=1000)
+    opt.set_callback(cb)
+    with pytest.raises(KeyboardInterrupt):
+        opt.run(loss, net)
+    assert opt.report().stop == dlnet.Stop.CALLBACK and opt.report().iterations == 4
