@@ -427,6 +427,45 @@ static void body_double_root(nm_run *r)
     }
 }
 
+/* Loss slices, residual nets, the excess over an orbit, the step from the
+ * Hessian, and the escape kind stopping at a critical point (its
+ * non-strict-saddle test classifies the point). */
+static void body_extras(nm_run *r)
+{
+    const size_t w[3] = {3, 3, 3};
+    const double t[5] = {-0.5, 0.0, 0.5, 1.0, 1.5}, ab[3] = {-1.0, 0.0, 1.0};
+    double e = 0.0, eo = 0.0, eta = 0.0, mu = 0.0, ev[2];
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    STEP(r, dln_loss_create_target(&r->loss, 3, 3, PHI, 3));
+    STEP(r, dln_loss_set_l2_uniform(r->loss, 0.05));
+    STEP(r, dln_net_create(&r->net, 2, w));
+    STEP(r, dln_net_init_gaussian(r->net, 0.7, 21));
+    STEP(r, dln_net_copy(&r->net2, r->net));
+    STEP(r, dln_net_init_gaussian(r->net2, 0.7, 22));
+    STEP(r, dln_loss_slice_line(r->loss, r->net, r->net2, 5, t, r->a));
+    STEP(r, dln_loss_slice_directions(r->loss, r->net, DLN_SLICE_RANDOM, 1, r->b, r->c, NULL));
+    STEP(r, dln_loss_slice_directions(r->loss, r->net, DLN_SLICE_HESSIAN_BOTTOM, 1, r->b, r->c, ev));
+    STEP(r, dln_loss_slice_plane(r->loss, r->net, r->b, r->c, 3, ab, 3, ab, r->a, 3));
+    STEP(r, dln_landscape_create(&r->ls, r->loss, 2, w));
+    STEP(r, dln_landscape_excess(r->ls, r->net, NULL, &e, &eo));
+    STEP(r, dln_landscape_orbit(r->ls, 1, r->pat));
+    STEP(r, dln_landscape_excess(r->ls, r->net, r->pat, &e, &eo));
+    STEP(r, dln_opt_create(&r->opt, DLN_OPT_GD));
+    STEP(r, dln_opt_set_step_from_hessian(r->opt, r->loss, r->net, 0.5, 1, &eta, &mu));
+    STEP(r, dln_net_set_residual(r->net2, 2, 1));
+    STEP(r, dln_loss_grad(r->loss, r->net2, NULL, r->a));
+    STEP(r, dln_net_end_to_end(r->net2, r->a, 3));
+    STEP(r, dln_net_forward(r->net2, 4, DX, 3, r->a, 3));
+    dln_net_free(r->net), r->net = NULL;
+    STEP(r, dln_net_copy(&r->net, r->net2));
+    STEP(r, dln_opt_create(&r->opt2, DLN_OPT_LBFGS_ESCAPE));
+    STEP(r, dln_opt_set_grad_tol(r->opt2, 1e-6));
+    STEP(r, dln_landscape_orbit(r->ls, 2, r->pat));
+    STEP(r, dln_net_set_residual(r->net, 2, 0)); /* a plain net to build into */
+    STEP(r, dln_landscape_build(r->ls, r->pat, NULL, DLN_FRAMES_RANDOM, 3, r->net));
+    STEP_KEEPS(r, dln_opt_run(r->opt2, r->loss, r->net, &rep), 0);
+}
+
 /* Every optimizer kind with history columns (the landscape ones included),
  * a callback, runs, steps, copies. */
 static dln_opt_kind nm_kind;
@@ -473,6 +512,7 @@ static const struct {
     {body_landscape_unreg, "unregularized landscape", 0},
     {body_data_theory, "whitened and rank-deficient data", 0},
     {body_double_root, "double root", 0},
+    {body_extras, "slices, residual nets, excess, step from the Hessian", 0},
     {body_opt, "gd", DLN_OPT_GD},
     {body_opt, "gd-armijo", DLN_OPT_GD_ARMIJO},
     {body_opt, "heavy-ball", DLN_OPT_HEAVY_BALL},
