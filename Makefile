@@ -24,11 +24,16 @@ OPT ?= -O2 -g
 WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN ?=
 
+# The MPI companion (mpi/) is built and checked only when an MPI compiler exists.
+MPICC ?= mpicc
+MPIRUN ?= mpirun
+HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
+
 # BLAS/LAPACKE flags come from pkg-config; recursive variables so that they
 # are read after `deps` has installed what is missing.
 BLAS_PC ?= openblas
-PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke)
-PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke) -lm
+PC_CFLAGS = $(shell pkg-config --cflags $(BLAS_PC) lapacke zlib)
+PC_LIBS = $(shell pkg-config --libs $(BLAS_PC) lapacke zlib) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
@@ -48,9 +53,9 @@ TESTBIN := $(BUILD)/tests/check_dlnet
 
 .PHONY: all deps help check check-all layers-check test run-tests header-check symbols-check installed-check \
         readme-check python-check python-asan python-install python-uninstall bench-python examples \
-        examples-check demo asan valgrind bench peers docs plots install uninstall clean
+        examples-check demo mpi mpi-check asan valgrind bench peers docs plots install uninstall clean
 
-all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc
+all: $(STATIC) $(SHARED) pkgconfig/dlnet.pc $(if $(HAVE_MPI),mpi)
 
 help:
 	@echo "make            build $(STATIC) and $(SHARED)"
@@ -65,6 +70,8 @@ help:
 	@echo "make docs       API reference with Doxygen: HTML, a man page per function (warnings are errors)"
 	@echo "make install PREFIX=... DESTDIR=... / make uninstall (library, pkg-config, CMake package;"
 	@echo "                man pages and HTML when make docs has built them)"
+	@echo "make mpi        libdlnet_mpi (mpi/, when mpicc exists); mpi-check runs its example"
+	@echo "                on 1, 2 and 4 ranks against one process (part of make check)"
 	@echo "make python-check    the Python package's tests (part of make check; make asan runs"
 	@echo "                     them again against the sanitized library)"
 	@echo "make python-install  make install, then the Python package dlnet (offline, pip)"
@@ -156,14 +163,14 @@ symbols-check: $(SHARED)
 
 installed-check: all docs
 	@sh build-aux/deps.sh --check static cmake
-	MAKE="$(MAKE)" DOCS="$(DOCS_OUT)" sh tests/installed/run.sh "$(BUILD)/installed"
+	MAKE="$(MAKE)" DOCS="$(DOCS_OUT)" HAVE_MPI="$(HAVE_MPI)" sh tests/installed/run.sh "$(BUILD)/installed"
 
 check:
 	@sh build-aux/deps.sh core cxx static cmake docs python
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all run-tests layers-check header-check symbols-check installed-check examples-check \
-           readme-check python-check
+           readme-check python-check $(if $(HAVE_MPI),mpi-check)
 	@echo "make check: all passed"
 
 # Layers call only downward and files form no cycle (build-aux/layers.txt);
@@ -222,6 +229,46 @@ demo:
 	@sh build-aux/deps.sh core
 	@$(MAKE) --no-print-directory $(BUILD)/examples/quickstart
 	$(BUILD)/examples/quickstart
+
+# ---- MPI companion (mpi/, docs/distributed.md) --------------------------------
+# Built by `all` and checked by `check` only when an MPI compiler exists; the
+# core library never needs it. mpirun refuses root without
+# --allow-run-as-root, and 4 ranks on fewer cores need --oversubscribe.
+MPI_SONAME := libdlnet_mpi.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+MPI_SHARED := $(LIBOUT)/libdlnet_mpi.so.$(VERSION)
+MPI_STATIC := $(LIBOUT)/libdlnet_mpi.a
+
+mpi: $(MPI_SHARED) $(MPI_STATIC) pkgconfig/dlnet_mpi.pc
+
+$(BUILD)/mpi/dlnet_mpi.o: mpi/dlnet_mpi.c mpi/dlnet_mpi.h include/dlnet.h
+	@mkdir -p $(@D)
+	$(MPICC) -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden -Iinclude -Impi -c $< -o $@
+
+$(MPI_STATIC): $(BUILD)/mpi/dlnet_mpi.o
+	rm -f $@
+	ar rcs $@ $<
+
+$(MPI_SHARED): $(BUILD)/mpi/dlnet_mpi.o $(SHARED) mpi/libdlnet_mpi.map
+	$(MPICC) -shared $(SAN) -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=mpi/libdlnet_mpi.map \
+	    -Wl,--no-undefined -o $@ $< -L$(LIBOUT) -ldlnet
+	ln -sf libdlnet_mpi.so.$(VERSION) $(LIBOUT)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(LIBOUT)/libdlnet_mpi.so
+
+pkgconfig/dlnet_mpi.pc: pkgconfig/dlnet_mpi.pc.in Makefile
+	$(PC_SUBST) $< > $@
+
+$(BUILD)/mpi/distributed: mpi/distributed.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+$(BUILD)/mpi/errors: tests/mpi/errors.c $(MPI_SHARED)
+	$(MPICC) $(CFLAGS_APP) -Impi -o $@ $< -L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) \
+	    -ldlnet_mpi -ldlnet -lm
+
+mpi-check: $(BUILD)/mpi/distributed $(BUILD)/mpi/errors
+	@sh build-aux/deps.sh mpi
+	MPIRUN="$(MPIRUN)" sh tests/mpi/run.sh $(BUILD)/mpi/distributed $(BUILD)/mpi/errors \
+	    $(MPI_SHARED)
 
 # ---- sanitizers and valgrind ------------------------------------------------
 asan:
@@ -288,6 +335,14 @@ install: all
 	    install -m 644 $(DOCS_OUT)/man/man3/*.3 $(DESTDIR)$(MANDIR)/man3 && \
 	    install -m 644 $(DOCS_OUT)/html/* $(DESTDIR)$(DOCDIR)/html; \
 	else echo "install: no $(DOCS_OUT) (make docs first): man pages and HTML not installed"; fi
+	@if [ -n "$(HAVE_MPI)" ]; then \
+	    install -m 644 mpi/dlnet_mpi.h $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h; \
+	    install -m 644 $(MPI_STATIC) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a; \
+	    install -m 755 $(MPI_SHARED) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION); \
+	    ln -sf libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME); \
+	    ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so; \
+	    $(PC_SUBST) pkgconfig/dlnet_mpi.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; \
+	    chmod 644 $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc; fi
 	@if [ -z "$(DESTDIR)" ]; then sh build-aux/ldconfig.sh $(LIBDIR_INSTALL); fi
 
 # Man pages are named after the API (dln_*, DLN_*) and dlnet.h, so these
@@ -302,6 +357,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/dlnet.h.3 $(DESTDIR)$(MANDIR)/man3/dlnet.3
 	rm -rf $(DESTDIR)$(DOCDIR)/html
 	rmdir $(DESTDIR)$(CMAKEDIR_INSTALL) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rm -f $(DESTDIR)$(INCDIR_INSTALL)/dlnet_mpi.h $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.a \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR_INSTALL)/$(MPI_SONAME) \
+	    $(DESTDIR)$(LIBDIR_INSTALL)/libdlnet_mpi.so $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/dlnet_mpi.pc
 
 clean:
-	rm -rf build lib/libdlnet.* pkgconfig/dlnet.pc
+	rm -rf build lib/libdlnet.* lib/libdlnet_mpi.* pkgconfig/dlnet.pc pkgconfig/dlnet_mpi.pc

@@ -4,6 +4,7 @@
 # otherwise (and always with --check, which plain `make` uses: building never
 # installs anything) the exact apt-get line is printed and the script fails.
 #   core      compiler-side libraries for building and testing libdlnet
+#             (zlib: the CRC-32 of summary files)
 #   cxx       the C++ compiler of `make header-check`
 #   static    `make installed-check`: OpenBLAS's `pkg-config --static` flags
 #             name -lgfortran, whose link library comes with libgfortran-N-dev
@@ -15,10 +16,11 @@
 #   python    the Python package's tests (NumPy, CFFI, pytest; pip and setuptools
 #             for the offline install; PyTorch for the interop test)
 #   data      examples/real_data (Fashion-MNIST; the example skips without it)
+#   mpi       libdlnet_mpi and its check (OpenMPI's mpicc and mpirun)
 set -u
 pkgs_for() {
     case "$1" in
-        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev check" ;;
+        core) echo "gcc libc6-dev make pkg-config libopenblas-dev liblapacke-dev zlib1g-dev check" ;;
         cxx) echo "g++" ;;
         static) # the libgfortran-N-dev that matches the gcc in use
             v=$(gcc -dumpversion 2>/dev/null | cut -d. -f1)
@@ -30,6 +32,7 @@ pkgs_for() {
         peers) echo "python3 python3-numpy python3-torch" ;;
         python) echo "python3 python3-numpy python3-cffi python3-pytest python3-pip python3-setuptools python3-torch" ;;
         data) echo "dataset-fashion-mnist" ;;
+        mpi) echo "libopenmpi-dev openmpi-bin" ;;
         *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac
 }

@@ -32,7 +32,9 @@
  *   modify it) keeps a one-line detail retrievable with
  *   dln_net_errmsg(), dln_loss_errmsg(), ...  Functions that take only
  *   `const` handles report through the status code alone
- *   (see dln_strerror()).
+ *   (see dln_strerror()), except the summary readers and writers
+ *   (dln_loss_decode(), dln_loss_load(), dln_loss_save()), which write the
+ *   detail into an optional caller buffer.
  * - **Ownership.** The caller owns every array it passes. Inputs are read
  *   during the call only; handles never keep pointers to caller memory; the
  *   library never returns memory for the caller to free.
@@ -62,8 +64,8 @@
  *   struct_size itself or any byte past it: a program built against an older
  *   header keeps working, and one built against a newer header gets the
  *   fields this library knows. A smaller struct_size is ::DLN_E_RANGE.
- *   dln_progress is the exception: the library fills it, struct_size
- *   included, for the progress callback.
+ *   dln_progress and dln_summary_progress are the exception: the library
+ *   fills them, struct_size included, for the progress callbacks.
  * - **Threads.** The library has no global mutable state. A `const dln_net`
  *   may be shared by threads. A ::dln_loss, a ::dln_landscape or a ::dln_opt
  *   holds scratch space and must be used by one thread at a time (copy it for
@@ -134,7 +136,9 @@ typedef enum dln_status {
     DLN_E_LAPACK = 8,      /**< a LAPACK routine reported a failure */
     DLN_E_NOCONV = 9,      /**< an iterative method did not converge */
     DLN_E_TOO_LARGE = 10,  /**< a requested dense object is unreasonably large */
-    DLN_E_UNSUPPORTED = 11 /**< the request does not apply to this problem */
+    DLN_E_UNSUPPORTED = 11, /**< the request does not apply to this problem */
+    DLN_E_IO = 12,         /**< a file could not be opened, read or written */
+    DLN_E_FORMAT = 13      /**< a summary file or buffer is malformed, truncated or corrupted */
 } dln_status;
 
 /** Static, human-readable text for a status code (never NULL). */
@@ -484,6 +488,126 @@ DLN_API dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t
  * n > ::DLN_HESSIAN_MAX_PARAMS, ::DLN_E_LD, ::DLN_E_OVERFLOW (ldh).
  */
 DLN_API dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_t ldh);
+/** @} */
+
+/* ======================================================================== */
+/** @name Summaries as values: import, merge, files, progress
+ *
+ * The summary of a data loss is (R, C, r0, m) in the sum form, the
+ * triangular factor of [X^T Y^T] (see the loss handle). It can be made into
+ * a loss without the samples, merged with another summary (the loss of the
+ * union of the samples, to QR accuracy, whatever the order or tree of the
+ * merges), written to and read from a portable binary encoding (a file or a
+ * buffer, docs/summary_format.md), and built from long streams with
+ * progress reports. The l2 coefficients are options of a handle, not part
+ * of the summary: they are neither merged nor stored.
+ * @{ */
+
+/**
+ * Data loss from a summary: R (d_0 x d_0 upper triangular; ldr >= d_0; the
+ * strict lower triangle is not read), C (d_L x d_0, ldc >= d_L), r0 >= 0
+ * and the sample count m >= 1, in the weighting @p mean says: 0 for the sum
+ * form, 1 for the mean form (R, C, r0 as dln_loss_summary() returns them
+ * after dln_loss_set_mean(loss, 1)). The new loss has that weighting and no
+ * l2 term, so F = 1/2 ||P R^T - C||^2 + r0/2 + reg. dln_loss_num_samples()
+ * and dln_loss_get_mean() give m and the weighting back, dln_loss_summary()
+ * R, C and r0 to a few units in the last place (the loss stores the factor
+ * [[R, C^T], [0, T]] of the sum form: the mean form is scaled by sqrt(m)
+ * and back, and r0 is kept as T = sqrt(r0) e_1 e_1^T, since F uses T only
+ * through ||T||^2). It merges, saves and takes more samples like a loss
+ * built from data.
+ * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size or m = 0), ::DLN_E_LD,
+ *         ::DLN_E_RANGE (mean not 0 or 1, r0 negative), ::DLN_E_NONFINITE,
+ *         ::DLN_E_OVERFLOW, ::DLN_E_NOMEM. *out is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_create_summary(dln_loss **out, size_t d0, size_t dL, size_t m,
+                                           const double *R, size_t ldr, const double *C,
+                                           size_t ldc, double r0, int mean);
+/**
+ * Merge the summary of @p src into @p dst: dst becomes the loss of the
+ * samples of both (sample counts add; dst keeps its weighting and l2
+ * coefficients). One TSQR step (LAPACK dtpqrt) on the two triangular
+ * factors [[R, C^T], [0, T]] of order d_0 + d_L: O((d_0 + d_L)^3), no
+ * samples touched. @p src may be @p dst (the samples counted twice).
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (a target loss),
+ *         ::DLN_E_DIM (d_0 or d_L differ), ::DLN_E_OVERFLOW (sample count),
+ *         ::DLN_E_NOMEM, ::DLN_E_LAPACK; dst is unchanged on failure
+ *         (detail in dln_loss_errmsg(dst)).
+ */
+DLN_API dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src);
+
+/** Size in bytes of the encoding of a data loss's summary (0 for NULL or a
+ *  target loss; 0 also if it would exceed SIZE_MAX). */
+DLN_API size_t dln_loss_encoded_size(const dln_loss *loss);
+/**
+ * Encode the summary of a data loss (d_0, d_L, m, the weighting and the
+ * triangular factor, bit for bit) into @p buf of @p size >=
+ * dln_loss_encoded_size() bytes in the versioned, little-endian format of
+ * docs/summary_format.md, with a CRC-32. Only those bytes are written.
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (target loss), ::DLN_E_RANGE
+ *         (size too small; nothing written).
+ */
+DLN_API dln_status dln_loss_encode(const dln_loss *loss, void *buf, size_t size);
+/**
+ * Data loss from an encoded summary (dln_loss_encode(), or the bytes of a
+ * file of dln_loss_save()). Exactly @p size bytes are read; the loss equals
+ * the encoded one bit for bit (summary, m, weighting; no l2 term).
+ * @param out     receives the new loss (unchanged on failure)
+ * @param buf     the encoding
+ * @param size    its length in bytes
+ * @param msg     optional buffer (may be NULL) for a one-line detail of a
+ *                failure, e.g. "truncated: 120 bytes, the header implies 188"
+ * @param msgsize bytes of @p msg (the detail is cut to fit and NUL-terminated)
+ * @return ::DLN_E_NULL, ::DLN_E_FORMAT (wrong magic, unknown version or
+ *         flags, sizes that do not match, truncated or trailing bytes,
+ *         checksum mismatch, non-finite entries), ::DLN_E_DIM,
+ *         ::DLN_E_OVERFLOW (sizes beyond the BLAS range), ::DLN_E_NOMEM.
+ *         *out is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_decode(dln_loss **out, const void *buf, size_t size, char *msg,
+                                   size_t msgsize);
+/**
+ * Write the encoded summary of a data loss to the file @p path (created or
+ * truncated). @p msg as in dln_loss_decode().
+ * @return ::DLN_E_NULL, ::DLN_E_UNSUPPORTED (target loss), ::DLN_E_NOMEM,
+ *         ::DLN_E_IO (open, write or close failed; the file may then be
+ *         incomplete, and a reader rejects it).
+ */
+DLN_API dln_status dln_loss_save(const dln_loss *loss, const char *path, char *msg,
+                                 size_t msgsize);
+/**
+ * Read a summary file of dln_loss_save() into a new loss (see
+ * dln_loss_decode()). The file's size is checked against its header before
+ * anything else is allocated. Errors: those of dln_loss_decode(),
+ * ::DLN_E_IO (cannot open, seek or read @p path).
+ */
+DLN_API dln_status dln_loss_load(dln_loss **out, const char *path, char *msg, size_t msgsize);
+
+/**
+ * Progress of a long summary, handed to a ::dln_summary_progress_fn after
+ * each chunk (filled by the library, struct_size included).
+ */
+typedef struct dln_summary_progress {
+    size_t struct_size;   /**< sizeof(dln_summary_progress) of the library */
+    size_t samples_done;  /**< samples of this call summarized so far */
+    size_t samples_total; /**< samples of this call (its m) */
+    size_t loss_samples;  /**< samples in the loss now, earlier calls included */
+} dln_summary_progress;
+/** Summary progress callback; a nonzero return stops after this chunk. */
+typedef int (*dln_summary_progress_fn)(const dln_summary_progress *progress, void *user);
+/**
+ * dln_loss_add_samples() in chunks of @p chunk samples (0: 65536), calling
+ * @p fn (may be NULL) after each chunk. Memory is that of one chunk's QR,
+ * whatever m. A nonzero return of @p fn stops after that chunk: the chunks
+ * so far stay in the loss (a checkpoint, e.g. for dln_loss_save()), and
+ * @p done (may be NULL) receives the samples taken, m when all were.
+ * Errors: those of dln_loss_add_samples(); on an error the loss is as
+ * before the call and *done is not written.
+ */
+DLN_API dln_status dln_loss_add_samples_progress(dln_loss *loss, size_t m, const double *X,
+                                                 size_t ldx, const double *Y, size_t ldy,
+                                                 size_t chunk, dln_summary_progress_fn fn,
+                                                 void *user, size_t *done);
 /** @} */
 
 /* ======================================================================== */

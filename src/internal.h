@@ -104,6 +104,14 @@ struct dln_loss {
     char err[DLNI_MSG];
 };
 
+/* Summary internals of src/loss_handle.c for src/loss_merge.c and src/loss_summary_io.c. */
+/* A loss of the given kind with zeroed raug and unset summary (NULL on NOMEM). */
+dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL);
+/* DLN_E_DIM or DLN_E_OVERFLOW unless d0, dL (and the summary's blocks) fit. */
+dln_status dlni_loss_check_shape(size_t d0, size_t dL);
+/* Effective R, C, r0 from raug, m and the mean flag; invalidates the scratch. */
+void dlni_loss_refresh(dln_loss *loss);
+
 /* Record a failure in an error buffer and return the status. */
 dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -427,3 +427,14 @@ double la_sumsq(size_t n, const double *x)
     for (; i < n; i++) s0 += x[i] * x[i];
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
+
+/* ---- summaries as values ---- */
+int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double *work)
+{
+    if (n == 0) return LA_OK;
+    size_t nb = la_tpqrt_nb(n);
+    double *T = work, *w = work + nb * n;
+    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, BI(n), BI(n), BI(n), BI(nb), A, LDX(lda),
+                                          B, LDX(ldb), T, BI(nb), w);
+    return info_code(info);
+}

@@ -108,4 +108,10 @@ int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, s
  * Inf), by eight independent sums: faster than la_all_finite(). */
 double la_sumsq(size_t n, const double *x);
 
+/* ---- summaries as values ---- */
+/* TSQR merge: upper triangular A and B (n x n) -> A := R of [A; B]; only the
+ * upper triangle of B is read (dtpqrt with l = n, about half the flops of
+ * la_tpqrt on a square B; B is overwritten). work as for la_tpqrt. */
+int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
+
 #endif

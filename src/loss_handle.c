@@ -15,7 +15,7 @@
 
 #define BLOCK_ROWS 256 /* samples per TSQR block (beyond the d_0 + d_L of the factor) */
 
-static dln_loss *loss_alloc(dln_loss_kind kind, size_t d0, size_t dL)
+dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL)
 {
     dln_loss *loss = calloc(1, sizeof *loss);
     if (!loss) return NULL;
@@ -41,7 +41,7 @@ void dln_loss_free(dln_loss *loss)
 }
 
 /* Validate the sizes shared by the constructors; na*na and the block must fit. */
-static dln_status check_shape(size_t d0, size_t dL)
+dln_status dlni_loss_check_shape(size_t d0, size_t dL)
 {
     if (d0 == 0 || dL == 0) return DLN_E_DIM;
     size_t na2, b;
@@ -78,7 +78,7 @@ static double t_sumsq(const dln_loss *loss, const double *raug)
 }
 
 /* Recompute the effective (R, C, r0) from raug and the normalization. */
-static void refresh_summary(dln_loss *loss)
+void dlni_loss_refresh(dln_loss *loss)
 {
     size_t d0 = loss->d0, dL = loss->dL, na = loss->na;
     double w = loss->mean ? 1.0 / (double)loss->m : 1.0, sw = sqrt(w);
@@ -122,7 +122,7 @@ static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, 
     if (st == DLN_OK) {
         memcpy(loss->raug, ra, na * na * sizeof *ra);
         loss->m += m;
-        refresh_summary(loss);
+        dlni_loss_refresh(loss);
     }
     free(blk), free(work), free(ra);
     return st;
@@ -132,11 +132,11 @@ dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, size_t m, 
                                 size_t ldx, const double *Y, size_t ldy)
 {
     if (!out) return DLN_E_NULL;
-    dln_status st = check_shape(d0, dL);
+    dln_status st = dlni_loss_check_shape(d0, dL);
     if (st != DLN_OK) return st;
     st = check_samples(d0, dL, m, X, ldx, Y, ldy, NULL);
     if (st != DLN_OK) return st;
-    dln_loss *loss = loss_alloc(DLN_LOSS_DATA, d0, dL);
+    dln_loss *loss = dlni_loss_alloc(DLN_LOSS_DATA, d0, dL);
     if (!loss) return DLN_E_NOMEM;
     st = absorb(loss, m, X, ldx, Y, ldy);
     if (st != DLN_OK) {
@@ -163,12 +163,12 @@ dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0, const do
                                   size_t ldphi)
 {
     if (!out || !Phi) return DLN_E_NULL;
-    dln_status st = check_shape(d0, dL);
+    dln_status st = dlni_loss_check_shape(d0, dL);
     if (st != DLN_OK) return st;
     if (ldphi < dL) return DLN_E_LD;
     if (!la_fits(ldphi) || !dlni_span_fits(ldphi, d0)) return DLN_E_OVERFLOW;
     if (!la_all_finite(dL, d0, Phi, ldphi)) return DLN_E_NONFINITE;
-    dln_loss *loss = loss_alloc(DLN_LOSS_TARGET, d0, dL);
+    dln_loss *loss = dlni_loss_alloc(DLN_LOSS_TARGET, d0, dL);
     if (!loss) return DLN_E_NOMEM;
     la_copy(dL, d0, Phi, ldphi, loss->C, dL);
     loss->m = d0;
@@ -179,7 +179,7 @@ dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0, const do
 dln_status dln_loss_copy(dln_loss **out, const dln_loss *src)
 {
     if (!out || !src) return DLN_E_NULL;
-    dln_loss *c = loss_alloc(src->kind, src->d0, src->dL);
+    dln_loss *c = dlni_loss_alloc(src->kind, src->d0, src->dL);
     if (!c) return DLN_E_NOMEM;
     size_t d0 = src->d0, dL = src->dL, na = src->na;
     memcpy(c->C, src->C, dL * d0 * sizeof *c->C);
@@ -249,7 +249,7 @@ dln_status dln_loss_set_mean(dln_loss *loss, int mean)
     if (loss->kind != DLN_LOSS_DATA)
         return dlni_fail(loss->err, DLN_E_UNSUPPORTED, "mean normalization needs a data loss");
     loss->mean = mean;
-    refresh_summary(loss);
+    dlni_loss_refresh(loss);
     return DLN_OK;
 }
 

@@ -21,7 +21,9 @@
     X(DLN_E_LAPACK, "a LAPACK routine failed")                                     \
     X(DLN_E_NOCONV, "iterative method did not converge")                           \
     X(DLN_E_TOO_LARGE, "requested dense object is too large")                      \
-    X(DLN_E_UNSUPPORTED, "not applicable to this problem")
+    X(DLN_E_UNSUPPORTED, "not applicable to this problem")                         \
+    X(DLN_E_IO, "file could not be opened, read or written")                       \
+    X(DLN_E_FORMAT, "malformed, truncated or corrupted summary data")
 
 const char *dln_strerror(dln_status status)
 {

@@ -1,19 +1,23 @@
 /* check_alloc.c - "after the first call for a given network shape, value,
- * gradient and HVP do not allocate" (dlnet.h, loss handle).
+ * gradient and HVP do not allocate" (dlnet.h, loss handle), and "allocation
+ * failure is DLN_E_NOMEM, with nothing changed" for the summary functions
+ * (each of their allocations made to fail in turn).
  *
  * The test binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
  * (Makefile). The library is linked statically, so its calls to these
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
  * they are not libdlnet's. The same wrappers inject allocation failures
- * (alloc_inject.h, used by check_nomem.c). */
+ * (alloc_inject.h, used by check_nomem.c and below). */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "alloc_inject.h"
 #include "testutil.h"
 
 #include <execinfo.h>
 #include <stdatomic.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
@@ -211,6 +215,90 @@ START_TEST(history_rows_do_not_allocate)
 }
 END_TEST
 
+/* The effective summary and sample count of a loss, to compare before and after. */
+static double *snapshot(const dln_loss *loss)
+{
+    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss);
+    double *s = malloc((d0 * d0 + dL * d0 + 2) * sizeof *s);
+    ck_assert_ok(dln_loss_summary(loss, s, d0, s + d0 * d0, dL, s + d0 * d0 + dL * d0));
+    s[d0 * d0 + dL * d0 + 1] = (double)dln_loss_num_samples(loss);
+    return s;
+}
+
+static int same_snapshot(const dln_loss *loss, const double *s)
+{
+    size_t n = dln_loss_input_dim(loss) * (dln_loss_input_dim(loss) + dln_loss_output_dim(loss)) + 2;
+    double *t = snapshot(loss);
+    int same = memcmp(s, t, n * sizeof *s) == 0;
+    free(t);
+    return same;
+}
+
+enum { OP_CREATE, OP_MERGE, OP_DECODE, OP_ENCODE, OP_SAVE, OP_LOAD, OP_PROGRESS, NOPS };
+
+/* Run operation op with the (k+1)-th allocation failing. */
+static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln_loss **out,
+                         const unsigned char *enc, unsigned char *buf, size_t size,
+                         const char *path, const double *X, const double *Y)
+{
+    double R[9] = {1, 0, 0, 2, 3, 0, 4, 5, 6}, C[6] = {1, 2, 3, 4, 5, 6};
+    ai_arm((size_t)k + 1);
+    dln_status st = DLN_OK;
+    switch (op) {
+    case OP_CREATE: st = dln_loss_create_summary(out, 3, 2, 7, R, 3, C, 2, 0.5, 1); break;
+    case OP_MERGE: st = dln_loss_merge(dst, src); break;
+    case OP_DECODE: st = dln_loss_decode(out, enc, size, NULL, 0); break;
+    case OP_ENCODE: st = dln_loss_encode(src, buf, size); break;
+    case OP_SAVE: st = dln_loss_save(src, path, NULL, 0); break;
+    case OP_LOAD: st = dln_loss_load(out, path, NULL, 0); break;
+    case OP_PROGRESS: st = dln_loss_add_samples_progress(dst, 40, X, 3, Y, 2, 7, NULL, NULL, NULL); break;
+    }
+    ai_disarm();
+    return st;
+}
+
+START_TEST(summary_allocation_failures)
+{
+    tu_rng r;
+    tu_seed(&r, 52);
+    double *X = tu_padded(&r, 3, 40, 3), *Y = tu_padded(&r, 2, 40, 2);
+    dln_loss *src = NULL;
+    ck_assert_ok(dln_loss_create_data(&src, 3, 2, 40, X, 3, Y, 2));
+    size_t size = dln_loss_encoded_size(src);
+    unsigned char *enc = malloc(size), *buf = malloc(size);
+    ck_assert_ok(dln_loss_encode(src, enc, size));
+    char path[] = "/tmp/dlnet_alloc_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_ok(dln_loss_save(src, path, NULL, 0));
+    for (int op = 0; op < NOPS; op++) {
+        long k = 0;
+        for (;; k++) {
+            dln_loss *dst = NULL, *sentinel = (dln_loss *)&sentinel, *out = sentinel;
+            ck_assert_ok(dln_loss_create_data(&dst, 3, 2, 5, X, 3, Y, 2));
+            double *before = snapshot(dst);
+            dln_status st = run_op(op, k, dst, src, &out, enc, buf, size, path, X, Y);
+            if (st == DLN_OK) {
+                if (out != sentinel) dln_loss_free(out);
+                free(before);
+                dln_loss_free(dst);
+                break;
+            }
+            ck_assert_msg(st == DLN_E_NOMEM, "op %d, allocation %ld failing: status %d", op, k, (int)st);
+            ck_assert_msg(out == sentinel, "op %d: *out written on failure", op);
+            ck_assert_msg(same_snapshot(dst, before), "op %d: the loss changed on failure", op);
+            free(before);
+            dln_loss_free(dst);
+        }
+        ck_assert_msg(k > 0, "op %d made no allocation to fail", op);
+    }
+    unlink(path);
+    free(enc), free(buf), free(X), free(Y);
+    dln_loss_free(src);
+}
+END_TEST
+
 Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
@@ -218,6 +306,7 @@ Suite *suite_alloc(void)
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
     tcase_add_test(tc, history_rows_do_not_allocate);
+    tcase_add_test(tc, summary_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -154,8 +154,8 @@ START_TEST(status_texts)
     ck_assert_ptr_nonnull(unknown);
     ck_assert_uint_gt(strlen(unknown), 0);
     ck_assert_str_eq(dln_strerror((dln_status)-1), unknown);
-    ck_assert_str_eq(dln_strerror((dln_status)(DLN_E_UNSUPPORTED + 1)), unknown);
-    for (int a = DLN_OK; a <= DLN_E_UNSUPPORTED; a++) {
+    ck_assert_str_eq(dln_strerror((dln_status)(DLN_E_FORMAT + 1)), unknown);
+    for (int a = DLN_OK; a <= DLN_E_FORMAT; a++) {
         const char *ta = dln_strerror((dln_status)a);
         ck_assert_ptr_nonnull(ta);
         ck_assert_uint_gt(strlen(ta), 0);
@@ -166,6 +166,8 @@ START_TEST(status_texts)
     ck_assert_int_eq(DLN_E_NULL, 1);
     ck_assert_int_eq(DLN_E_OVERFLOW, 5);
     ck_assert_int_eq(DLN_E_UNSUPPORTED, 11);
+    ck_assert_int_eq(DLN_E_IO, 12);
+    ck_assert_int_eq(DLN_E_FORMAT, 13);
 }
 END_TEST
 

@@ -5,7 +5,8 @@ from .enums import Status
 
 __all__ = ['DlnetError', 'NullError', 'DimError', 'LdError', 'NonFiniteError',
            'SizeOverflowError', 'RangeError', 'NoMemError', 'LapackError', 'NoConvError',
-           'TooLargeError', 'UnsupportedError', 'error_class', 'strerror']
+           'TooLargeError', 'UnsupportedError', 'FileIOError', 'FormatError', 'error_class',
+           'strerror']
 
 
 class DlnetError(Exception):
@@ -66,11 +67,20 @@ class UnsupportedError(DlnetError):
     """DLN_E_UNSUPPORTED: the request does not apply to this problem."""
 
 
+class FileIOError(DlnetError, OSError):
+    """DLN_E_IO: a file could not be opened, read or written."""
+
+
+class FormatError(DlnetError, ValueError):
+    """DLN_E_FORMAT: a summary file or buffer is malformed, truncated or corrupted."""
+
+
 _BY_STATUS = {Status.E_NULL: NullError, Status.E_DIM: DimError, Status.E_LD: LdError,
               Status.E_NONFINITE: NonFiniteError, Status.E_OVERFLOW: SizeOverflowError,
               Status.E_RANGE: RangeError, Status.E_NOMEM: NoMemError,
               Status.E_LAPACK: LapackError, Status.E_NOCONV: NoConvError,
-              Status.E_TOO_LARGE: TooLargeError, Status.E_UNSUPPORTED: UnsupportedError}
+              Status.E_TOO_LARGE: TooLargeError, Status.E_UNSUPPORTED: UnsupportedError,
+              Status.E_IO: FileIOError, Status.E_FORMAT: FormatError}
 for _status, _cls in _BY_STATUS.items():
     _cls.status = _status
 
@@ -83,6 +93,13 @@ def error_class(status):
 def strerror(status):
     """Static text of a status code (dln_strerror)."""
     return text(lib.dln_strerror(status))
+
+
+def check_msg(status, msg):
+    """Raise the exception of a nonzero status with the message a reader or
+    writer left in ``msg`` (a char buffer), or else dln_strerror."""
+    if status:
+        raise error_class(status)(status, text(msg) or strerror(status))
 
 
 def check(status, errmsg=None, handle=None):

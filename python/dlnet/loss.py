@@ -1,10 +1,12 @@
 """Loss: the squared loss of a deep linear network and its derivatives (dln_loss)."""
+import os
+
 import numpy as np
 
 from ._ffi import ffi, lib
 from ._handle import Handle
 from ._arrays import vec_in, vec_out, mat_in, mat_out, finish
-from .errors import NoConvError, check
+from .errors import NoConvError, check, check_msg
 from .enums import EigWhich, LossKind, SliceDirs
 from .net import _split_square
 from .reports import new_struct, report
@@ -54,6 +56,89 @@ class Loss(Handle):
         h = ffi.new('dln_loss **')
         check(lib.dln_loss_create_target(h, Phi.shape[0], Phi.shape[1], p, ld))
         return cls._wrap(h[0])._options(l2, False)
+
+    @classmethod
+    def from_summary(cls, R, C, r0, m, mean=False):
+        """Data loss from a summary (dln_loss_create_summary): R (d_0, d_0) upper
+        triangular (the strict lower triangle is not read), C (d_L, d_0), r0 >= 0 and
+        the sample count m, in the sum form or, with ``mean``, the 1/m form (as
+        :meth:`summary` returns them). :meth:`summary` gives them back to rounding.
+        Raises DimError, RangeError, NonFiniteError."""
+        R, C = np.asarray(R), np.asarray(C)
+        if R.ndim != 2 or C.ndim != 2:
+            raise ValueError('R (d_0, d_0) and C (d_L, d_0) must be 2-D arrays')
+        d0, dL = R.shape[0], C.shape[0]
+        pr, ldr, _kr = mat_in(R, d0, d0, 'R')
+        pc, ldc, _kc = mat_in(C, dL, d0, 'C')
+        h = ffi.new('dln_loss **')
+        check(lib.dln_loss_create_summary(h, d0, dL, m, pr, ldr, pc, ldc, float(r0),
+                                          1 if mean else 0))
+        return cls._wrap(h[0])
+
+    @classmethod
+    def decode(cls, data):
+        """Data loss from the bytes of :meth:`encode` or of a summary file
+        (dln_loss_decode; docs/summary_format.md). Raises FormatError with the
+        reason (truncated, checksum, version, ...), SizeOverflowError."""
+        data = bytes(data)
+        h, msg = ffi.new('dln_loss **'), ffi.new('char[200]')
+        check_msg(lib.dln_loss_decode(h, data, len(data), msg, 200), msg)
+        return cls._wrap(h[0])
+
+    @classmethod
+    def load(cls, path):
+        """Data loss from a summary file written by :meth:`save` or the C library
+        (dln_loss_load). Raises FileIOError, FormatError."""
+        h, msg = ffi.new('dln_loss **'), ffi.new('char[200]')
+        check_msg(lib.dln_loss_load(h, os.fsencode(path), msg, 200), msg)
+        return cls._wrap(h[0])
+
+    def encode(self):
+        """The summary (d_0, d_L, m, weighting, triangular factor) as bytes in the
+        versioned format of docs/summary_format.md (dln_loss_encoded_size,
+        dln_loss_encode). Raises UnsupportedError for a target loss."""
+        size = lib.dln_loss_encoded_size(self._h)
+        buf = ffi.new('unsigned char[]', max(size, 1))
+        check(lib.dln_loss_encode(self._h, buf, size))
+        return bytes(ffi.buffer(buf, size))
+
+    def save(self, path):
+        """Write the summary to a file (dln_loss_save), readable by :meth:`load` and by
+        the C library. Raises FileIOError, UnsupportedError."""
+        msg = ffi.new('char[200]')
+        check_msg(lib.dln_loss_save(self._h, os.fsencode(path), msg, 200), msg)
+
+    def merge(self, other):
+        """Add the samples summarized in ``other`` to this loss (dln_loss_merge: a TSQR
+        step on the two triangular factors); this loss keeps its weighting and l2
+        coefficients. Raises DimError, UnsupportedError; unchanged on error."""
+        self._check(lib.dln_loss_merge(self._h, other._h))
+
+    def add_samples_progress(self, X, Y, chunk=0, callback=None):
+        """add_samples in chunks of ``chunk`` samples (0: 65536), calling
+        ``callback(done, total, loss_samples)`` after each (dln_loss_add_samples_progress).
+        A true return value stops after that chunk, keeping the samples so far; an
+        exception in the callback stops too and is re-raised. Returns the number of
+        samples taken. Unchanged on a library error."""
+        px, ldx, m, _d0, py, ldy, _dL, _keep = _samples(X, Y)
+        error = []
+
+        def trampoline(progress, user):
+            try:
+                return 1 if callback(progress.samples_done, progress.samples_total,
+                                     progress.loss_samples) else 0
+            except BaseException as e:  # noqa: B902 - re-raised below
+                error.append(e)
+                return 1
+
+        cb = ffi.callback('dln_summary_progress_fn', trampoline) if callback else ffi.NULL
+        done = ffi.new('size_t *')
+        status = lib.dln_loss_add_samples_progress(self._h, m, px, ldx, py, ldy, chunk, cb,
+                                                   ffi.NULL, done)
+        if error:
+            raise error[0]
+        self._check(status)
+        return done[0]
 
     def _options(self, l2, mean):
         if l2 is not None:

@@ -7,8 +7,10 @@
 # against the shared and once against the static library, and both binaries
 # are run; then the same through find_package(dlnet) by the CMake project
 # tests/cmake. The man pages and HTML reference of `make docs` (built before
-# this runs) must be installed, one page per public function. Finally
-# `make uninstall` must remove every installed file.
+# this runs) must be installed, one page per public function.
+# With HAVE_MPI=yes (make passes it when mpicc exists) the MPI companion is
+# installed too, and mpi/distributed.c is built from what pkg-config says
+# about dlnet_mpi.pc. Finally `make uninstall` must remove every installed file.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$1"
@@ -24,7 +26,7 @@ quietly() { # run a command, show its output only if it fails
     "$@" > "$work/log" 2>&1 || { cat "$work/log" >&2; fail "failed: $*"; }
 }
 
-rm -rf "$stage" "$work/app-shared" "$work/app-static" "$work/cmake"
+rm -rf "$stage" "$work/app-shared" "$work/app-static" "$work/app-mpi" "$work/cmake"
 quietly $make -C "$root" --no-print-directory install DESTDIR="$stage" PREFIX="$prefix"
 
 libdir=$stage$prefix/lib
@@ -34,6 +36,9 @@ expected=$(
     echo "$prefix/include/dlnet.h $prefix/lib/libdlnet.a $prefix/lib/libdlnet.so
 $prefix/lib/$soname $prefix/lib/libdlnet.so.$version $prefix/lib/pkgconfig/dlnet.pc
 $prefix/lib/cmake/dlnet/dlnetConfig.cmake $prefix/lib/cmake/dlnet/dlnetConfigVersion.cmake" | tr ' ' '\n'
+    [ -z "${HAVE_MPI:-}" ] || echo "$prefix/include/dlnet_mpi.h $prefix/lib/libdlnet_mpi.a
+$prefix/lib/libdlnet_mpi.so $prefix/lib/libdlnet_mpi.so.${version%.*} $prefix/lib/libdlnet_mpi.so.$version
+$prefix/lib/pkgconfig/dlnet_mpi.pc" | tr ' ' '\n'
     (cd "$docs/man" && find man3 -type f) | sed "s|^|$prefix/share/man/|"
     (cd "$docs" && find html -type f) | sed "s|^|$prefix/share/doc/libdlnet/|")
 (cd "$stage" && find . ! -type d | sed 's|^\.||' | sort) > "$work/installed"
@@ -83,6 +88,11 @@ LD_LIBRARY_PATH=$libdir ldd ./app-shared | grep -q "$soname => $libdir/$soname" 
     fail "app-shared does not resolve $soname from the staged install"
 LD_LIBRARY_PATH=$libdir ./app-shared
 env -u LD_LIBRARY_PATH ./app-static
+if [ -n "${HAVE_MPI:-}" ]; then
+    mpicc -std=c11 -Wall -Wextra -Werror "$root/mpi/distributed.c" $($pc --cflags dlnet_mpi) \
+        $($pc --libs dlnet_mpi) -lm -o app-mpi || fail "mpi/distributed.c does not build from dlnet_mpi.pc"
+    readelf -d app-mpi | grep -q "NEEDED.*libdlnet_mpi.so.${version%.*}" || fail "app-mpi does not need libdlnet_mpi"
+fi
 
 # CMake: find_package(dlnet) through CMAKE_PREFIX_PATH; the build tree's
 # rpath (CMake's default for imported libraries) finds the staged library.
