@@ -69,7 +69,7 @@ struct dlni_dist_work {
     double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
-    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M: also R pairs), dmax x (R+1) (T), mmax x R (G) */
+    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
@@ -142,7 +142,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
     w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
-    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
+    w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
@@ -155,9 +156,9 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
-        !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->si || !w->alt || !w->opt || !w->prim ||
-        !w->bopt || !w->copt || !w->comp || !w->slot) {
+        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw ||
+        !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }

@@ -59,7 +59,8 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     if (ldx < d0) return dlni_fail(err, DLN_E_LD, "ldx = %zu is below d_0 = %zu", ldx, d0);
     if (ldy < dL) return dlni_fail(err, DLN_E_LD, "ldy = %zu is below d_L = %zu", ldy, dL);
     if (!dlni_span_fits(ldx, m) || !dlni_span_fits(ldy, m))
-        return dlni_fail(err, DLN_E_OVERFLOW, "ldx or ldy times m = %zu overflows the address range", m);
+        return dlni_fail(err, DLN_E_OVERFLOW,
+                         "ldx or ldy times m = %zu overflows the address range", m);
     return DLN_OK;
 }
 

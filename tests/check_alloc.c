@@ -8,8 +8,7 @@
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
  * they are not libdlnet's. The same wrappers inject allocation failures
- * (alloc_inject.h, used by check_nomem.c; the countdown below for the
- * summary functions). */
+ * (alloc_inject.h, used by check_nomem.c and below). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "alloc_inject.h"
 #include "testutil.h"
@@ -31,15 +30,6 @@ void __wrap_free(void *ptr);
 
 static atomic_size_t allocations; /* every allocation, for the tests below */
 static atomic_long live;          /* blocks not yet freed */
-/* -1: off; k >= 0: k more allocations succeed, the next one fails (then off). */
-static atomic_long fail_countdown = -1;
-
-static int should_fail(void)
-{
-    long k = atomic_load(&fail_countdown);
-    while (k >= 0 && !atomic_compare_exchange_weak(&fail_countdown, &k, k - 1)) {}
-    return k == 0;
-}
 
 /* Failure injection (alloc_inject.h): used by one thread at a time. */
 static struct {
@@ -49,19 +39,25 @@ static struct {
     int depth;
 } inject;
 
-void ai_arm(size_t k) { inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k; }
+void ai_arm(size_t k)
+{
+    inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k;
+}
 void ai_disarm(void) { inject.armed = 0; }
 void ai_pause(int paused) { inject.paused = paused; }
 size_t ai_counted(void) { return inject.counted; }
 int ai_fired(void) { return inject.fired; }
 long ai_live(void) { return atomic_load(&live); }
-int ai_stack(void **frames) { memcpy(frames, inject.site, sizeof inject.site); return inject.depth; }
+int ai_stack(void **frames)
+{
+    memcpy(frames, inject.site, sizeof inject.site);
+    return inject.depth;
+}
 
 /* 1 if this allocation is to fail. */
 static int next_fails(void)
 {
     atomic_fetch_add(&allocations, 1);
-    if (should_fail()) return 1;
     if (!inject.armed || inject.paused) return 0;
     if (++inject.counted != inject.fail_at) return 0;
     inject.fired = 1;
@@ -175,7 +171,8 @@ START_TEST(no_allocation_after_first_call)
                 for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
                 dln_net *other = tu_net(L, d2, 0.5, 9);
                 double *g = malloc(dln_net_num_params(other) * sizeof *g);
-                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0, "new shape, no scratch");
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0,
+                              "new shape, no scratch");
                 assert_no_allocation(loss, other, &r);
                 free(g);
                 dln_net_free(other);
@@ -245,7 +242,7 @@ static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln
                          const char *path, const double *X, const double *Y)
 {
     double R[9] = {1, 0, 0, 2, 3, 0, 4, 5, 6}, C[6] = {1, 2, 3, 4, 5, 6};
-    atomic_store(&fail_countdown, k);
+    ai_arm((size_t)k + 1);
     dln_status st = DLN_OK;
     switch (op) {
     case OP_CREATE: st = dln_loss_create_summary(out, 3, 2, 7, R, 3, C, 2, 0.5, 1); break;
@@ -256,7 +253,7 @@ static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln
     case OP_LOAD: st = dln_loss_load(out, path, NULL, 0); break;
     case OP_PROGRESS: st = dln_loss_add_samples_progress(dst, 40, X, 3, Y, 2, 7, NULL, NULL, NULL); break;
     }
-    atomic_store(&fail_countdown, -1);
+    ai_disarm();
     return st;
 }
 
