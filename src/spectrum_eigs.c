@@ -55,7 +55,6 @@ dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t 
                           const double *evals, const double *evecs, size_t ldvec,
                           const dln_eig_report *report)
 {
-    size_t t;
     if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
     if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
         return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
