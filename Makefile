@@ -298,8 +298,9 @@ $(BUILD)/bench/%: bench/%.c $(STATIC) | deps
 bench: $(BENCHES:%=$(BUILD)/bench/%)
 	@set -e; for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b; done
 
-peers: $(BUILD)/bench/grad_hvp
+peers: $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum
 	sh bench/peers $(BUILD)/bench/grad_hvp
+	sh bench/peers_spectrum $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum
 
 docs:
 	@sh build-aux/deps.sh docs

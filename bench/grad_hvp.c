@@ -42,9 +42,7 @@ typedef struct problem {
 static void run_dgemm(void *ctx)
 {
     problem *p = ctx;
-    int d = (int)p->d;
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, p->A, d, p->B, d, 0.0,
-                p->C, d);
+    bench_dgemm(p->d, p->A, p->B, p->C);
 }
 
 static void run_grad(void *ctx) /* at new weights every call */

@@ -6,6 +6,7 @@
 
 #include "dlnet.h"
 
+#include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,13 @@ static inline double bench_now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The reference unit of the benchmarks: C = A B for d x d matrices. */
+static inline void bench_dgemm(size_t d, const double *A, const double *B, double *C)
+{
+    int n = (int)d;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
 }
 
 typedef void (*bench_fn)(void *ctx);

@@ -812,6 +812,199 @@ DLN_API dln_status dln_loss_hessian_eigs(dln_loss *loss, const dln_net *net, dln
                                          size_t k, double tol, size_t maxit, uint64_t seed,
                                          double *evals, double *evecs, size_t ldvec,
                                          dln_eig_report *report);
+
+/**
+ * Exact trace, per-layer traces and diagonal of the Hessian H(W).
+ *
+ * F is quadratic in each single layer, so the diagonal block of layer l is
+ * H_ll = (M_l M_l^T) (x) (A_l^T A_l) + lam_l I with A_l = W_{L:l+1}
+ * (d_L x d_l) and M_l = W_{l-1:1} R^T (d_{l-1} x d_0), R the data summary
+ * (dln_loss_summary(), mean scaling included; R = I for a target loss).
+ * Hence, with theta index i + j d_l of entry (i, j) of W_l,
+ *
+ *     diag = ||A_l e_i||^2 ||e_j^T M_l||^2 + lam_l,
+ *     tr H_ll = ||A_l||_F^2 ||M_l||_F^2 + lam_l d_l d_{l-1},   tr H = sum_l tr H_ll.
+ *
+ * **Cost.** Both chains once, no HVP: the input side (W_1 R^T, then
+ * M_{l+1} = W_l M_l) takes d_1 d_0^2 / 2 + sum_{l>=2} d_l d_{l-1} d_0
+ * multiply-adds, the output side sum_l d_L d_l d_{l-1}. With d_0 = d_L this
+ * is 2L - 4 GEMMs and a TRMM, against 3L - 2 for a gradient (measured: 0.3
+ * to 0.5 gradients for square widths 256). The input side does not shrink
+ * with d_L, the gradient does: 784-256-256-10 measured 5.3 gradients,
+ * 10-256-256-784 2.3. Memory 2 max_l(d_l) max(d_0, d_L) doubles per call. Exact to rounding, unlike
+ * the sampled estimate of dln_loss_hessian_trace_estimate().
+ * @param loss        loss (its summary, coefficients and error detail are used)
+ * @param net         point W at which the Hessian is taken
+ * @param trace       tr H (output, may be NULL)
+ * @param layer_trace L entries tr H_ll (output, may be NULL)
+ * @param diag        n entries, the diagonal of H in theta layout (output, may be NULL)
+ * @return ::DLN_OK; ::DLN_E_NULL (loss or net, or all three outputs NULL),
+ *         ::DLN_E_DIM (net does not match the loss), ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_NONFINITE (the trace overflowed: outputs
+ *         unspecified). Threads: uses the loss handle only for its summary
+ *         and error detail; one thread at a time per loss.
+ */
+DLN_API dln_status dln_loss_hessian_trace(dln_loss *loss, const dln_net *net, double *trace,
+                                          double *layer_trace, double *diag);
+
+/**
+ * Hutchinson estimate of tr H(W): the mean of z^T H z over @p probes
+ * Rademacher vectors z (entries +-1 drawn from @p seed), with its standard
+ * error sqrt(s^2 / probes), s^2 the sample variance of the quadratic forms.
+ * This is what sampling codes (PyHessian) compute; dln_loss_hessian_trace()
+ * is exact and cheaper. Offered for comparison and for testing estimators.
+ * Cost: @p probes HVPs, in batches of 8 (dln_loss_hvp_batch()); memory
+ * 16 n doubles.
+ * @param loss      loss (its HVP scratch is used)
+ * @param net       point W at which the Hessian is taken
+ * @param probes    number of probe vectors, >= 2
+ * @param seed      seed of the probes (same seed, same estimate, bit for bit)
+ * @param estimate  the mean (output)
+ * @param std_error its standard error (output, may be NULL)
+ * @return ::DLN_OK; ::DLN_E_NULL (loss, net, estimate), ::DLN_E_DIM,
+ *         ::DLN_E_RANGE (probes < 2), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM,
+ *         ::DLN_E_NONFINITE (an HVP overflowed). Nothing is written on error.
+ */
+DLN_API dln_status dln_loss_hessian_trace_estimate(dln_loss *loss, const dln_net *net,
+                                                   size_t probes, uint64_t seed, double *estimate,
+                                                   double *std_error);
+
+/**
+ * Eigenvalue density of H(W) by stochastic Lanczos quadrature (SLQ, Golub
+ * and Meurant; Ghorbani et al. 2019). For each of @p probes Rademacher
+ * vectors v (normalized), @p steps Lanczos steps with full
+ * reorthogonalization give a tridiagonal T = S diag(theta) S^T; its Ritz
+ * values are the nodes and (S_{1i})^2 / probes their weights, so that
+ * sum_i w_i f(theta_i) estimates (1/n) tr f(H), exactly in expectation for
+ * polynomials of degree < 2 steps. All probes advance together (one batched
+ * HVP per step). A probe whose Krylov space becomes invariant before
+ * @p steps (|beta| <= 1e-12 ||H||-estimate) stops early: its remaining slots
+ * get node 0 and weight 0. The weights sum to 1.
+ *
+ * If @p ngrid > 0, the Gaussian-broadened density
+ * density[g] = sum_i w_i exp(-(grid[g] - theta_i)^2 / (2 sigma^2)) / (sigma sqrt(2 pi))
+ * is written for the caller's grid points.
+ *
+ * **Cost.** probes x steps HVPs (batches of up to 8 probes), plus
+ * 4 n steps^2 flops per probe of reorthogonalization; memory
+ * n (steps + 1) min(probes, 8) doubles, allocated once per call.
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W at which the Hessian is taken
+ * @param probes  number of probe vectors, >= 1
+ * @param steps   Lanczos steps per probe, 1 <= steps <= n
+ * @param seed    seed of the probes
+ * @param nodes   probes x steps nodes (output; probe p at p*steps, ascending within a probe)
+ * @param weights probes x steps weights (output)
+ * @param sigma   broadening > 0 (ignored if ngrid = 0)
+ * @param ngrid   number of grid points (0: no density)
+ * @param grid    ngrid points (may be NULL if ngrid = 0)
+ * @param density ngrid values (output; may be NULL if ngrid = 0)
+ * @return ::DLN_OK; ::DLN_E_NULL, ::DLN_E_DIM (net vs loss; steps = 0 or
+ *         > n; probes = 0), ::DLN_E_RANGE (sigma not finite and > 0 with
+ *         ngrid > 0), ::DLN_E_NONFINITE (a grid point is not finite, or an
+ *         HVP overflowed), ::DLN_E_OVERFLOW, ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ *         Nothing is written on argument errors.
+ */
+DLN_API dln_status dln_loss_hessian_density(dln_loss *loss, const dln_net *net, size_t probes,
+                                            size_t steps, uint64_t seed, double *nodes,
+                                            double *weights, double sigma, size_t ngrid,
+                                            const double *grid, double *density);
+
+/**
+ * The k extreme eigenvalues of the diagonal block of H(W) that belongs to
+ * the contiguous layers first..last (1 <= first <= last <= L): the Hessian
+ * of F in those layers with the others frozen.
+ *
+ * **One layer** (first = last = l): exact from the Kronecker structure
+ * H_ll = (M_l M_l^T) (x) (A_l^T A_l) + lam_l I (see dln_loss_hessian_trace()):
+ * the eigenvalues are alpha_i beta_j + lam_l for the eigenvalues alpha of
+ * A_l^T A_l and beta of M_l M_l^T (LAPACK dsyevr on d_l x d_l and
+ * d_{l-1} x d_{l-1} matrices; no HVP, tol, maxit and seed are ignored;
+ * the report has dense = 1 and hvps = 0).
+ * **Several layers**: the eigensolver of dln_loss_hessian_eigs() (dense up
+ * to 256 block parameters, block Lanczos above) on the block, applied by
+ * HVPs of directions that vanish outside it.
+ * @param loss   loss (its summary and HVP scratch are used)
+ * @param net    point W at which the Hessian is taken
+ * @param first  first layer of the group (1-based)
+ * @param last   last layer of the group, first <= last <= L
+ * @param which  ::DLN_EIG_SMALLEST or ::DLN_EIG_LARGEST
+ * @param k      number of eigenvalues, 1 <= k <= block parameters
+ * @param tol    as for dln_loss_hessian_eigs() (groups only)
+ * @param maxit  as for dln_loss_hessian_eigs() (groups only)
+ * @param seed   as for dln_loss_hessian_eigs() (groups only)
+ * @param evals  k eigenvalues (output; ascending for ::DLN_EIG_SMALLEST,
+ *               descending for ::DLN_EIG_LARGEST)
+ * @param report optional (may be NULL), as for dln_loss_hessian_eigs()
+ * @return as dln_loss_hessian_eigs(), with ::DLN_E_DIM also for a bad layer
+ *         range or k above the block's parameter count.
+ */
+DLN_API dln_status dln_loss_layer_eigs(dln_loss *loss, const dln_net *net, size_t first,
+                                       size_t last, dln_eig_which which, size_t k, double tol,
+                                       size_t maxit, uint64_t seed, double *evals,
+                                       dln_eig_report *report);
+
+/** Option of dln_loss_hessian_eigs_deflated() and dln_loss_gd_rate(): use
+ *  block Lanczos even where the dense path would be chosen. */
+#define DLN_EIG_FORCE_ITERATIVE 1
+/** Largest n accepted by dln_loss_hessian_eigs_deflated() and
+ *  dln_loss_gd_rate() (the symmetry basis is held densely). */
+#define DLN_DEFLATE_MAX_PARAMS 8192
+
+/**
+ * The k extreme eigenvalues of the Hessian restricted to the orthogonal
+ * complement of the symmetry directions of the loss at W (the compression
+ * Q^T H Q, Q an orthonormal basis of that complement), and optionally
+ * eigenvectors in theta layout.
+ *
+ * **Symmetries.** F is invariant under W_l -> G_l W_l G_{l-1}^{-1} for
+ * hidden widths h = 1..L-1 (G_0 = G_L = I): every G_h invertible when
+ * lam_h = lam_{h+1} = 0, orthogonal otherwise, none when layer h or h+1
+ * is residual (W = I + A) with weight decay (lam/2 ||A||^2 is not
+ * invariant). Their tangent directions at W (W_l = I + A_l on residual
+ * layers) are (X_h W_h in layer h, -W_{h+1} X_h in layer h+1) for X_h in
+ * R^{d_h x d_h} (resp. skew-symmetric X_h). At a critical point they span
+ * null directions of H, which hide the smallest nonzero curvature from
+ * dln_loss_hessian_eigs(); they are removed here, and the dimension removed
+ * (the numerical rank of the tangent vectors: pivoted Cholesky of their
+ * Gram matrix, residual norms above 1e-6 of the largest tangent norm, so
+ * that near a rank-deficient limit the directions of
+ * nearly broken symmetries, whose tangents have norm of the order of the
+ * distance to that limit, are kept) is written to *removed. Eigenvalues that are
+ * still zero belong to genuine flat directions (a degenerate point).
+ *
+ * **Method.** Dense (the compressed matrix from n - r applications, then
+ * dsyevr) when n - r <= 256, block Lanczos on the compressed operator
+ * otherwise or with ::DLN_EIG_FORCE_ITERATIVE. The basis costs n s^2 +
+ * s^3/3 + 2 n r^2 flops in level-3 BLAS for the s <= sum_h d_h^2 tangent
+ * vectors (Gram matrix, pivoted Cholesky, Householder QR of the r kept);
+ * each application of the compressed Hessian one HVP plus 8 n r flops for
+ * the reflectors (measured times in docs/spectrum.md). Memory n s + s^2
+ * doubles during the set-up, n (r + 16) after.
+ * n <= ::DLN_DEFLATE_MAX_PARAMS.
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W at which the Hessian is taken
+ * @param which   ::DLN_EIG_SMALLEST or ::DLN_EIG_LARGEST
+ * @param k       1 <= k <= n - r (r the removed dimension)
+ * @param tol     as for dln_loss_hessian_eigs()
+ * @param maxit   as for dln_loss_hessian_eigs()
+ * @param seed    as for dln_loss_hessian_eigs()
+ * @param options 0 or ::DLN_EIG_FORCE_ITERATIVE
+ * @param evals   k eigenvalues (output, ordered as dln_loss_hessian_eigs())
+ * @param evecs   n x k orthonormal eigenvectors in theta layout, orthogonal
+ *                to the symmetry directions (output, or NULL)
+ * @param ldvec   leading dimension of evecs, >= n (ignored if evecs is NULL)
+ * @param removed dimension r of the symmetry subspace removed (output, may be NULL)
+ * @param report  optional (may be NULL), as for dln_loss_hessian_eigs()
+ * Other parameters and errors as dln_loss_hessian_eigs(); ::DLN_E_RANGE
+ * also for unknown option bits, ::DLN_E_TOO_LARGE for n above
+ * ::DLN_DEFLATE_MAX_PARAMS, ::DLN_E_DIM for k > n - r.
+ */
+DLN_API dln_status dln_loss_hessian_eigs_deflated(dln_loss *loss, const dln_net *net,
+                                                  dln_eig_which which, size_t k, double tol,
+                                                  size_t maxit, uint64_t seed, unsigned options,
+                                                  double *evals, double *evecs, size_t ldvec,
+                                                  size_t *removed, dln_eig_report *report);
 /** @} */
 
 /* ======================================================================== */
@@ -1473,6 +1666,50 @@ typedef struct dln_rate_report {
  */
 DLN_API dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                                       dln_rate_report *report);
+/** @} */
+
+/* ======================================================================== */
+/** @name Numerical rates for any data
+ *  @{ */
+
+/**
+ * Linear rate of gradient descent W <- W - eta grad F predicted from the
+ * Hessian at the point W itself, for any data (whitened or not), with or
+ * without weight decay: the closed form of dln_landscape_rate() evaluated
+ * on the numerical spectrum of the Hessian restricted to the complement of
+ * the symmetry directions (dln_loss_hessian_eigs_deflated()):
+ *
+ *     rho(eta) = max |1 - eta mu| = max(|1 - eta mu_min|, |1 - eta mu_max|).
+ *
+ * At (or near) the limit of a GD run this is the observed slope of
+ * log ||grad F_k||. Report fields: eta, rho, mu_slowest (the end that
+ * attains rho), hess_min = mu_min (the smallest eigenvalue on the
+ * complement; dln_landscape_rate() reports the full Hessian's, which is 0
+ * on a nontrivial orbit), mu_max, mu_min_pos (= mu_min when
+ * mu_min >= 0; NaN at a saddle, as are eta_opt and rho_opt), eta_opt,
+ * rho_opt, eta_max as in dln_landscape_rate(), and
+ * orbit_dim = the removed dimension. Flags: ::DLN_EB_SADDLE if mu_min <
+ * -zero, ::DLN_EB_DEGENERATE if an eigenvalue within zero = 1e-8 max|mu|
+ * of 0 remains (flat directions beyond the symmetries: no linear rate),
+ * ::DLN_EB_UNSTABLE if eta >= 2/mu_max, ::DLN_EB_NOCONV if the eigensolver
+ * missed its tolerance (the estimates are still used).
+ * @param loss    loss (its HVP scratch is used)
+ * @param net     point W
+ * @param eta     step > 0 and finite; 0 selects eta_opt (1/mu_max at a saddle)
+ * @param tol     as for dln_loss_hessian_eigs_deflated()
+ * @param maxit   as for dln_loss_hessian_eigs_deflated()
+ * @param seed    as for dln_loss_hessian_eigs_deflated()
+ * @param options as for dln_loss_hessian_eigs_deflated()
+ * @param report  output (struct_size >= sizeof(dln_rate_report) of 0.1)
+ * Cost: two deflated eigensolves (k = 1, both ends).
+ * @return ::DLN_OK; ::DLN_E_NULL, ::DLN_E_DIM, ::DLN_E_RANGE (eta, tol,
+ *         options, struct_size), ::DLN_E_TOO_LARGE, ::DLN_E_OVERFLOW,
+ *         ::DLN_E_NOMEM, ::DLN_E_NONFINITE, ::DLN_E_LAPACK. Nothing is
+ *         written on error.
+ */
+DLN_API dln_status dln_loss_gd_rate(dln_loss *loss, const dln_net *net, double eta, double tol,
+                                    size_t maxit, uint64_t seed, unsigned options,
+                                    dln_rate_report *report);
 /** @} */
 
 /* ======================================================================== */

@@ -214,10 +214,38 @@ typedef struct dlni_eig_tuning {
     size_t block; /* block width b of the iterative path (raised to k, clamped to n) */
     size_t basis; /* basis capacity m (raised to k + 2b, clamped to n) */
 } dlni_eig_tuning;
+/* A symmetric linear operator of order n applied to k columns at a time
+ * (the Hessian, a block of it, the Hessian on a subspace). */
+typedef struct dlni_op {
+    size_t n;
+    dln_status (*apply)(void *ctx, size_t k, const double *X, size_t ldx, double *Y, size_t ldy);
+    void *ctx;
+} dlni_op;
+/* Argument checks of the eigensolvers for an operator of order n (after
+ * dlni_loss_check). */
+dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t k, double tol,
+                          const double *evals, const double *evecs, size_t ldvec,
+                          const dln_eig_report *report);
+/* Extreme eigenpairs of an operator by the paths of dln_loss_hessian_eigs()
+ * (arguments checked by the caller, 1 <= k <= op->n); errors go to loss. */
+dln_status dlni_op_eigs(dln_loss *loss, const dlni_op *op, dln_eig_which which, size_t k,
+                       double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
+                       double *evals, double *evecs, size_t ldvec, dln_eig_report *rep);
 /* dln_loss_hessian_eigs() with a forced path and sizes (tests, benchmarks);
  * same checks, outputs and report. */
 dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
                              double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *report);
+
+/* ---- traces, layer blocks (src/spectrum_trace.c) ---- */
+/* The Gram factors of the diagonal blocks H_ll = (M_l M_l^T) (x) (A_l^T A_l)
+ * + lam_l I, A_l = W_{L:l+1}, M_l = W_{l-1:1} R^T, after dlni_loss_check():
+ * a (sum_l d_l) and b (sum_l d_{l-1}) receive their diagonals layer after
+ * layer (either may be NULL); for layer sel, ga (d_sel^2) and gm
+ * (d_{sel-1}^2) receive the full matrices unless NULL. */
+dln_status dlni_gram_factors(dln_loss *loss, const dln_net *net, size_t sel, double *a, double *b,
+                             double *ga, double *gm);
+/* n Rademacher (+-1) entries. */
+void dlni_rademacher(dlni_rng *rng, size_t n, double *z);
 
 #endif

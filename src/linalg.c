@@ -438,3 +438,55 @@ int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double 
                                           B, LDX(ldb), T, BI(nb), w);
     return info_code(info);
 }
+
+int la_pstrf(size_t n, double *A, size_t lda, double tol, int *piv, size_t *rank)
+{
+    *rank = 0;
+    if (n == 0) return LA_OK;
+    lapack_int *p = malloc(n * sizeof *p), r = 0;
+    double *work = malloc(2 * n * sizeof *work);
+    lapack_int info = (p && work) ? LAPACKE_dpstrf_work(LAPACK_COL_MAJOR, 'U', BI(n), A, LDX(lda),
+                                                        p, &r, tol, work)
+                                  : -1;
+    if (info >= 0) { /* info = 1: rank deficient, which is an answer here */
+        info = 0, *rank = (size_t)r;
+        for (size_t i = 0; i < n; i++) piv[i] = (int)p[i] - 1;
+    }
+    free(p), free(work);
+    return info_code(info);
+}
+
+int la_geqrf(size_t m, size_t n, double *A, size_t lda, double *tau)
+{
+    if (m == 0 || n == 0) return LA_OK;
+    double q = 0.0, *work = NULL;
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, &q, -1);
+    if (info == 0) {
+        size_t lw = (size_t)q + 1;
+        work = malloc(lw * sizeof *work);
+        info = work ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, work,
+                                          BI(lw))
+                    : -1;
+    }
+    free(work);
+    return info_code(info);
+}
+
+size_t la_ormqr_wsize(size_t m, size_t n, size_t k)
+{
+    if (m == 0 || n == 0 || k == 0) return 1;
+    double q = 0.0, dummy = 0.0;
+    lapack_int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', BI(m), BI(n), BI(k), &dummy,
+                                          LDX(m), &dummy, &dummy, LDX(m), &q, -1);
+    return info == 0 ? (size_t)q + 1 : 0;
+}
+
+int la_ormqr(int trans, size_t m, size_t n, size_t k, const double *QR, size_t ldq,
+             const double *tau, double *C, size_t ldc, double *work, size_t lwork)
+{
+    if (m == 0 || n == 0 || k == 0) return LA_OK;
+    lapack_int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', trans ? 'T' : 'N', BI(m), BI(n),
+                                          BI(k), (double *)QR, LDX(ldq), tau, C, LDX(ldc), work,
+                                          BI(lwork));
+    return info_code(info);
+}

@@ -114,4 +114,17 @@ double la_sumsq(size_t n, const double *x);
  * la_tpqrt on a square B; B is overwritten). work as for la_tpqrt. */
 int la_tpqrt_tri(size_t n, double *A, size_t lda, double *B, size_t ldb, double *work);
 
+/* Pivoted Cholesky P^T A P = R^T R of a symmetric PSD n x n matrix (dpstrf,
+ * upper triangle), stopped when the largest remaining diagonal is <= tol:
+ * *rank pivots were taken, piv[i] (0-based) is the column in position i. */
+int la_pstrf(size_t n, double *A, size_t lda, double tol, int *piv, size_t *rank);
+/* Householder QR of an m x n matrix (dgeqrf, blocked): reflectors below the
+ * diagonal, R on and above it, tau (min(m, n)). */
+int la_geqrf(size_t m, size_t n, double *A, size_t lda, double *tau);
+/* C (m x n) := op(Q) C for Q = H_1 ... H_k of a QR factorization (dormqr,
+ * from the left); work of la_ormqr_wsize(m, n, k) doubles (0: query failed). */
+size_t la_ormqr_wsize(size_t m, size_t n, size_t k);
+int la_ormqr(int trans, size_t m, size_t n, size_t k, const double *QR, size_t ldq,
+             const double *tau, double *C, size_t ldc, double *work, size_t lwork);
+
 #endif

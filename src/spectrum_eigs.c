@@ -51,15 +51,10 @@
 /* ------------------------------------------------------------------------ */
 /* Shared argument checks and the report. */
 
-/* Version-1 size of the report (fields through `dense`). */
-
-static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
-                             double tol, const double *evals, const double *evecs, size_t ldvec,
-                             const dln_eig_report *report)
+dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t k, double tol,
+                          const double *evals, const double *evecs, size_t ldvec,
+                          const dln_eig_report *report)
 {
-    dln_status st = dlni_loss_check(loss, net);
-    if (st != DLN_OK) return st;
-    size_t n = net->n;
     if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
     if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
         return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
@@ -77,22 +72,40 @@ static dln_status check_args(dln_loss *loss, const dln_net *net, dln_eig_which w
 /* ------------------------------------------------------------------------ */
 /* Dense path. */
 
-static dln_status eigs_dense(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+/* The dense matrix of the operator (op->n HVP-like applications to unit
+ * vectors, DLNI_BATCH at a time), symmetrized. */
+static dln_status op_dense(const dlni_op *op, double *H, double *E)
+{
+    const size_t n = op->n;
+    for (size_t j0 = 0; j0 < n; j0 += DLNI_BATCH) {
+        size_t kk = n - j0 < DLNI_BATCH ? n - j0 : DLNI_BATCH;
+        la_set(n, kk, 0.0, E, n);
+        for (size_t j = 0; j < kk; j++) E[j0 + j + j * n] = 1.0;
+        dln_status st = op->apply(op->ctx, kk, E, n, H + j0 * n, n);
+        if (st != DLN_OK) return st;
+    }
+    for (size_t j = 0; j < n; j++) /* symmetrize the rounding-level asymmetry */
+        for (size_t i = 0; i < j; i++)
+            H[i + j * n] = H[j + i * n] = 0.5 * (H[i + j * n] + H[j + i * n]);
+    return DLN_OK;
+}
+
+static dln_status eigs_dense(dln_loss *loss, const dlni_op *op, dln_eig_which which, size_t k,
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
 {
-    const size_t n = net->n;
+    const size_t n = op->n;
     if (n > DLN_HESSIAN_MAX_PARAMS)
         return dlni_fail(loss->err, DLN_E_TOO_LARGE, "n = %zu is too large for the dense path", n);
     size_t wsz = la_syevr_wsize(n), total;
     if (wsz == 0) return dlni_fail(loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
-    /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z, H Z for the
-     * k wanted ones, LAPACK work */
+    /* H (n x n), its diagonal, eigenvalues, all eigenvectors Z (first the
+     * unit vectors that build H), H Z for the k wanted ones, LAPACK work */
     if (!dlni_mul(n, 2 * n + 2 + k, &total) || total > SIZE_MAX - wsz)
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "dense workspace overflows");
     double *H = dlni_alloc(total + wsz);
     if (!H) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the dense Hessian");
     double *diag = H + n * n, *w = diag + n, *Z = w + n, *HZ = Z + n * n, *work = HZ + n * k;
-    dln_status st = dln_loss_hessian(loss, net, H, n);
+    dln_status st = op_dense(op, H, Z);
     if (st == DLN_OK) {
         for (size_t i = 0; i < n; i++) diag[i] = H[i + i * n];
         if (la_syevr_ws(n, H, n, 1, n, w, Z, n, work) != LA_OK)
@@ -128,8 +141,8 @@ static dln_status eigs_dense(dln_loss *loss, const dln_net *net, dln_eig_which w
 /* Iterative path: thick-restart block Lanczos (see the file comment). */
 
 typedef struct lanczos {
-    dln_loss *loss;
-    const dln_net *net;
+    dln_loss *loss;    /* receives the error detail */
+    const dlni_op *op;
     dln_eig_which which;
     size_t n, k, b, m; /* order, wanted pairs, block width, basis capacity */
     size_t ldt;        /* m + b: leading dimension of T */
@@ -244,7 +257,7 @@ static int random_column(lanczos *z, size_t q)
 static dln_status expand(lanczos *z)
 {
     const size_t n = z->n, p = z->p, bb = z->pend, q = p + bb, ldt = z->ldt;
-    dln_status st = dln_loss_hvp_batch(z->loss, z->net, bb, col(z, p), n, z->W, n);
+    dln_status st = z->op->apply(z->op->ctx, bb, col(z, p), n, z->W, n);
     if (st != DLN_OK) return st;
     z->hvps += bb;
     double *Tc = z->T + p * ldt, *hq = z->res; /* hq: ||H q_j||, before projection */
@@ -345,13 +358,13 @@ static double finish(lanczos *z, double *evals, double *evecs, size_t ldvec)
     return rmax;
 }
 
-static dln_status eigs_lanczos(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
+static dln_status eigs_lanczos(dln_loss *loss, const dlni_op *op, dln_eig_which which, size_t k,
                                double tol, size_t maxit, uint64_t seed, size_t b, size_t m,
                                double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
 {
     lanczos z;
     memset(&z, 0, sizeof z);
-    z.loss = loss, z.net = net, z.which = which, z.n = net->n, z.k = k;
+    z.loss = loss, z.op = op, z.which = which, z.n = op->n, z.k = k;
     /* b >= k: a start block of width b meets an eigenspace of multiplicity
      * mu in min(b, mu) dimensions, and the block Krylov space never holds
      * more copies than that */
@@ -396,22 +409,42 @@ static dln_status eigs_lanczos(dln_loss *loss, const dln_net *net, dln_eig_which
 
 /* ------------------------------------------------------------------------ */
 
+dln_status dlni_op_eigs(dln_loss *loss, const dlni_op *op, dln_eig_which which, size_t k,
+                       double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
+                       double *evals, double *evecs, size_t ldvec, dln_eig_report *rep)
+{
+    int dense = tune->path == DLNI_EIG_DENSE ||
+                (tune->path == DLNI_EIG_AUTO && op->n <= DENSE_MAX_N);
+    if (dense) return eigs_dense(loss, op, which, k, evals, evecs, ldvec, rep);
+    return eigs_lanczos(loss, op, which, k, tol == 0.0 ? DEFAULT_TOL : tol,
+                        maxit == 0 ? DEFAULT_MAXIT : maxit, seed, tune->block, tune->basis, evals,
+                        evecs, ldvec, rep);
+}
+
+typedef struct hvp_ctx {
+    dln_loss *loss;
+    const dln_net *net;
+} hvp_ctx;
+
+static dln_status apply_hvp(void *ctx, size_t k, const double *X, size_t ldx, double *Y,
+                            size_t ldy)
+{
+    const hvp_ctx *c = ctx;
+    return dln_loss_hvp_batch(c->loss, c->net, k, X, ldx, Y, ldy);
+}
+
 dln_status dlni_hessian_eigs(dln_loss *loss, const dln_net *net, dln_eig_which which, size_t k,
                              double tol, size_t maxit, uint64_t seed, const dlni_eig_tuning *tune,
                              double *evals, double *evecs, size_t ldvec, dln_eig_report *report)
 {
-    dln_status st = check_args(loss, net, which, k, tol, evals, evecs, ldvec, report);
+    dln_status st = dlni_loss_check(loss, net);
+    if (st == DLN_OK) st = dlni_eig_check(loss, net->n, which, k, tol, evals, evecs, ldvec, report);
     if (st != DLN_OK) return st;
     dln_eig_report rep;
     memset(&rep, 0, sizeof rep);
-    int dense = tune->path == DLNI_EIG_DENSE ||
-                (tune->path == DLNI_EIG_AUTO && net->n <= DENSE_MAX_N);
-    if (dense)
-        st = eigs_dense(loss, net, which, k, evals, evecs, ldvec, &rep);
-    else
-        st = eigs_lanczos(loss, net, which, k, tol == 0.0 ? DEFAULT_TOL : tol,
-                          maxit == 0 ? DEFAULT_MAXIT : maxit, seed, tune->block, tune->basis,
-                          evals, evecs, ldvec, &rep);
+    hvp_ctx ctx = {loss, net};
+    dlni_op op = {net->n, apply_hvp, &ctx};
+    st = dlni_op_eigs(loss, &op, which, k, tol, maxit, seed, tune, evals, evecs, ldvec, &rep);
     if (report && (st == DLN_OK || st == DLN_E_NOCONV)) dlni_report_put(report, &rep, sizeof rep);
     return st;
 }

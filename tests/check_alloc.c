@@ -299,13 +299,103 @@ START_TEST(summary_allocation_failures)
 }
 END_TEST
 
+/* Fail allocation k = 0, 1, 2, ... of one call until the call succeeds:
+ * every failure must be DLN_E_NOMEM (no crash, no other status), and the
+ * loss must still work afterwards. The call is made on a fresh loss each
+ * time, so that the scratch of the shape is allocated inside it too. */
+typedef dln_status (*alloc_call)(dln_loss *loss, const dln_net *net, double *out);
+
+static void every_failure_is_nomem(const char *name, alloc_call call, int target)
+{
+    const size_t d[4] = {3, 4, 3, 2};
+    tu_rng r;
+    tu_seed(&r, 77);
+    double *X = tu_padded(&r, 3, 12, 3), *Y = tu_padded(&r, 2, 12, 2), out[64];
+    dln_net *net = tu_net(3, d, 0.5, 3);
+    for (long k = 0;; k++) {
+        ck_assert_msg(k < 1000, "%s: still failing after 1000 injected failures", name);
+        dln_loss *loss = NULL;
+        if (target) ck_assert_ok(dln_loss_create_target(&loss, 2, 3, Y, 2));
+        else ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 12, X, 3, Y, 2));
+        ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.1));
+        ai_arm((size_t)k + 1);
+        dln_status st = call(loss, net, out);
+        ai_disarm();
+        if (st == DLN_OK) {
+            ck_assert_msg(k > 0, "%s: no allocation was failed", name);
+            dln_loss_free(loss);
+            break;
+        }
+        ck_assert_msg(st == DLN_E_NOMEM, "%s, allocation %ld failed: status %d (%s)", name, k,
+                      (int)st, dln_loss_errmsg(loss));
+        ck_assert_ok(call(loss, net, out)); /* the loss is still usable */
+        dln_loss_free(loss);
+    }
+    free(X), free(Y);
+    dln_net_free(net);
+}
+
+static dln_status call_trace(dln_loss *loss, const dln_net *net, double *out)
+{
+    return dln_loss_hessian_trace(loss, net, out, out + 1, out + 4);
+}
+
+static dln_status call_estimate(dln_loss *loss, const dln_net *net, double *out)
+{
+    return dln_loss_hessian_trace_estimate(loss, net, 10, 1, out, out + 1);
+}
+
+static dln_status call_density(dln_loss *loss, const dln_net *net, double *out)
+{
+    double grid[2] = {0.0, 1.0};
+    return dln_loss_hessian_density(loss, net, 9, 3, 1, out, out + 27, 0.1, 2, grid, out + 54);
+}
+
+static dln_status call_layer(dln_loss *loss, const dln_net *net, double *out)
+{
+    dln_status st = dln_loss_layer_eigs(loss, net, 2, 2, DLN_EIG_LARGEST, 2, 0, 0, 1, out, NULL);
+    return st != DLN_OK ? st
+                        : dln_loss_layer_eigs(loss, net, 1, 3, DLN_EIG_SMALLEST, 2, 0, 0, 1, out,
+                                              NULL);
+}
+
+static dln_status call_deflated(dln_loss *loss, const dln_net *net, double *out)
+{
+    return dln_loss_hessian_eigs_deflated(loss, net, DLN_EIG_SMALLEST, 2, 0, 0, 1,
+                                          DLN_EIG_FORCE_ITERATIVE, out, NULL, 0, NULL, NULL);
+}
+
+static dln_status call_rate(dln_loss *loss, const dln_net *net, double *out)
+{
+    dln_rate_report rep;
+    rep.struct_size = sizeof rep;
+    dln_status st = dln_loss_gd_rate(loss, net, 0.0, 0, 0, 1, 0, &rep);
+    out[0] = rep.rho;
+    return st;
+}
+
+START_TEST(spectrum_allocation_failures)
+{
+    for (int target = 0; target < 2; target++) {
+        every_failure_is_nomem("dln_loss_hessian_trace", call_trace, target);
+        every_failure_is_nomem("dln_loss_hessian_trace_estimate", call_estimate, target);
+        every_failure_is_nomem("dln_loss_hessian_density", call_density, target);
+        every_failure_is_nomem("dln_loss_layer_eigs", call_layer, target);
+        every_failure_is_nomem("dln_loss_hessian_eigs_deflated", call_deflated, target);
+        every_failure_is_nomem("dln_loss_gd_rate", call_rate, target);
+    }
+}
+END_TEST
+
 Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
     TCase *tc = tcase_create("alloc");
+    tcase_set_timeout(tc, 60); /* the injection loop on a loaded machine */
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
     tcase_add_test(tc, history_rows_do_not_allocate);
+    tcase_add_test(tc, spectrum_allocation_failures);
     tcase_add_test(tc, summary_allocation_failures);
     suite_add_tcase(s, tc);
     return s;

@@ -289,6 +289,86 @@ class Loss(Handle):
             raise
         return evals, evecs, report('dln_eig_report', rep)
 
+    def hessian_trace(self, net, diagonal=False):
+        """Exact tr H(W), the per-layer traces (L,) and, with ``diagonal``, the diagonal
+        of H (n,) in theta layout, else None (dln_loss_hessian_trace): from the Kronecker
+        form of the diagonal blocks, about 2L GEMMs and no HVP."""
+        tr = ffi.new('double *')
+        layers = np.empty(len(net.widths) - 1)
+        diag = np.empty(net._n) if diagonal else None
+        self._check(lib.dln_loss_hessian_trace(
+            self._h, net._h, tr, ffi.from_buffer('double[]', layers),
+            ffi.NULL if diag is None else ffi.from_buffer('double[]', diag)))
+        return tr[0], layers, diag
+
+    def hessian_trace_estimate(self, net, probes=100, seed=0):
+        """Hutchinson estimate of tr H(W) from ``probes`` >= 2 Rademacher probes and its
+        standard error, as (estimate, std_error) (dln_loss_hessian_trace_estimate)."""
+        est, se = ffi.new('double *'), ffi.new('double *')
+        self._check(lib.dln_loss_hessian_trace_estimate(self._h, net._h, probes, seed, est, se))
+        return est[0], se[0]
+
+    def hessian_density(self, net, probes=1, steps=100, seed=0, grid=None, sigma=None):
+        """Stochastic Lanczos quadrature (dln_loss_hessian_density): nodes and weights of
+        shape (probes, steps) (unused slots of a probe that stopped early: 0, 0; the
+        weights sum to 1) and, if ``grid`` is given, the density broadened by Gaussians
+        of width ``sigma`` on it, else None."""
+        nodes, weights = np.empty((probes, steps)), np.empty((probes, steps))
+        if grid is None:
+            pg, pd, ng, dens, _keep = ffi.NULL, ffi.NULL, 0, None, None
+        else:
+            if sigma is None:
+                raise ValueError('a grid needs sigma')
+            _keep = np.ascontiguousarray(grid, dtype=np.float64).ravel()
+            ng, dens = _keep.size, np.empty(_keep.size)
+            pg, pd = ffi.from_buffer('double[]', _keep), ffi.from_buffer('double[]', dens)
+        self._check(lib.dln_loss_hessian_density(
+            self._h, net._h, probes, steps, seed, ffi.from_buffer('double[]', nodes),
+            ffi.from_buffer('double[]', weights), 0.0 if sigma is None else sigma, ng, pg, pd))
+        return nodes, weights, dens
+
+    def layer_eigs(self, net, first, last=None, k=1, which=EigWhich.LARGEST, tol=0.0,
+                   maxit=0, seed=0):
+        """k extreme eigenvalues of the diagonal Hessian block of layers first..last
+        (1-based; last defaults to first), exact for one layer (dln_loss_layer_eigs).
+        Returns (evals (k,), EigReport)."""
+        last = first if last is None else last
+        evals = np.empty(k)
+        rep = new_struct('dln_eig_report')
+        self._check(lib.dln_loss_layer_eigs(self._h, net._h, first, last, which, k, tol, maxit,
+                                            seed, ffi.from_buffer('double[]', evals), rep))
+        return evals, report('dln_eig_report', rep)
+
+    def hessian_eigs_deflated(self, net, k=1, which=EigWhich.SMALLEST, tol=0.0, maxit=0,
+                              seed=0, force_iterative=False, vectors=False):
+        """k extreme eigenvalues of the Hessian on the complement of the symmetry
+        directions (dln_loss_hessian_eigs_deflated). Returns (evals, evecs (n, k) or
+        None, removed dimension, EigReport); NoConvError as :meth:`hessian_eigs`."""
+        n = net._n
+        evals = np.empty(k)
+        evecs, pe, ld, _t = mat_out(None, n, k) if vectors else (None, ffi.NULL, max(n, 1), None)
+        removed = ffi.new('size_t *')
+        rep = new_struct('dln_eig_report')
+        options = lib.DLN_EIG_FORCE_ITERATIVE if force_iterative else 0
+        status = lib.dln_loss_hessian_eigs_deflated(
+            self._h, net._h, which, k, tol, maxit, seed, options,
+            ffi.from_buffer('double[]', evals), pe, ld, removed, rep)
+        try:
+            self._check(status)
+        except NoConvError as e:
+            e.partial = (evals, evecs, removed[0], report('dln_eig_report', rep))
+            raise
+        return evals, evecs, removed[0], report('dln_eig_report', rep)
+
+    def gd_rate(self, net, eta=0.0, tol=0.0, maxit=0, seed=0, force_iterative=False):
+        """GD rate rho(eta) = max |1 - eta mu| over the Hessian on the complement of the
+        symmetry directions at ``net``, for any data (dln_loss_gd_rate), as a RateReport
+        (eta = 0: eta_opt)."""
+        rep = new_struct('dln_rate_report')
+        options = lib.DLN_EIG_FORCE_ITERATIVE if force_iterative else 0
+        self._check(lib.dln_loss_gd_rate(self._h, net._h, eta, tol, maxit, seed, options, rep))
+        return report('dln_rate_report', rep)
+
     # ---- slices ----------------------------------------------------------------------
     def line_coeffs(self, net, direction):
         """Exact coefficients c_0..c_2L of F(W + t D) = sum_k c_k t^k for a direction D in
