@@ -133,8 +133,9 @@ $(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h) include/dlnet.h $(BUILD)/tes
 	$(CC) -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/tests $(PC_CFLAGS) \
 	    $(CHECK_CFLAGS) -c $< -o $@
 
-# tests/check_alloc.c counts the library's allocations through these wrappers.
-TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# tests/check_alloc.c counts the library's allocations through these wrappers
+# and injects failures (tests/check_nomem.c).
+TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 $(TESTBIN): $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC)
 	$(CC) $(SAN) $(TEST_WRAP) -o $@ $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o) $(STATIC) \

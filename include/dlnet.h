@@ -75,10 +75,12 @@
  * - **Randomness.** Every randomized routine takes an explicit 64-bit seed;
  *   the same seed gives the same result, bit for bit, on one machine.
  * - **Sizes** are `size_t`; every dimension and leading dimension must fit
- *   the BLAS integer type (::DLN_E_OVERFLOW otherwise). The sample count m
- *   of a data loss and the leading dimensions of its X and Y are the
- *   exception: samples are streamed into the summary in bounded blocks, so
- *   only the array sizes ld * m must fit in memory.
+ *   the BLAS integer type, and every caller array (ld times its columns, in
+ *   bytes) the address range, PTRDIFF_MAX (::DLN_E_OVERFLOW otherwise,
+ *   checked before any array is touched). The sample count m of a data loss
+ *   and the leading dimensions of its X and Y are the exception to the
+ *   first rule: samples are streamed into the summary in bounded blocks, so
+ *   only the array sizes ld * m * sizeof(double) must fit.
  */
 #ifndef DLNET_H
 #define DLNET_H
@@ -276,7 +278,9 @@ DLN_API dln_status dln_net_init_balanced_random(dln_net *net, double scale, uint
  * (ld >= d_j), for 1 <= i <= L and i-1 <= j <= L; j = i-1 gives the
  * identity. The chain is multiplied starting from its thinner end.
  * Errors: ::DLN_E_NULL, ::DLN_E_DIM (i, j), ::DLN_E_LD, ::DLN_E_OVERFLOW
- * (ld), ::DLN_E_NOMEM. Rows d_j..ld-1 of @p out are not written.
+ * (ld), ::DLN_E_NOMEM, ::DLN_E_NONFINITE (the product of finite weights
+ * overflowed; @p out is then unspecified). Rows d_j..ld-1 of @p out are not
+ * written.
  */
 DLN_API dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out,
                                    size_t ld);
@@ -288,7 +292,8 @@ DLN_API dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld);
  * (ldx >= d_0), Y is d_L x m (ldy >= d_L). Uses whichever order (layer by
  * layer, or P first) needs fewer flops. Errors: ::DLN_E_NULL, ::DLN_E_DIM
  * (m = 0), ::DLN_E_LD, ::DLN_E_OVERFLOW (m, ldx or ldy beyond the BLAS
- * range), ::DLN_E_NONFINITE (X has NaN/Inf), ::DLN_E_NOMEM.
+ * range), ::DLN_E_NONFINITE (X has NaN/Inf, or the product overflowed: Y is
+ * then unspecified), ::DLN_E_NOMEM.
  */
 DLN_API dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t ldx,
                                    double *Y, size_t ldy);
@@ -362,7 +367,9 @@ typedef enum dln_loss_kind {
  * are allowed. The data are summarized and not retained; *out is unchanged
  * on failure.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
- *         ::DLN_E_NONFINITE, ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
+ *         ::DLN_E_NONFINITE (a NaN or Inf sample, or finite data whose sums
+ *         of squares exceed the double range, so that every loss value would
+ *         overflow), ::DLN_E_OVERFLOW (d_0 or d_L beyond the BLAS
  *         range, or ldx * m, ldy * m beyond the address range),
  *         ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
@@ -455,7 +462,9 @@ DLN_API int dln_loss_get_mean(const dln_loss *loss);
  * upper triangular, ldr >= d_0), C (d_L x d_0, ldc >= d_L) and r0 with
  * F = 1/2 ||P R^T - C||^2 + r0/2 + reg. Any output pointer may be NULL.
  * For a target loss R = I, C = Phi, r0 = 0. Errors: ::DLN_E_NULL (loss),
- * ::DLN_E_LD; padding rows of R and C are not written.
+ * ::DLN_E_LD, ::DLN_E_OVERFLOW (ldr or ldc beyond the BLAS range, or the
+ * array beyond the address range), both checked before anything is written;
+ * padding rows of R and C are not written.
  */
 DLN_API dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double *C,
                                     size_t ldc, double *r0);
@@ -1509,7 +1518,8 @@ typedef struct dln_dist_report {
     double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
     double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
     double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none); one
+                                   skipped by its Mirsky bound counts with that bound */
     double value;             /**< F(W) */
     double critical_value;    /**< F on the orbit of W* */
     double grad_norm;         /**< ||grad F(W)|| */
@@ -1527,7 +1537,7 @@ typedef struct dln_dist_report {
                                    degenerate (matched values; for L = 2 also unmatched ones when
                                    r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
                                    gap^{-1} (L = 2) as it tends to 0 */
-    size_t candidates;        /**< orbit types projected on */
+    size_t candidates;        /**< orbit types projected on (skipped ones not counted) */
     size_t sweeps;            /**< Procrustes sweeps, all candidates together */
 } dln_dist_report;
 /** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
@@ -1543,14 +1553,19 @@ typedef struct dln_dist_report {
  *    of Ybar gives one direction per value; the layer singular values along
  *    it, followed down the layers, are compared with each admissible root
  *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
- *    type; choices within a factor 2 of it give alternative types (at most
- *    6), and W = 0 is always a candidate.
+ *    type; choices within a factor 4 of it (in squared boundary mismatch)
+ *    give alternative types (at most 6), and W = 0 is always a candidate.
  * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
  *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
  *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
  *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor, until the objective decreases by less than 1e-13 of
- *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    polar factor (near the orbit a first-order update of the previous
+ *    frame, orthonormalized by Newton-Schulz steps, instead of an SVD),
+ *    until the objective decreases by less than 1e-13 of itself, or 1e-6
+ *    while dist > 0.1 ||W|| (at most 500 sweeps, ::DLN_EB_NOCONV). W = 0 is
+ *    projected first (exactly), then the primary type; an alternative is
+ *    skipped when its Mirsky bound exceeds 1.1 times the best dist so far,
+ *    and all of them once dist > 0.1 ||W||. Any frames give a
  *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
  *    the distance to the nearest point of the orbit when the iteration
  *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an
@@ -2017,6 +2032,18 @@ DLN_API dln_status dln_loss_arora(dln_loss *loss, const dln_net *net, double eta
  * NULL handle return NaN (doubles), 0 (sizes, seed) or ::DLN_E_NULL (the
  * getters of pairs, which write through pointers that may be NULL).
  *
+ * Failures: a dln_opt_run() or dln_opt_step() that returns an error before
+ * its first iteration (an argument error, ::DLN_E_NOMEM, F or grad F not
+ * finite at theta_0) leaves the optimizer exactly as it was: report,
+ * history, history rows and the method state that a following
+ * dln_opt_step() continues from, and the net. A dln_opt_step() whose
+ * iteration fails also leaves the report, the history and the net as they
+ * were; its method state restarts at the next step. Only a dln_opt_run() that
+ * fails after its first iteration leaves progress (an error of the
+ * eigensolver of ::DLN_OPT_LBFGS_ESCAPE, which allocates at each check, or
+ * of a history column's computation): the net then holds the last iterate
+ * and the report and history describe the iterates done.
+ *
  * Threads: a handle holds scratch space and the state of the method; use one
  * handle per thread (dln_opt_copy()), each with its own loss and net.
  * @{ */
@@ -2376,7 +2403,8 @@ DLN_API size_t dln_opt_history_rows(const dln_opt *opt);
  * Copy the internal history out: H is rows x k (column-major, ldh >= rows,
  * rows = dln_opt_history_rows(), k = number of metrics), H[j + c*ldh] =
  * metric c of iterate j. Errors: ::DLN_E_NULL, ::DLN_E_LD (ldh < rows or
- * ldh = 0).
+ * ldh = 0), ::DLN_E_OVERFLOW (ldh times the number of columns overflows the
+ * address range).
  */
 DLN_API dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh);
 

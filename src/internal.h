@@ -120,8 +120,9 @@ dln_status dlni_fail(char *err, dln_status st, const char *fmt, ...)
 #endif
     ;
 
-/* The status of a linalg.h return code rc (LA_OK, LA_NOMEM or a LAPACK
- * info): DLN_OK, DLN_E_NOMEM or DLN_E_LAPACK with "WHAT failed" in err. */
+/* The status of a linalg.h return code rc (LA_OK, LA_NOMEM, LA_NONFINITE or
+ * a LAPACK info): DLN_OK, DLN_E_NOMEM, DLN_E_NONFINITE or DLN_E_LAPACK, with
+ * a message naming WHAT in err (may be NULL). */
 dln_status dlni_la_status(char *err, int rc, const char *what);
 
 /* The report contract (dlnet.h, "Report structs"). A function that fills a
@@ -136,9 +137,20 @@ void dlni_report_put(void *report, const void *full, size_t full_size);
 
 /* Overflow-checked a*b (returns 0 and leaves *out on overflow). */
 int dlni_mul(size_t a, size_t b, size_t *out);
+/* 1 if an array of cols columns of leading dimension ld (doubles) lies in the
+ * address range: ld * cols * sizeof(double) <= PTRDIFF_MAX. Counting bytes,
+ * not elements: an element count that fits size_t can still wrap a pointer
+ * offset to before the caller's buffer. */
+int dlni_span_fits(size_t ld, size_t cols);
 /* malloc of n doubles with overflow check (NULL on failure; n = 0 gives a
  * valid 1-element block so that callers need no special case). */
 double *dlni_alloc(size_t n);
+
+/* Partial product W_{j:i} (j >= i) into out (ld), without allocating: s1 and
+ * s2 hold dlni_chain_scratch(net, j, i) doubles each (src/net_products.c). */
+void dlni_chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld, double *s1,
+                        double *s2);
+size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i);
 
 /* Random numbers (src/random.c): xoshiro256** seeded by splitmix64. */
 typedef struct dlni_rng { uint64_t s[4]; int has_spare; double spare; } dlni_rng;

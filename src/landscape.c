@@ -194,7 +194,7 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         o.value = dlni_reg_value(ls, comp, r);
         o.cls = dlni_reg_class(ls, comp, r, NULL);
         o.dim = dlni_orbit_dim(ls, comp, r);
-        st = dlni_block_spectrum(ls, comp, r, ev);
+        st = dlni_block_spectrum(ls, comp, r, ev, NULL);
         if (st == DLN_OK) {
             double mx = fmax(fabs(ev[0]), fabs(ev[ls->n - 1])), zt = 1e-10 * mx;
             o.hess_min = ev[0], o.hess_max = ev[ls->n - 1], o.hess_min_pos = INFINITY;
@@ -389,9 +389,12 @@ static dln_status analyse(dln_landscape *ls)
     if (!CR) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     la_copy(dL, d0, C, dL, CR, dL);
     if (R) la_trmm_right_upper(LA_N, dL, d0, R, d0, CR, dL);
-    ls->syx = dlni_norm2(dL, d0, CR, dL);
-    ls->sxx = R ? pow(dlni_norm2(d0, d0, R, d0), 2.0) : 1.0;
+    double rn = 1.0;
+    dln_status st = dlni_norm2(ls->err, dL, d0, CR, dL, &ls->syx);
+    if (st == DLN_OK && R) st = dlni_norm2(ls->err, d0, d0, R, d0, &rn);
     free(CR);
+    if (st != DLN_OK) return st;
+    ls->sxx = rn * rn;
     double ybar = ls->sxx > 0.0 ? ls->syx / ls->sxx : 0.0;
     ls->ascale = ybar > 0.0 ? pow(ybar, 1.0 / (double)L) : 1.0;
     for (size_t l = 0; l < L; l++) npos += ls->lam[l] > 0.0;

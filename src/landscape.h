@@ -70,8 +70,15 @@ dln_class dlni_reg_class(const dln_landscape *ls, const dlni_comp *comp, size_t 
 double dlni_reg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 
 /* ---- block Hessian spectrum (landscape_spectrum.c) ---- */
-/* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1]. */
-dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals);
+/* Workspace of dlni_block_spectrum() for one landscape (NULL: no memory), so
+ * that repeated spectra (a history column per row) allocate nothing. */
+typedef struct dlni_spec_ws dlni_spec_ws;
+dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls);
+void dlni_spec_ws_free(dlni_spec_ws *ws);
+/* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1];
+ * ws from dlni_spec_ws_new(), or NULL to allocate one for the call. */
+dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals,
+                               dlni_spec_ws *ws);
 /* Orbit dimension (regularized.md 2.5). */
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 
@@ -84,7 +91,14 @@ typedef struct dlni_cls {
     int *pattern;       /* may be NULL */
     double *dir;        /* may be NULL */
     double tau;         /* decision band */
+    dln_status st;      /* first failure of a step (dlni_cls_failed) */
 } dlni_cls;
+/* Record the first failure of a classification step; it becomes the status
+ * of dln_landscape_classify(), so that an allocation failure never turns into
+ * a verdict. Returns 1 if st is a failure. */
+int dlni_cls_failed(dlni_cls *c, dln_status st);
+/* dlni_cls_failed() with DLN_E_NOMEM and its message; returns 1. */
+int dlni_cls_nomem(dlni_cls *c);
 dln_class dlni_classify_reg(dlni_cls *c);
 dln_class dlni_classify_unreg(dlni_cls *c);
 
@@ -105,7 +119,8 @@ dln_status dlni_curvature(dln_landscape *ls, const dln_net *net, const double *d
 dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, double *value,
                          double *gnorm, double *grel);
 
-/* Largest singular value of an m x n matrix (0 on failure). */
-double dlni_norm2(size_t m, size_t n, const double *A, size_t lda);
+/* Largest singular value of an m x n matrix into *out; the status of
+ * dlni_la_status() (message in err) on failure. */
+dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out);
 
 #endif

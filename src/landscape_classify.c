@@ -43,6 +43,7 @@ const char *dln_class_name(dln_class cls)
 /* ---- numerical method ---------------------------------------------------- */
 
 typedef struct probe {
+    dlni_cls *cls;        /* failures other than overflow at a trial point go here */
     dln_landscape *ls;
     dln_net *x;           /* trial point */
     const double *theta0; /* the point W */
@@ -52,6 +53,14 @@ typedef struct probe {
     double F0, thr0, gn0; /* value at W, noise floor, ||grad F(W)|| */
 } probe;
 
+/* A trial point may overflow (NaN: not a decrease); any other failure is the
+ * classification's. */
+static int trial_failed(probe *p, dln_status st)
+{
+    if (st != DLN_E_NONFINITE) dlni_cls_failed(p->cls, dlni_from_loss(p->ls, st));
+    return st != DLN_OK;
+}
+
 /* F at W + t v after Newton corrections on the range of H; returns the decrease
  * F - F0 (NaN if the correction left the neighbourhood); *step = ||x - W||. */
 static double probe_trial(probe *p, const double *v, double t, double *step)
@@ -60,7 +69,7 @@ static double probe_trial(probe *p, const double *v, double t, double *step)
     double *x = p->x->theta, F = NAN;
     for (size_t i = 0; i < n; i++) x[i] = p->theta0[i] + t * v[i];
     for (int it = 0; it < PROBE_NEWTON && p->nr; it++) {
-        if (dln_loss_grad(p->ls->loss, p->x, NULL, p->g) != DLN_OK) return NAN;
+        if (trial_failed(p, dln_loss_grad(p->ls->loss, p->x, NULL, p->g))) return NAN;
         la_gemm(LA_T, LA_N, p->nr, 1, n, 1.0, p->Zr, n, p->g, n, 0.0, p->c, p->nr);
         for (size_t i = 0; i < p->nr; i++) p->c[i] /= p->mur[i];
         double cn = la_nrm2(p->nr, p->c);
@@ -68,7 +77,7 @@ static double probe_trial(probe *p, const double *v, double t, double *step)
         la_gemm(LA_N, LA_N, n, 1, p->nr, -1.0, p->Zr, n, p->c, p->nr, 1.0, x, n);
         if (cn <= 1e-14 * fabs(t)) break;
     }
-    if (dln_loss_value(p->ls->loss, p->x, &F) != DLN_OK) return NAN;
+    if (trial_failed(p, dln_loss_value(p->ls->loss, p->x, &F))) return NAN;
     double s2 = 0.0;
     for (size_t i = 0; i < n; i++) s2 += (x[i] - p->theta0[i]) * (x[i] - p->theta0[i]);
     *step = sqrt(s2);
@@ -85,20 +94,26 @@ static int descent_probe(dlni_cls *c, const double *Z, const double *mu, size_t 
     size_t n = ls->n;
     *dec = NAN, *stp = NAN;
     if (nn == 0) return 0;
-    probe p = {ls, NULL, c->net->theta, Z + nn * n, mu + nn, n - nn, dlni_alloc(n), dlni_alloc(n), 0, 0, 0};
-    double *v = dlni_alloc(n);
+    probe p = {c,      ls, NULL, c->net->theta, Z + nn * n, mu + nn, n - nn, dlni_alloc(n),
+               dlni_alloc(n), 0, 0, 0};
+    double *v = dlni_alloc(n), wscale = ls->ascale;
     dlni_rng rng;
     dlni_rng_seed(&rng, 0x5eedULL);
     int found = 0;
-    if (p.g && p.c && v && dln_net_copy(&p.x, c->net) == DLN_OK) {
+    if (!p.g || !p.c || !v) dlni_cls_nomem(c);
+    else dlni_cls_failed(c, dln_net_copy(&p.x, c->net));
+    for (size_t l = 1; l <= ls->L && c->st == DLN_OK; l++) {
+        double s = 0.0;
+        const double *W = dlni_layer(c->net, l);
+        dlni_cls_failed(c, dlni_norm2(ls->err, ls->d[l], ls->d[l - 1], W, ls->d[l], &s));
+        wscale = fmax(wscale, s);
+    }
+    if (c->st == DLN_OK) {
         p.F0 = c->rep->value;
         p.thr0 = 1e3 * DBL_EPSILON * (fabs(p.F0) + ls->fzero);
         p.gn0 = c->rep->grad_norm;
-        double wscale = ls->ascale;
-        for (size_t l = 1; l <= ls->L; l++)
-            wscale = fmax(wscale, dlni_norm2(ls->d[l], ls->d[l - 1], dlni_layer(c->net, l), ls->d[l]));
         *dec = 0.0;
-        for (size_t trial = 0; trial < 2 * PROBE_DIRS && !found; trial++) {
+        for (size_t trial = 0; trial < 2 * PROBE_DIRS && !found && c->st == DLN_OK; trial++) {
             if (trial < PROBE_DIRS && trial < nn) memcpy(v, Z + trial * n, n * sizeof *v);
             else if (trial < PROBE_DIRS) continue;
             else { /* random unit combination of the null space */
@@ -183,10 +198,11 @@ static dln_class numerical(dlni_cls *c)
     size_t n = ls->n;
     int dense = 0;
     double *mu = dlni_alloc(n), *Z = dlni_alloc(n <= DENSE_MAX ? n * n : n), *best = dlni_alloc(n);
-    if (!mu || !Z || !best || hessian_eigs(c, mu, Z, &dense) != DLN_OK) {
+    int failed = !mu || !Z || !best ? dlni_cls_nomem(c)
+                                    : dlni_cls_failed(c, hessian_eigs(c, mu, Z, &dense));
+    if (failed) {
         free(mu), free(Z), free(best);
-        rep->flags |= DLN_CF_NOCONV;
-        return DLN_CLASS_UNDETERMINED;
+        return DLN_CLASS_UNDETERMINED; /* the failure is the call's status */
     }
     double lmax = 0.0;
     for (size_t l = 0; l < ls->L; l++) lmax = fmax(lmax, ls->lam[l]);
@@ -208,7 +224,7 @@ static dln_class numerical(dlni_cls *c)
         cls = mu[0] <= -10.0 * htol ? DLN_CLASS_STRICT_SADDLE : DLN_CLASS_UNDETERMINED;
     } else if (dense && descent_probe(c, Z, mu, nn, best, &rep->probe_decrease, &rep->probe_step)) {
         double curv = 0.0;
-        dlni_curvature(ls, c->net, best, &curv);
+        dlni_cls_failed(c, dlni_curvature(ls, c->net, best, &curv));
         dlni_set_direction(c, best, curv);
         rep->flags |= DLN_CF_DESCENT;
         cls = DLN_CLASS_NONSTRICT_SADDLE;
@@ -271,7 +287,7 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < ls->nv; i++) pat[i] = DLN_MATCH_NONE;
-    dlni_cls c = {ls, net, &rep, pat, dir, 0.0};
+    dlni_cls c = {ls, net, &rep, pat, dir, 0.0, DLN_OK};
     dln_status st = dlni_grad_rel(ls, net, grad, &rep.value, &rep.grad_norm, &rep.grad_rel);
     if (st == DLN_OK) {
         rep.tol_grad = ls->tol[DLN_TOL_GRAD];
@@ -302,10 +318,11 @@ dln_status dln_landscape_classify(dln_landscape *ls, const dln_net *net, dln_met
             rep.cls = use_t ? rep.theory_class : rep.numerical_class;
             if (rep.flags & DLN_CF_DISAGREE) rep.cls = DLN_CLASS_UNDETERMINED;
         }
+        st = c.st; /* a step that failed (no memory) decides nothing */
     }
     if (st == DLN_OK) {
         dlni_report_put(report, &rep, sizeof rep);
-        if (pattern) memcpy(pattern, pat, ls->nv * sizeof *pat);
+        if (pattern && ls->nv) memcpy(pattern, pat, ls->nv * sizeof *pat); /* pat NULL if nv = 0 */
         if (direction && (rep.flags & DLN_CF_DIRECTION)) memcpy(direction, dir, ls->n * sizeof *dir);
     }
     free(pat), free(grad), free(dir);

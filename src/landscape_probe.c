@@ -27,9 +27,14 @@ dln_status dlni_grad_rel(dln_landscape *ls, const dln_net *net, double *grad, do
     size_t L = ls->L;
     long double all = 1.0L, worst = 0.0L, *nw = malloc((L + 1) * sizeof *nw);
     if (!nw) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    for (size_t l = 1; l <= L; l++) {
-        nw[l] = dlni_norm2(net->d[l], net->d[l - 1], dlni_layer(net, l), net->d[l]);
-        all *= nw[l];
+    for (size_t l = 1; l <= L && st == DLN_OK; l++) {
+        double s = 0.0;
+        st = dlni_norm2(ls->err, net->d[l], net->d[l - 1], dlni_layer(net, l), net->d[l], &s);
+        nw[l] = s, all *= nw[l];
+    }
+    if (st != DLN_OK) {
+        free(nw);
+        return st;
     }
     long double floor_ = (long double)ls->syx * powl((long double)ls->ascale, (long double)(L - 1));
     for (size_t l = 1; l <= L; l++) {
@@ -88,8 +93,19 @@ void dlni_set_direction(dlni_cls *c, const double *d, double curv)
     if (c->dir && c->dir != d) memcpy(c->dir, d, c->ls->n * sizeof *d);
 }
 
-double dlni_norm2(size_t m, size_t n, const double *A, size_t lda)
+dln_status dlni_norm2(char *err, size_t m, size_t n, const double *A, size_t lda, double *out)
 {
-    double v = 0.0;
-    return la_norm2(m, n, A, lda, &v) == LA_OK ? v : 0.0;
+    return dlni_la_status(err, la_norm2(m, n, A, lda, out), "spectral norm");
+}
+
+int dlni_cls_failed(dlni_cls *c, dln_status st)
+{
+    if (st == DLN_OK) return 0;
+    if (c->st == DLN_OK) c->st = st;
+    return 1;
+}
+
+int dlni_cls_nomem(dlni_cls *c)
+{
+    return dlni_cls_failed(c, dlni_fail(c->ls->err, DLN_E_NOMEM, "out of memory"));
 }

@@ -64,7 +64,8 @@ static void layer_dir(const dln_landscape *ls, double *D, size_t l, const double
 static void certify(dlni_cls *c, double *D, size_t k, double *dir)
 {
     double curv = NAN;
-    if (dlni_ritz_min(c->ls, c->net, k, D, dir, &curv) == DLN_OK) dlni_set_direction(c, dir, curv);
+    if (!dlni_cls_failed(c, dlni_ritz_min(c->ls, c->net, k, D, dir, &curv)))
+        dlni_set_direction(c, dir, curv);
 }
 
 /* Negative-curvature certificate of a strict saddle (blocks A, C or E of 3.2). */
@@ -74,11 +75,11 @@ static void strict_certificate(dlni_cls *c, regwork *w, size_t ilast)
     size_t n = ls->n, L = ls->L, d0 = ls->d[0], dL = ls->d[L];
     double *D = calloc(3 * n, sizeof *D), *dir = D ? D + 2 * n : NULL;
     double *uk = dlni_alloc(dL + d0 + ls->d[1]), *vk = uk ? uk + dL : NULL, *e = vk ? vk + d0 : NULL;
-    if (!D || !uk) goto done;
+    if ((!D || !uk) && dlni_cls_nomem(c)) goto done;
     for (size_t i = 0; i < w->ncomp; i++) /* A: an s_- component */
         if (w->cp[i].label == DLN_MATCH_MINUS) {
             double *DA = calloc(n * L, sizeof *DA);
-            if (!DA) goto done;
+            if (!DA && dlni_cls_nomem(c)) goto done;
             for (size_t l = 1; l <= L; l++)
                 layer_dir(ls, DA + (l - 1) * n, l, w->cp[i].u + w->uoff[l], w->cp[i].u + w->uoff[l - 1]);
             certify(c, DA, L, dir);
@@ -132,21 +133,23 @@ static void double_certificate(dlni_cls *c, regwork *w)
         if (w->cp[i].label != DLN_MATCH_DOUBLE) continue;
         double *DA = calloc(n * (L + 1), sizeof *DA), *dir = DA ? DA + n * L : NULL;
         dln_net *x = NULL;
-        if (!DA || dln_net_copy(&x, c->net) != DLN_OK) {
+        if (!DA ? dlni_cls_nomem(c) : dlni_cls_failed(c, dln_net_copy(&x, c->net))) {
             free(DA);
             return;
         }
         for (size_t l = 1; l <= L; l++)
             layer_dir(ls, DA + (l - 1) * n, l, w->cp[i].u + w->uoff[l], w->cp[i].u + w->uoff[l - 1]);
         double curv = NAN;
-        if (dlni_ritz_min(ls, c->net, L, DA, dir, &curv) == DLN_OK) {
+        if (!dlni_cls_failed(c, dlni_ritz_min(ls, c->net, L, DA, dir, &curv))) {
             dlni_set_direction(c, dir, curv);
             double best = 0.0, step = NAN, t0 = 1e-2 * ls->sstar / sqrt(ls->lamr[0]);
             for (int k = 0; k < 2; k++)
                 for (int sg = -1; sg <= 1; sg += 2) {
                     double t = sg * t0 * pow(10.0, -k), F;
                     for (size_t j = 0; j < n; j++) x->theta[j] = c->net->theta[j] + t * dir[j];
-                    if (dln_loss_value(ls->loss, x, &F) == DLN_OK && F - c->rep->value < best)
+                    dln_status st = dln_loss_value(ls->loss, x, &F);
+                    if (st != DLN_E_NONFINITE) dlni_cls_failed(c, st); /* overflow: no decrease */
+                    if (st == DLN_OK && F - c->rep->value < best)
                         best = F - c->rep->value, step = fabs(t);
                 }
             c->rep->probe_decrease = best, c->rep->probe_step = step;
@@ -171,7 +174,9 @@ static unsigned read_block(dlni_cls *c, regwork *w, size_t b, double szref)
     la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ub, dL, w->T1, dL, 0.0, w->Pb, m);     /* U_b^T P V_b */
     la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ub, dL, w->Pb, m, 0.0, w->T2, dL);     /* residual */
     la_gemm(LA_N, LA_T, dL, d0, m, -1.0, w->T2, dL, Vb, d0, 1.0, w->Res, dL);
-    if (la_svd(m, m, w->Pb, m, w->p, w->Zl, m, w->Zr, m) != LA_OK) return DLN_CF_NOCONV;
+    int rc = la_svd(m, m, w->Pb, m, w->p, w->Zl, m, w->Zr, m);
+    if (rc == LA_NOMEM) dlni_cls_nomem(c);
+    if (rc != LA_OK) return DLN_CF_NOCONV;
     unsigned bad = 0;
     w->hasfree[b] = 0;
     for (size_t j = 0; j < m; j++) {
@@ -221,12 +226,14 @@ static unsigned read_block(dlni_cls *c, regwork *w, size_t b, double szref)
 }
 
 /* max_l ||lamr_{l+1} W_{l+1}^T W_{l+1} - lamr_l W_l W_l^T||_F (balancedness, 2.1). */
-static double balance(const dln_landscape *ls, const dln_net *net)
+static double balance(dlni_cls *c)
 {
+    const dln_landscape *ls = c->ls;
+    const dln_net *net = c->net;
     size_t dmax = 0;
     for (size_t l = 0; l <= ls->L; l++) dmax = ls->d[l] > dmax ? ls->d[l] : dmax;
     double *B = dlni_alloc(dmax * dmax), worst = 0.0;
-    if (!B) return NAN;
+    if (!B && dlni_cls_nomem(c)) return NAN;
     for (size_t l = 1; l < ls->L; l++) {
         size_t dl = ls->d[l];
         la_gemm(LA_T, LA_N, dl, dl, ls->d[l + 1], ls->lamr[l], dlni_layer(net, l + 1), ls->d[l + 1],
@@ -244,7 +251,7 @@ static dln_class decide(dlni_cls *c, regwork *w, unsigned bad)
     dln_landscape *ls = c->ls;
     dln_class_report *rep = c->rep;
     dlni_comp *dc = malloc((w->ncomp + 1) * sizeof *dc);
-    if (!dc) return DLN_CLASS_UNDETERMINED;
+    if (!dc && dlni_cls_nomem(c)) return DLN_CLASS_UNDETERMINED;
     size_t ilast = 0;
     double ymin = INFINITY, yfree = -INFINITY;
     for (size_t i = 0; i < w->ncomp; i++) {
@@ -292,11 +299,12 @@ dln_class dlni_classify_reg(dlni_cls *c)
     w.zfree = dlni_alloc(ls->nv + 1);
     w.hasfree = calloc(ls->nb + 1, sizeof *w.hasfree);
     dln_class cls = DLN_CLASS_UNDETERMINED;
-    if (!w.uoff || !w.P || !w.cp || !w.uvec || !w.zfree || !w.hasfree) goto out;
+    int lack = !w.uoff || !w.P || !w.cp || !w.uvec || !w.zfree || !w.hasfree;
+    if (lack && dlni_cls_nomem(c)) goto out;
     for (size_t l = 0, o = 0; l <= L; o += ls->d[l], l++) w.uoff[l] = o;
     w.Res = w.P + dL * d0, w.T1 = w.Res + dL * d0, w.T2 = w.T1 + dL * mmax;
     w.Pb = w.T2 + dL * mmax, w.p = w.Pb + mmax * mmax, w.Zl = w.p + mmax, w.Zr = w.Zl + mmax * mmax;
-    if (dln_net_end_to_end(c->net, w.P, dL) != DLN_OK) goto out;
+    if (dlni_cls_failed(c, dln_net_end_to_end(c->net, w.P, dL))) goto out;
     la_copy(dL, d0, w.P, dL, w.Res, dL);
     /* smallest admissible root: the scale that separates zero from matched */
     double szref = INFINITY, pref = 0.0, gt = INFINITY;
@@ -309,7 +317,7 @@ dln_class dlni_classify_reg(dlni_cls *c)
         szref = exp((0.5 * ls->loglam + log(fmax(ls->nv ? ls->y[0] : 0.0, ls->ystar))) / (double)L);
     pref = exp((double)L * log(szref) - 0.5 * ls->loglam);
     rep->gap_threshold = gt;
-    rep->balance = balance(ls, c->net) / (szref * szref);
+    rep->balance = balance(c) / (szref * szref);
     unsigned bad = 0;
     for (size_t b = 0; b < ls->nb; b++) bad |= read_block(c, &w, b, szref);
     double res = la_fro(dL, d0, w.Res, dL) / fmax(la_fro(dL, d0, w.P, dL), pref);

@@ -15,7 +15,34 @@ typedef struct spec {
     double *ev;     /* output eigenvalues */
     size_t cnt, n;  /* filled so far, capacity */
     double *M, *w;  /* scratch: (2L)^2 matrix and 2L eigenvalues */
+    double *syw;    /* la_syevr_ws() workspace for order 2L */
 } spec;
+
+struct dlni_spec_ws {
+    double *M, *w, *sl, *syw;
+    size_t *kb;
+};
+
+void dlni_spec_ws_free(dlni_spec_ws *ws)
+{
+    if (!ws) return;
+    free(ws->M), free(ws->w), free(ws->sl), free(ws->syw), free(ws->kb), free(ws);
+}
+
+dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls)
+{
+    size_t L = ls->L, nsy = la_syevr_wsize(2 * L);
+    dlni_spec_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->M = dlni_alloc(4 * L * L), ws->w = dlni_alloc(2 * L), ws->sl = dlni_alloc(L);
+    ws->syw = nsy ? dlni_alloc(nsy) : NULL;
+    ws->kb = malloc((ls->nb + 1) * sizeof *ws->kb);
+    if (!ws->M || !ws->w || !ws->sl || !ws->syw || !ws->kb) {
+        dlni_spec_ws_free(ws);
+        return NULL;
+    }
+    return ws;
+}
 
 /* Append copies of v; counts beyond the capacity are only counted. */
 static void push(spec *sp, double v, size_t copies)
@@ -36,7 +63,7 @@ static void push2(spec *sp, double a, double b, double d, size_t copies)
 /* Eigenvalues of the k x k symmetric matrix in sp->M. */
 static int push_sym(spec *sp, size_t k)
 {
-    int rc = la_syev(k, sp->M, k, sp->w, NULL, 1);
+    int rc = la_syevr_ws(k, sp->M, k, 1, k, sp->w, NULL, 1, sp->syw);
     for (size_t i = 0; i < k && rc == LA_OK; i++) push(sp, sp->w[i], 1);
     return rc;
 }
@@ -97,16 +124,15 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals)
+dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals,
+                               dlni_spec_ws *ws)
 {
     size_t L = ls->L, *d = ls->d, dY = ls->nv, d0 = d[0], dL = d[L];
-    spec sp = {evals, 0, ls->n, dlni_alloc(4 * L * L), dlni_alloc(2 * L)};
-    double *sl = dlni_alloc(L);
-    size_t *kb = malloc((ls->nb + 1) * sizeof *kb);
-    if (!sp.M || !sp.w || !sl || !kb) {
-        free(sp.M), free(sp.w), free(sl), free(kb);
-        return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    }
+    dlni_spec_ws *own = ws ? NULL : dlni_spec_ws_new(ls);
+    if (!ws && !(ws = own)) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    spec sp = {evals, 0, ls->n, ws->M, ws->w, ws->syw};
+    double *sl = ws->sl;
+    size_t *kb = ws->kb;
     for (size_t l = 0; l < L; l++) sl[l] = sqrt(ls->lamr[l]);
     dlni_pattern_counts(ls, comp, r, kb);
     double rs = exp(-0.5 * ls->loglam);
@@ -138,7 +164,7 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
         if (L == 2) nr -= (double)((dY - r) * (d[1] - r));
         push(&sp, ls->lamr[l - 1], nr < 0.0 ? sp.n + 1 : (size_t)nr);
     }
-    free(sp.M), free(sp.w), free(sl), free(kb);
+    dlni_spec_ws_free(own);
     if (rc != LA_OK) return dlni_la_status(ls->err, rc, "eigenvalues of a Hessian block");
     if (sp.cnt != ls->n)
         return dlni_fail(ls->err, DLN_E_LAPACK, "block spectrum has %zu eigenvalues, expected %zu",
@@ -158,7 +184,7 @@ dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern, d
     if (!comp) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     size_t r;
     dln_status st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, evals);
+    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, evals, NULL);
     free(comp);
     return st;
 }

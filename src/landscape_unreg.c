@@ -51,7 +51,7 @@ static double prod_norms(const sweep *s, size_t lo, size_t hi) /* prod_{lo <= l 
 /* C(h1,h2) != 0 beyond tau * scale * max(rows, cols). */
 static int coupled(sweep *s, size_t h1, size_t h2)
 {
-    const dln_landscape *ls = s->c->ls;
+    dln_landscape *ls = s->c->ls;
     size_t dL = ls->d[ls->L], d0 = ls->d[0], cols = ls->d[h1 - 1], rows = ls->d[h2];
     const double *M1 = s->T;
     if (h1 > 1) {
@@ -64,7 +64,8 @@ static int coupled(sweep *s, size_t h1, size_t h2)
         la_gemm(LA_T, LA_N, rows, cols, dL, 1.0, s->suf + s->soff[h2], dL, M1, dL, 0.0, s->Cm, rows);
         Cm = s->Cm, ldc = rows;
     }
-    double nrm = dlni_norm2(rows, cols, Cm, ldc);
+    double nrm = 0.0;
+    if (dlni_cls_failed(s->c, dlni_norm2(ls->err, rows, cols, Cm, ldc, &nrm))) return 0;
     double scale = s->cnorm * prod_norms(s, h2 + 1, ls->L) * prod_norms(s, 1, h1 - 1);
     double thr = s->c->tau * scale * (double)(rows > cols ? rows : cols);
     double ratio = thr > 0.0 ? nrm / thr : (nrm > 0.0 ? INFINITY : 0.0);
@@ -75,15 +76,13 @@ static int coupled(sweep *s, size_t h1, size_t h2)
 /* rank W_{h2-1:h1+1} > r ? (d_{h1} when h2 = h1 + 1). */
 static int loose_middle(sweep *s, size_t h1, size_t h2, size_t r)
 {
-    const dln_landscape *ls = s->c->ls;
+    dln_landscape *ls = s->c->ls;
     if (h2 == h1 + 1) return ls->d[h1] > r;
     size_t rows = ls->d[h2 - 1], cols = ls->d[h1], k = rows < cols ? rows : cols;
     if (k <= r) return 0;
-    if (dln_net_product(s->x, h2 - 1, h1 + 1, s->Cm, rows) != DLN_OK ||
-        la_svd(rows, cols, s->Cm, rows, s->sv, NULL, 1, NULL, 1) != LA_OK) {
-        s->ambiguous = 1;
-        return 0;
-    }
+    if (dlni_cls_failed(s->c, dln_net_product(s->x, h2 - 1, h1 + 1, s->Cm, rows))) return 0;
+    int rc = la_svd(rows, cols, s->Cm, rows, s->sv, NULL, 1, NULL, 1);
+    if (dlni_cls_failed(s->c, dlni_la_status(ls->err, rc, "SVD of a middle product"))) return 0;
     double thr = s->c->tau * prod_norms(s, h1 + 1, h2 - 1) * (double)(rows > cols ? rows : cols);
     double ratio = thr > 0.0 ? s->sv[r] / thr : (s->sv[r] > 0.0 ? INFINITY : 0.0);
     margin(s, ratio);
@@ -99,11 +98,12 @@ static void witness_certificate(dlni_cls *c, size_t h1, size_t h2)
     size_t k = k1 + k2;
     if (k > CERT_MAX) return;
     double *D = calloc(n * k + n, sizeof *D);
-    if (!D) return;
+    if (!D && dlni_cls_nomem(c)) return;
     for (size_t j = 0; j < k1; j++) D[net->off[h1 - 1] + j + j * n] = 1.0;
     for (size_t j = 0; j < k2; j++) D[net->off[h2 - 1] + j + (k1 + j) * n] = 1.0;
     double curv = NAN, *dir = D + n * k;
-    if (dlni_ritz_min(ls, net, k, D, dir, &curv) == DLN_OK) dlni_set_direction(c, dir, curv);
+    if (!dlni_cls_failed(c, dlni_ritz_min(ls, net, k, D, dir, &curv)))
+        dlni_set_direction(c, dir, curv);
     free(D);
 }
 
@@ -120,11 +120,13 @@ static int sweep_setup(sweep *s, const int *inS)
     s->poff = malloc((L + 1) * sizeof *s->poff), s->soff = malloc((L + 1) * sizeof *s->soff);
     s->M1 = dlni_alloc(dL * dmax), s->Cm = dlni_alloc(dmax * dmax), s->sv = dlni_alloc(dmax);
     if (!s->nw || !s->T || !s->pre || !s->suf || !s->poff || !s->soff || !s->M1 || !s->Cm || !s->sv)
-        return 0;
+        return !dlni_cls_nomem(s->c);
     double lg = 0.0;
     int zero = 0;
     for (size_t l = 1; l <= L; l++) {
-        s->nw[l] = dlni_norm2(ls->d[l], ls->d[l - 1], dlni_layer(s->x, l), ls->d[l]);
+        if (dlni_cls_failed(s->c, dlni_norm2(ls->err, ls->d[l], ls->d[l - 1], dlni_layer(s->x, l),
+                                             ls->d[l], &s->nw[l])))
+            return 0;
         zero |= s->nw[l] == 0.0;
         lg += zero ? 0.0 : log(s->nw[l]);
     }
@@ -162,9 +164,12 @@ static unsigned index_set(dlni_cls *c, sweep *s, int *inS, size_t *r, int *top)
     dln_class_report *rep = c->rep;
     size_t dL = ls->d[ls->L], d0 = ls->d[0];
     double *P = dlni_alloc(dL * d0 + dL * dL), *T1 = P ? P + dL * d0 : NULL;
-    if (!P) return DLN_CF_NOCONV;
+    if (!P && dlni_cls_nomem(c)) return DLN_CF_NOCONV; /* the status decides, not the flag */
     unsigned bad = 0;
-    dln_net_end_to_end(s->x, P, dL);
+    if (dlni_cls_failed(c, dln_net_end_to_end(s->x, P, dL))) {
+        free(P);
+        return DLN_CF_NOCONV;
+    }
     la_gemm(LA_N, LA_N, dL, dL, d0, 1.0, P, dL, ls->V, d0, 0.0, T1, dL); /* P' V */
     double cons = 0.0, cval = ls->offset;
     *r = 0, *top = 1;
@@ -202,7 +207,7 @@ dln_class dlni_classify_unreg(dlni_cls *c)
     s.c = c;
     int *inS = calloc(ls->nv, sizeof *inS), top = 0;
     dln_class cls = DLN_CLASS_UNDETERMINED;
-    if (!inS || dln_net_copy(&s.x, c->net) != DLN_OK) goto out;
+    if (!inS ? dlni_cls_nomem(c) : dlni_cls_failed(c, dln_net_copy(&s.x, c->net))) goto out;
     if (ls->loss->R) /* whitening W_1' = W_1 R^T */
         la_trmm_right_upper(LA_T, ls->d[1], ls->d[0], ls->loss->R, ls->d[0], dlni_layer(s.x, 1), ls->d[1]);
     unsigned bad = index_set(c, &s, inS, &r, &top);

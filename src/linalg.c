@@ -127,24 +127,50 @@ int la_all_finite(size_t m, size_t n, const double *A, size_t lda)
     return 1;
 }
 
+/* The dlassq recurrence: scale^2 ssq += sum (a_i - b_i)^2 without forming
+ * a square that could overflow or underflow. */
+static void ssq_add(size_t n, const double *a, const double *b, double *scale, double *ssq)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(b ? a[i] - b[i] : a[i]);
+        if (x == 0.0) continue;
+        if (*scale < x) *ssq = 1.0 + *ssq * (*scale / x) * (*scale / x), *scale = x;
+        else *ssq += (x / *scale) * (x / *scale);
+    }
+}
+
+double la_norm_safe(size_t n, const double *a, const double *b)
+{
+    double scale = 0.0, ssq = 1.0;
+    ssq_add(n, a, b, &scale, &ssq);
+    return scale * sqrt(ssq);
+}
+
 double la_fro(size_t m, size_t n, const double *A, size_t lda)
 {
     if (lda == m || n == 1) return la_nrm2(m * n, A);
-    double ss = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        double c = la_nrm2(m, A + j * lda);
-        ss += c * c;
-    }
-    return sqrt(ss);
+    double scale = 0.0, ssq = 1.0; /* padded: one recurrence over the columns */
+    for (size_t j = 0; j < n; j++) ssq_add(m, A + j * lda, NULL, &scale, &ssq);
+    return scale * sqrt(ssq);
 }
 
 static int info_code(lapack_int info) { return info < 0 ? LA_NOMEM : (int)info; }
+
+/* 1 if the upper triangle (diagonal included) of the n x n matrix A is finite:
+ * the part the symmetric and triangular drivers read. */
+static int upper_finite(size_t n, const double *A, size_t lda)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!la_all_finite(j + 1, 1, A + j * lda, lda)) return 0;
+    return 1;
+}
 
 int la_svd(size_t m, size_t n, double *A, size_t lda, double *s, double *U, size_t ldu, double *VT,
            size_t ldvt)
 {
     size_t k = m < n ? m : n;
     if (k == 0) return LA_OK;
+    if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
     char job = (U || VT) ? 'S' : 'N';
     double dummy = 0.0;
     double *u = U ? U : &dummy, *vt = VT ? VT : &dummy;
@@ -194,6 +220,7 @@ int la_norm2(size_t m, size_t n, const double *A, size_t lda, double *out)
 int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz)
 {
     if (n == 0) return LA_OK;
+    if (!upper_finite(n, A, lda)) return LA_NONFINITE;
     lapack_int m = 0, liw = 0;
     lapack_int *isuppz = malloc(2 * n * sizeof *isuppz);
     if (!isuppz) return LA_NOMEM;
@@ -224,6 +251,7 @@ int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz)
 int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag)
 {
     if (n == 0) return LA_OK;
+    if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
     double *tau = malloc(n * sizeof *tau);
     if (!tau) return LA_NOMEM;
     double q1 = 0.0, q2 = 0.0;
@@ -252,6 +280,7 @@ size_t la_tpqrt_nb(size_t n) { return n < 32 ? (n ? n : 1) : 32; }
 int la_tpqrt(size_t m, size_t n, double *A, size_t lda, double *B, size_t ldb, double *work)
 {
     if (m == 0 || n == 0) return LA_OK;
+    if (!upper_finite(n, A, lda) || !la_all_finite(m, n, B, ldb)) return LA_NONFINITE;
     size_t nb = la_tpqrt_nb(n);
     double *T = work, *w = work + nb * n;
     lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, BI(m), BI(n), 0, BI(nb), A, LDX(lda), B,
@@ -301,6 +330,7 @@ int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w
                 size_t ldz, double *work)
 {
     if (n == 0) return LA_OK;
+    if (!upper_finite(n, A, lda)) return LA_NONFINITE;
     size_t lw = 0, liw = 0;
     int rc = syevr_query(n, &lw, &liw);
     if (rc != LA_OK) return rc;
@@ -363,6 +393,7 @@ int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, s
               size_t ldvt, double *work, size_t lwork)
 {
     if (m == 0 || n == 0) return LA_OK;
+    if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
     double dummy = 0.0;
     lapack_int info = U ? gesdd_ws('S', m, n, A, lda, s, U, ldu, VT, ldvt, work, lwork)
                         : gesdd_ws('N', m, n, A, lda, s, &dummy, 1, &dummy, 1, work, lwork);
@@ -380,6 +411,7 @@ int la_polar_ws(size_t m, size_t k, double *A, size_t lda, double *Q, size_t ldq
                 size_t lwork)
 {
     if (k == 0) return LA_OK;
+    if (!la_all_finite(m, k, A, lda)) return LA_NONFINITE;
     size_t extra = m * k + k * k + k;
     if (lwork <= extra) return LA_NOMEM;
     double *U = work, *VT = U + m * k, *s = VT + k * k, *w = s + k;

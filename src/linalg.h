@@ -6,13 +6,16 @@
  * error themselves. Matrices are column-major. Wrappers that need LAPACK
  * workspace allocate it (they are never called from a hot loop) and return
  * LA_NOMEM on allocation failure, or the positive LAPACK info on failure.
+ * A LAPACK driver is never reached with a NaN or Inf in its input: LAPACK's
+ * scaling (DLASCL) would report an illegal argument through XERBLA, which
+ * prints; the wrappers check first and return LA_NONFINITE instead.
  */
 #ifndef DLNET_LINALG_H
 #define DLNET_LINALG_H
 
 #include <stddef.h>
 
-enum { LA_OK = 0, LA_NOMEM = -1 };
+enum { LA_OK = 0, LA_NOMEM = -1, LA_NONFINITE = -2 };
 enum { LA_N = 0, LA_T = 1 }; /* transpose flags */
 
 /* 1 if x fits the BLAS/LAPACK integer type. */
@@ -39,6 +42,10 @@ void la_add(size_t m, size_t n, double alpha, const double *A, size_t lda, doubl
 int la_all_finite(size_t m, size_t n, const double *A, size_t lda);
 /* Frobenius norm of an m x n matrix (scaled, no overflow). */
 double la_fro(size_t m, size_t n, const double *A, size_t lda);
+/* ||a - b|| (b = NULL: ||a||) of n entries by LAPACK's dlassq recurrence: no
+ * overflow or underflow whatever the BLAS (OpenBLAS's x86-64 dnrm2 relies on
+ * the x87 extended exponent range, which valgrind does not emulate). */
+double la_norm_safe(size_t n, const double *a, const double *b);
 
 /* Thin SVD A = U diag(s) VT (A is overwritten); U m x k, VT k x n, k = min(m,n).
  * U or VT may be NULL (then not computed; both NULL: values only). */

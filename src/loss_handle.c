@@ -57,10 +57,23 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     if (m == 0) return dlni_fail(err, DLN_E_DIM, "no samples (m = 0)");
     if (ldx < d0) return dlni_fail(err, DLN_E_LD, "ldx = %zu is below d_0 = %zu", ldx, d0);
     if (ldy < dL) return dlni_fail(err, DLN_E_LD, "ldy = %zu is below d_L = %zu", ldy, dL);
-    size_t t;
-    if (!dlni_mul(ldx, m, &t) || !dlni_mul(ldy, m, &t))
-        return dlni_fail(err, DLN_E_OVERFLOW, "data size overflows");
+    if (!dlni_span_fits(ldx, m) || !dlni_span_fits(ldy, m))
+        return dlni_fail(err, DLN_E_OVERFLOW,
+                         "ldx or ldy times m = %zu overflows the address range", m);
     return DLN_OK;
+}
+
+/* ||T||^2 of the bottom-right block of raug: r0 before the normalization
+ * (Inf when the data's residual sum of squares exceeds the double range). */
+static double t_sumsq(const dln_loss *loss, const double *raug)
+{
+    size_t d0 = loss->d0, dL = loss->dL, na = loss->na;
+    double ss = 0.0;
+    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
+        double c = la_nrm2(j + 1, raug + d0 + (d0 + j) * na);
+        ss += c * c;
+    }
+    return ss;
 }
 
 /* Recompute the effective (R, C, r0) from raug and the normalization. */
@@ -72,12 +85,7 @@ void dlni_loss_refresh(dln_loss *loss)
         for (size_t i = 0; i < d0; i++) loss->R[i + j * d0] = i <= j ? sw * loss->raug[i + j * na] : 0.0;
     for (size_t j = 0; j < d0; j++) /* C = (top-right block)^T */
         for (size_t i = 0; i < dL; i++) loss->C[i + j * dL] = sw * loss->raug[j + (d0 + i) * na];
-    double ss = 0.0;
-    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
-        double c = la_nrm2(j + 1, loss->raug + d0 + (d0 + j) * na);
-        ss += c * c;
-    }
-    loss->r0 = w * ss;
+    loss->r0 = w * t_sumsq(loss, loss->raug);
     dlni_work_invalidate(&loss->work);
 }
 
@@ -85,12 +93,22 @@ void dlni_loss_refresh(dln_loss *loss)
 static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, const double *Y,
                          size_t ldy)
 {
-    dln_status st = dlni_summary_absorb(loss->raug, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
+    /* into a copy: the loss stays unchanged when the new factor overflows */
+    size_t na = loss->na;
+    double *ra = dlni_alloc(na * na);
+    if (!ra) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
+    memcpy(ra, loss->raug, na * na * sizeof *ra);
+    dln_status st = dlni_summary_absorb(ra, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
                                         loss->threads, loss->err);
+    if (st == DLN_OK && !(la_all_finite(na, na, ra, na) && isfinite(t_sumsq(loss, ra))))
+        st = dlni_fail(loss->err, DLN_E_NONFINITE,
+                       "the data summary overflows: sums of squares beyond the double range");
     if (st == DLN_OK) {
+        memcpy(loss->raug, ra, na * na * sizeof *ra);
         loss->m += m;
         dlni_loss_refresh(loss);
     }
+    free(ra);
     return st;
 }
 
@@ -132,7 +150,7 @@ dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0, const do
     dln_status st = dlni_loss_check_shape(d0, dL);
     if (st != DLN_OK) return st;
     if (ldphi < dL) return DLN_E_LD;
-    if (!la_fits(ldphi)) return DLN_E_OVERFLOW;
+    if (!la_fits(ldphi) || !dlni_span_fits(ldphi, d0)) return DLN_E_OVERFLOW;
     if (!la_all_finite(dL, d0, Phi, ldphi)) return DLN_E_NONFINITE;
     dln_loss *loss = dlni_loss_alloc(DLN_LOSS_TARGET, d0, dL);
     if (!loss) return DLN_E_NOMEM;
@@ -227,6 +245,9 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
     if (!loss) return DLN_E_NULL;
     size_t d0 = loss->d0, dL = loss->dL;
     if ((R && ldr < d0) || (C && ldc < dL)) return DLN_E_LD;
+    if ((R && (!la_fits(ldr) || !dlni_span_fits(ldr, d0))) ||
+        (C && (!la_fits(ldc) || !dlni_span_fits(ldc, d0))))
+        return DLN_E_OVERFLOW;
     if (R) {
         if (loss->R)
             la_copy(d0, d0, loss->R, d0, R, ldr);

@@ -194,8 +194,7 @@ dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k, cons
     if (ldv < n || ldhv < n)
         return dlni_fail(loss->err, DLN_E_LD, "ldv = %zu and ldhv = %zu must be >= n = %zu", ldv,
                          ldhv, n);
-    size_t t;
-    if (!dlni_mul(ldv, k, &t) || !dlni_mul(ldhv, k, &t))
+    if (!dlni_span_fits(ldv, k) || !dlni_span_fits(ldhv, k))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "n x k buffers overflow the address range");
     if (!la_all_finite(n, k, V, ldv))
         return dlni_fail(loss->err, DLN_E_NONFINITE, "a direction has a NaN or Inf entry");
@@ -220,7 +219,8 @@ dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_
                          "dln_loss_hvp or the Lanczos eigensolver",
                          n, DLN_HESSIAN_MAX_PARAMS);
     if (ldh < n) return dlni_fail(loss->err, DLN_E_LD, "ldh = %zu is below n = %zu", ldh, n);
-    if (!la_fits(ldh)) return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldh exceeds the BLAS range");
+    if (!la_fits(ldh) || !dlni_span_fits(ldh, n))
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldh exceeds the BLAS range");
     double *E = dlni_alloc(n * DLNI_BATCH);
     if (!E) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
     st = DLN_OK;

@@ -94,7 +94,9 @@ static dln_status check_layer_args(const dln_net *net, char *err, size_t l, cons
         return dlni_fail(err, DLN_E_LD, "ld = %zu is below %zu for layer %zu (%zu x %zu, %s)", ld,
                          need, l, net->d[l], net->d[l - 1],
                          layout == DLN_COL_MAJOR ? "column-major" : "row-major");
-    if (!la_fits(ld)) return dlni_fail(err, DLN_E_OVERFLOW, "ld = %zu exceeds the BLAS range", ld);
+    if (!la_fits(ld) || !dlni_span_fits(ld, layout == DLN_COL_MAJOR ? net->d[l - 1] : net->d[l]))
+        return dlni_fail(err, DLN_E_OVERFLOW,
+                         "ld = %zu exceeds the BLAS range (or the layer the address range)", ld);
     return DLN_OK;
 }
 
@@ -294,7 +296,8 @@ dln_status dln_net_init_balanced(dln_net *net, const double *A, size_t lda, dln_
     if (!A) return dlni_fail(net->err, DLN_E_NULL, "A is NULL");
     size_t L = net->L, d0 = net->d[0], dL = net->d[L], k = d0 < dL ? d0 : dL;
     if (lda < dL) return dlni_fail(net->err, DLN_E_LD, "lda = %zu is below d_L = %zu", lda, dL);
-    if (!la_fits(lda)) return dlni_fail(net->err, DLN_E_OVERFLOW, "lda exceeds the BLAS range");
+    if (!la_fits(lda) || !dlni_span_fits(lda, d0))
+        return dlni_fail(net->err, DLN_E_OVERFLOW, "lda exceeds the BLAS or address range");
     if (frames != DLN_FRAMES_CANONICAL && frames != DLN_FRAMES_RANDOM)
         return dlni_fail(net->err, DLN_E_RANGE, "frames must be DLN_FRAMES_CANONICAL or _RANDOM");
     if (!la_all_finite(dL, d0, A, lda))

@@ -8,7 +8,7 @@
 
 /* W_{j:i} (j >= i) into out (ld), using two scratch buffers of
  * d_j * d_{i-1}-compatible size: each holds any intermediate d_l x thin. */
-static void chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld,
+void dlni_chain_product(const dln_net *net, size_t j, size_t i, double *out, size_t ld,
                           double *s1, double *s2)
 {
     const size_t *d = net->d;
@@ -37,8 +37,15 @@ static void chain_product(const dln_net *net, size_t j, size_t i, double *out, s
     }
 }
 
-/* Largest intermediate of chain_product(j, i). */
-static size_t chain_scratch(const dln_net *net, size_t j, size_t i)
+/* Finite weights can still overflow in a product (weights 1e150, depth 3):
+ * report it like the loss functions do instead of returning Inf. */
+static dln_status finite_or_fail(size_t m, size_t n, const double *A, size_t ld)
+{
+    return la_all_finite(m, n, A, ld) ? DLN_OK : DLN_E_NONFINITE;
+}
+
+/* Largest intermediate of dlni_chain_product(j, i). */
+size_t dlni_chain_scratch(const dln_net *net, size_t j, size_t i)
 {
     size_t thin = net->d[i - 1] <= net->d[j] ? net->d[i - 1] : net->d[j], mx = 0;
     for (size_t l = i - 1; l <= j; l++)
@@ -61,18 +68,18 @@ dln_status dln_net_product(const dln_net *net, size_t j, size_t i, double *out, 
     if (!net || !out) return DLN_E_NULL;
     if (i == 0 || i > net->L || j + 1 < i || j > net->L) return DLN_E_DIM;
     if (ld < net->d[j]) return DLN_E_LD;
-    if (!la_fits(ld)) return DLN_E_OVERFLOW;
+    if (!la_fits(ld) || !dlni_span_fits(ld, net->d[i - 1])) return DLN_E_OVERFLOW;
     if (net->nres && j >= i) ON_EFFECTIVE(net, dln_net_product(eff_, j, i, out, ld));
     if (j + 1 == i) {
         la_set_identity(net->d[j], net->d[j], out, ld);
         return DLN_OK;
     }
-    size_t sz = chain_scratch(net, j, i);
+    size_t sz = dlni_chain_scratch(net, j, i);
     double *s = dlni_alloc(2 * sz);
     if (!s) return DLN_E_NOMEM;
-    chain_product(net, j, i, out, ld, s, s + sz);
+    dlni_chain_product(net, j, i, out, ld, s, s + sz);
     free(s);
-    return DLN_OK;
+    return finite_or_fail(net->d[j], net->d[i - 1], out, ld);
 }
 
 dln_status dln_net_end_to_end(const dln_net *net, double *P, size_t ld)
@@ -88,7 +95,9 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
     const size_t L = net->L, *d = net->d;
     if (m == 0) return DLN_E_DIM;
     if (ldx < d[0] || ldy < d[L]) return DLN_E_LD;
-    if (!la_fits(m) || !la_fits(ldx) || !la_fits(ldy)) return DLN_E_OVERFLOW;
+    if (!la_fits(m) || !la_fits(ldx) || !la_fits(ldy) || !dlni_span_fits(ldx, m) ||
+        !dlni_span_fits(ldy, m))
+        return DLN_E_OVERFLOW;
     if (!la_all_finite(d[0], m, X, ldx)) return DLN_E_NONFINITE;
     if (net->nres) ON_EFFECTIVE(net, dln_net_forward(eff_, m, X, ldx, Y, ldy));
     /* flops: layer by layer m sum d_l d_{l-1}; P first: thin sum + d_L d_0 m */
@@ -99,14 +108,14 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         if (L > 1) pfirst += thin * (double)d[l] * (double)d[l - 1];
     }
     if (pfirst < layerwise) {
-        size_t sz = chain_scratch(net, L, 1);
+        size_t sz = dlni_chain_scratch(net, L, 1);
         double *s = dlni_alloc(2 * sz + d[L] * d[0]);
         if (!s) return DLN_E_NOMEM;
         double *P = s + 2 * sz;
-        chain_product(net, L, 1, P, d[L], s, s + sz);
+        dlni_chain_product(net, L, 1, P, d[L], s, s + sz);
         la_gemm(LA_N, LA_N, d[L], m, d[0], 1.0, P, d[L], X, ldx, 0.0, Y, ldy);
         free(s);
-        return DLN_OK;
+        return finite_or_fail(d[L], m, Y, ldy);
     }
     size_t mx = 0, sz;
     for (size_t l = 1; l < L; l++)
@@ -124,5 +133,5 @@ dln_status dln_net_forward(const dln_net *net, size_t m, const double *X, size_t
         cur = nxt, ldc = ldn;
     }
     free(s);
-    return DLN_OK;
+    return finite_or_fail(d[L], m, Y, ldy);
 }

@@ -386,6 +386,8 @@ dln_status dln_opt_history(const dln_opt *opt, double *H, size_t ldh)
 {
     if (!opt || !H) return DLN_E_NULL;
     if (ldh < opt->hist_rows || ldh < 1) return DLN_E_LD;
+    if (!dlni_span_fits(ldh, opt->ncols)) return DLN_E_OVERFLOW;
+    if (opt->hist_rows == 0) return DLN_OK; /* no history: opt->hist may be NULL */
     for (size_t c = 0; c < opt->ncols; c++)
         memcpy(H + c * ldh, opt->hist + c * opt->hist_cap, opt->hist_rows * sizeof *H);
     return DLN_OK;

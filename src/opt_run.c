@@ -18,22 +18,31 @@ double dlni_now(void)
 
 /* ---- per-shape scratch and the starting point ------------------------------------ */
 
-/* g and the kind's state in one block; prev on its own, since it changes
- * hands with the net's weights (both are n doubles from malloc, each freed by
- * whichever handle holds it at the end). */
-static dln_status ensure_scratch(dln_opt *opt, size_t n)
+/* Scratch for n parameters: two gradient slots (g and the one a new start
+ * evaluates into, see start()) and the kind's state in one block; prev on its
+ * own, since it changes hands with the net's weights (both are n doubles
+ * from malloc, each freed by whichever handle holds it at the end). The
+ * current blocks when they fit, else new ones that only scratch_install()
+ * puts in place: until then the handle is untouched. */
+static dln_status scratch_for(dln_opt *opt, size_t n, double **block, double **prev)
 {
+    *block = opt->block, *prev = opt->prev;
     if (opt->block && opt->n == n) return DLN_OK;
-    dlni_opt_drop_state(opt);
     size_t len = opt->ops->state_len ? opt->ops->state_len(opt, n) : 0;
-    if (n + len < len || !(opt->block = dlni_alloc(n + len)) || !(opt->prev = dlni_alloc(n))) {
-        dlni_opt_drop_state(opt);
-        return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory for the scratch of n = %zu", n);
-    }
-    opt->n = n;
-    opt->g = opt->block, opt->state = opt->block + n;
+    *block = len <= SIZE_MAX - 2 * n ? dlni_alloc(2 * n + len) : NULL;
+    *prev = dlni_alloc(n);
+    if (*block && *prev) return DLN_OK;
+    free(*block), free(*prev);
+    return dlni_fail(opt->err, DLN_E_NOMEM, "out of memory for the scratch of n = %zu", n);
+}
+
+static void scratch_install(dln_opt *opt, size_t n, double *block, double *prev)
+{
+    if (block == opt->block) return;
+    dlni_opt_drop_state(opt);
+    opt->block = block, opt->prev = prev, opt->n = n;
+    opt->g = block, opt->state = block + 2 * n;
     if (opt->ops->bind) opt->ops->bind(opt);
-    return DLN_OK;
 }
 
 /* The integer that marks a net as carrying this handle's state. */
@@ -65,26 +74,11 @@ static dln_status check_pair(dln_opt *opt, dln_loss *loss, const dln_net *net)
     return DLN_OK;
 }
 
-/* ||a - b|| (b = NULL: ||a||) by LAPACK's dlassq recurrence: no overflow or
- * underflow, whatever the BLAS (OpenBLAS's x86-64 dnrm2 relies on the x87
- * extended exponent range, which valgrind does not emulate). */
-static double safe_norm(size_t n, const double *a, const double *b)
-{
-    double scale = 0.0, ssq = 1.0;
-    for (size_t i = 0; i < n; i++) {
-        double x = fabs(b ? a[i] - b[i] : a[i]);
-        if (x == 0.0) continue;
-        if (scale < x) ssq = 1.0 + ssq * (scale / x) * (scale / x), scale = x;
-        else ssq += (x / scale) * (x / scale);
-    }
-    return scale * sqrt(ssq);
-}
-
 /* ||g|| as sqrt(g'g) from gg = g'g, with the scaled norm when g'g is near
  * underflow or overflow. */
 static double norm_from(double gg, size_t n, const double *g)
 {
-    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : safe_norm(n, g, NULL);
+    return gg > 1e-280 && gg < 1e280 ? sqrt(gg) : la_norm_safe(n, g, NULL);
 }
 
 /* F, g and ||g|| at net into opt->f, opt->g, opt->gnorm: one gradient
@@ -98,21 +92,33 @@ static dln_status eval_here(dln_opt *opt, dln_loss *loss, const dln_net *net)
     return st;
 }
 
-/* A fresh start at the net's weights: scratch, state, report, F and g. */
+/* A fresh start at the net's weights: scratch, state, report, F and g. F and
+ * g are evaluated into the spare gradient slot before anything is reset, so
+ * that a start that fails (no memory, F or g not finite at theta_0) leaves
+ * the handle exactly as an argument error does (dlnet.h, dln_opt_run). */
 static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
 {
     const size_t n = net->n;
-    opt->live = 0;
-    dln_status st = ensure_scratch(opt, n);
+    double *block, *prev, f, gg, t0 = dlni_now();
+    dln_status st = scratch_for(opt, n, &block, &prev);
     if (st != DLN_OK) return st;
+    int own = block == opt->block;
+    double *g0 = own && opt->g == block + n ? block : block + n;
+    st = dlni_grad_sq(loss, net, &f, g0, &gg);
+    if (st != DLN_OK) {
+        if (!own) free(block), free(prev);
+        return dlni_fail(opt->err, st, "at the starting point: %s", dln_loss_errmsg(loss));
+    }
+    scratch_install(opt, n, block, prev);
+    opt->g = g0;
+    opt->live = 0;
     if (opt->ops->reset) opt->ops->reset(opt);
     dlni_opt_clear_report(opt);
     opt->k = 0, opt->t = 0.0, opt->step_norm = 0.0, opt->escaped = 0, opt->prev_valid = 0;
     opt->ring_pos = opt->ring_count = 0;
-    opt->t_start = dlni_now();
-    st = eval_here(opt, loss, net);
-    if (st != DLN_OK)
-        return dlni_fail(opt->err, st, "at the starting point: %s", dln_loss_errmsg(loss));
+    opt->t_start = t0;
+    opt->rep.grad_evals = 1;
+    opt->f = f, opt->gnorm = norm_from(gg, n, g0);
     opt->f0 = opt->rep.initial_loss = opt->f;
     opt->rep.initial_grad_norm = opt->gnorm;
     ring_push(opt, opt->gnorm);
@@ -127,7 +133,7 @@ static dln_status start(dln_opt *opt, dln_loss *loss, dln_net *net)
 static double step_norm(dln_opt *opt, const dln_net *net)
 {
     if (isnan(opt->step_norm) && opt->prev_valid)
-        opt->step_norm = safe_norm(opt->n, net->theta, opt->prev);
+        opt->step_norm = la_norm_safe(opt->n, net->theta, opt->prev);
     return opt->step_norm;
 }
 
@@ -341,12 +347,15 @@ static dln_status run(dln_opt *opt, dln_loss *loss, dln_net *net, sink *s, dln_o
 {
     dln_status st = check_report(opt, report);
     if (st == DLN_OK) st = check_pair(opt, loss, net);
+    if (st == DLN_OK) st = sink_open(opt, loss, net, s); /* may allocate: before the start */
     if (st == DLN_OK) st = start(opt, loss, net);
-    if (st != DLN_OK) return st;
+    if (st != DLN_OK) {
+        sink_close(opt, s);
+        return st;
+    }
     dln_stop stop = DLN_STOP_NONE;
     size_t last_notified = (size_t)-1;
-    st = sink_open(opt, loss, net, s);
-    if (st == DLN_OK) st = record(opt, loss, net, s);
+    st = record(opt, loss, net, s);
     if (st == DLN_OK) st = stop_tests(opt, loss, net, opt->f, &stop);
     if (st == DLN_OK && stop == DLN_STOP_NONE && opt->cb) {
         last_notified = 0;
@@ -377,7 +386,7 @@ dln_status dln_opt_run(dln_opt *opt, dln_loss *loss, dln_net *net, dln_opt_repor
     if (!opt) return DLN_E_NULL;
     sink s = {opt->hist, opt->hist_cap, opt->hist_cap, 0, {NULL}};
     dln_status st = run(opt, loss, net, &s, report);
-    opt->hist_rows = s.rows;
+    if (st == DLN_OK || s.rows) opt->hist_rows = s.rows; /* a failed start records nothing */
     return st;
 }
 
@@ -388,8 +397,7 @@ dln_status dln_opt_run_history(dln_opt *opt, dln_loss *loss, dln_net *net, doubl
     if (!H && rows) return dlni_fail(opt->err, DLN_E_NULL, "history buffer is NULL");
     if (ldh < rows || ldh < 1)
         return dlni_fail(opt->err, DLN_E_LD, "ldh = %zu must be >= rows = %zu and >= 1", ldh, rows);
-    size_t cnt;
-    if (!dlni_mul(ldh, opt->ncols, &cnt))
+    if (!dlni_span_fits(ldh, opt->ncols))
         return dlni_fail(opt->err, DLN_E_OVERFLOW, "ldh x columns overflows the address range");
     sink s = {H, ldh, rows, 0, {NULL}};
     return run(opt, loss, net, &s, report);
@@ -408,8 +416,13 @@ dln_status dln_opt_step(dln_opt *opt, dln_loss *loss, dln_net *net, dln_stop *st
                net->stamp == stamp_of(opt);
     if (!cont && (st = start(opt, loss, net)) != DLN_OK) return st;
     dln_stop s;
-    st = iterate(opt, loss, net, &s);
+    dln_opt_report before = opt->rep;
+    st = iterate(opt, loss, net, &s); /* on failure: net back at theta_k, state restarts */
+    if (st != DLN_OK) {
+        opt->rep = before;
+        return st;
+    }
     finish_report(opt, s, 0);
-    if (st == DLN_OK && stop) *stop = s;
+    if (stop) *stop = s;
     return st;
 }

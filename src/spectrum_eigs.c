@@ -55,7 +55,6 @@ dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t 
                           const double *evals, const double *evecs, size_t ldvec,
                           const dln_eig_report *report)
 {
-    size_t t;
     if (!evals) return dlni_fail(loss->err, DLN_E_NULL, "evals is NULL");
     if (which != DLN_EIG_SMALLEST && which != DLN_EIG_LARGEST)
         return dlni_fail(loss->err, DLN_E_RANGE, "which = %d is not a dln_eig_which", (int)which);
@@ -65,7 +64,7 @@ dln_status dlni_eig_check(dln_loss *loss, size_t n, dln_eig_which which, size_t 
         return dlni_fail(loss->err, DLN_E_RANGE, "tol = %g must be in [0, 1)", tol);
     if (evecs && ldvec < n)
         return dlni_fail(loss->err, DLN_E_LD, "ldvec = %zu is below n = %zu", ldvec, n);
-    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_mul(ldvec, k, &t))))
+    if (!la_fits(n) || (evecs && (!la_fits(ldvec) || !dlni_span_fits(ldvec, k))))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "n or ldvec exceeds the BLAS range");
     return report ? dlni_report_check(loss->err, report, DLN_EIG_REPORT_V1_SIZE, "report") : DLN_OK;
 }

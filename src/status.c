@@ -2,6 +2,7 @@
 #include "internal.h"
 #include "linalg.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,12 @@ int dlni_mul(size_t a, size_t b, size_t *out)
     return 1;
 }
 
+int dlni_span_fits(size_t ld, size_t cols)
+{
+    size_t t;
+    return dlni_mul(ld, cols, &t) && t <= PTRDIFF_MAX / sizeof(double);
+}
+
 double *dlni_alloc(size_t n)
 {
     if (n > SIZE_MAX / sizeof(double)) return NULL;
@@ -67,9 +74,13 @@ double *dlni_alloc(size_t n)
 
 dln_status dlni_la_status(char *err, int rc, const char *what)
 {
-    if (rc == LA_OK) return DLN_OK;
-    return dlni_fail(err, rc == LA_NOMEM ? DLN_E_NOMEM : DLN_E_LAPACK, "%s failed (LAPACK info %d)",
-                     what, rc);
+    switch (rc) {
+    case LA_OK: return DLN_OK;
+    case LA_NOMEM: return dlni_fail(err, DLN_E_NOMEM, "%s: out of memory", what);
+    case LA_NONFINITE: /* caught before LAPACK, whose error handler prints */
+        return dlni_fail(err, DLN_E_NONFINITE, "%s: the input has a NaN or Inf entry", what);
+    }
+    return dlni_fail(err, DLN_E_LAPACK, "%s failed (LAPACK info %d)", what, rc);
 }
 
 /* ---- the report contract (dlnet.h, "Report structs") ---------------------- */

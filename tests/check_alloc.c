@@ -8,10 +8,13 @@
  * (Makefile). The library is linked statically, so its calls to these
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
- * they are not libdlnet's. */
+ * they are not libdlnet's. The same wrappers inject allocation failures
+ * (alloc_inject.h, used by check_nomem.c and below). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
+#include "alloc_inject.h"
 #include "testutil.h"
 
+#include <execinfo.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +23,75 @@
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
 void *__real_realloc(void *ptr, size_t size);
+void __real_free(void *ptr);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t count, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
+void __wrap_free(void *ptr);
 
-static atomic_size_t allocations;
-/* -1: off; k >= 0: k more allocations succeed, the next one fails (then off). */
-static atomic_long fail_countdown = -1;
+static atomic_size_t allocations; /* every allocation, for the tests below */
+static atomic_long live;          /* blocks not yet freed */
 
-static int should_fail(void)
+/* Failure injection (alloc_inject.h): used by one thread at a time. */
+static struct {
+    int armed, paused, fired;
+    size_t counted, fail_at;
+    void *site[8]; /* call stack of the failed allocation */
+    int depth;
+} inject;
+
+void ai_arm(size_t k)
 {
-    long k = atomic_load(&fail_countdown);
-    while (k >= 0 && !atomic_compare_exchange_weak(&fail_countdown, &k, k - 1)) {}
-    return k == 0;
+    inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k;
+}
+void ai_disarm(void) { inject.armed = 0; }
+void ai_pause(int paused) { inject.paused = paused; }
+size_t ai_counted(void) { return inject.counted; }
+int ai_fired(void) { return inject.fired; }
+long ai_live(void) { return atomic_load(&live); }
+int ai_stack(void **frames)
+{
+    memcpy(frames, inject.site, sizeof inject.site);
+    return inject.depth;
 }
 
-void *__wrap_malloc(size_t size)
+/* 1 if this allocation is to fail. */
+static int next_fails(void)
 {
     atomic_fetch_add(&allocations, 1);
-    return should_fail() ? NULL : __real_malloc(size);
+    if (!inject.armed || inject.paused) return 0;
+    if (++inject.counted != inject.fail_at) return 0;
+    inject.fired = 1;
+    inject.depth = backtrace(inject.site, 8); /* glibc's own allocations are not wrapped */
+    return 1;
 }
+
+static void *track(void *p)
+{
+    if (p) atomic_fetch_add(&live, 1);
+    return p;
+}
+
+void *__wrap_malloc(size_t size) { return next_fails() ? NULL : track(__real_malloc(size)); }
 
 void *__wrap_calloc(size_t count, size_t size)
 {
-    atomic_fetch_add(&allocations, 1);
-    return should_fail() ? NULL : __real_calloc(count, size);
+    return next_fails() ? NULL : track(__real_calloc(count, size));
 }
 
 void *__wrap_realloc(void *ptr, size_t size)
 {
-    atomic_fetch_add(&allocations, 1);
-    return should_fail() ? NULL : __real_realloc(ptr, size);
+    if (next_fails()) return NULL;
+    void *q = __real_realloc(ptr, size);
+    if (!ptr) return track(q);
+    if (!q && size == 0) atomic_fetch_sub(&live, 1); /* freed */
+    return q;
+}
+
+void __wrap_free(void *ptr)
+{
+    if (ptr) atomic_fetch_sub(&live, 1);
+    __real_free(ptr);
 }
 
 static size_t counted_since(size_t start) { return atomic_load(&allocations) - start; }
@@ -131,7 +172,8 @@ START_TEST(no_allocation_after_first_call)
                 for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
                 dln_net *other = tu_net(L, d2, 0.5, 9);
                 double *g = malloc(dln_net_num_params(other) * sizeof *g);
-                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0, "new shape, no scratch");
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0,
+                              "new shape, no scratch");
                 assert_no_allocation(loss, other, &r);
                 free(g);
                 dln_net_free(other);
@@ -140,6 +182,37 @@ START_TEST(no_allocation_after_first_call)
             dln_net_free(net);
             dln_loss_free(loss);
         }
+}
+END_TEST
+
+/* The landscape history columns build their workspace once per run: a run
+ * of 40 iterations allocates exactly as much as one of 2, although the
+ * nearest orbit type (and its block spectrum) changes along the way. */
+START_TEST(history_rows_do_not_allocate)
+{
+    const size_t w[4] = {3, 3, 3, 3};
+    const double phi[9] = {3.0, 0.2, -0.1, 0.1, 2.0, 0.3, 0.0, -0.2, 1.0};
+    const dln_metric cols[3] = {DLN_METRIC_DIST, DLN_METRIC_EB_RATIO, DLN_METRIC_BALANCEDNESS};
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 3, 3, phi, 3));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.05));
+    size_t n[2];
+    for (int i = 0; i < 2; i++) {
+        dln_opt *opt = NULL;
+        dln_net *net = tu_net(3, w, 0.3, 8);
+        ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
+        ck_assert_ok(dln_opt_set_metrics(opt, 3, cols));
+        ck_assert_ok(dln_opt_set_history_capacity(opt, 50));
+        ck_assert_ok(dln_opt_set_step(opt, 0.1));
+        ck_assert_ok(dln_opt_set_max_iter(opt, i ? 40 : 2));
+        ck_assert_ok(dln_loss_value(loss, net, &(double){0})); /* the loss's scratch first */
+        n[i] = ALLOCS(dln_opt_run(opt, loss, net, NULL));
+        ck_assert_uint_eq(dln_opt_history_rows(opt), i ? 41 : 3);
+        dln_opt_free(opt);
+        dln_net_free(net);
+    }
+    ck_assert_msg(n[0] == n[1], "2 iterations: %zu allocations, 40: %zu", n[0], n[1]);
+    dln_loss_free(loss);
 }
 END_TEST
 
@@ -170,7 +243,7 @@ static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln
                          const char *path, const double *X, const double *Y)
 {
     double R[9] = {1, 0, 0, 2, 3, 0, 4, 5, 6}, C[6] = {1, 2, 3, 4, 5, 6};
-    atomic_store(&fail_countdown, k);
+    ai_arm((size_t)k + 1);
     dln_status st = DLN_OK;
     switch (op) {
     case OP_CREATE: st = dln_loss_create_summary(out, 3, 2, 7, R, 3, C, 2, 0.5, 1); break;
@@ -181,7 +254,7 @@ static dln_status run_op(int op, long k, dln_loss *dst, const dln_loss *src, dln
     case OP_LOAD: st = dln_loss_load(out, path, NULL, 0); break;
     case OP_PROGRESS: st = dln_loss_add_samples_progress(dst, 40, X, 3, Y, 2, 7, NULL, NULL, NULL); break;
     }
-    atomic_store(&fail_countdown, -1);
+    ai_disarm();
     return st;
 }
 
@@ -275,9 +348,9 @@ static void every_failure_is_nomem(const char *name, alloc_call call, int target
         if (target) ck_assert_ok(dln_loss_create_target(&loss, 2, 3, Y, 2));
         else ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 12, X, 3, Y, 2));
         ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.1));
-        atomic_store(&fail_countdown, k);
+        ai_arm((size_t)k + 1);
         dln_status st = call(loss, net, out);
-        atomic_store(&fail_countdown, -1);
+        ai_disarm();
         if (st == DLN_OK) {
             ck_assert_msg(k > 0, "%s: no allocation was failed", name);
             dln_loss_free(loss);
@@ -351,6 +424,7 @@ Suite *suite_alloc(void)
     tcase_set_timeout(tc, 60); /* the injection loop on a loaded machine */
     tcase_add_test(tc, wrapping_is_active);
     tcase_add_test(tc, no_allocation_after_first_call);
+    tcase_add_test(tc, history_rows_do_not_allocate);
     tcase_add_test(tc, spectrum_allocation_failures);
     tcase_add_test(tc, summary_allocation_failures);
     tcase_add_test(tc, threaded_summary_allocation_failures);

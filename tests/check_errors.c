@@ -512,11 +512,12 @@ START_TEST(loss_add_samples)
     assert_loss_state(loss, &saved);
     dln_loss_free(copy);
 
-    /* the total sample count itself overflows (d_0 = d_L = 1, ld = 1) */
+    /* SIZE_MAX samples (d_0 = d_L = 1, ld = 1): X and Y would span more
+     * bytes than the address range, checked before the total count */
     dln_loss *one = NULL;
     ck_assert_ok(dln_loss_create_data(&one, 1, 1, 1, X, 1, Y, 1));
     LOSS_FAILS(one, dln_loss_add_samples(one, SIZE_MAX, X, 1, Y, 1), DLN_E_OVERFLOW,
-               "sample count");
+               "address range");
     ck_assert_uint_eq(dln_loss_num_samples(one), 1);
 
     ck_assert_ok(dln_loss_create_target(&target, DL, D0, Y, DL));
