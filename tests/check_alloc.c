@@ -32,21 +32,25 @@ void __wrap_free(void *ptr);
 static atomic_size_t allocations; /* every allocation, for the tests below */
 static atomic_long live;          /* blocks not yet freed */
 
-/* Failure injection (alloc_inject.h): used by one thread at a time. */
+/* Failure injection (alloc_inject.h): armed by one thread at a time; the
+ * count is atomic so that the library's own threads may allocate meanwhile. */
 static struct {
     int armed, paused, fired;
-    size_t counted, fail_at;
+    atomic_size_t counted;
+    size_t fail_at;
     void *site[8]; /* call stack of the failed allocation */
     int depth;
 } inject;
 
 void ai_arm(size_t k)
 {
-    inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k;
+    inject.paused = 0, inject.fired = 0, inject.fail_at = k;
+    atomic_store(&inject.counted, 0);
+    inject.armed = 1;
 }
 void ai_disarm(void) { inject.armed = 0; }
 void ai_pause(int paused) { inject.paused = paused; }
-size_t ai_counted(void) { return inject.counted; }
+size_t ai_counted(void) { return atomic_load(&inject.counted); }
 int ai_fired(void) { return inject.fired; }
 long ai_live(void) { return atomic_load(&live); }
 int ai_stack(void **frames)
@@ -60,7 +64,7 @@ static int next_fails(void)
 {
     atomic_fetch_add(&allocations, 1);
     if (!inject.armed || inject.paused) return 0;
-    if (++inject.counted != inject.fail_at) return 0;
+    if (atomic_fetch_add(&inject.counted, 1) + 1 != inject.fail_at) return 0;
     inject.fired = 1;
     inject.depth = backtrace(inject.site, 8); /* glibc's own allocations are not wrapped */
     return 1;
@@ -315,9 +319,9 @@ START_TEST(threaded_summary_allocation_failures)
     dln_status st = DLN_E_NOMEM;
     long k = 0;
     for (; k < 100; k++) {
-        atomic_store(&fail_countdown, k);
+        ai_arm((size_t)k + 1);
         st = dln_loss_add_samples(loss, M, X, D0, Y, DL);
-        atomic_store(&fail_countdown, -1);
+        ai_disarm();
         if (st != DLN_E_NOMEM) break;
         ck_assert_msg(same_snapshot(loss, before), "allocation %ld failing: the loss changed", k);
     }
