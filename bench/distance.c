@@ -1,11 +1,13 @@
 /* distance.c - dln_landscape_distance in units of one gradient at the same
  * point, on a regularized target loss (L = 3, square widths d, weight decay
  * 0.05, Phi Gaussian of scale 1), at two kinds of points:
- *   near    a constructed global minimum with every weight moved by 1e-6
+ *   near    a constructed global minimizer (every value whose root s_+ lowers
+ *           F is matched, random frames) with every weight moved by 1e-6
  *           relative (the tail of a gradient-descent run)
  *   random  Gaussian weights of scale 1/sqrt(d) (far from the critical set)
  * Times are the best of a few runs (seconds, wall clock, the BLAS threads the
- * environment gives). Prints measurements, never judges. */
+ * environment gives), the sweeps and candidates of the last call and its dist.
+ * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "timing.h"
 
@@ -16,6 +18,7 @@ typedef struct ctx {
     dln_landscape *ls;
     dln_net *net;
     double *g;
+    dln_dist_report rep; /* of the last call */
 } ctx;
 
 static void grad(void *p)
@@ -28,8 +31,19 @@ static void grad(void *p)
 static void dist(void *p)
 {
     ctx *c = p;
-    dln_dist_report r = {.struct_size = sizeof r};
-    if (dln_landscape_distance(c->ls, c->net, &r, NULL, NULL)) exit(1);
+    c->rep.struct_size = sizeof c->rep;
+    if (dln_landscape_distance(c->ls, c->net, &c->rep, NULL, NULL)) exit(1);
+}
+
+/* The global minimizers' type: every value whose root s_+ lowers F (phi < 0). */
+static int global_pattern(const dln_landscape *ls, size_t nv, int *pat)
+{
+    for (size_t k = 0; k < nv; k++) {
+        dln_root_info ri = {.struct_size = sizeof ri};
+        if (dln_landscape_roots(ls, k, &ri)) return 1;
+        pat[k] = ri.count > 0 && ri.phi[0] < 0.0 ? DLN_MATCH_PLUS : DLN_MATCH_NONE;
+    }
+    return 0;
 }
 
 static double best(bench_fn fn, void *c, int reps)
@@ -47,7 +61,8 @@ static double best(bench_fn fn, void *c, int reps)
 int main(int argc, char **argv)
 {
     size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256;
-    printf("%6s %8s %12s %12s %10s\n", "d", "point", "gradient_s", "distance_s", "gradients");
+    printf("%6s %8s %12s %12s %10s %7s %5s %12s\n", "d", "point", "gradient_s", "distance_s", "gradients",
+           "sweeps", "cand", "dist");
     for (size_t d = 32; d <= dmax; d *= 2) {
         size_t w[4] = {d, d, d, d};
         double *Phi = malloc(d * d * sizeof *Phi);
@@ -69,7 +84,7 @@ int main(int argc, char **argv)
         for (int kind = 0; kind < 2; kind++) {
             if (kind == 0) {
                 int *pat = malloc(d * sizeof *pat);
-                if (dln_landscape_orbit(c.ls, 0, pat) ||
+                if (global_pattern(c.ls, d, pat) ||
                     dln_landscape_build(c.ls, pat, NULL, DLN_FRAMES_RANDOM, 3, c.net))
                     return 1;
                 free(pat);
@@ -80,7 +95,8 @@ int main(int argc, char **argv)
                 return 1;
             }
             double tg = best(grad, &c, 5), td = best(dist, &c, d >= 256 ? 1 : 3);
-            printf("%6zu %8s %12.3e %12.3e %10.1f\n", d, kind ? "random" : "near", tg, td, td / tg);
+            printf("%6zu %8s %12.3e %12.3e %10.1f %7zu %5zu %12.6e\n", d, kind ? "random" : "near", tg, td,
+                   td / tg, c.rep.sweeps, c.rep.candidates, c.rep.dist);
             fflush(stdout);
         }
         free(th), free(c.g), free(Phi);

@@ -19,8 +19,22 @@ The peers are written as a researcher would, on the samples:
          3L - 2: libdlnet works on the QR summary of the data, made once).
 libdlnet's gradient and HVP are timed at new weights on every call (chains
 recomputed), as the peers are.
+
+The strongest peers work, like libdlnet, on a data summary made once (not timed):
+  QR    X^T = Q R (R upper triangular d_0 x d_0), C = Y Q, r0 = ||Y||^2 - ||C||^2,
+        so F = 1/2 ||P R^T - C||^2 + r0/2 (libdlnet's own summary, dln_loss_summary);
+  Gram  Sxx = X X^T, Syx = Y X^T, F = 1/2 tr(P Sxx P^T) - tr(P Syx^T) + ||Y||^2/2
+        (one product less per gradient; cancels near exact fits).
+  torch-QR, torch-Gram  autograd gradient and double-backward HVP on these losses;
+  torch-QR func         HVP as forward-over-reverse, jvp(grad(F)) (torch.func,
+                        or functorch on PyTorch < 2.0);
+  numpy-QR, numpy-Gram  the backpropagation above with E = (P R^T - C) R or
+                        E = P Sxx - Syx.
+The second table gives, per size, the fastest peer of each kind and libdlnet's
+speed-up against it (median of per-sample ratios).
 """
 import argparse
+import ctypes
 import os
 import statistics
 import subprocess
@@ -31,8 +45,26 @@ import time
 import numpy as np
 import torch
 
+try:  # forward-over-reverse HVP: torch.func (PyTorch >= 2.0), else functorch
+    from torch.func import grad as func_grad, jvp as func_jvp
+except ImportError:
+    try:
+        from functorch import grad as func_grad, jvp as func_jvp
+    except ImportError:
+        func_grad = func_jvp = None
+
 SIZES = [(4, 3), (32, 5), (128, 5), (256, 8), (512, 4)]
 TARGETS = {"torch_grad": 5.0, "numpy_grad": 4.0, "torch_hvp": 8.0}
+
+
+def openblas_kernel():
+    """OpenBLAS's core name and build line, as loaded in this process (NumPy's BLAS)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = lib.openblas_get_config.restype = ctypes.c_char_p
+        return f"{lib.openblas_get_corename().decode()} ({lib.openblas_get_config().decode()})"
+    except (OSError, AttributeError):
+        return "unknown"
 
 
 def load_problem(path, d, L):
@@ -80,12 +112,70 @@ def make_torch(p):
     return grad, hvp, value
 
 
-def numpy_grad(Ws, X, Y):
+def summaries(p):
+    """The QR summary (R, C, r0) and the Gram summary (Sxx, Syx, ||Y||^2) of X, Y."""
+    X, Y = p["X"], p["Y"]
+    Q, R = np.linalg.qr(X.T)             # X^T = Q R, Q: m x d_0
+    C = Y @ Q
+    yy = float(np.sum(Y * Y))
+    return {"R": R, "C": C, "r0": yy - float(np.sum(C * C)), "Sxx": X @ X.T, "Syx": Y @ X.T,
+            "yy": yy}
+
+
+def chain(Ws):
+    P = Ws[0]
+    for W in Ws[1:]:
+        P = W @ P
+    return P
+
+
+def torch_loss_qr(Ws, R, C, r0):
+    E = chain(Ws) @ R.T - C
+    return 0.5 * (E * E).sum() + 0.5 * r0
+
+
+def torch_loss_gram(Ws, Sxx, Syx, yy):
+    P = chain(Ws)
+    return 0.5 * ((P @ Sxx) * P).sum() - (P * Syx).sum() + 0.5 * yy
+
+
+def make_torch_summary(p, s, form):
+    """Autograd gradient, double-backward HVP and (QR) the torch.func HVP on a summary."""
+    Ws = [torch.from_numpy(W.copy()).requires_grad_(True) for W in p["W"]]
+    Ds = tuple(torch.from_numpy(D) for D in p["D"])
+    if form == "qr":
+        args = (torch.from_numpy(s["R"]), torch.from_numpy(s["C"]), s["r0"])
+        loss = torch_loss_qr
+    else:
+        args = (torch.from_numpy(s["Sxx"]), torch.from_numpy(s["Syx"]), s["yy"])
+        loss = torch_loss_gram
+
+    def grad():
+        return torch.autograd.grad(loss(Ws, *args), Ws)
+
+    def hvp():
+        g = torch.autograd.grad(loss(Ws, *args), Ws, create_graph=True)
+        return torch.autograd.grad(g, Ws, grad_outputs=Ds)
+
+    func_hvp = None
+    if func_grad is not None:
+        plain = tuple(W.detach() for W in Ws)
+        g_of = func_grad(lambda ws: loss(list(ws), *args))
+
+        def func_hvp():
+            return func_jvp(g_of, (plain,), (Ds,))[1]
+
+    value = lambda: float(loss(Ws, *args).detach())
+    return grad, hvp, func_hvp, value
+
+
+def numpy_grad(Ws, X, Y, residual=None):
+    """Backpropagation; residual(P) gives E = dF/dP (default (P X - Y) X^T)."""
     L = len(Ws)
     B = [None, None, Ws[0]]              # B[l] = W_{l-1:1} (B[1] = I)
     for l in range(2, L + 1):
         B.append(Ws[l - 1] @ B[l])
-    E = (B[L + 1] @ X - Y) @ X.T         # (P X - Y) X^T
+    E = (B[L + 1] @ X - Y) @ X.T if residual is None else residual(B[L + 1])
     A = [None] * (L + 1)                 # A[l] = W_{L:l+1} (A[L] = I)
     if L >= 2:
         A[L - 1] = Ws[L - 1]
@@ -161,28 +251,43 @@ def main():
           f" (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')},"
           f" OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')},"
           f" torch.get_num_threads()={torch.get_num_threads()}); medians of {args.reps};"
-          f" load {os.getloadavg()[0]:.2f}")
+          f" load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; OpenBLAS kernel {openblas_kernel()}")
     print("times in us; ratio = median of per-sample (peer time / libdlnet time) (targets: torch grad >= 5, numpy"
           " grad >= 4, torch HVP >= 8); check = max relative difference of value, gradient"
           " and HVP to libdlnet\n")
     hdr = ("   d  L     m |  dlnet grad   dlnet hvp |  torch grad   torch hvp |  numpy grad |"
            " torch/g torch/h numpy/g | check")
     print(hdr)
-    missed = []
+    missed, strongest = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for d, L in SIZES:
             server = CServer(args.bin, d, L, tmp)
             p = load_problem(os.path.join(tmp, f"d{d}_L{L}.f64"), d, L)
+            s = summaries(p)
             tgrad, thvp, tvalue = make_torch(p)
             ngrad = lambda: numpy_grad(p["W"], p["X"], p["Y"])
-            err = max(relerr(np.array([tvalue()]), np.array([p["value"]])),
-                      relerr(theta_of(tgrad()), p["grad"]),
-                      relerr(theta_of(ngrad()), p["grad"]),
-                      relerr(theta_of(thvp()), p["hvp"]))
-            cg, ch, tg, th, ng = time_interleaved(
+            qgrad, qhvp, qfunc, qvalue = make_torch_summary(p, s, "qr")
+            ggrad, ghvp, _, gvalue = make_torch_summary(p, s, "gram")
+            R, C, Sxx, Syx = s["R"], s["C"], s["Sxx"], s["Syx"]
+            grads = {"torch-QR": qgrad, "torch-Gram": ggrad,
+                     "numpy-QR": lambda: numpy_grad(p["W"], None, None, lambda P: (P @ R.T - C) @ R),
+                     "numpy-Gram": lambda: numpy_grad(p["W"], None, None, lambda P: P @ Sxx - Syx)}
+            hvps = {"torch-QR": qhvp, "torch-Gram": ghvp}
+            if qfunc is not None:
+                hvps["torch-QR-func"] = qfunc
+            values = [tvalue(), qvalue(), gvalue()]
+            err = max([relerr(np.array([v]), np.array([p["value"]])) for v in values] +
+                      [relerr(theta_of(f()), p["grad"]) for f in [tgrad, ngrad, *grads.values()]] +
+                      [relerr(theta_of(f()), p["hvp"]) for f in [thvp, *hvps.values()]])
+            times = time_interleaved(
                 [server.sampler("grad"), server.sampler("hvp"), py_sampler(tgrad),
-                 py_sampler(thvp), py_sampler(ngrad)], args.reps)
+                 py_sampler(thvp), py_sampler(ngrad)] +
+                [py_sampler(f) for f in grads.values()] + [py_sampler(f) for f in hvps.values()],
+                args.reps)
             server.close()
+            cg, ch, tg, th, ng = times[:5]
+            sg = dict(zip(grads, times[5:5 + len(grads)]))
+            sh = dict(zip(hvps, times[5 + len(grads):]))
             r = {"torch_grad": median_ratio(tg, cg), "torch_hvp": median_ratio(th, ch),
                  "numpy_grad": median_ratio(ng, cg)}
             med = [statistics.median(x) * 1e6 for x in (cg, ch, tg, th, ng)]
@@ -192,6 +297,21 @@ def main():
                   f" {err:.1e}{'' if err < 1e-8 else '  MISMATCH'}", flush=True)
             missed += [f"{k} at (d={d}, L={L}): {v:.1f}x < {TARGETS[k]:g}x"
                        for k, v in r.items() if v < TARGETS[k]]
+            # the strongest peer: the smallest median ratio peer / libdlnet
+            bg = min(sg, key=lambda k: median_ratio(sg[k], cg))
+            bh = min(sh, key=lambda k: median_ratio(sh[k], ch))
+            strongest.append(
+                f"{d:4d} {L:2d} | {med[0]:11.2f} {statistics.median(sg[bg]) * 1e6:11.2f} {bg:>10s}"
+                f" {median_ratio(sg[bg], cg):6.2f} | {med[1]:11.2f}"
+                f" {statistics.median(sh[bh]) * 1e6:11.2f} {bh:>13s} {median_ratio(sh[bh], ch):6.2f} | "
+                + " ".join(f"{k}={statistics.median(v) * 1e6:.1f}" for k, v in {**sg, **{
+                    k + "/hvp": v for k, v in sh.items()}}.items()))
+    print("\nthe strongest peers, on the data summary (times in us; ratio = median of per-sample"
+          " (peer time / libdlnet time); HVP peers: autograd double backward and, where available,"
+          f" forward-over-reverse {'(torch.func/functorch)' if func_grad else '(unavailable)'})\n")
+    print("   d  L |  dlnet grad   best grad       peer  ratio |   dlnet hvp    best hvp"
+          "          peer  ratio | every summary peer")
+    print("\n".join(strongest))
     print("\ntargets " + ("met at every size" if not missed else "missed: " + "; ".join(missed)))
 
 

@@ -79,7 +79,7 @@
  *   bytes) the address range, PTRDIFF_MAX (::DLN_E_OVERFLOW otherwise,
  *   checked before any array is touched). The sample count m of a data loss
  *   and the leading dimensions of its X and Y are the exception to the
- *   first rule: samples are streamed into the summary in small blocks, so
+ *   first rule: samples are streamed into the summary in bounded blocks, so
  *   only the array sizes ld * m * sizeof(double) must fit.
  */
 #ifndef DLNET_H
@@ -337,7 +337,9 @@ DLN_API int dln_net_get_residual(const dln_net *net, size_t l);
  *
  * with w = 1 (the sum form of the papers; default) or w = 1/m (mean
  * normalization, dln_loss_set_mean()). At creation the data are summarized
- * once by a Householder QR of [X^T, Y^T] (streamed in blocks, TSQR):
+ * once by a QR factorization of [X^T, Y^T], streamed in blocks (Householder
+ * TSQR, or a Cholesky update preconditioned by the factor so far where that
+ * is as accurate; docs/derivatives.md section 2):
  * [X^T Y^T] = Q [[R, C^T], [0, T]], r0 = ||T||^2, so that
  * F = w/2 ||P R^T - C||^2 + w/2 r0 + reg exactly. Near the optimum the loss
  * value keeps a relative error of about eps ||Y|| / ||P X - Y|| (backward
@@ -375,7 +377,8 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
                                         const double *X, size_t ldx, const double *Y,
                                         size_t ldy);
 /**
- * Add m more samples to a data loss (streamed TSQR update of the summary);
+ * Add m more samples to a data loss (streamed update of the summary, on
+ * dln_loss_set_threads() library threads);
  * the result equals a loss created from all samples at once, up to rounding.
  * Errors: as dln_loss_create_data(), ::DLN_E_OVERFLOW if the total sample
  * count overflows, ::DLN_E_UNSUPPORTED for a target loss. On any error the
@@ -383,6 +386,31 @@ DLN_API dln_status dln_loss_create_data(dln_loss **out, size_t d0, size_t dL, si
  */
 DLN_API dln_status dln_loss_add_samples(dln_loss *loss, size_t m, const double *X, size_t ldx,
                                         const double *Y, size_t ldy);
+/** Largest thread count dln_loss_set_threads() accepts. */
+#define DLN_THREADS_MAX 256
+/**
+ * Threads the library itself runs to summarize the samples of later
+ * dln_loss_add_samples() calls (default 1; dln_loss_create_data() always
+ * uses 1, so create the loss from a first chunk, set this, then add the
+ * rest). The samples are cut into one contiguous range per thread, each
+ * thread summarizes its range into its own triangular factor and the factors
+ * are merged by a TSQR combine; a range gets at least 2 blocks of
+ * max(512, 16 (d_0 + d_L)) samples, so small calls use fewer threads. The
+ * same thread count gives the same bits; different counts agree to rounding.
+ *
+ * Threads combine multiplicatively with BLAS threads: every library thread
+ * calls BLAS, which may start its own threads. The library never changes the
+ * BLAS thread count; with nthreads > 1, limit BLAS to one thread (e.g.
+ * `OPENBLAS_NUM_THREADS=1` or `openblas_set_num_threads(1)` in the
+ * application) so that nthreads x BLAS threads does not exceed the cores
+ * (docs/performance.md). The thread count is copied by dln_loss_copy().
+ *
+ * Errors: ::DLN_E_NULL, ::DLN_E_RANGE (0 or above ::DLN_THREADS_MAX),
+ * ::DLN_E_UNSUPPORTED (target loss); the setting is unchanged on failure.
+ */
+DLN_API dln_status dln_loss_set_threads(dln_loss *loss, size_t nthreads);
+/** Library threads for the summary (dln_loss_set_threads(); 0 if NULL). */
+DLN_API size_t dln_loss_get_threads(const dln_loss *loss);
 /** Matrix-factorization loss 1/2 ||W_{L:1} - Phi||^2, Phi d_L x d_0 (ldphi >= d_L).
  *  Errors: ::DLN_E_NULL, ::DLN_E_DIM (a zero size), ::DLN_E_LD,
  *  ::DLN_E_OVERFLOW, ::DLN_E_NONFINITE, ::DLN_E_NOMEM; *out is unchanged on
@@ -1493,7 +1521,8 @@ typedef struct dln_dist_report {
     double dist;              /**< upper bound ||W - W*||: W* is a critical point (the projection) */
     double dist_lower;        /**< certified lower bound on dist(W, Crit F) (Mirsky, all orbit types) */
     double dist_lower_orbit;  /**< Mirsky lower bound on the distance to the orbit of W* */
-    double dist_second;       /**< distance to the best other candidate type (+Inf if none) */
+    double dist_second;       /**< distance to the best other candidate type (+Inf if none); one
+                                   skipped by its Mirsky bound counts with that bound */
     double value;             /**< F(W) */
     double critical_value;    /**< F on the orbit of W* */
     double grad_norm;         /**< ||grad F(W)|| */
@@ -1511,7 +1540,7 @@ typedef struct dln_dist_report {
                                    degenerate (matched values; for L = 2 also unmatched ones when
                                    r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
                                    gap^{-1} (L = 2) as it tends to 0 */
-    size_t candidates;        /**< orbit types projected on */
+    size_t candidates;        /**< orbit types projected on (skipped ones not counted) */
     size_t sweeps;            /**< Procrustes sweeps, all candidates together */
 } dln_dist_report;
 /** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
@@ -1527,14 +1556,19 @@ typedef struct dln_dist_report {
  *    of Ybar gives one direction per value; the layer singular values along
  *    it, followed down the layers, are compared with each admissible root
  *    (s_+, s_-, s*, or unmatched). The nearest choice gives the primary
- *    type; choices within a factor 2 of it give alternative types (at most
- *    6), and W = 0 is always a candidate.
+ *    type; choices within a factor 4 of it (in squared boundary mismatch)
+ *    give alternative types (at most 6), and W = 0 is always a candidate.
  * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
  *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
  *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
  *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor, until the objective decreases by less than 1e-13 of
- *    itself (at most 500 sweeps, ::DLN_EB_NOCONV). Any frames give a
+ *    polar factor (near the orbit a first-order update of the previous
+ *    frame, orthonormalized by Newton-Schulz steps, instead of an SVD),
+ *    until the objective decreases by less than 1e-13 of itself, or 1e-6
+ *    while dist > 0.1 ||W|| (at most 500 sweeps, ::DLN_EB_NOCONV). W = 0 is
+ *    projected first (exactly), then the primary type; an alternative is
+ *    skipped when its Mirsky bound exceeds 1.1 times the best dist so far,
+ *    and all of them once dist > 0.1 ||W||. Any frames give a
  *    critical point, so @c dist is an upper bound on dist(W, Crit F); it is
  *    the distance to the nearest point of the orbit when the iteration
  *    reaches it (always near the orbit). For W = W_0 + Delta with W_0 on an

@@ -97,6 +97,7 @@ struct dln_loss {
     double *C;          /* dL x d0 effective C (Phi for target) */
     double r0;          /* effective r0 */
     int mean;
+    size_t threads;     /* library threads for the summary (dln_loss_set_threads) */
     size_t lam_depth;   /* 0: uniform coefficient lam_uniform; else per-layer lam[] */
     double lam_uniform;
     double *lam;
@@ -160,6 +161,16 @@ double dlni_rng_normal(dlni_rng *r);        /* N(0, 1) */
 void dlni_rng_fill_normal(dlni_rng *r, size_t n, double scale, double *x);
 /* Haar-random m x n matrix with orthonormal columns (m >= n) into Q (ld m). */
 int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
+
+/* The data summary kernel (src/loss_summary.c). */
+/* Samples per block of the summary for na = d_0 + d_L: max(512, 16 na). */
+size_t dlni_summary_block(size_t na);
+/* Fold m samples into the factor raug (na x na upper, zeros below, m_prev
+ * samples so far) with up to nthreads threads. raug is unchanged on failure
+ * (DLN_E_NONFINITE, DLN_E_NOMEM, DLN_E_LAPACK; the detail goes to err). */
+dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
+                               const double *X, size_t ldx, const double *Y, size_t ldy,
+                               size_t nthreads, char *err);
 
 /* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs

@@ -94,7 +94,8 @@ static int descent_probe(dlni_cls *c, const double *Z, const double *mu, size_t 
     size_t n = ls->n;
     *dec = NAN, *stp = NAN;
     if (nn == 0) return 0;
-    probe p = {c, ls, NULL, c->net->theta, Z + nn * n, mu + nn, n - nn, dlni_alloc(n), dlni_alloc(n), 0, 0, 0};
+    probe p = {c,      ls, NULL, c->net->theta, Z + nn * n, mu + nn, n - nn, dlni_alloc(n),
+               dlni_alloc(n), 0, 0, 0};
     double *v = dlni_alloc(n), wscale = ls->ascale;
     dlni_rng rng;
     dlni_rng_seed(&rng, 0x5eedULL);
@@ -103,7 +104,8 @@ static int descent_probe(dlni_cls *c, const double *Z, const double *mu, size_t 
     else dlni_cls_failed(c, dln_net_copy(&p.x, c->net));
     for (size_t l = 1; l <= ls->L && c->st == DLN_OK; l++) {
         double s = 0.0;
-        dlni_cls_failed(c, dlni_norm2(ls->err, ls->d[l], ls->d[l - 1], dlni_layer(c->net, l), ls->d[l], &s));
+        const double *W = dlni_layer(c->net, l);
+        dlni_cls_failed(c, dlni_norm2(ls->err, ls->d[l], ls->d[l - 1], W, ls->d[l], &s));
         wscale = fmax(wscale, s);
     }
     if (c->st == DLN_OK) {
@@ -196,7 +198,9 @@ static dln_class numerical(dlni_cls *c)
     size_t n = ls->n;
     int dense = 0;
     double *mu = dlni_alloc(n), *Z = dlni_alloc(n <= DENSE_MAX ? n * n : n), *best = dlni_alloc(n);
-    if (!mu || !Z || !best ? dlni_cls_nomem(c) : dlni_cls_failed(c, hessian_eigs(c, mu, Z, &dense))) {
+    int failed = !mu || !Z || !best ? dlni_cls_nomem(c)
+                                    : dlni_cls_failed(c, hessian_eigs(c, mu, Z, &dense));
+    if (failed) {
         free(mu), free(Z), free(best);
         return DLN_CLASS_UNDETERMINED; /* the failure is the call's status */
     }

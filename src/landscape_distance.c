@@ -31,6 +31,11 @@
 
 #define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
+#define LOOSE_RTOL 1e-6    /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
+#define LOOSE_FACTOR 0.1
+#define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
+#define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
+#define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
 #define ALT_FACTOR 4.0     /* an option whose slot cost is within this factor is an alternative */
 #define FAR_FACTOR 0.1     /* DLN_EB_FAR: dist above this fraction of the smallest layer scale */
@@ -64,7 +69,7 @@ struct dlni_dist_work {
     double *sig;         /* slot i: boundary singular values along it, sig + 2 i */
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
-    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M: also R pairs), dmax x (R+1) (T), mmax x R (G) */
+    double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
@@ -82,6 +87,7 @@ struct dlni_dist_work {
     dlni_comp *comp;     /* components of the current candidate (R) */
     size_t *slot;        /* their slots */
     size_t r, sweeps;
+    double wn, loose2;   /* ||W||_F; (LOOSE_FACTOR ||W||)^2: looser stopping, fewer candidates beyond */
     int noconv, cached;
     orbit_spec cache;    /* spectral summary of the type copt */
 };
@@ -136,7 +142,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->cl = dlni_alloc(L + 1), w->zs = dlni_alloc(nv * mmax), w->sig = dlni_alloc(2 * nv);
     w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
-    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R), w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
+    w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
@@ -149,9 +156,9 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb || !w->Z || !w->ZT || !w->q || !w->u ||
-        !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->si || !w->alt || !w->opt || !w->prim ||
-        !w->bopt || !w->copt || !w->comp || !w->slot) {
+        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw ||
+        !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
@@ -162,6 +169,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     *out = w;
     return DLN_OK;
 }
+
+static double orbit_lower(ebw *w);
 
 static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
 static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l]; }
@@ -247,9 +256,14 @@ static void scale_columns(size_t m, size_t r, double *A, size_t lda, const dlni_
     for (size_t k = 0; k < r; k++) la_scal(m, comp[k].s, A + k * lda);
 }
 
-/* U <- polar(A) for an m x k matrix A (overwritten). */
+/* U <- polar(A) for an m x k matrix A (overwritten). A 1 x 1 block (a simple
+ * singular value of Ybar) is its sign: no LAPACK call per value and sweep. */
 static dln_status polar(ebw *w, size_t m, size_t k, double *A, size_t lda, double *U, size_t ldu)
 {
+    if (m == 1 && k == 1 && isfinite(A[0])) {
+        U[0] = A[0] < 0.0 ? -1.0 : 1.0;
+        return DLN_OK;
+    }
     return dlni_la_status(w->ls->err, la_polar_ws(m, k, A, lda, U, ldu, w->pw, w->npw), "polar factor");
 }
 
@@ -270,20 +284,21 @@ static double objective(ebw *w, double *U)
     return acc;
 }
 
-/* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block. */
+/* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block
+ * (W_1^T U_1 in T and W_L U_{L-1} in E, each one GEMM for all blocks). */
 static dln_status boundary_step(ebw *w, double *U)
 {
     dln_landscape *ls = w->ls;
-    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1];
-    for (size_t k0 = 0, k1; k0 < w->r; k0 = k1) {
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], r = w->r;
+    la_gemm(LA_T, LA_N, d0, r, d1, 1.0, layer(w, 1), d1, frame(U, w, 1), d1, 0.0, w->T, d0);
+    la_gemm(LA_N, LA_N, dL, r, dh, 1.0, layer(w, L), dL, frame(U, w, L - 1), dh, 0.0, w->E, dL);
+    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
         size_t b = w->comp[k0].blk, m = ls->blk[b].m, st0 = ls->blk[b].start;
-        for (k1 = k0; k1 < w->r && w->comp[k1].blk == b; k1++) continue;
+        for (k1 = k0; k1 < r && w->comp[k1].blk == b; k1++) continue;
         size_t kb = k1 - k0;
         const double *Ubk = ls->U + st0 * dL, *Vbk = ls->V + st0 * d0;
-        la_gemm(LA_T, LA_N, d0, kb, d1, 1.0, layer(w, 1), d1, frame(U, w, 1) + k0 * d1, d1, 0.0, w->T, d0);
-        la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T, d0, 0.0, w->G, m);
-        la_gemm(LA_N, LA_N, dL, kb, dh, 1.0, layer(w, L), dL, frame(U, w, L - 1) + k0 * dh, dh, 0.0, w->T, dL);
-        la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->T, dL, 1.0, w->G, m);
+        la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, w->G, m);
+        la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->E + k0 * dL, dL, 1.0, w->G, m);
         scale_columns(m, kb, w->G, m, w->comp + k0);
         dln_status st = polar(w, m, kb, w->G, m, w->M, m); /* Z_b in M */
         if (st != DLN_OK) return st;
@@ -293,13 +308,65 @@ static dln_status boundary_step(ebw *w, double *U)
     return DLN_OK;
 }
 
-/* U_l <- polar(c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S) for a hidden l. */
+/* Polar factor of M (n x r) by a first-order update of the current frame Q
+ * (orthonormal n x r), with no SVD: M = Q K + B with B normal to Q, and near
+ * the orbit K = H + A, H close to diagonal positive, A skew and B small. Then
+ * polar(M) = Q (I + Omega) + B H^{-1} + O(|A|^2 + |B|^2) with
+ * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj); Newton-Schulz steps make the result
+ * orthonormal to rounding. Returns 0 (Q untouched, M spent) when the update
+ * is too large to be accurate or does not orthonormalize: the caller then
+ * takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
+static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
+{
+    double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
+    la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
+    for (size_t i = 0; i < r; i++) {
+        h[i] = K[i + i * r];
+        if (!(h[i] > 0.0)) return 0;
+    }
+    la_gemm(LA_N, LA_N, n, r, r, -1.0, Q, n, K, r, 1.0, M, n); /* M <- B */
+    for (size_t j = 0; j < r; j++) {
+        for (size_t i = 0; i < j; i++) {
+            double a = (K[i + j * r] - K[j + i * r]) / (h[i] + h[j]);
+            K[i + j * r] = a, K[j + i * r] = -a, big = fmax(big, fabs(a));
+        }
+        K[j + j * r] = 0.0;
+        la_scal(n, 1.0 / h[j], M + j * n);
+        big = fmax(big, la_nrm2(n, M + j * n));
+    }
+    if (!(big <= UPDATE_MAX)) return 0;
+    la_copy(n, r, Q, n, Y, n);
+    la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
+    la_add(n, r, 1.0, M, n, Y, n);
+    for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
+        la_gemm(LA_T, LA_N, r, r, n, 1.0, Y, n, Y, n, 0.0, K, r);
+        double off = 0.0;
+        for (size_t j = 0; j < r; j++) {
+            K[j + j * r] -= 1.0;
+            off = hypot(off, la_nrm2(r, K + j * r));
+        }
+        if (off <= ORTHO_TOL * DBL_EPSILON * (double)r) {
+            la_copy(n, r, Y, n, Q, n);
+            return 1;
+        }
+        la_copy(n, r, Y, n, M, n);
+        la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+    }
+    return 0;
+}
+
+/* U_l <- polar(c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S) for a hidden l:
+ * the first-order update when it is accurate, else the SVD. */
 static dln_status hidden_step(ebw *w, double *U, size_t l)
 {
     size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
-    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
-    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
-    scale_columns(dl, r, w->M, dl, w->comp);
+    for (int pass = 0; pass < 2; pass++) {
+        la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
+        la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
+        scale_columns(dl, r, w->M, dl, w->comp);
+        if (pass == 1) break;
+        if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
+    }
     return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
@@ -346,7 +413,8 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        converged = prev - cur <= SWEEP_RTOL * prev;
+        /* far away the report needs dist to a few digits, not to rounding */
+        converged = prev - cur <= (cur > w->loose2 ? LOOSE_RTOL : SWEEP_RTOL) * prev;
         prev = cur;
     }
     if (!converged) w->noconv = 1;
@@ -419,7 +487,26 @@ static size_t alternatives(ebw *w)
     return na < MAX_ALT ? na : MAX_ALT;
 }
 
-/* Project on the primary, the alternatives and W = 0; the best goes to Ub/bopt. */
+/* Candidate c of nearest_type into w->opt: 0 is W = 0, 1 the primary, 2 + k alternative k. */
+static void candidate(ebw *w, size_t c)
+{
+    size_t nv = w->nv;
+    memcpy(w->opt, w->prim, nv * sizeof *w->opt);
+    if (c == 0)
+        for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
+    else if (c >= 2) {
+        size_t i = w->alt[c - 2];
+        w->opt[i] = w->si[i].second;
+        if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+    }
+}
+
+/* Project on W = 0 (exact, no sweeps), the primary and the alternatives; the
+ * best goes to Ub/bopt. An alternative is skipped when its Mirsky bound
+ * exceeds AMBIGUOUS times the best distance so far (it can change neither
+ * dist nor the flag; it enters dist_second through its bound), and every
+ * alternative once the best exceeds LOOSE_FACTOR ||W|| (so far away the type
+ * is not claimed to be the nearest). */
 static dln_status nearest_type(ebw *w, double *best, double *second, size_t *ncand)
 {
     size_t nv = w->nv;
@@ -428,13 +515,15 @@ static dln_status nearest_type(ebw *w, double *best, double *second, size_t *nca
     dln_status st = DLN_OK;
     *best = *second = INFINITY, *ncand = 0;
     for (size_t c = 0; c < nalt + 2 && st == DLN_OK; c++) {
-        memcpy(w->opt, w->prim, nv * sizeof *w->opt);
-        if (c == nalt + 1) /* W = 0 */
-            for (size_t i = 0; i < nv; i++) w->opt[i] = DLN_MATCH_NONE;
-        else if (c >= 1) {
-            size_t i = w->alt[c - 1];
-            w->opt[i] = w->si[i].second;
-            if (matched(w, w->opt) > w->R) drop_weakest(w, w->opt, i);
+        candidate(w, c);
+        if (c >= 2) {
+            if (*best > w->loose2) break;
+            set_components(w, w->opt);
+            double low = orbit_lower(w);
+            if (low * low > AMBIGUOUS * AMBIGUOUS * *best) {
+                *second = fmin(*second, low * low);
+                continue;
+            }
         }
         double obj;
         st = project(w, w->opt, &obj);
@@ -638,8 +727,7 @@ static void fill_report(ebw *w, const double *vg, double best, double second, do
 {
     const dln_landscape *ls = w->ls;
     const orbit_spec *sp = &w->cache;
-    double wn = 0.0, scale = layer_scale(w);
-    for (size_t l = 1; l <= w->L; l++) wn = hypot(wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    double wn = w->wn, scale = layer_scale(w);
     o->dist = sqrt(best), o->dist_second = sqrt(second), o->dist_lower = lower;
     o->dist_lower_orbit = orbit_lower(w);
     o->value = vg[0], o->grad_norm = vg[1], o->critical_value = sp->value;
@@ -697,7 +785,9 @@ static dln_status chosen_type(ebw *w, const int *pattern)
 /* Value, gradient, slots and layer values of the point (the data of every candidate). */
 static dln_status read_point(ebw *w, const dln_net *net, const double *vg_in, double *vg)
 {
-    w->net = net, w->sweeps = 0, w->noconv = 0;
+    w->net = net, w->sweeps = 0, w->noconv = 0, w->wn = 0.0;
+    for (size_t l = 1; l <= w->L; l++) w->wn = hypot(w->wn, la_fro(w->d[l], w->d[l - 1], layer(w, l), w->d[l]));
+    w->loose2 = LOOSE_FACTOR * LOOSE_FACTOR * w->wn * w->wn;
     dln_status st = vg_in ? DLN_OK : value_and_gradient(w, vg);
     if (vg_in) vg[0] = vg_in[0], vg[1] = vg_in[1];
     if (st == DLN_OK) st = read_slots(w);

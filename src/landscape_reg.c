@@ -64,7 +64,8 @@ static void layer_dir(const dln_landscape *ls, double *D, size_t l, const double
 static void certify(dlni_cls *c, double *D, size_t k, double *dir)
 {
     double curv = NAN;
-    if (!dlni_cls_failed(c, dlni_ritz_min(c->ls, c->net, k, D, dir, &curv))) dlni_set_direction(c, dir, curv);
+    if (!dlni_cls_failed(c, dlni_ritz_min(c->ls, c->net, k, D, dir, &curv)))
+        dlni_set_direction(c, dir, curv);
 }
 
 /* Negative-curvature certificate of a strict saddle (blocks A, C or E of 3.2). */
@@ -148,7 +149,8 @@ static void double_certificate(dlni_cls *c, regwork *w)
                     for (size_t j = 0; j < n; j++) x->theta[j] = c->net->theta[j] + t * dir[j];
                     dln_status st = dln_loss_value(ls->loss, x, &F);
                     if (st != DLN_E_NONFINITE) dlni_cls_failed(c, st); /* overflow: no decrease */
-                    if (st == DLN_OK && F - c->rep->value < best) best = F - c->rep->value, step = fabs(t);
+                    if (st == DLN_OK && F - c->rep->value < best)
+                        best = F - c->rep->value, step = fabs(t);
                 }
             c->rep->probe_decrease = best, c->rep->probe_step = step;
             if (best < -1e3 * DBL_EPSILON * (fabs(c->rep->value) + ls->fzero)) c->rep->flags |= DLN_CF_DESCENT;
@@ -297,7 +299,8 @@ dln_class dlni_classify_reg(dlni_cls *c)
     w.zfree = dlni_alloc(ls->nv + 1);
     w.hasfree = calloc(ls->nb + 1, sizeof *w.hasfree);
     dln_class cls = DLN_CLASS_UNDETERMINED;
-    if ((!w.uoff || !w.P || !w.cp || !w.uvec || !w.zfree || !w.hasfree) && dlni_cls_nomem(c)) goto out;
+    int lack = !w.uoff || !w.P || !w.cp || !w.uvec || !w.zfree || !w.hasfree;
+    if (lack && dlni_cls_nomem(c)) goto out;
     for (size_t l = 0, o = 0; l <= L; o += ls->d[l], l++) w.uoff[l] = o;
     w.Res = w.P + dL * d0, w.T1 = w.Res + dL * d0, w.T2 = w.T1 + dL * mmax;
     w.Pb = w.T2 + dL * mmax, w.p = w.Pb + mmax * mmax, w.Zl = w.p + mmax, w.Zr = w.Zl + mmax * mmax;

@@ -76,13 +76,13 @@ static int coupled(sweep *s, size_t h1, size_t h2)
 /* rank W_{h2-1:h1+1} > r ? (d_{h1} when h2 = h1 + 1). */
 static int loose_middle(sweep *s, size_t h1, size_t h2, size_t r)
 {
-    const dln_landscape *ls = s->c->ls;
+    dln_landscape *ls = s->c->ls;
     if (h2 == h1 + 1) return ls->d[h1] > r;
     size_t rows = ls->d[h2 - 1], cols = ls->d[h1], k = rows < cols ? rows : cols;
     if (k <= r) return 0;
     if (dlni_cls_failed(s->c, dln_net_product(s->x, h2 - 1, h1 + 1, s->Cm, rows))) return 0;
     int rc = la_svd(rows, cols, s->Cm, rows, s->sv, NULL, 1, NULL, 1);
-    if (dlni_cls_failed(s->c, dlni_la_status(s->c->ls->err, rc, "SVD of a middle product"))) return 0;
+    if (dlni_cls_failed(s->c, dlni_la_status(ls->err, rc, "SVD of a middle product"))) return 0;
     double thr = s->c->tau * prod_norms(s, h1 + 1, h2 - 1) * (double)(rows > cols ? rows : cols);
     double ratio = thr > 0.0 ? s->sv[r] / thr : (s->sv[r] > 0.0 ? INFINITY : 0.0);
     margin(s, ratio);
@@ -102,7 +102,8 @@ static void witness_certificate(dlni_cls *c, size_t h1, size_t h2)
     for (size_t j = 0; j < k1; j++) D[net->off[h1 - 1] + j + j * n] = 1.0;
     for (size_t j = 0; j < k2; j++) D[net->off[h2 - 1] + j + (k1 + j) * n] = 1.0;
     double curv = NAN, *dir = D + n * k;
-    if (!dlni_cls_failed(c, dlni_ritz_min(ls, net, k, D, dir, &curv))) dlni_set_direction(c, dir, curv);
+    if (!dlni_cls_failed(c, dlni_ritz_min(ls, net, k, D, dir, &curv)))
+        dlni_set_direction(c, dir, curv);
     free(D);
 }
 

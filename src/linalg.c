@@ -62,10 +62,20 @@ void la_copy(size_t m, size_t n, const double *A, size_t lda, double *B, size_t 
     for (size_t j = 0; j < n; j++) memmove(B + j * ldb, A + j * lda, m * sizeof *A);
 }
 
+/* In square tiles, so that both the reads and the writes of a tile stay in
+ * cache: a plain double loop writes with stride ldb and runs at a fraction of
+ * the memory bandwidth on large matrices (the data summary's fallback path). */
 void la_copy_t(size_t m, size_t n, const double *A, size_t lda, double *B, size_t ldb)
 {
-    for (size_t j = 0; j < n; j++)
-        for (size_t i = 0; i < m; i++) B[j + i * ldb] = A[i + j * lda];
+    enum { TILE = 32 };
+    for (size_t j0 = 0; j0 < n; j0 += TILE) {
+        size_t j1 = n - j0 < TILE ? n : j0 + TILE;
+        for (size_t i0 = 0; i0 < m; i0 += TILE) {
+            size_t i1 = m - i0 < TILE ? m : i0 + TILE;
+            for (size_t j = j0; j < j1; j++)
+                for (size_t i = i0; i < i1; i++) B[j + i * ldb] = A[i + j * lda];
+        }
+    }
 }
 
 void la_set(size_t m, size_t n, double value, double *A, size_t lda)
@@ -453,6 +463,47 @@ double la_sumsq(size_t n, const double *x)
     }
     for (; i < n; i++) s0 += x[i] * x[i];
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+/* ---- data summary ---- */
+void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc)
+{
+    if (n == 0) return;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, BI(n), BI(k), 1.0, A, LDX(lda), beta, C,
+                LDX(ldc));
+}
+
+void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                        size_t ldb)
+{
+    if (m == 0 || n == 0) return;
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
+                R, LDX(ldr), B, LDX(ldb));
+}
+
+int la_trtri_upper(size_t n, double *R, size_t ldr)
+{
+    if (n == 0) return LA_OK;
+    return info_code(LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', BI(n), R, LDX(ldr)));
+}
+
+size_t la_trcon_wsize(size_t n) { return 3 * n + ints_in_doubles(n) + 1; }
+
+int la_trcon_upper(size_t n, const double *R, size_t ldr, double *rcond, double *work)
+{
+    if (n == 0) {
+        *rcond = 1.0;
+        return LA_OK;
+    }
+    lapack_int *iwork = (lapack_int *)(work + 3 * n);
+    return info_code(LAPACKE_dtrcon_work(LAPACK_COL_MAJOR, '1', 'U', 'N', BI(n), R, LDX(ldr), rcond,
+                                         work, iwork));
+}
+
+int la_potrf_upper(size_t n, double *A, size_t lda)
+{
+    if (n == 0) return LA_OK;
+    return info_code(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', BI(n), A, LDX(lda)));
 }
 
 /* ---- summaries as values ---- */

@@ -108,6 +108,23 @@ int la_svd_ws(size_t m, size_t n, double *A, size_t lda, double *s, double *U, s
  * Inf), by eight independent sums: faster than la_all_finite(). */
 double la_sumsq(size_t n, const double *x);
 
+/* ---- data summary ---- */
+/* C := A A^T + beta C (upper triangle), A n x k. */
+void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc);
+/* B := op(R) B with R upper triangular m x m, B m x n. */
+void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
+                        size_t ldb);
+/* R := R^{-1} for upper triangular R (in place); positive info if singular. */
+int la_trtri_upper(size_t n, double *R, size_t ldr);
+/* Doubles of workspace la_trcon_upper() needs for order n. */
+size_t la_trcon_wsize(size_t n);
+/* Reciprocal condition number estimate (1-norm) of upper triangular R into
+ * *rcond. work: la_trcon_wsize(n) doubles. No allocation. */
+int la_trcon_upper(size_t n, const double *R, size_t ldr, double *rcond, double *work);
+/* Cholesky factor A = U^T U into the upper triangle (the lower one is not
+ * referenced); positive info if A is not positive definite. */
+int la_potrf_upper(size_t n, double *A, size_t lda);
+
 /* ---- summaries as values ---- */
 /* TSQR merge: upper triangular A and B (n x n) -> A := R of [A; B]; only the
  * upper triangle of B is read (dtpqrt with l = n, about half the flops of

@@ -13,13 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_ROWS 256 /* samples per TSQR block (beyond the d_0 + d_L of the factor) */
-
 dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL)
 {
     dln_loss *loss = calloc(1, sizeof *loss);
     if (!loss) return NULL;
     loss->kind = kind;
+    loss->threads = 1;
     loss->d0 = d0, loss->dL = dL, loss->na = d0 + dL;
     loss->C = dlni_alloc(dL * d0);
     if (kind == DLN_LOSS_DATA) {
@@ -40,13 +39,13 @@ void dln_loss_free(dln_loss *loss)
     free(loss->raug), free(loss->R), free(loss->C), free(loss->lam), free(loss);
 }
 
-/* Validate the sizes shared by the constructors; na*na and the block must fit. */
+/* Validate the sizes shared by the constructors; na*na and the summary's block must fit. */
 dln_status dlni_loss_check_shape(size_t d0, size_t dL)
 {
     if (d0 == 0 || dL == 0) return DLN_E_DIM;
     size_t na2, b;
     if (!la_fits(d0) || !la_fits(dL) || !la_fits(d0 + dL)) return DLN_E_OVERFLOW;
-    if (!dlni_mul(d0 + dL, d0 + dL, &na2) || !dlni_mul(d0 + dL, BLOCK_ROWS + d0 + dL, &b))
+    if (!dlni_mul(d0 + dL, d0 + dL, &na2) || !dlni_mul(d0 + dL, dlni_summary_block(d0 + dL), &b))
         return DLN_E_OVERFLOW;
     return DLN_OK;
 }
@@ -59,7 +58,8 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     if (ldx < d0) return dlni_fail(err, DLN_E_LD, "ldx = %zu is below d_0 = %zu", ldx, d0);
     if (ldy < dL) return dlni_fail(err, DLN_E_LD, "ldy = %zu is below d_L = %zu", ldy, dL);
     if (!dlni_span_fits(ldx, m) || !dlni_span_fits(ldy, m))
-        return dlni_fail(err, DLN_E_OVERFLOW, "ldx or ldy times m = %zu overflows the address range", m);
+        return dlni_fail(err, DLN_E_OVERFLOW,
+                         "ldx or ldy times m = %zu overflows the address range", m);
     return DLN_OK;
 }
 
@@ -89,32 +89,17 @@ void dlni_loss_refresh(dln_loss *loss)
     dlni_work_invalidate(&loss->work);
 }
 
-/* Fold m samples into raug. Nothing in loss changes on failure. */
+/* Fold m samples into raug (src/loss_summary.c). Nothing in loss changes on failure. */
 static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, const double *Y,
                          size_t ldy)
 {
-    size_t d0 = loss->d0, dL = loss->dL, na = loss->na, nb = la_tpqrt_nb(na);
-    size_t rows = BLOCK_ROWS + na;
-    double *blk = dlni_alloc(rows * na), *work = dlni_alloc(2 * nb * na);
+    /* into a copy: the loss stays unchanged when the new factor overflows */
+    size_t na = loss->na;
     double *ra = dlni_alloc(na * na);
-    dln_status st = DLN_OK;
-    if (!blk || !work || !ra) st = dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
-    if (st == DLN_OK) memcpy(ra, loss->raug, na * na * sizeof *ra);
-    for (size_t s = 0; s < m && st == DLN_OK; s += rows) {
-        size_t b = m - s < rows ? m - s : rows;
-        for (size_t i = 0; i < b; i++) { /* row i of the block = sample s+i, transposed */
-            const double *x = X + (s + i) * ldx, *y = Y + (s + i) * ldy;
-            for (size_t j = 0; j < d0; j++) blk[i + j * b] = x[j];
-            for (size_t j = 0; j < dL; j++) blk[i + (d0 + j) * b] = y[j];
-        }
-        if (!la_all_finite(b, na, blk, b)) {
-            st = dlni_fail(loss->err, DLN_E_NONFINITE,
-                           "a sample in columns %zu..%zu of X or Y is NaN or Inf", s, s + b - 1);
-            break;
-        }
-        int rc = la_tpqrt(b, na, ra, na, blk, b, work);
-        st = dlni_la_status(loss->err, rc, "QR update of the data summary");
-    }
+    if (!ra) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
+    memcpy(ra, loss->raug, na * na * sizeof *ra);
+    dln_status st = dlni_summary_absorb(ra, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
+                                        loss->threads, loss->err);
     if (st == DLN_OK && !(la_all_finite(na, na, ra, na) && isfinite(t_sumsq(loss, ra))))
         st = dlni_fail(loss->err, DLN_E_NONFINITE,
                        "the data summary overflows: sums of squares beyond the double range");
@@ -123,7 +108,7 @@ static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, 
         loss->m += m;
         dlni_loss_refresh(loss);
     }
-    free(blk), free(work), free(ra);
+    free(ra);
     return st;
 }
 
@@ -186,7 +171,7 @@ dln_status dln_loss_copy(dln_loss **out, const dln_loss *src)
         memcpy(c->R, src->R, d0 * d0 * sizeof *c->R);
         memcpy(c->raug, src->raug, na * na * sizeof *c->raug);
     }
-    c->r0 = src->r0, c->m = src->m, c->mean = src->mean;
+    c->r0 = src->r0, c->m = src->m, c->mean = src->mean, c->threads = src->threads;
     c->lam_uniform = src->lam_uniform, c->lam_depth = src->lam_depth;
     if (src->lam_depth) {
         c->lam = dlni_alloc(src->lam_depth);

@@ -219,7 +219,8 @@ dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_
                          "dln_loss_hvp or the Lanczos eigensolver",
                          n, DLN_HESSIAN_MAX_PARAMS);
     if (ldh < n) return dlni_fail(loss->err, DLN_E_LD, "ldh = %zu is below n = %zu", ldh, n);
-    if (!la_fits(ldh) || !dlni_span_fits(ldh, n)) return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldh exceeds the BLAS range");
+    if (!la_fits(ldh) || !dlni_span_fits(ldh, n))
+        return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldh exceeds the BLAS range");
     double *E = dlni_alloc(n * DLNI_BATCH);
     if (!E) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
     st = DLN_OK;

@@ -147,8 +147,7 @@ dln_status dln_loss_slice_plane(dln_loss *loss, const dln_net *net, const double
     if (!d1 || !d2 || ((!alpha || !values) && na && nb) || (!beta && na && nb))
         return dlni_fail(loss->err, DLN_E_NULL, "a direction, grid or value array is NULL");
     if (ldv < (na ? na : 1)) return dlni_fail(loss->err, DLN_E_LD, "ldv = %zu is below na = %zu", ldv, na);
-    size_t tot;
-    if (!dlni_mul(ldv, nb, &tot) || tot > SIZE_MAX / sizeof(double))
+    if (!dlni_span_fits(ldv, nb))
         return dlni_fail(loss->err, DLN_E_OVERFLOW, "ldv * nb overflows the address range");
     if (!all_finite(net->n, d1) || !all_finite(net->n, d2) || !all_finite(na, alpha) ||
         !all_finite(nb, beta))

@@ -95,7 +95,8 @@ static dln_status check_layer_args(const dln_net *net, char *err, size_t l, cons
                          need, l, net->d[l], net->d[l - 1],
                          layout == DLN_COL_MAJOR ? "column-major" : "row-major");
     if (!la_fits(ld) || !dlni_span_fits(ld, layout == DLN_COL_MAJOR ? net->d[l - 1] : net->d[l]))
-        return dlni_fail(err, DLN_E_OVERFLOW, "ld = %zu exceeds the BLAS range (or the layer the address range)", ld);
+        return dlni_fail(err, DLN_E_OVERFLOW,
+                         "ld = %zu exceeds the BLAS range (or the layer the address range)", ld);
     return DLN_OK;
 }
 

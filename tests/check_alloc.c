@@ -1,20 +1,23 @@
 /* check_alloc.c - "after the first call for a given network shape, value,
- * gradient and HVP do not allocate" (dlnet.h, loss handle).
+ * gradient and HVP do not allocate" (dlnet.h, loss handle), and "allocation
+ * failure is DLN_E_NOMEM, with nothing changed" for the summary functions
+ * (each of their allocations made to fail in turn), the threaded summary
+ * included.
  *
  * The test binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
  * (Makefile). The library is linked statically, so its calls to these
  * functions land in the counters below, which forward to the real
  * allocator. Allocations inside the shared BLAS library are not counted:
  * they are not libdlnet's. The same wrappers inject allocation failures
- * (alloc_inject.h, used by check_nomem.c). */
+ * (alloc_inject.h, used by check_nomem.c and below). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "alloc_inject.h"
 #include "testutil.h"
 
 #include <execinfo.h>
 #include <stdatomic.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 void *__real_malloc(size_t size);
@@ -29,28 +32,39 @@ void __wrap_free(void *ptr);
 static atomic_size_t allocations; /* every allocation, for the tests below */
 static atomic_long live;          /* blocks not yet freed */
 
-/* Failure injection (alloc_inject.h): used by one thread at a time. */
+/* Failure injection (alloc_inject.h): armed by one thread at a time; the
+ * count is atomic so that the library's own threads may allocate meanwhile. */
 static struct {
     int armed, paused, fired;
-    size_t counted, fail_at;
+    atomic_size_t counted;
+    size_t fail_at;
     void *site[8]; /* call stack of the failed allocation */
     int depth;
 } inject;
 
-void ai_arm(size_t k) { inject.armed = 1, inject.paused = 0, inject.fired = 0, inject.counted = 0, inject.fail_at = k; }
+void ai_arm(size_t k)
+{
+    inject.paused = 0, inject.fired = 0, inject.fail_at = k;
+    atomic_store(&inject.counted, 0);
+    inject.armed = 1;
+}
 void ai_disarm(void) { inject.armed = 0; }
 void ai_pause(int paused) { inject.paused = paused; }
-size_t ai_counted(void) { return inject.counted; }
+size_t ai_counted(void) { return atomic_load(&inject.counted); }
 int ai_fired(void) { return inject.fired; }
 long ai_live(void) { return atomic_load(&live); }
-int ai_stack(void **frames) { memcpy(frames, inject.site, sizeof inject.site); return inject.depth; }
+int ai_stack(void **frames)
+{
+    memcpy(frames, inject.site, sizeof inject.site);
+    return inject.depth;
+}
 
 /* 1 if this allocation is to fail. */
 static int next_fails(void)
 {
     atomic_fetch_add(&allocations, 1);
     if (!inject.armed || inject.paused) return 0;
-    if (++inject.counted != inject.fail_at) return 0;
+    if (atomic_fetch_add(&inject.counted, 1) + 1 != inject.fail_at) return 0;
     inject.fired = 1;
     inject.depth = backtrace(inject.site, 8); /* glibc's own allocations are not wrapped */
     return 1;
@@ -162,7 +176,8 @@ START_TEST(no_allocation_after_first_call)
                 for (size_t l = 0; l <= L; l++) d2[l] = d[l] + (l > 0 && l < L);
                 dln_net *other = tu_net(L, d2, 0.5, 9);
                 double *g = malloc(dln_net_num_params(other) * sizeof *g);
-                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0, "new shape, no scratch");
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, other, &f, g)) > 0,
+                              "new shape, no scratch");
                 assert_no_allocation(loss, other, &r);
                 free(g);
                 dln_net_free(other);
@@ -289,6 +304,35 @@ START_TEST(summary_allocation_failures)
 }
 END_TEST
 
+/* The same in the threaded summary (2 library threads, fast and Householder
+ * paths): DLN_E_NOMEM at each allocation, the loss unchanged, then success. */
+START_TEST(threaded_summary_allocation_failures)
+{
+    enum { D0 = 4, DL = 2, M = 6000 };
+    tu_rng r;
+    tu_seed(&r, 53);
+    double *X = tu_padded(&r, D0, M, D0), *Y = tu_padded(&r, DL, M, DL);
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, D0, DL, 10, X, D0, Y, DL));
+    ck_assert_ok(dln_loss_set_threads(loss, 2));
+    double *before = snapshot(loss);
+    dln_status st = DLN_E_NOMEM;
+    long k = 0;
+    for (; k < 100; k++) {
+        ai_arm((size_t)k + 1);
+        st = dln_loss_add_samples(loss, M, X, D0, Y, DL);
+        ai_disarm();
+        if (st != DLN_E_NOMEM) break;
+        ck_assert_msg(same_snapshot(loss, before), "allocation %ld failing: the loss changed", k);
+    }
+    ck_assert_msg(st == DLN_OK && k > 1, "status %d after %ld injected failures", (int)st, k);
+    ck_assert_uint_eq(dln_loss_num_samples(loss), 10 + M);
+    free(before);
+    dln_loss_free(loss);
+    free(X), free(Y);
+}
+END_TEST
+
 /* Fail allocation k = 0, 1, 2, ... of one call until the call succeeds:
  * every failure must be DLN_E_NOMEM (no crash, no other status), and the
  * loss must still work afterwards. The call is made on a fresh loss each
@@ -387,6 +431,7 @@ Suite *suite_alloc(void)
     tcase_add_test(tc, history_rows_do_not_allocate);
     tcase_add_test(tc, spectrum_allocation_failures);
     tcase_add_test(tc, summary_allocation_failures);
+    tcase_add_test(tc, threaded_summary_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1655,6 +1655,18 @@ static void c_dln_loss_gd_rate(fx *f)
     END;
 }
 
+static void c_dln_loss_set_threads(fx *f)
+{
+    BEGIN;
+    EXPECT_STATUS(dln_loss_set_threads(NULL, 2), DLN_E_NULL);
+    LOSS_FAILS(f->loss, dln_loss_set_threads(f->loss, 0), DLN_E_RANGE);
+    LOSS_FAILS(f->loss, dln_loss_set_threads(f->loss, DLN_THREADS_MAX + 1), DLN_E_RANGE);
+    LOSS_FAILS(f->tloss, dln_loss_set_threads(f->tloss, 2), DLN_E_UNSUPPORTED);
+    END;
+}
+
+static void c_dln_loss_get_threads(fx *f) { (void)f; ck_assert_uint_eq(dln_loss_get_threads(NULL), 0); }
+
 /* ---- the table and the coverage test ------------------------------------------------ */
 
 typedef struct bad_case {
@@ -1717,6 +1729,7 @@ static const bad_case cases[] = {
     CASE(dln_loss_hessian_trace), CASE(dln_loss_hessian_trace_estimate),
     CASE(dln_loss_hessian_density), CASE(dln_loss_layer_eigs),
     CASE(dln_loss_hessian_eigs_deflated), CASE(dln_loss_gd_rate),
+    CASE(dln_loss_set_threads), CASE(dln_loss_get_threads),
 };
 #undef CASE
 enum { NCASES = sizeof cases / sizeof cases[0] };

@@ -206,7 +206,8 @@ static void expect_same_opt(const dln_opt *opt, const dln_opt_report *rep0, cons
     ck_assert_msg(dln_opt_history_rows(opt) == rows0, "%s changed the history rows", what);
     ck_assert_ok(dln_opt_history(opt, H, 8));
     for (size_t c = 0; c < 2; c++)
-        ck_assert_msg(!memcmp(H + c * 8, H0 + c * 8, rows0 * sizeof *H), "%s changed the history", what);
+        ck_assert_msg(!memcmp(H + c * 8, H0 + c * 8, rows0 * sizeof *H), "%s changed the history",
+                      what);
 }
 
 START_TEST(opt_failed_start_keeps_state)
@@ -293,11 +294,12 @@ static void call_drivers(void)
     double A[24], B[24], R[16], s[4], U[24], VT[16], w[4], Z[24], q, work[4096];
     for (int k = 0; k < 2; k++) {
         int *rc = lapack_rc + 6 * k;
-        bad_matrix(A, k), rc[0] = la_svd(6, 4, A, 6, s, NULL, 1, NULL, 1);
-        bad_matrix(A, k), rc[1] = la_svd_ws(6, 4, A, 6, s, U, 6, VT, 4, work, la_svd_wsize(6, 4, 1));
-        bad_matrix(A, k), rc[2] = la_syev(4, A, 6, w, Z, 4) + 10 * la_norm2(6, 4, A, 6, &q);
-        bad_matrix(A, k), rc[3] = la_syevr_ws(4, A, 6, 1, 2, w, Z, 4, work) + 10 * la_qr_q(6, 4, A, 6, NULL);
-        bad_matrix(A, k), rc[4] = la_polar_ws(6, 4, A, 6, Z, 6, work, la_polar_wsize(6, 4));
+        bad_matrix(A, k);
+        rc[0] = la_svd(6, 4, A, 6, s, NULL, 1, NULL, 1);
+        rc[1] = la_svd_ws(6, 4, A, 6, s, U, 6, VT, 4, work, la_svd_wsize(6, 4, 1));
+        rc[2] = la_syev(4, A, 6, w, Z, 4) + 10 * la_norm2(6, 4, A, 6, &q);
+        rc[3] = la_syevr_ws(4, A, 6, 1, 2, w, Z, 4, work) + 10 * la_qr_q(6, 4, A, 6, NULL);
+        rc[4] = la_polar_ws(6, 4, A, 6, Z, 6, work, la_polar_wsize(6, 4));
         bad_matrix(B, k);
         memset(R, 0, sizeof R);
         for (int i = 0; i < 4; i++) R[i + 4 * i] = 1.0;

@@ -263,6 +263,68 @@ START_TEST(bounds_and_projection)
 }
 END_TEST
 
+/* A wider problem (d = 24, L = 3, Gaussian Phi, many simple values) runs the
+ * paths that the small problems above do not reach: the first-order polar
+ * update of the hidden frames near an orbit, the loose stopping rule and the
+ * skipped alternatives far from every orbit. Near a global minimizer moved by
+ * Delta, dist <= ||Delta||; everywhere the projection is critical, at
+ * distance dist from W, and dist_lower <= dist <= min(||W||, dist_second). */
+START_TEST(wider_problem_paths)
+{
+    enum { D = 24 };
+    const size_t w[4] = {D, D, D, D};
+    tu_rng rng;
+    tu_seed(&rng, 1414);
+    double phi[D * D];
+    tu_fill(&rng, D * D, phi);
+    dln_loss *loss = NULL;
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, D, D, phi, D));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.05));
+    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    dln_net *net = NULL, *c = NULL, *near = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    ck_assert_ok(dln_net_create(&c, 3, w));
+    ck_assert_ok(dln_net_create(&near, 3, w));
+    int pat[D];
+    for (size_t k = 0; k < D; k++) { /* the global minimizers: every value whose s_+ lowers F */
+        dln_root_info ri = {.struct_size = sizeof ri};
+        ck_assert_ok(dln_landscape_roots(ls, k, &ri));
+        pat[k] = ri.count > 0 && ri.phi[0] < 0.0 ? DLN_MATCH_PLUS : DLN_MATCH_NONE;
+    }
+    ck_assert_ok(dln_landscape_build(ls, pat, NULL, DLN_FRAMES_RANDOM, 7, c));
+    size_t n = dln_net_num_params(c);
+    double *th = malloc(n * sizeof *th), *g = malloc(n * sizeof *g);
+    for (int kind = 0; kind < 3; kind++) {
+        double t = kind == 0 ? 1e-6 : 1e-2, nd = 0.0;
+        if (kind < 2) { /* C + t G/||G|| */
+            ck_assert_ok(dln_net_get_params(c, th));
+            tu_fill(&rng, n, g);
+            for (size_t i = 0; i < n; i++) nd += g[i] * g[i];
+            for (size_t i = 0; i < n; i++) th[i] += t * g[i] / sqrt(nd);
+            ck_assert_ok(dln_net_set_params(net, th));
+        } else {
+            ck_assert_ok(dln_net_init_gaussian(net, 1.0 / sqrt((double)D), 9));
+        }
+        dln_dist_report r = eu_report();
+        ck_assert_ok(dln_landscape_distance(ls, net, &r, NULL, near));
+        if (kind < 2)
+            ck_assert_msg(r.dist <= t * (1.0 + 1e-10), "kind %d: dist %g > ||Delta|| = %g", kind, r.dist, t);
+        else
+            ck_assert(r.flags & DLN_EB_FAR);
+        ck_assert_msg(fabs(eu_dist(near, net) - r.dist) <= 1e-12 * fmax(r.dist, 1.0), "kind %d", kind);
+        ck_assert(r.dist_lower <= r.dist * (1.0 + 1e-12));
+        ck_assert(r.dist <= eu_norm(net) * (1.0 + 1e-14) && r.dist <= r.dist_second);
+        dln_class_report cr = {.struct_size = sizeof cr};
+        ck_assert_ok(dln_landscape_classify(ls, near, DLN_METHOD_THEORY, &cr, NULL, NULL));
+        ck_assert_msg(cr.grad_rel <= 1e-12, "kind %d: projection not critical (%g)", kind, cr.grad_rel);
+    }
+    free(th), free(g);
+    dln_net_free(net), dln_net_free(c), dln_net_free(near);
+    dln_landscape_free(ls), dln_loss_free(loss);
+}
+END_TEST
+
 /* Mirsky's bound for one type, computed here from the layer singular values
  * and the roots (landscape queries only): dist_lower_orbit must equal it. */
 START_TEST(mirsky_orbit_bound)
@@ -403,6 +465,7 @@ Suite *suite_errbound(void)
     tcase_add_test(tc, constructed_points);
     tcase_add_test(tc, normal_perturbations);
     tcase_add_test(tc, bounds_and_projection);
+    tcase_add_test(tc, wider_problem_paths);
     tcase_add_test(tc, mirsky_orbit_bound);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);

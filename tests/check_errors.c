@@ -581,6 +581,12 @@ START_TEST(loss_mean_and_summary)
     ck_assert_ok(dln_loss_create_target(&target, DL, D0, Y, DL));
     LOSS_FAILS(target, dln_loss_set_mean(target, 1), DLN_E_UNSUPPORTED, "data loss");
     ck_assert_int_eq(dln_loss_get_mean(target), 0);
+    ck_assert_status(dln_loss_set_threads(NULL, 2), DLN_E_NULL);
+    LOSS_FAILS(loss, dln_loss_set_threads(loss, 0), DLN_E_RANGE, "outside 1..");
+    LOSS_FAILS(loss, dln_loss_set_threads(loss, DLN_THREADS_MAX + 1), DLN_E_RANGE, "outside 1..");
+    LOSS_FAILS(target, dln_loss_set_threads(target, 2), DLN_E_UNSUPPORTED, "data loss");
+    ck_assert_uint_eq(dln_loss_get_threads(loss), 1);
+    ck_assert_uint_eq(dln_loss_get_threads(NULL), 0);
 
     double *R = sentinel(D0 * D0), *C = sentinel(DL * D0), r0 = -1234.5;
     ck_assert_status(dln_loss_summary(NULL, R, D0, C, DL, &r0), DLN_E_NULL);

@@ -54,7 +54,8 @@ static unsigned long long fp_net(unsigned long long h, nm_run *r, const dln_net 
     if (!net) return h;
     size_t n = dln_net_num_params(net), L = dln_net_depth(net);
     FNV(h, n), FNV(h, L);
-    if (n <= NM_BUF && dln_net_get_params(net, r->fp) == DLN_OK) h = fnv(h, r->fp, n * sizeof *r->fp);
+    if (n <= NM_BUF && dln_net_get_params(net, r->fp) == DLN_OK)
+        h = fnv(h, r->fp, n * sizeof *r->fp);
     return h;
 }
 
@@ -62,12 +63,14 @@ static unsigned long long fp_loss(unsigned long long h, nm_run *r, const dln_los
 {
     FNV(h, loss);
     if (!loss) return h;
-    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss), m = dln_loss_num_samples(loss);
+    size_t d0 = dln_loss_input_dim(loss), dL = dln_loss_output_dim(loss),
+           m = dln_loss_num_samples(loss);
     int mean = dln_loss_get_mean(loss);
     dln_loss_kind kind = dln_loss_get_kind(loss);
     double r0 = 0.0;
     FNV(h, d0), FNV(h, dL), FNV(h, m), FNV(h, mean), FNV(h, kind);
-    if (d0 * (d0 + dL) <= NM_BUF && dln_loss_summary(loss, r->fp, d0, r->fp + d0 * d0, dL, &r0) == DLN_OK)
+    if (d0 * (d0 + dL) <= NM_BUF &&
+        dln_loss_summary(loss, r->fp, d0, r->fp + d0 * d0, dL, &r0) == DLN_OK)
         h = fnv(h, r->fp, d0 * (d0 + dL) * sizeof *r->fp), FNV(h, r0);
     for (size_t depth = 1; depth <= 4; depth++)
         if (dln_loss_get_l2(loss, depth, r->fp) == DLN_OK) h = fnv(h, r->fp, depth * sizeof *r->fp);
@@ -184,7 +187,8 @@ static void sweep(nm_body body, const char *name)
     ck_assert_msg(leaked == 0, "%s: the unfailed run leaks %ld blocks", name, leaked);
     ck_assert_msg(ref->nsteps < NM_STEPS, "%s: raise NM_STEPS", name);
     for (size_t i = 0; i < ref->nsteps; i++)
-        ck_assert_msg(ref->st[i] == DLN_OK, "%s: step %zu fails unfailed: %d", name, i, (int)ref->st[i]);
+        ck_assert_msg(ref->st[i] == DLN_OK, "%s: step %zu fails unfailed: %d", name, i,
+                      (int)ref->st[i]);
     ck_assert_msg(total > 0, "%s: no allocation to fail", name);
     for (size_t k = 1; k <= total; k++) {
         memset(r, 0, sizeof *r);
@@ -200,7 +204,8 @@ static void sweep(nm_body body, const char *name)
         ai_disarm();
         nm_free(r);
         leaked = ai_live() - live0;
-        ck_assert_msg(fired, "%s: allocation %zu of %zu never happened (not deterministic?)", name, k, total);
+        ck_assert_msg(fired, "%s: allocation %zu of %zu never happened (not deterministic?)", name,
+                      k, total);
         ck_assert_msg(!r->msg[0], "%s, allocation %zu of %zu (at%s) failed: %s", name, k, total,
                       site, r->msg);
         ck_assert_msg(r->stopped_at, "%s: allocation %zu of %zu (at%s) failed, yet every status "
@@ -259,9 +264,12 @@ static void body_loss(nm_run *r)
     STEP(r, dln_loss_hvp(r->loss2, r->net, r->a, r->b));
     STEP(r, dln_loss_hvp_batch(r->loss, r->net, 3, r->a, 20, r->b, 20));
     STEP(r, dln_loss_hessian(r->loss, r->net, r->c, 20));
-    STEP(r, dln_loss_hessian_eigs(r->loss, r->net, DLN_EIG_SMALLEST, 3, 0.0, 0, 1, r->a, r->b, 20, &er));
-    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_LARGEST, 2, 1e-8, 0, 3, &lanczos, r->a, r->b, 20, &er));
-    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_SMALLEST, 1, 1e-8, 0, 3, &lanczos, r->a, NULL, 20, NULL));
+    STEP(r, dln_loss_hessian_eigs(r->loss, r->net, DLN_EIG_SMALLEST, 3, 0.0, 0, 1, r->a, r->b, 20,
+                                  &er));
+    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_LARGEST, 2, 1e-8, 0, 3, &lanczos, r->a,
+                              r->b, 20, &er));
+    STEP(r, dlni_hessian_eigs(r->loss2, r->net, DLN_EIG_SMALLEST, 1, 1e-8, 0, 3, &lanczos, r->a,
+                              NULL, 20, NULL));
     STEP(r, dln_loss_summary(r->loss, r->a, 3, r->b, 2, r->c));
     dln_loss_free(r->loss2), r->loss2 = NULL;
     STEP(r, dln_loss_create_target(&r->loss2, 2, 3, PHI32, 2));
@@ -419,6 +427,45 @@ static void body_double_root(nm_run *r)
     }
 }
 
+/* Loss slices, residual nets, the excess over an orbit, the step from the
+ * Hessian, and the escape kind stopping at a critical point (its
+ * non-strict-saddle test classifies the point). */
+static void body_extras(nm_run *r)
+{
+    const size_t w[3] = {3, 3, 3};
+    const double t[5] = {-0.5, 0.0, 0.5, 1.0, 1.5}, ab[3] = {-1.0, 0.0, 1.0};
+    double e = 0.0, eo = 0.0, eta = 0.0, mu = 0.0, ev[2];
+    dln_opt_report rep = {.struct_size = sizeof rep};
+    STEP(r, dln_loss_create_target(&r->loss, 3, 3, PHI, 3));
+    STEP(r, dln_loss_set_l2_uniform(r->loss, 0.05));
+    STEP(r, dln_net_create(&r->net, 2, w));
+    STEP(r, dln_net_init_gaussian(r->net, 0.7, 21));
+    STEP(r, dln_net_copy(&r->net2, r->net));
+    STEP(r, dln_net_init_gaussian(r->net2, 0.7, 22));
+    STEP(r, dln_loss_slice_line(r->loss, r->net, r->net2, 5, t, r->a));
+    STEP(r, dln_loss_slice_directions(r->loss, r->net, DLN_SLICE_RANDOM, 1, r->b, r->c, NULL));
+    STEP(r, dln_loss_slice_directions(r->loss, r->net, DLN_SLICE_HESSIAN_BOTTOM, 1, r->b, r->c, ev));
+    STEP(r, dln_loss_slice_plane(r->loss, r->net, r->b, r->c, 3, ab, 3, ab, r->a, 3));
+    STEP(r, dln_landscape_create(&r->ls, r->loss, 2, w));
+    STEP(r, dln_landscape_excess(r->ls, r->net, NULL, &e, &eo));
+    STEP(r, dln_landscape_orbit(r->ls, 1, r->pat));
+    STEP(r, dln_landscape_excess(r->ls, r->net, r->pat, &e, &eo));
+    STEP(r, dln_opt_create(&r->opt, DLN_OPT_GD));
+    STEP(r, dln_opt_set_step_from_hessian(r->opt, r->loss, r->net, 0.5, 1, &eta, &mu));
+    STEP(r, dln_net_set_residual(r->net2, 2, 1));
+    STEP(r, dln_loss_grad(r->loss, r->net2, NULL, r->a));
+    STEP(r, dln_net_end_to_end(r->net2, r->a, 3));
+    STEP(r, dln_net_forward(r->net2, 4, DX, 3, r->a, 3));
+    dln_net_free(r->net), r->net = NULL;
+    STEP(r, dln_net_copy(&r->net, r->net2));
+    STEP(r, dln_opt_create(&r->opt2, DLN_OPT_LBFGS_ESCAPE));
+    STEP(r, dln_opt_set_grad_tol(r->opt2, 1e-6));
+    STEP(r, dln_landscape_orbit(r->ls, 2, r->pat));
+    STEP(r, dln_net_set_residual(r->net, 2, 0)); /* a plain net to build into */
+    STEP(r, dln_landscape_build(r->ls, r->pat, NULL, DLN_FRAMES_RANDOM, 3, r->net));
+    STEP_KEEPS(r, dln_opt_run(r->opt2, r->loss, r->net, &rep), 0);
+}
+
 /* Every optimizer kind with history columns (the landscape ones included),
  * a callback, runs, steps, copies. */
 static dln_opt_kind nm_kind;
@@ -465,6 +512,7 @@ static const struct {
     {body_landscape_unreg, "unregularized landscape", 0},
     {body_data_theory, "whitened and rank-deficient data", 0},
     {body_double_root, "double root", 0},
+    {body_extras, "slices, residual nets, excess, step from the Hessian", 0},
     {body_opt, "gd", DLN_OPT_GD},
     {body_opt, "gd-armijo", DLN_OPT_GD_ARMIJO},
     {body_opt, "heavy-ball", DLN_OPT_HEAVY_BALL},

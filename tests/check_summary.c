@@ -440,6 +440,156 @@ START_TEST(loss_argument_errors)
 }
 END_TEST
 
+/* ---- many samples: the fast path of the summary and its threads ------------ */
+
+/* A loss over s by create_data on the first sample, then nthreads library
+ * threads for the rest (the summary's blocks, fast path and merge). */
+static dln_loss *threaded_loss(const sdata *s, size_t nthreads)
+{
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, s->d0, s->dL, 1, s->X, s->ldx, s->Y, s->ldy));
+    ck_assert_ok(dln_loss_set_threads(loss, nthreads));
+    ck_assert_uint_eq(dln_loss_get_threads(loss), nthreads);
+    ck_assert_ok(dln_loss_add_samples(loss, s->m - 1, s->X + s->ldx, s->ldx, s->Y + s->ldy, s->ldy));
+    return loss;
+}
+
+/* Regression data whose features span `decades` orders of magnitude (the
+ * fast path must not care: it equilibrates), Y = A X + noise. */
+static sdata scaled_regression(tu_rng *r, size_t d0, size_t dL, size_t m, double decades, double noise)
+{
+    sdata s = {d0, dL, m, d0, dL, malloc(d0 * m * sizeof(double)), malloc(dL * m * sizeof(double))};
+    double A[64];
+    tu_fill(r, d0 * m, s.X);
+    for (size_t j = 0; j < m; j++)
+        for (size_t i = 0; i < d0; i++) s.X[i + j * d0] *= pow(10.0, -decades * (double)i / (double)d0);
+    tu_fill(r, dL * d0, A);
+    orc_matmul(dL, m, d0, A, dL, 0, s.X, d0, 0, s.Y, dL);
+    for (size_t i = 0; i < dL * m; i++) s.Y[i] += noise * tu_normal(r);
+    return s;
+}
+
+/* With many samples (dozens of blocks) and 1 to 3 library threads the loss
+ * at the least-squares solution keeps the accuracy of the previous test
+ * (eps ||Y|| / ||res|| against the compensated exact value) on noisy
+ * regressions (the fast path), near-exact fits and ill-conditioned data (the
+ * Householder path), and agrees with the direct formula at random weights. */
+START_TEST(many_samples_accuracy)
+{
+    double worst = 0.0, worst_direct = 0.0;
+    tu_rng r;
+    tu_seed(&r, 27);
+    for (int i = 0; i < tu_cases(9); i++) {
+        size_t d0 = 2 + (size_t)i % 6, dL = 1 + (size_t)i % 3, m = tu_quick() ? 3000 : 12000;
+        int kind = i % 3;
+        sdata s = kind == 2 ? ill_conditioned(&r, d0, dL, m)
+                            : scaled_regression(&r, d0, dL, m, 3.0, kind ? 1e-9 : 1e-2);
+        double P[64], f_lapack = lapack_least_squares(&s, P), f_true = accurate_half_residual(&s, P);
+        double eps_kappa = DBL_EPSILON * orc_fro(dL, m, s.Y, s.ldy) / sqrt(2.0 * f_true);
+        (void)f_lapack;
+        size_t d1[2] = {d0, dL};
+        dln_net *net = NULL, *rnd = tu_net(1, d1, 1.0, 7 + (uint64_t)i);
+        ck_assert_ok(dln_net_create(&net, 1, d1));
+        ck_assert_ok(dln_net_set_layer(net, 1, P, dL, DLN_COL_MAJOR));
+        double theta[64], f_direct;
+        ck_assert_ok(dln_net_get_params(rnd, theta));
+        orc_problem pr = problem(&s, d1, 1, NULL, 0);
+        f_direct = orc_value(&pr, theta);
+        for (size_t t = 1; t <= 3; t++) {
+            dln_loss *loss = threaded_loss(&s, t);
+            double f, g;
+            ck_assert_ok(dln_loss_value(loss, net, &f));
+            ck_assert_ok(dln_loss_value(loss, rnd, &g));
+            double e = fabs(f - f_true) / f_true, ed = fabs(g - f_direct) / f_direct;
+            ck_assert_msg(e < eps_kappa, "case %d (kind %d, %zu threads): F %.17g, exact %.17g "
+                          "(eps kappa %g)", i, kind, t, f, f_true, eps_kappa);
+            ck_assert_msg(ed < 1e-12, "case %d: F at random weights %.17g, direct %.17g", i, g,
+                          f_direct);
+            worst = orc_max(worst, e / eps_kappa), worst_direct = orc_max(worst_direct, ed);
+            dln_loss_free(loss);
+        }
+        dln_net_free(net), dln_net_free(rnd);
+        free_data(&s);
+    }
+    orc_note("many samples: LS error / (eps ||Y||/||res||) (largest)", worst);
+    orc_note("many samples: F at random weights vs direct (rel)", worst_direct);
+}
+END_TEST
+
+/* The same thread count gives the same bits; other counts agree to rounding;
+ * a NaN in the range of a later thread leaves the loss as it was. */
+START_TEST(threads_deterministic_and_atomic)
+{
+    tu_rng r;
+    tu_seed(&r, 28);
+    size_t d0 = 5, dL = 2, m = tu_quick() ? 8000 : 30000;
+    sdata s = scaled_regression(&r, d0, dL, m, 1.0, 0.1);
+    double R1[25], R2[25], C1[10], C2[10], r1, r2;
+    dln_loss *a = threaded_loss(&s, 2), *b = threaded_loss(&s, 2), *one = threaded_loss(&s, 1);
+    ck_assert_ok(dln_loss_summary(a, R1, d0, C1, dL, &r1));
+    ck_assert_ok(dln_loss_summary(b, R2, d0, C2, dL, &r2));
+    ck_assert(memcmp(R1, R2, sizeof R1) == 0 && memcmp(C1, C2, sizeof C1) == 0 && r1 == r2);
+    invariants v1 = summary_invariants(one, d0, dL);
+    for (size_t t = 2; t <= 4; t++) {
+        dln_loss *lt = threaded_loss(&s, t);
+        invariants vt = summary_invariants(lt, d0, dL);
+        double scale = orc_maxabs(d0 * d0, v1.RtR);
+        ck_assert(orc_maxdiff(d0 * d0, v1.RtR, vt.RtR) < 1e-13 * scale);
+        ck_assert(tu_relerr(dL * d0, vt.CR, v1.CR, 1e-300) < 1e-13);
+        ck_assert(fabs(v1.cc + v1.r0 - vt.cc - vt.r0) < 1e-13 * (v1.cc + v1.r0));
+        ck_assert(fabs(v1.r0 - vt.r0) < 1e-12 * v1.r0);
+        free_invariants(&vt);
+        dln_loss_free(lt);
+    }
+    /* a NaN near the end (the last thread's range): nothing changes */
+    dln_loss *c = NULL;
+    ck_assert_ok(dln_loss_copy(&c, a));
+    ck_assert_uint_eq(dln_loss_get_threads(c), 2);
+    double *where[2] = {&s.Y[1 + (m - 3) * dL], &s.X[4 + (m / 2 + 700) * d0]};
+    for (int k = 0; k < 4; k++) { /* NaN or Inf, in Y or X, blocks of both threads */
+        double keep = *where[k % 2];
+        *where[k % 2] = k < 2 ? NAN : -INFINITY;
+        ck_assert_int_eq(dln_loss_add_samples(c, m, s.X, d0, s.Y, dL), DLN_E_NONFINITE);
+        ck_assert(strstr(dln_loss_errmsg(c), "NaN") != NULL);
+        *where[k % 2] = keep;
+        ck_assert_uint_eq(dln_loss_num_samples(c), m);
+        ck_assert_ok(dln_loss_summary(c, R2, d0, C2, dL, &r2));
+        ck_assert(memcmp(R1, R2, sizeof R1) == 0 && memcmp(C1, C2, sizeof C1) == 0 && r1 == r2);
+    }
+    free_invariants(&v1);
+    dln_loss_free(a), dln_loss_free(b), dln_loss_free(one), dln_loss_free(c);
+    free_data(&s);
+}
+END_TEST
+
+/* dln_loss_set_threads: the documented statuses; the setting survives failures. */
+START_TEST(threads_argument_errors)
+{
+    tu_rng r;
+    tu_seed(&r, 29);
+    sdata s = make_data(&r, 3, 2, 10);
+    dln_loss *loss = NULL, *target = NULL;
+    ck_assert_ok(dln_loss_create_data(&loss, 3, 2, 10, s.X, s.ldx, s.Y, s.ldy));
+    ck_assert_uint_eq(dln_loss_get_threads(loss), 1);
+    ck_assert_uint_eq(dln_loss_get_threads(NULL), 0);
+    ck_assert_int_eq(dln_loss_set_threads(NULL, 2), DLN_E_NULL);
+    ck_assert_ok(dln_loss_set_threads(loss, 3));
+    ck_assert_int_eq(dln_loss_set_threads(loss, 0), DLN_E_RANGE);
+    ck_assert(strlen(dln_loss_errmsg(loss)) > 0);
+    ck_assert_int_eq(dln_loss_set_threads(loss, DLN_THREADS_MAX + 1), DLN_E_RANGE);
+    ck_assert_uint_eq(dln_loss_get_threads(loss), 3);
+    ck_assert_ok(dln_loss_set_threads(loss, DLN_THREADS_MAX));
+    ck_assert_ok(dln_loss_create_target(&target, 2, 3, s.Y, s.ldy));
+    ck_assert_int_eq(dln_loss_set_threads(target, 2), DLN_E_UNSUPPORTED);
+    ck_assert_uint_eq(dln_loss_get_threads(target), 1);
+    /* more threads than blocks: small calls use fewer, same result */
+    ck_assert_ok(dln_loss_add_samples(loss, 10, s.X, s.ldx, s.Y, s.ldy));
+    ck_assert_uint_eq(dln_loss_num_samples(loss), 20);
+    dln_loss_free(loss), dln_loss_free(target);
+    free_data(&s);
+}
+END_TEST
+
 Suite *suite_summary(void)
 {
     Suite *s = suite_create("summary");
@@ -451,6 +601,9 @@ Suite *suite_summary(void)
     tcase_add_test(tc, add_samples_equals_one_shot);
     tcase_add_test(tc, accuracy_at_least_squares_solution);
     tcase_add_test(tc, loss_argument_errors);
+    tcase_add_test(tc, many_samples_accuracy);
+    tcase_add_test(tc, threads_deterministic_and_atomic);
+    tcase_add_test(tc, threads_argument_errors);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -207,6 +207,18 @@ class Loss(Handle):
     def mean(self, on):
         self._check(lib.dln_loss_set_mean(self._h, 1 if on else 0))
 
+    @property
+    def threads(self):
+        """Library threads that summarize the samples of later ``add_samples`` calls
+        (dln_loss_get_threads/set_threads; default 1, at most DLN_THREADS_MAX). With
+        more than 1, limit BLAS to one thread (e.g. OPENBLAS_NUM_THREADS=1): the
+        two kinds of threads multiply. Raises RangeError, UnsupportedError (target)."""
+        return lib.dln_loss_get_threads(self._h)
+
+    @threads.setter
+    def threads(self, n):
+        self._check(lib.dln_loss_set_threads(self._h, n))
+
     def summary(self):
         """(R, C, r0) with F = 1/2 ||P R^T - C||^2 + r0/2 + reg; R (d_0, d_0) upper
         triangular, C (d_L, d_0) (dln_loss_summary)."""

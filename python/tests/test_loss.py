@@ -166,3 +166,21 @@ def test_metrics_of_the_unregularized_theory(rng):
     norms = dlnet.Loss.target(Phi, l2=[1.0, 2.0]).balancedness(net)
     W1, W2 = net.layers
     assert abs(norms[0] - np.linalg.norm(2 * W2.T @ W2 - W1 @ W1.T)) < 1e-13 * norms[0]
+
+
+def test_summary_threads(rng):
+    X, Y = rng.standard_normal((20000, 3)), rng.standard_normal((20000, 2))
+    one = dlnet.Loss.data(X[:1], Y[:1])
+    two = one.copy()
+    assert one.threads == 1
+    two.threads = 2
+    assert two.threads == 2 and two.copy().threads == 2
+    one.add_samples(X[1:], Y[1:])
+    two.add_samples(X[1:], Y[1:])
+    net = dlnet.Net([3, 2]).init_gaussian(1.0, 3)
+    assert abs(two.value(net) - one.value(net)) <= 1e-13 * one.value(net)
+    with pytest.raises(dlnet.RangeError):
+        two.threads = 0
+    assert two.threads == 2
+    with pytest.raises(dlnet.UnsupportedError):
+        dlnet.Loss.target(np.eye(2)).threads = 2
