@@ -321,7 +321,9 @@ static dln_status record(dln_opt *opt, dln_loss *loss, const dln_net *net, sink 
     for (size_t c = 0; c < opt->ncols; c++) {
         dln_status st = dlni_metric_eval(dlni_metric_find(opt->cols[c]), s->state[c], &it,
                                          s->H + s->rows + c * s->ld);
-        if (st != DLN_OK) return st;
+        if (st != DLN_OK) /* the metrics have no handle of their own to hold a message */
+            return dlni_fail(opt->err, st, "history column %zu (metric %d) at iterate %zu: %s", c,
+                             (int)opt->cols[c], opt->k, dln_strerror(st));
     }
     s->rows++;
     return DLN_OK;

@@ -128,6 +128,31 @@ START_TEST(eigenvectors_at_extreme_scale)
 }
 END_TEST
 
+/* A history column that fails (DIST: the block spectrum overflows for a
+ * denormal lam_l) made dln_opt_run_history() return DLN_E_NONFINITE with no
+ * message on the optimizer. */
+START_TEST(history_metric_failure_has_a_message)
+{
+    const double Phi[4] = {5.15, 0, 0, 0};
+    const size_t w[3] = {1, 7, 4};
+    const dln_metric cols[2] = {DLN_METRIC_LOSS, DLN_METRIC_DIST};
+    dln_loss *loss = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 4, 1, Phi, 4));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 4.9406564584124654e-324));
+    dln_net *net = tu_net(2, w, 0.5, 4);
+    dln_opt *opt = NULL;
+    ck_assert_ok(dln_opt_create(&opt, DLN_OPT_GD));
+    ck_assert_ok(dln_opt_set_metrics(opt, 2, cols));
+    double H[2 * 8];
+    dln_status st = dln_opt_run_history(opt, loss, net, H, 8, 8, NULL);
+    ck_assert_int_ne(st, DLN_OK);
+    ck_assert_str_ne(dln_opt_errmsg(opt), "");
+    dln_opt_free(opt);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_fuzz_found(void)
 {
     Suite *s = suite_create("fuzz_found");
@@ -136,6 +161,7 @@ Suite *suite_fuzz_found(void)
     tcase_add_test(tc, optimal_value_of_overflowing_residual);
     tcase_add_test(tc, orbit_spectrum_of_denormal_l2);
     tcase_add_test(tc, eigenvectors_at_extreme_scale);
+    tcase_add_test(tc, history_metric_failure_has_a_message);
     suite_add_tcase(s, tc);
     return s;
 }
