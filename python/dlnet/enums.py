@@ -2,7 +2,8 @@
 
 ``typedef enum dln_loss_kind {DLN_LOSS_DATA, ...}`` becomes
 ``LossKind.DATA``: the class name is the C name without ``dln_`` in
-CamelCase, the member names lose the prefix their C names share. The
+CamelCase (``dln_opt_kind`` -> ``OptKind``, ``dln_theory`` -> ``Theory``),
+the member names lose the prefix their C names share. The
 anonymous bit-flag enums become IntFlags (``EBFlag``, ``ClassFlag``,
 ``Limit``). A new enum in the header appears here without any code.
 """
