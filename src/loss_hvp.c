@@ -234,7 +234,7 @@ dln_status dln_loss_hessian(dln_loss *loss, const dln_net *net, double *H, size_
     if (st != DLN_OK) return st;
     for (size_t j = 0; j < n; j++) /* symmetrize the rounding-level asymmetry */
         for (size_t i = 0; i < j; i++) {
-            double s = 0.5 * (H[i + j * ldh] + H[j + i * ldh]);
+            double s = 0.5 * H[i + j * ldh] + 0.5 * H[j + i * ldh]; /* no overflow */
             H[i + j * ldh] = H[j + i * ldh] = s;
         }
     return DLN_OK;

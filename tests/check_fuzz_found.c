@@ -153,6 +153,27 @@ START_TEST(history_metric_failure_has_a_message)
 }
 END_TEST
 
+/* The dense Hessian's symmetrization averaged (a + b) / 2: two finite halves
+ * above DBL_MAX / 2 gave Inf with DLN_OK. Phi = w1 w2 = 1.125 * 2^1023, the
+ * residual is 0 and every Hessian entry is w1 w2 (fuzz_api, CI run of the
+ * session that added fuzz-ci). */
+START_TEST(hessian_entries_near_dbl_max)
+{
+    const double phi = ldexp(2.25, 1022), w = ldexp(1.5, 511), th[2] = {w, w};
+    const size_t widths[3] = {1, 1, 1};
+    dln_loss *loss = NULL;
+    dln_net *net = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, 1, 1, &phi, 1));
+    ck_assert_ok(dln_net_create(&net, 2, widths));
+    ck_assert_ok(dln_net_set_params(net, th));
+    double H[4];
+    ck_assert_ok(dln_loss_hessian(loss, net, H, 2));
+    for (int i = 0; i < 4; i++) ck_assert_double_eq(H[i], w * w);
+    dln_net_free(net);
+    dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_fuzz_found(void)
 {
     Suite *s = suite_create("fuzz_found");
@@ -162,6 +183,7 @@ Suite *suite_fuzz_found(void)
     tcase_add_test(tc, orbit_spectrum_of_denormal_l2);
     tcase_add_test(tc, eigenvectors_at_extreme_scale);
     tcase_add_test(tc, history_metric_failure_has_a_message);
+    tcase_add_test(tc, hessian_entries_near_dbl_max);
     suite_add_tcase(s, tc);
     return s;
 }
