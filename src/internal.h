@@ -167,10 +167,14 @@ int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 size_t dlni_summary_block(size_t na);
 /* Fold m samples into the factor raug (na x na upper, zeros below, m_prev
  * samples so far) with up to nthreads threads. raug is unchanged on failure
- * (DLN_E_NONFINITE, DLN_E_NOMEM, DLN_E_LAPACK; the detail goes to err). */
+ * (DLN_E_NONFINITE for a NaN or Inf sample or a factor whose sums of squares
+ * overflow, DLN_E_NOMEM, DLN_E_LAPACK; the detail goes to err). */
 dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
                                const double *X, size_t ldx, const double *Y, size_t ldy,
                                size_t nthreads, char *err);
+/* ||T||^2 of the bottom-right dL x dL block T of raug: r0 before the
+ * normalization (Inf when the residual sum of squares exceeds the double range). */
+double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
 
 /* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs

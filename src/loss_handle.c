@@ -63,19 +63,6 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     return DLN_OK;
 }
 
-/* ||T||^2 of the bottom-right block of raug: r0 before the normalization
- * (Inf when the data's residual sum of squares exceeds the double range). */
-static double t_sumsq(const dln_loss *loss, const double *raug)
-{
-    size_t d0 = loss->d0, dL = loss->dL, na = loss->na;
-    double ss = 0.0;
-    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
-        double c = la_nrm2(j + 1, raug + d0 + (d0 + j) * na);
-        ss += c * c;
-    }
-    return ss;
-}
-
 /* Recompute the effective (R, C, r0) from raug and the normalization. */
 void dlni_loss_refresh(dln_loss *loss)
 {
@@ -85,7 +72,7 @@ void dlni_loss_refresh(dln_loss *loss)
         for (size_t i = 0; i < d0; i++) loss->R[i + j * d0] = i <= j ? sw * loss->raug[i + j * na] : 0.0;
     for (size_t j = 0; j < d0; j++) /* C = (top-right block)^T */
         for (size_t i = 0; i < dL; i++) loss->C[i + j * dL] = sw * loss->raug[j + (d0 + i) * na];
-    loss->r0 = w * t_sumsq(loss, loss->raug);
+    loss->r0 = w * dlni_summary_tail_sumsq(loss->raug, loss->d0, loss->dL);
     dlni_work_invalidate(&loss->work);
 }
 
@@ -93,22 +80,12 @@ void dlni_loss_refresh(dln_loss *loss)
 static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, const double *Y,
                          size_t ldy)
 {
-    /* into a copy: the loss stays unchanged when the new factor overflows */
-    size_t na = loss->na;
-    double *ra = dlni_alloc(na * na);
-    if (!ra) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory");
-    memcpy(ra, loss->raug, na * na * sizeof *ra);
-    dln_status st = dlni_summary_absorb(ra, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
+    dln_status st = dlni_summary_absorb(loss->raug, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
                                         loss->threads, loss->err);
-    if (st == DLN_OK && !(la_all_finite(na, na, ra, na) && isfinite(t_sumsq(loss, ra))))
-        st = dlni_fail(loss->err, DLN_E_NONFINITE,
-                       "the data summary overflows: sums of squares beyond the double range");
     if (st == DLN_OK) {
-        memcpy(loss->raug, ra, na * na * sizeof *ra);
         loss->m += m;
         dlni_loss_refresh(loss);
     }
-    free(ra);
     return st;
 }
 

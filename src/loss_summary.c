@@ -31,6 +31,7 @@
 #include "internal.h"
 #include "linalg.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -208,6 +209,17 @@ static void workers_run(worker *ws, size_t nt, pthread_t *tid, int *started)
 }
 
 /* The first failure of the workers, or their factors merged into raug. */
+double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL)
+{
+    size_t na = d0 + dL;
+    double ss = 0.0;
+    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
+        double c = la_nrm2(j + 1, raug + d0 + (d0 + j) * na);
+        ss += c * c;
+    }
+    return ss;
+}
+
 static dln_status workers_finish(worker *ws, size_t nt, double *raug, char *err)
 {
     size_t na = ws[0].na, bad = SIZE_MAX, last = 0;
@@ -222,7 +234,12 @@ static dln_status workers_finish(worker *ws, size_t nt, double *raug, char *err)
     for (size_t t = 1; t < nt && rc == LA_OK; t++)
         rc = la_tpqrt_tri(na, ws[0].ra, na, ws[t].ra, na, ws[0].work);
     dln_status st = dlni_la_status(err, rc, "QR update of the data summary");
-    if (st == DLN_OK) memcpy(raug, ws[0].ra, na * na * sizeof *raug);
+    const double *ra = ws[0].ra;
+    if (st == DLN_OK && !(la_all_finite(na, na, ra, na) &&
+                          isfinite(dlni_summary_tail_sumsq(ra, ws[0].d0, ws[0].dL))))
+        st = dlni_fail(err, DLN_E_NONFINITE,
+                       "the data summary overflows: sums of squares beyond the double range");
+    if (st == DLN_OK) memcpy(raug, ra, na * na * sizeof *raug);
     return st;
 }
 
