@@ -121,7 +121,7 @@ dln_status dln_loss_slice_line(dln_loss *loss, const dln_net *a, const dln_net *
     if (st != DLN_OK) return st;
     if (!b || ((!t || !values) && npts))
         return dlni_fail(loss->err, DLN_E_NULL, "second net, grid or value array is NULL");
-    if (b->L != a->L || memcmp(b->d, a->d, (a->L + 1) * sizeof *a->d) != 0)
+    if (!dlni_same_widths(b, a->L, a->d))
         return dlni_fail(loss->err, DLN_E_DIM, "the two nets have different widths");
     if (!all_finite(npts, t)) return dlni_fail(loss->err, DLN_E_NONFINITE, "the grid has NaN or Inf");
     if (npts == 0) return DLN_OK;
