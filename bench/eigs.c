@@ -6,21 +6,26 @@
  *           null space of dimension >= sum of hidden d_l^2
  * Times are the best of a few runs (seconds, wall clock). The dense path is
  * run up to n = 2500; beyond, its time is extrapolated as n^3 from the
- * largest measured size and marked "~". Prints measurements, never judges. */
+ * largest measured size and marked "~".
+ *
+ * Second table (alone with --overhead): the share of an eigensolve's time
+ * spent outside its HVPs at d = 128-256, L = 4-8. The solve and a loop of
+ * as many HVPs in batches of the solver's block width, at the same weights
+ * (both use the loss's cached chains), are timed interleaved in one run;
+ * overhead = 1 - t_hvps / t_solve (median of the per-sample ratios).
+ * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "internal.h"
+#include "timing.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+char *openblas_get_corename(void);
+
+static double now(void) { return bench_now(); }
 
 typedef struct problem {
     dln_net *net;
@@ -30,7 +35,7 @@ typedef struct problem {
 /* Depth L, square widths w; kind 0 = random point, 1 = global minimum. */
 static problem make(size_t L, size_t w, int kind)
 {
-    size_t d[8], m = 2 * w;
+    size_t d[16], m = 2 * w;
     for (size_t l = 0; l <= L; l++) d[l] = w;
     problem p = {NULL, NULL};
     double *X = malloc(w * m * sizeof *X), *Y = malloc(w * m * sizeof *Y);
@@ -100,8 +105,73 @@ static void row(size_t L, size_t w, int kind, double *dense_ref)
     drop(&p);
 }
 
-int main(void)
+typedef struct solve_task {
+    problem p;
+    dln_eig_which which;
+    size_t k, n, hvps;
+    double *ev, *V, *HV;
+    dln_eig_report rep;
+} solve_task;
+
+static void run_solve(void *ctx)
 {
+    solve_task *s = ctx;
+    dlni_eig_tuning t = {DLNI_EIG_ITERATIVE, 0, 0};
+    s->rep.struct_size = sizeof s->rep;
+    if (dlni_hessian_eigs(s->p.loss, s->p.net, s->which, s->k, 0, 0, 11, &t, s->ev, NULL, 0,
+                          &s->rep) != DLN_OK)
+        abort();
+}
+
+/* As many HVPs as the solve made, k directions per batched call. */
+static void run_hvps(void *ctx)
+{
+    solve_task *s = ctx;
+    for (size_t done = 0; done < s->hvps; done += s->k)
+        if (dln_loss_hvp_batch(s->p.loss, s->p.net, s->k, s->V, s->n, s->HV, s->n) != DLN_OK)
+            abort();
+}
+
+static void overhead_row(size_t L, size_t w, dln_eig_which which, size_t k)
+{
+    solve_task s = {make(L, w, 0), which, k, 0, 0, NULL, NULL, NULL, {0}};
+    s.n = dln_net_num_params(s.p.net);
+    s.ev = malloc(k * sizeof *s.ev), s.V = malloc(s.n * k * sizeof *s.V);
+    s.HV = malloc(s.n * k * sizeof *s.HV);
+    bench_fill(5, s.n * k, s.V);
+    run_solve(&s);
+    s.hvps = s.rep.hvps;
+    enum { REPS = 5 };
+    bench_task t[2] = {{run_solve, NULL, &s, 0, {0}}, {run_hvps, NULL, &s, 0, {0}}};
+    bench_interleaved(t, 2, REPS, 0.3);
+    double ts = bench_median(&t[0], REPS), th = bench_median(&t[1], REPS);
+    printf("%4zu %2zu %7zu  %-8s %2zu  %5zu %3zu %9.2e  %8.4f  %8.4f  %6.1f%%\n", w, L, s.n,
+           which ? "largest" : "smallest", k, s.rep.hvps, s.rep.iterations, s.rep.max_residual, ts,
+           th, 100.0 * (1.0 - 1.0 / bench_median_ratio(&t[0], &t[1], REPS)));
+    free(s.ev), free(s.V), free(s.HV);
+    drop(&s.p);
+}
+
+static void overhead_table(void)
+{
+    printf("\neigensolve time outside the HVPs (random point, tol 1e-10, kernel %s, load %.2f)\n",
+           openblas_get_corename(), bench_load());
+    printf("%4s %2s %7s  %-8s %2s  %5s %3s %9s  %8s  %8s  %7s\n", "d", "L", "n", "which", "k",
+           "hvps", "it", "residual", "solve s", "hvps s", "outside");
+    static const size_t shapes[][2] = {{4, 128}, {8, 128}, {4, 256}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        overhead_row(shapes[s][0], shapes[s][1], DLN_EIG_LARGEST, 1);
+        overhead_row(shapes[s][0], shapes[s][1], DLN_EIG_SMALLEST, 1);
+        overhead_row(shapes[s][0], shapes[s][1], DLN_EIG_LARGEST, 4);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--overhead") == 0) {
+        overhead_table();
+        return 0;
+    }
     printf("dln_loss_hessian_eigs: iterative (block Lanczos, tol 1e-10) vs dense (n HVPs + "
            "dsyevr)\n");
     printf("%7s %2s  %-7s %-8s %2s  %6s %4s  %9s  %8s  %9s  %7s\n", "n", "L", "point", "which",
@@ -113,5 +183,6 @@ int main(void)
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             row(shapes[s][0], shapes[s][1], kind, &dense_ref);
     }
+    overhead_table();
     return 0;
 }

@@ -93,12 +93,19 @@ void dlni_balance_release(void *state);
 dln_status dlni_metric_eval(const dlni_metric_def *m, void *state, const dlni_iterate *it,
                             double *out);
 
-/* L-BFGS memory (also used by the escape kind). */
+/* L-BFGS memory (also used by the escape kind), src/opt_lbfgs.c. A ring of
+ * m + 1 slots: `count` pairs end just before `head`, whose slot is free and
+ * receives the next direction (it becomes s in place). SY and YY hold the
+ * inner products s_i'y_j (i <= j in age) and y_i'y_j by slot. */
 typedef struct dlni_lbfgs {
-    double *S, *Y;      /* m pairs of length n, column j at j*n */
-    double *rho, *alpha;
-    double *d, *gt;     /* direction, gradient at the trial point */
-    size_t head, count; /* next slot, pairs stored */
+    double *S, *Y;      /* m + 1 slots of length n, slot j at j*n */
+    double *SY, *YY;    /* (m + 1) x (m + 1), by slot */
+    double *X2;         /* n x 2: copies of g and y_newest side by side */
+    double *dots;       /* 2 (m + 1) x 2: [S Y]' X2 */
+    double *u, *w;      /* m + 1: coefficients of the compact form */
+    double *d, *gt;     /* direction (slot head of S), gradient at the trial point */
+    size_t head, count; /* free slot, pairs stored */
+    int fresh;          /* the newest pair's products are not yet in SY, YY */
 } dlni_lbfgs;
 
 /* Saddle-escape bookkeeping. */

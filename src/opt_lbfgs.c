@@ -1,75 +1,169 @@
-/* opt_lbfgs.c - L-BFGS (Nocedal 1980; Nocedal & Wright, Algorithm 7.4).
+/* opt_lbfgs.c - L-BFGS (Nocedal 1980) in the compact representation of
+ * Byrd, Nocedal & Schnabel (1994, eq. 3.2).
  *
- * Direction d_k = -H_k g_k by the two-loop recursion over the last m pairs
- * s_j = theta_{j+1} - theta_j, y_j = g_{j+1} - g_j, with H_k^0 = gamma I,
- * gamma = s'y / y'y of the newest pair; theta_{k+1} = theta_k + t d_k with t
- * from the strong Wolfe search (first trial t = 1; t = eta with d = -g on the
- * first iteration and after a restart). A pair is stored only when
- * s'y > eps ||s|| ||y|| (positive curvature, guaranteed by the Wolfe
- * conditions up to rounding). When d is not a descent direction or the
- * search fails, the memory is cleared and steepest descent is tried once. */
+ * Direction d_k = -H_k g_k for the last m pairs s_j = theta_{j+1} - theta_j,
+ * y_j = g_{j+1} - g_j (oldest first: columns of S, Y), H_k^0 = gamma I with
+ * gamma = s'y / y'y of the newest pair:
+ *
+ *     H g = gamma g + S a - gamma Y u,   u = R^-1 S'g,
+ *                                        a = R^-T ((D + gamma Y'Y) u - gamma Y'g),
+ *
+ * R = upper triangle of S'Y, D its diagonal. This is the matrix of the
+ * two-loop recursion (Nocedal & Wright, Algorithm 7.4), computed with two
+ * passes over the history instead of 2m dot/axpy pairs: the step is bound by
+ * memory traffic (n doubles per pass), not flops. The pass that computes S'g
+ * and Y'g also gives S'y and Y'y of the newest pair (one GEMM with two
+ * columns), so the small matrices never cost a pass of their own. s_k is the
+ * direction scaled in place, y_k is formed in one fused pass that also sums
+ * s'y, s's and y'y.
+ *
+ * theta_{k+1} = theta_k + t d_k with t from the strong Wolfe search (first
+ * trial t = 1; t = eta with d = -g on the first iteration and after a
+ * restart). A pair is stored only when s'y > eps ||s|| ||y|| (positive
+ * curvature, guaranteed by the Wolfe conditions up to rounding). When d is
+ * not a descent direction or the search fails, the memory is cleared and
+ * steepest descent is tried once. */
 #include "opt_internal.h"
 #include "linalg.h"
 
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 size_t dlni_lbfgs_len(const dln_opt *opt, size_t n)
 {
-    size_t m = opt->o.memory, pairs;
-    if (!dlni_mul(2 * m, n, &pairs) || pairs + 2 * m + 2 * n < pairs) return (size_t)-1;
-    return pairs + 2 * m + 2 * n;
+    size_t s = opt->o.memory + 1, vec, mat;
+    /* S, Y (s slots each), X2 and gt: (2 s + 3) n; SY, YY, dots, u, w */
+    if (!dlni_mul(2 * s + 3, n, &vec) || !dlni_mul(2 * s, s + 4, &mat) || vec + mat < vec)
+        return (size_t)-1;
+    return vec + mat;
 }
 
 void dlni_lbfgs_bind(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
-    size_t m = opt->o.memory, n = opt->n;
+    size_t s = opt->o.memory + 1, n = opt->n;
     lb->S = opt->state;
-    lb->Y = lb->S + m * n;
-    lb->rho = lb->Y + m * n;
-    lb->alpha = lb->rho + m;
-    lb->d = lb->alpha + m;
-    lb->gt = lb->d + n;
+    lb->Y = lb->S + s * n;
+    lb->X2 = lb->Y + s * n;
+    lb->gt = lb->X2 + 2 * n;
+    lb->SY = lb->gt + n;
+    lb->YY = lb->SY + s * s;
+    lb->dots = lb->YY + s * s;
+    lb->u = lb->dots + 4 * s;
+    lb->w = lb->u + s;
+    lb->d = lb->S;
 }
 
-void dlni_lbfgs_reset(dln_opt *opt) { opt->lb.head = opt->lb.count = 0; }
+void dlni_lbfgs_reset(dln_opt *opt) { opt->lb.head = opt->lb.count = 0, opt->lb.fresh = 0; }
 
-/* d = -H g by the two-loop recursion (d = -g with an empty memory). */
+/* Slot of the pair of age a (0 = oldest). */
+static size_t slot(const dlni_lbfgs *lb, size_t slots, size_t a)
+{
+    return (lb->head + slots - lb->count + a) % slots;
+}
+
+/* dots = [S Y]' X2[:, 0..cols) over the stored slots (at most two
+ * contiguous runs of the ring). */
+static void history_dots(dln_opt *opt, size_t cols)
+{
+    dlni_lbfgs *lb = &opt->lb;
+    const size_t n = opt->n, s = opt->o.memory + 1, ld = 2 * s;
+    size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
+    const size_t start[2] = {first, 0}, len[2] = {run1, lb->count - run1};
+    for (int r = 0; r < 2; r++) {
+        if (len[r] == 0) continue;
+        la_gemm(LA_T, LA_N, len[r], cols, n, 1.0, lb->S + start[r] * n, n, lb->X2, n, 0.0,
+                lb->dots + start[r], ld);
+        la_gemm(LA_T, LA_N, len[r], cols, n, 1.0, lb->Y + start[r] * n, n, lb->X2, n, 0.0,
+                lb->dots + s + start[r], ld);
+    }
+}
+
+/* d += S a + Y b over the stored slots (a, b indexed by slot). */
+static void history_combine(dln_opt *opt, const double *a, const double *b, double *d)
+{
+    dlni_lbfgs *lb = &opt->lb;
+    const size_t n = opt->n, s = opt->o.memory + 1;
+    size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
+    const size_t start[2] = {first, 0}, len[2] = {run1, lb->count - run1};
+    for (int r = 0; r < 2; r++) {
+        if (len[r] == 0) continue;
+        la_gemv(LA_N, n, len[r], 1.0, lb->S + start[r] * n, n, a + start[r], 1.0, d);
+        la_gemv(LA_N, n, len[r], 1.0, lb->Y + start[r] * n, n, b + start[r], 1.0, d);
+    }
+}
+
+/* Enter the newest pair's products s_i'y_new and y_i'y_new (dots column 1). */
+static void enter_newest(dlni_lbfgs *lb, size_t s)
+{
+    const double *col = lb->dots + 2 * s;
+    size_t jn = slot(lb, s, lb->count - 1);
+    for (size_t a = 0; a < lb->count; a++) {
+        size_t i = slot(lb, s, a);
+        lb->SY[i + jn * s] = col[i];
+        lb->YY[i + jn * s] = lb->YY[jn + i * s] = col[s + i];
+    }
+}
+
+/* d = -H g in the compact form (d = -g with an empty memory); d is the free
+ * slot of S. */
 static void direction(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
-    const size_t n = opt->n, m = opt->o.memory;
-    double *d = lb->d;
-    for (size_t i = 0; i < n; i++) d[i] = -opt->g[i];
-    if (lb->count == 0) return;
-    for (size_t c = 0; c < lb->count; c++) { /* newest to oldest */
-        size_t j = (lb->head + m - 1 - c) % m;
-        lb->alpha[j] = lb->rho[j] * la_dot(n, lb->S + j * n, d);
-        la_axpy(n, -lb->alpha[j], lb->Y + j * n, d);
+    const size_t n = opt->n, s = opt->o.memory + 1, c = lb->count;
+    const double *g = opt->g;
+    double *d = lb->d = lb->S + lb->head * n;
+    if (c == 0) {
+        for (size_t i = 0; i < n; i++) d[i] = -g[i];
+        return;
     }
-    size_t newest = (lb->head + m - 1) % m;
-    const double *yn = lb->Y + newest * n;
-    la_scal(n, 1.0 / (lb->rho[newest] * la_dot(n, yn, yn)), d); /* gamma = s'y / y'y */
-    for (size_t c = lb->count; c-- > 0;) { /* oldest to newest */
-        size_t j = (lb->head + m - 1 - c) % m;
-        double beta = lb->rho[j] * la_dot(n, lb->Y + j * n, d);
-        la_axpy(n, lb->alpha[j] - beta, lb->S + j * n, d);
+    memcpy(lb->X2, g, n * sizeof *g);
+    history_dots(opt, lb->fresh ? 2 : 1);
+    if (lb->fresh) enter_newest(lb, s), lb->fresh = 0;
+    const double *p = lb->dots, *q = lb->dots + s; /* S'g, Y'g by slot */
+    size_t jn = slot(lb, s, c - 1);
+    double gamma = lb->SY[jn + jn * s] / lb->YY[jn + jn * s];
+    double *u = lb->u, *w = lb->w;
+    for (size_t a = c; a-- > 0;) { /* u = R^-1 S'g (R_ab = s_a'y_b, a <= b) */
+        size_t i = slot(lb, s, a);
+        double v = p[i];
+        for (size_t b = a + 1; b < c; b++) v -= lb->SY[i + slot(lb, s, b) * s] * u[slot(lb, s, b)];
+        u[i] = v / lb->SY[i + i * s];
     }
+    for (size_t a = 0; a < c; a++) { /* w = R^-T ((D + gamma Y'Y) u - gamma Y'g) */
+        size_t i = slot(lb, s, a);
+        double v = lb->SY[i + i * s] * u[i] - gamma * q[i];
+        for (size_t b = 0; b < c; b++) v += gamma * lb->YY[i + slot(lb, s, b) * s] * u[slot(lb, s, b)];
+        for (size_t b = 0; b < a; b++) v -= lb->SY[slot(lb, s, b) + i * s] * w[slot(lb, s, b)];
+        w[i] = v / lb->SY[i + i * s];
+    }
+    for (size_t a = 0; a < c; a++) { /* d = -gamma g - S w + gamma Y u */
+        size_t i = slot(lb, s, a);
+        w[i] = -w[i], u[i] *= gamma;
+    }
+    for (size_t i = 0; i < n; i++) d[i] = -gamma * g[i];
+    history_combine(opt, w, u, d);
 }
 
-/* Store s = theta - prev and y = gt - g when s'y is safely positive. */
-static void remember(dln_opt *opt, const dln_net *net)
+/* s = t d in place, y = gt - g (into its slot and X2), one fused pass; the
+ * pair is kept when s'y is safely positive. */
+static void remember(dln_opt *opt, double t)
 {
     dlni_lbfgs *lb = &opt->lb;
-    const size_t n = opt->n, m = opt->o.memory;
-    double *s = lb->S + lb->head * n, *y = lb->Y + lb->head * n;
-    for (size_t i = 0; i < n; i++) s[i] = net->theta[i] - opt->prev[i], y[i] = lb->gt[i] - opt->g[i];
-    double sy = la_dot(n, s, y);
-    if (!(sy > DBL_EPSILON * la_nrm2(n, s) * la_nrm2(n, y))) return;
-    lb->rho[lb->head] = 1.0 / sy;
-    lb->head = (lb->head + 1) % m;
-    if (lb->count < m) lb->count++;
+    const size_t n = opt->n, s = opt->o.memory + 1, h = lb->head;
+    double *sv = lb->d, *y = lb->Y + h * n, *y2 = lb->X2 + n, sy = 0.0, ss = 0.0, yy = 0.0;
+    const double *gn = lb->gt, *g = opt->g;
+    for (size_t i = 0; i < n; i++) {
+        double si = t * sv[i], yi = gn[i] - g[i];
+        sv[i] = si, y[i] = yi, y2[i] = yi;
+        sy += si * yi, ss += si * si, yy += yi * yi;
+    }
+    if (!(sy > DBL_EPSILON * sqrt(ss) * sqrt(yy))) return;
+    lb->SY[h + h * s] = sy, lb->YY[h + h * s] = yy;
+    lb->head = (h + 1) % s;
+    if (lb->count < opt->o.memory) lb->count++;
+    lb->fresh = 1;
 }
 
 dln_status dlni_lbfgs_step(dln_opt *opt, dln_loss *loss, dln_net *net)
@@ -89,7 +183,7 @@ dln_status dlni_lbfgs_step(dln_opt *opt, dln_loss *loss, dln_net *net)
         dln_status st = dlni_wolfe(opt, loss, net, lb->d, slope, &t, &f, lb->gt, &ok);
         if (st != DLN_OK) return st;
         if (ok) {
-            remember(opt, net);
+            remember(opt, t);
             double *g = opt->g; /* the gradient at the new point becomes g_{k+1} */
             opt->g = lb->gt, lb->gt = g;
             opt->f = f, opt->t = t;
