@@ -100,8 +100,7 @@ dln_status dlni_metric_eval(const dlni_metric_def *m, void *state, const dlni_it
 typedef struct dlni_lbfgs {
     double *S, *Y;      /* m + 1 slots of length n, slot j at j*n */
     double *SY, *YY;    /* (m + 1) x (m + 1), by slot */
-    double *X2;         /* n x 2: copies of g and y_newest side by side */
-    double *dots;       /* 2 (m + 1) x 2: [S Y]' X2 */
+    double *dots;       /* 2 (m + 1) x 2: [S Y]' g now, and for the previous g */
     double *u, *w;      /* m + 1: coefficients of the compact form */
     double *d, *gt;     /* direction (slot head of S), gradient at the trial point */
     size_t head, count; /* free slot, pairs stored */

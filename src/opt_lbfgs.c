@@ -10,12 +10,13 @@
  *
  * R = upper triangle of S'Y, D its diagonal. This is the matrix of the
  * two-loop recursion (Nocedal & Wright, Algorithm 7.4), computed with two
- * passes over the history instead of 2m dot/axpy pairs: the step is bound by
- * memory traffic (n doubles per pass), not flops. The pass that computes S'g
- * and Y'g also gives S'y and Y'y of the newest pair (one GEMM with two
- * columns), so the small matrices never cost a pass of their own. s_k is the
- * direction scaled in place, y_k is formed in one fused pass that also sums
- * s'y, s's and y'y.
+ * passes over the history (GEMVs) instead of 2m dot/axpy pairs: the step is
+ * bound by memory traffic (n doubles per pass), not flops. The small
+ * matrices never cost a pass of their own: the newest pair's products with
+ * the older ones are differences of the products with g computed for two
+ * consecutive directions (S'y_k = S'g_{k+1} - S'g_k; s'y and y'y of the pair
+ * itself come from the fused pass that forms it). s_k is the direction
+ * scaled in place, y_k is formed in one pass that also sums s'y, s's, y'y.
  *
  * theta_{k+1} = theta_k + t d_k with t from the strong Wolfe search (first
  * trial t = 1; t = eta with d = -g on the first iteration and after a
@@ -33,8 +34,8 @@
 size_t dlni_lbfgs_len(const dln_opt *opt, size_t n)
 {
     size_t s = opt->o.memory + 1, vec, mat;
-    /* S, Y (s slots each), X2 and gt: (2 s + 3) n; SY, YY, dots, u, w */
-    if (!dlni_mul(2 * s + 3, n, &vec) || !dlni_mul(2 * s, s + 4, &mat) || vec + mat < vec)
+    /* S, Y (s slots each) and gt: (2 s + 1) n; SY, YY, dots, u, w */
+    if (!dlni_mul(2 * s + 1, n, &vec) || !dlni_mul(2 * s, s + 4, &mat) || vec + mat < vec)
         return (size_t)-1;
     return vec + mat;
 }
@@ -45,8 +46,7 @@ void dlni_lbfgs_bind(dln_opt *opt)
     size_t s = opt->o.memory + 1, n = opt->n;
     lb->S = opt->state;
     lb->Y = lb->S + s * n;
-    lb->X2 = lb->Y + s * n;
-    lb->gt = lb->X2 + 2 * n;
+    lb->gt = lb->Y + s * n;
     lb->SY = lb->gt + n;
     lb->YY = lb->SY + s * s;
     lb->dots = lb->YY + s * s;
@@ -63,20 +63,20 @@ static size_t slot(const dlni_lbfgs *lb, size_t slots, size_t a)
     return (lb->head + slots - lb->count + a) % slots;
 }
 
-/* dots = [S Y]' X2[:, 0..cols) over the stored slots (at most two
- * contiguous runs of the ring). */
-static void history_dots(dln_opt *opt, size_t cols)
+/* dots[0..2s) = [S Y]' g over the stored slots (at most two contiguous runs
+ * of the ring); the previous values move to dots[2s..4s). */
+static void history_dots(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
-    const size_t n = opt->n, s = opt->o.memory + 1, ld = 2 * s;
+    const size_t n = opt->n, s = opt->o.memory + 1;
     size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
     const size_t start[2] = {first, 0}, len[2] = {run1, lb->count - run1};
+    memcpy(lb->dots + 2 * s, lb->dots, 2 * s * sizeof *lb->dots);
     for (int r = 0; r < 2; r++) {
         if (len[r] == 0) continue;
-        la_gemm(LA_T, LA_N, len[r], cols, n, 1.0, lb->S + start[r] * n, n, lb->X2, n, 0.0,
-                lb->dots + start[r], ld);
-        la_gemm(LA_T, LA_N, len[r], cols, n, 1.0, lb->Y + start[r] * n, n, lb->X2, n, 0.0,
-                lb->dots + s + start[r], ld);
+        la_gemv(LA_T, n, len[r], 1.0, lb->S + start[r] * n, n, opt->g, 0.0, lb->dots + start[r]);
+        la_gemv(LA_T, n, len[r], 1.0, lb->Y + start[r] * n, n, opt->g, 0.0,
+                lb->dots + s + start[r]);
     }
 }
 
@@ -94,15 +94,16 @@ static void history_combine(dln_opt *opt, const double *a, const double *b, doub
     }
 }
 
-/* Enter the newest pair's products s_i'y_new and y_i'y_new (dots column 1). */
+/* Enter the newest pair's products with the older pairs, s_i'y_new and
+ * y_i'y_new, as differences of their products with g now and before. */
 static void enter_newest(dlni_lbfgs *lb, size_t s)
 {
-    const double *col = lb->dots + 2 * s;
+    const double *now = lb->dots, *before = lb->dots + 2 * s;
     size_t jn = slot(lb, s, lb->count - 1);
-    for (size_t a = 0; a < lb->count; a++) {
+    for (size_t a = 0; a + 1 < lb->count; a++) {
         size_t i = slot(lb, s, a);
-        lb->SY[i + jn * s] = col[i];
-        lb->YY[i + jn * s] = lb->YY[jn + i * s] = col[s + i];
+        lb->SY[i + jn * s] = now[i] - before[i];
+        lb->YY[i + jn * s] = lb->YY[jn + i * s] = now[s + i] - before[s + i];
     }
 }
 
@@ -118,8 +119,7 @@ static void direction(dln_opt *opt)
         for (size_t i = 0; i < n; i++) d[i] = -g[i];
         return;
     }
-    memcpy(lb->X2, g, n * sizeof *g);
-    history_dots(opt, lb->fresh ? 2 : 1);
+    history_dots(opt);
     if (lb->fresh) enter_newest(lb, s), lb->fresh = 0;
     const double *p = lb->dots, *q = lb->dots + s; /* S'g, Y'g by slot */
     size_t jn = slot(lb, s, c - 1);
@@ -146,17 +146,17 @@ static void direction(dln_opt *opt)
     history_combine(opt, w, u, d);
 }
 
-/* s = t d in place, y = gt - g (into its slot and X2), one fused pass; the
- * pair is kept when s'y is safely positive. */
+/* s = t d in place, y = gt - g into its slot, one fused pass; the pair is
+ * kept when s'y is safely positive. */
 static void remember(dln_opt *opt, double t)
 {
     dlni_lbfgs *lb = &opt->lb;
     const size_t n = opt->n, s = opt->o.memory + 1, h = lb->head;
-    double *sv = lb->d, *y = lb->Y + h * n, *y2 = lb->X2 + n, sy = 0.0, ss = 0.0, yy = 0.0;
+    double *sv = lb->d, *y = lb->Y + h * n, sy = 0.0, ss = 0.0, yy = 0.0;
     const double *gn = lb->gt, *g = opt->g;
     for (size_t i = 0; i < n; i++) {
         double si = t * sv[i], yi = gn[i] - g[i];
-        sv[i] = si, y[i] = yi, y2[i] = yi;
+        sv[i] = si, y[i] = yi;
         sy += si * yi, ss += si * si, yy += yi * yi;
     }
     if (!(sy > DBL_EPSILON * sqrt(ss) * sqrt(yy))) return;
