@@ -8,10 +8,27 @@
  *
  *     H V = V T + Q G,        T = V^T H V (p x p),  G (|Q| x p),
  *
- * up to rounding. Expanding applies H to Q in one batched HVP call, projects
- * the result against the whole basis twice (CGS2 as GEMMs; the coefficients
- * are the new columns of T), and orthonormalizes the remainder column by
- * column into the next pending block; its triangular factor is the new G.
+ * up to rounding. Expanding applies H to Q in one batched HVP call (written
+ * straight into the basis, where the next pending block goes), projects the
+ * result twice (CGS2 as GEMMs; the coefficients are the new columns of T),
+ * and orthonormalizes the remainder column by column into the next pending
+ * block; its triangular factor is the new G.
+ *
+ * Which columns the projection runs against: in exact arithmetic H Q is
+ * orthogonal to every basis column except Q itself and the block that G
+ * couples to Q (the previous block; every kept Ritz vector right after a
+ * restart), so a pass over those "local" columns suffices and the basis is
+ * not read. Rounding makes the new block lose orthogonality against the rest
+ * of the basis; partial reorthogonalization (Simon 1984) follows estimates
+ * of |v_i' q| through the same relation (O(p^2) scalar work per block, no
+ * pass over the basis) and projects the new block against the whole basis
+ * only when an estimate exceeds eta, and again at the next block. With
+ * eta = sqrt(eps) the basis stays semi-orthogonal, which keeps T the
+ * projection of H to O(eps ||H||) and the Ritz values as accurate as with
+ * full reorthogonalization (Simon 1984, Theorem 4). Ritz vectors of a
+ * semi-orthogonal basis are only orthonormal to about eta, so when
+ * eigenvectors are wanted eta = 0: every block is projected against the
+ * whole basis (full reorthogonalization).
  * A Ritz pair (theta, V s) of T has the residual ||H V s - theta V s|| =
  * ||G s||, so convergence is checked after every block without extra HVPs.
  * When the basis is full, the Ritz vectors nearest the wanted end are kept
@@ -30,6 +47,7 @@
 #include "internal.h"
 #include "linalg.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +65,8 @@
 /* A new Krylov column is numerically zero (rank deficiency) below this
  * multiple of max(||H q||, hnorm): it is dropped and replaced at random. */
 #define DROP_REL 1e-14
+/* Semi-orthogonality level of partial reorthogonalization: sqrt(eps). */
+#define SEMI_ORTHO 1.4901161193847656e-08
 
 /* ------------------------------------------------------------------------ */
 /* Shared argument checks and the report. */
@@ -146,9 +166,10 @@ typedef struct lanczos {
     dln_eig_which which;
     size_t n, k, b, m; /* order, wanted pairs, block width, basis capacity */
     size_t ldt;        /* m + b: leading dimension of T */
-    double *V;         /* n x (m + b): basis columns 0..p-1, pending block p..p+pend-1 */
-    double *W;         /* n x b: H applied to the pending block */
+    double *V;         /* n x (m + b): basis columns 0..p-1, pending block p..p+pend-1,
+                        * then H applied to the pending block */
     double *T;         /* (m + b) x (m + b): T = V^T H V above the diagonal, G below row p */
+    double *Om;        /* (m + b) x (m + b): estimates of |v_i' v_j|, i < j (column j) */
     double *A, *S;     /* m x m: copy of T for LAPACK, Ritz vectors of T */
     double *theta;     /* m: Ritz values, ascending */
     double *res;       /* m: residual norms ||G s_i|| */
@@ -159,6 +180,10 @@ typedef struct lanczos {
     double *lwork;     /* dsyevr workspace for order m */
     size_t p, pend;    /* basis columns, pending columns */
     double hnorm;      /* max |Ritz value| seen: estimate of ||H||_2 (lower bound) */
+    double eta;        /* reorthogonalize fully above this estimate (0: always) */
+    double noise;      /* |v_i' v_j| of freshly orthogonalized columns: eps sqrt(n) */
+    size_t lo;         /* first column G couples to the pending block (0: all) */
+    int full_next;     /* the next block is projected against the whole basis */
     size_t hvps, cycles;
     dlni_rng rng;
 } lanczos;
@@ -182,7 +207,7 @@ static dln_status lanczos_alloc(lanczos *z, double **buf)
 {
     size_t n = z->n, m = z->m, b = z->b, ldt = m + b, wsz = la_syevr_wsize(m), nv, t, total;
     if (wsz == 0) return dlni_fail(z->loss->err, DLN_E_LAPACK, "dsyevr workspace query failed");
-    if (!dlni_mul(n, ldt + b, &nv) || !dlni_mul(ldt, ldt, &t))
+    if (!dlni_mul(n, ldt, &nv) || !dlni_mul(ldt, 2 * ldt, &t))
         return dlni_fail(z->loss->err, DLN_E_OVERFLOW, "Lanczos workspace overflows");
     total = t + 2 * m * m + 2 * m + b * m + RESTART_ROWS * m + ldt + ldt * b + wsz;
     if (nv > SIZE_MAX - total)
@@ -192,8 +217,8 @@ static dln_status lanczos_alloc(lanczos *z, double **buf)
     *buf = p;
     z->ldt = ldt;
     z->V = p, p += n * ldt;
-    z->W = p, p += n * b;
-    z->T = p, p += t;
+    z->T = p, p += ldt * ldt;
+    z->Om = p, p += ldt * ldt;
     z->A = p, p += m * m;
     z->S = p, p += m * m;
     z->theta = p, p += m;
@@ -252,41 +277,136 @@ static int random_column(lanczos *z, size_t q)
     return 0;
 }
 
+/* Entry (l, i) of a symmetric matrix stored in its upper triangle. */
+static double sym(const double *A, size_t ld, size_t l, size_t i)
+{
+    return l <= i ? A[l + i * ld] : A[i + l * ld];
+}
+
+/* Estimates of v_i' q for the new block q..q+acc-1 (built from H applied
+ * to the pending block p..q-1 by one projection pass against lo..q-1) and
+ * every older column i < lo, by the recurrence of partial
+ * reorthogonalization (Simon 1984) in block form: v_i' H Q = (H v_i)' Q =
+ * sum_l T_li v_l' Q + rounding (G has no entry in column i < lo), so
+ *     est_i R = T_.i' Om_.Q - Om_i,loc C + noise ||H||,
+ * with R the triangular factor of the new block and C the projection
+ * coefficients. The noise term takes the sign of the rest (it never hides a
+ * growing estimate). Against columns lo..q-1 the error is that of one
+ * projection pass: eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of
+ * those columns times the coefficients; within the block, rounding.
+ * Entered in Om; returns the largest magnitude. O(p^2 b) scalar work. */
+static double estimate(lanczos *z, size_t lo, size_t acc)
+{
+    const size_t p = z->p, bb = z->pend, q = p + bb, ldt = z->ldt;
+    const double *Tc = z->T + p * ldt, *Om = z->Om, *hq = z->res;
+    double worst = 0.0, *x = z->coef;
+    for (size_t i = 0; i < lo; i++) {
+        for (size_t c = 0; c < acc; c++) {
+            const double *Rc = Tc + c * ldt + q; /* R(r, c) = Rc[r], r <= c */
+            double e = 0.0;
+            for (size_t l = 0; l < p; l++) e += fabs(sym(z->T, ldt, l, i) * Om[l + (p + c) * ldt]);
+            for (size_t l = lo; l < q; l++) e += fabs(sym(Om, ldt, i, l) * Tc[l + c * ldt]);
+            for (size_t r = 0; r < c; r++) e += fabs(x[r] * Rc[r]);
+            e += z->noise * fmax(hq[c], z->hnorm);
+            x[c] = e / fabs(Rc[c]);
+            worst = fmax(worst, fabs(x[c]));
+        }
+        for (size_t c = 0; c < acc; c++) z->Om[i + (q + c) * ldt] = x[c];
+    }
+    for (size_t c = 0; c < acc; c++) { /* one local pass: cancellation error */
+        double r = fabs(Tc[q + c + c * ldt]), cancel = z->noise * fmax(1.0, hq[c] / r);
+        for (size_t i = lo; i < q + c; i++) {
+            double e = cancel; /* + the pass's error from the local columns' own overlaps */
+            for (size_t l = lo; l < q && i < q; l++)
+                if (l != i) e += fabs(sym(Om, ldt, i, l) * Tc[l + c * ldt]) / r;
+            z->Om[i + (q + c) * ldt] = e;
+            worst = fmax(worst, e);
+        }
+    }
+    return worst;
+}
+
+/* Project the new block (acc columns at q) against the whole basis and
+ * renormalize it; the coefficients enter T so that the relation stays exact
+ * to rounding (H Q = V C + Q_new R = V (C + X R) + Q_new' R). */
+static void reorthogonalize(lanczos *z, size_t acc)
+{
+    const size_t n = z->n, p = z->p, bb = z->pend, q = p + bb, ldt = z->ldt;
+    double *Tc = z->T + p * ldt, *X = z->C2, *Qn = col(z, q);
+    if (acc > 0) {
+        mul(LA_T, q, acc, n, 1.0, z->V, n, Qn, n, 0.0, X, ldt);
+        mul(LA_N, n, acc, q, -1.0, z->V, n, X, ldt, 1.0, Qn, n);
+        la_gemm(LA_N, LA_N, q, bb, acc, 1.0, X, ldt, Tc + q, ldt, 1.0, Tc, ldt);
+    }
+    for (size_t r = 0; r < acc; r++) {
+        double nrm = la_nrm2(n, col(z, q + r));
+        la_scal(n, 1.0 / nrm, col(z, q + r));
+        for (size_t c = 0; c < bb; c++) Tc[q + r + c * ldt] *= nrm; /* row r of R */
+    }
+    for (size_t c = 0; c < acc; c++)
+        for (size_t i = 0; i < q + c; i++) z->Om[i + (q + c) * ldt] = z->noise;
+}
+
 /* Apply H to the pending block, add it to the basis (T gains its columns)
  * and orthonormalize the remainder into the next pending block (new G). */
 static dln_status expand(lanczos *z)
 {
     const size_t n = z->n, p = z->p, bb = z->pend, q = p + bb, ldt = z->ldt;
-    dln_status st = z->op->apply(z->op->ctx, bb, col(z, p), n, z->W, n);
+    double *W = col(z, q); /* room for b columns: p + pend <= m */
+    dln_status st = z->op->apply(z->op->ctx, bb, col(z, p), n, W, n);
     if (st != DLN_OK) return st;
     z->hvps += bb;
     double *Tc = z->T + p * ldt, *hq = z->res; /* hq: ||H q_j||, before projection */
-    for (size_t j = 0; j < bb; j++) hq[j] = la_nrm2(n, z->W + j * n);
+    for (size_t j = 0; j < bb; j++) hq[j] = la_nrm2(n, W + j * n);
     for (size_t j = 0; j < q; j++) /* the next block couples only to this one */
         memset(z->T + q + j * ldt, 0, z->b * sizeof *z->T);
-    /* block CGS2 against the whole basis, including the block itself */
-    mul(LA_T, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, Tc, ldt);
-    mul(LA_N, n, bb, q, -1.0, z->V, n, Tc, ldt, 1.0, z->W, n);
-    mul(LA_T, q, bb, n, 1.0, z->V, n, z->W, n, 0.0, z->C2, ldt);
-    mul(LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, z->W, n);
-    la_add(q, bb, 1.0, z->C2, ldt, Tc, ldt);
+    /* full: right after a restart (G couples every kept vector, which are
+     * only semi-orthogonal) and when eigenvectors are wanted, block CGS2
+     * against the whole basis; else one block CGS pass against the local
+     * columns lo..q-1, whose error enters the estimates */
+    int full = z->lo == 0 || z->eta == 0.0;
+    size_t lo = full ? 0 : z->lo;
+    for (size_t j = 0; j < bb; j++) memset(Tc + j * ldt, 0, lo * sizeof *Tc);
+    mul(LA_T, q - lo, bb, n, 1.0, col(z, lo), n, W, n, 0.0, Tc + lo, ldt);
+    mul(LA_N, n, bb, q - lo, -1.0, col(z, lo), n, Tc + lo, ldt, 1.0, W, n);
+    if (full) {
+        mul(LA_T, q, bb, n, 1.0, z->V, n, W, n, 0.0, z->C2, ldt);
+        mul(LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, W, n);
+        la_add(q, bb, 1.0, z->C2, ldt, Tc, ldt);
+    }
     /* column-wise orthonormalization of the remainder: T[q.., p + j] = R */
     size_t room = n - q < z->b ? n - q : z->b, acc = 0;
+    int clean = 1; /* every new column came from its own HVP by local passes */
     for (size_t j = 0; j < bb; j++) {
-        double *x = z->W + j * n, *tcol = Tc + j * ldt;
+        double *x = W + j * n, *tcol = Tc + j * ldt;
         double drop = DROP_REL * fmax(hq[j], z->hnorm);
         double nrm = project(z, x, q, acc, tcol + q);
-        if (nrm > drop && nrm < 1e-3 * hq[j]) /* heavy cancellation: once more */
+        if (nrm > drop && nrm < 1e-3 * hq[j]) { /* heavy cancellation: once more */
             nrm = project(z, x, 0, q + acc, tcol);
+            clean = 0;
+        }
         /* numerically in the span (rank deficiency), or no room left: the
          * remainder is rounding noise and is dropped */
-        if (nrm <= drop || acc == room) continue;
+        if (nrm <= drop || acc == room) {
+            clean = 0;
+            continue;
+        }
         la_scal(n, 1.0 / nrm, x);
-        memcpy(col(z, q + acc), x, n * sizeof *x);
+        if (acc < j) memcpy(col(z, q + acc), x, n * sizeof *x);
         tcol[q + acc] = nrm;
         acc++;
     }
+    size_t made = acc;
     while (acc < room && random_column(z, q + acc)) acc++; /* invariant subspace found */
+    if (full) {
+        for (size_t c = 0; c < acc; c++)
+            for (size_t i = 0; i < q + c; i++) z->Om[i + (q + c) * ldt] = z->noise;
+        z->full_next = 0;
+    } else if (z->full_next || !clean || acc > made || estimate(z, lo, made) > z->eta) {
+        reorthogonalize(z, acc);
+        z->full_next = !z->full_next; /* the next block inherits the loss (Simon's rule) */
+    }
+    z->lo = p;
     z->p = q, z->pend = acc;
     return DLN_OK;
 }
@@ -333,6 +453,18 @@ static void restart(lanczos *z)
         la_copy(rc, nk, z->rows, rc, z->V + r0, n);
     }
     for (size_t j = 0; j < pend; j++) memmove(col(z, nk + j), col(z, p + j), n * sizeof *z->V);
+    for (size_t c = 0; c < pend; c++) { /* Om_.Q <- S_keep' Om_.Q; within Q unchanged */
+        const double *o = z->Om + (p + c) * ldt;
+        double *on = z->Om + (nk + c) * ldt;
+        for (size_t i = 0; i < nk; i++) { /* |S_keep|' |Om_.Q|: a bound */
+            double e = 0.0;
+            for (size_t l = 0; l < p; l++) e += fabs(Sk[l + i * m] * o[l]);
+            z->coef[i] = e;
+        }
+        memmove(on + nk, o + p, c * sizeof *on);
+        memcpy(on, z->coef, nk * sizeof *on);
+    }
+    z->lo = 0; /* G couples the pending block to every kept vector */
     for (size_t j = 0; j < nk; j++) { /* T <- diag(theta_keep), G <- G S_keep */
         double *t = z->T + j * ldt;
         memset(t, 0, nk * sizeof *t);
@@ -376,6 +508,8 @@ static dln_status eigs_lanczos(dln_loss *loss, const dlni_op *op, dln_eig_which 
      * makes a small basis behave like LOBPCG rather than steepest descent) */
     if (m < k + 2 * z.b) m = k + 2 * z.b;
     z.m = m < z.n ? m : z.n;
+    z.eta = evecs ? 0.0 : SEMI_ORTHO;
+    z.noise = DBL_EPSILON * sqrt((double)z.n);
     double *buf = NULL;
     dln_status st = lanczos_alloc(&z, &buf);
     if (st != DLN_OK) return st;
