@@ -336,9 +336,10 @@ $(BUILD)/bench/%: bench/%.c $(STATIC) | deps
 bench: $(BENCHES:%=$(BUILD)/bench/%)
 	@set -e; for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b; done
 
-peers: $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum
+peers: $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum $(SHARED)
 	sh bench/peers $(BUILD)/bench/grad_hvp
 	sh bench/peers_spectrum $(BUILD)/bench/grad_hvp $(BUILD)/bench/spectrum
+	sh bench/peers_eig
 
 docs:
 	@sh build-aux/deps.sh docs

@@ -780,8 +780,8 @@ typedef struct dln_eig_report {
  *
  * **Method.** For n <= 256 parameters: the dense Hessian (n HVPs, as
  * dln_loss_hessian()) and LAPACK dsyevr, exact to rounding (tol and maxit
- * are ignored). Above: thick-restart block Lanczos with full
- * reorthogonalization, applying H to a block of b = k directions per
+ * are ignored). Above: thick-restart block Lanczos, applying H to a block
+ * of b = k directions per
  * dln_loss_hvp_batch() call. A block of width >= k finds every copy of a
  * repeated eigenvalue among the k wanted ones (a Krylov method of block
  * width b cannot see more than b copies), which matters because Hessians at
@@ -793,10 +793,19 @@ typedef struct dln_eig_report {
  * k HVPs. Either end is found whatever the signs (indefinite Hessians
  * included).
  *
+ * **Orthogonality.** With @p evecs, every block is projected twice against
+ * the whole basis (full reorthogonalization, about 4 n m flops per HVP), so
+ * that the returned vectors are orthonormal to rounding. Values only
+ * (@p evecs NULL): each block is projected against the two latest blocks,
+ * and against the whole basis only when estimates of the lost
+ * orthogonality exceed sqrt(eps) (partial reorthogonalization, Simon 1984);
+ * the Ritz values are as accurate, at a fraction of the cost, but may differ
+ * from those of a call with @p evecs in the last digits.
+ *
  * **Cost.** For k = 1, typically 30 to 500 HVPs (docs/spectrum.md has
  * measured counts; PSD points with large null spaces need the most), plus
- * about 4 n m flops per HVP for the reorthogonalization. Memory: about
- * n (m + 2k) doubles, allocated once per call (nothing in the iteration).
+ * the reorthogonalization above. Memory: about n (m + k) doubles, allocated
+ * once per call (nothing in the iteration).
  *
  * **Tolerance.** A Ritz pair (theta, x) is accepted when
  * ||H x - theta x|| <= tol * hnorm, hnorm being the estimate of ||H||_2 in
@@ -2073,7 +2082,7 @@ typedef enum dln_opt_kind {
     /** Adam (Kingma & Ba), bias-corrected; a heuristic that does not follow
      *  the convergence theory of gradient descent (see docs/optimizers.md). */
     DLN_OPT_ADAM = 4,
-    /** L-BFGS (two-loop recursion, memory m) with a line search satisfying
+    /** L-BFGS (memory m; the direction in the compact form of Byrd, Nocedal and Schnabel) with a line search satisfying
      *  the strong Wolfe conditions. */
     DLN_OPT_LBFGS = 5,
     /** L-BFGS with second-order saddle escapes: where ||g_k|| is small and
