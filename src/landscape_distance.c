@@ -31,9 +31,9 @@
 
 #define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
-#define LOOSE_RTOL 1e-6    /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
+#define FAR_RTOL 1e-4      /* far (dist > LOOSE_FACTOR ||W||): estimated remaining decrease, relative */
 #define LOOSE_FACTOR 0.1
-#define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
+#define UPDATE_MAX 5e-2     /* first-order polar update while its entries are below this */
 #define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
 #define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
@@ -391,6 +391,15 @@ static dln_status initial_frames(ebw *w, double *U)
     return DLN_OK;
 }
 
+/* Far from every orbit the report needs dist to a few digits, not to rounding.
+ * The sweeps converge linearly there (ratio q = 0.8-0.95 per sweep), so the
+ * decrease still to come is about step q / (1 - q), q = step / last. */
+static int far_converged(double last, double step, double cur)
+{
+    double q = step / last;
+    return isfinite(q) && q > 0.0 && q < 1.0 && step * q / (1.0 - q) <= FAR_RTOL * cur;
+}
+
 /* Squared distance to the orbit of the candidate opt (frames left in w->U). */
 static dln_status project(ebw *w, const int *opt, double *obj)
 {
@@ -405,7 +414,7 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         return DLN_OK;
     }
     dln_status st = initial_frames(w, w->U);
-    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev;
+    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev, step = INFINITY;
     int converged = !(prev > 0.0);
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
         st = boundary_step(w, w->U);
@@ -413,9 +422,8 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        /* far away the report needs dist to a few digits, not to rounding */
-        converged = prev - cur <= (cur > w->loose2 ? LOOSE_RTOL : SWEEP_RTOL) * prev;
-        prev = cur;
+        converged = prev - cur <= SWEEP_RTOL * prev || (cur > w->loose2 && far_converged(step, prev - cur, cur));
+        step = prev - cur, prev = cur;
     }
     if (!converged) w->noconv = 1;
     *obj = cur;
@@ -634,8 +642,23 @@ static int cmp_abs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Block spectrum of comp (ev: n entries) sorted by modulus; the dim smallest are
- * the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
+/* The (k+1)-th smallest modulus of the n ascending values ev (k < n): a walk
+ * outwards from the sign change, O(k), instead of a sort by modulus. */
+static double kth_modulus(const double *ev, size_t n, size_t k)
+{
+    size_t j = 0;
+    while (j < n && ev[j] < 0.0) j++;
+    size_t i = j; /* ev[i-1] < 0 <= ev[j] */
+    double m = 0.0;
+    for (size_t t = 0; t <= k; t++) {
+        if (j < n && (i == 0 || ev[j] <= -ev[i - 1])) m = ev[j++];
+        else m = -ev[--i];
+    }
+    return m;
+}
+
+/* Block spectrum of comp (ev: n entries, ascending); the dim smallest in modulus
+ * are the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
 static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
                                   dlni_spec_ws *ws, orbit_spec *o)
 {
@@ -648,8 +671,7 @@ static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size
     o->cls = dlni_reg_class(ls, comp, r, &fl);
     o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
     o->value = dlni_reg_value(ls, comp, r);
-    qsort(ev, n, sizeof *ev, cmp_abs);
-    o->mu_min_pos = o->dim < n ? fabs(ev[o->dim]) : NAN;
+    o->mu_min_pos = o->dim < n ? kth_modulus(ev, n, o->dim) : NAN;
     return DLN_OK;
 }
 
@@ -835,9 +857,9 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
     if (ls->theory == DLN_THEORY_REGULARIZED &&
         (!dlni_same_widths(net, ls->L, ls->d) || (nearest && !dlni_same_widths(nearest, ls->L, ls->d))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
-    dlni_dist_work *w = NULL;
-    st = dlni_dist_work_new(ls, &w);
+    if (!ls->dist) st = dlni_dist_work_new(ls, &ls->dist); /* kept: a repeated call allocates nothing */
     if (st != DLN_OK) return st;
+    dlni_dist_work *w = ls->dist;
     double *theta = nearest ? dlni_alloc(ls->n) : NULL;
     if (nearest && !theta) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     dln_dist_report o = {.struct_size = sizeof o};
@@ -851,7 +873,6 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
         dlni_report_put(report, &o, sizeof o);
     }
     free(theta), free(pat);
-    dlni_dist_work_free(w);
     return st;
 }
 
@@ -887,6 +908,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
     if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, NULL, &sp);
     if (st == DLN_OK) {
+        qsort(ev, ls->n, sizeof *ev, cmp_abs); /* the tangent ones first */
         dln_rate_report o;
         memset(&o, 0, sizeof o);
         o.struct_size = sizeof o;
