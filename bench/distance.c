@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 {
     size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256, dmin = argc > 3 ? (size_t)atol(argv[3]) : 32;
     const char *kinds = argc > 2 ? argv[2] : "both";
-    printf("%6s %8s %11s %11s %10s %10s %7s %5s %14s\n", "d", "point", "gradient_s", "first_s", "first_gr",
+    printf("%6s %8s %11s %11s %10s %10s %7s %5s %19s\n", "d", "point", "gradient_s", "first_s", "first_gr",
            "next_gr", "sweeps", "cand", "dist");
     for (size_t d = dmin; d <= dmax; d *= 2) {
         size_t w[4] = {d, d, d, d};
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
                 t2 = fmin(t2, timed_distance(ls, net, &rep2));
                 dln_landscape_free(ls);
             }
-            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %7zu %5zu %14.8e\n", d, random ? "random" : "near", tg,
+            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %7zu %5zu %19.12e\n", d, random ? "random" : "near", tg,
                    t1, t1 / tg, t2 / tg, rep.sweeps, rep.candidates, rep.dist);
             fflush(stdout);
         }

@@ -31,7 +31,8 @@
 
 #define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
-#define FAR_RTOL 1e-4      /* far (dist > LOOSE_FACTOR ||W||): estimated remaining decrease, relative */
+#define NEAR_RTOL 1e-10    /* stop when the estimated decrease still to come is below this fraction */
+#define FAR_RTOL 1e-4      /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
 #define LOOSE_FACTOR 0.1
 #define UPDATE_MAX 5e-2     /* first-order polar update while its entries are below this */
 #define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
@@ -70,6 +71,7 @@ struct dlni_dist_work {
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
+    double *Mc;          /* dmax x R: a copy of M for the SVD when the first-order update fails */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
@@ -79,8 +81,8 @@ struct dlni_dist_work {
     double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
     double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
-    double *pw, *sw;     /* polar and SVD workspaces */
-    size_t npw, nsw;
+    double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
+    size_t npw, nsw, nqw;
     slotinfo *si;
     int *opt, *prim, *bopt, *copt; /* candidates: current, primary, best, cached spectrum's */
     size_t *alt;
@@ -100,7 +102,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
-    free(w->pw), free(w->sw), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
+    free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -109,10 +111,12 @@ static void lapack_sizes(ebw *w)
 {
     size_t R = w->R, mmax = w->mmax;
     w->npw = la_polar_wsize(w->dmax, R) + la_polar_wsize(mmax, mmax < R ? mmax : R);
-    w->nsw = la_svd_wsize(mmax, mmax, 1);
+    w->nsw = la_svd_wsize(mmax, mmax, 1), w->nqw = 0;
     for (size_t l = 1; l <= w->L; l++) {
         size_t s = la_svd_wsize(w->d[l], w->d[l - 1], 0);
         w->nsw = s > w->nsw ? s : w->nsw;
+        size_t q = la_qr_q_wsize(w->d[l - 1], R);
+        w->nqw = q > w->nqw ? q : w->nqw;
     }
 }
 
@@ -150,14 +154,15 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
-    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw);
+    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
+    w->Mc = dlni_alloc(dmax * R);
     w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
     w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
-        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw || !w->Mc ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -345,12 +350,16 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
             K[j + j * r] -= 1.0;
             off = hypot(off, la_nrm2(r, K + j * r));
         }
-        if (off <= ORTHO_TOL * DBL_EPSILON * (double)r) {
+        double tol = ORTHO_TOL * DBL_EPSILON * (double)r;
+        int last = off * off <= tol; /* the step leaves about off^2: no second check */
+        if (off > tol) {
+            la_copy(n, r, Y, n, M, n);
+            la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+        }
+        if (off <= tol || last) {
             la_copy(n, r, Y, n, Q, n);
             return 1;
         }
-        la_copy(n, r, Y, n, M, n);
-        la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
     }
     return 0;
 }
@@ -360,17 +369,31 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
 static dln_status hidden_step(ebw *w, double *U, size_t l)
 {
     size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
-    for (int pass = 0; pass < 2; pass++) {
-        la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
-        la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
-        scale_columns(dl, r, w->M, dl, w->comp);
-        if (pass == 1) break;
-        if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
-    }
-    return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
+    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->Mc, dl);
+    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->Mc, dl);
+    scale_columns(dl, r, w->Mc, dl, w->comp);
+    la_copy(dl, r, w->Mc, dl, w->M, dl);
+    if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
+    return polar(w, dl, r, w->Mc, dl, frame(U, w, l), dl);
 }
 
-/* Initial frames: boundary from the slots, then U_{l-1} = polar(W_l^T U_l S), l = L..2. */
+/* U (n x r) <- polar(M) (M in Mc, spent): near an orbit M = Q R has R nearly
+ * diagonal, and the first-order update of Q (R's diagonal made positive)
+ * gives polar(M) to rounding for a QR instead of an SVD; else the SVD. */
+static dln_status start_frame(ebw *w, size_t n, size_t r, double *U)
+{
+    double *rd = w->u;
+    la_copy(n, r, w->Mc, n, U, n);
+    la_copy(n, r, w->Mc, n, w->M, n);
+    dln_status st = dlni_la_status(w->ls->err, la_qr_q_ws(n, r, U, n, rd, w->qw, w->nqw), "QR of a frame");
+    if (st != DLN_OK) return st;
+    for (size_t k = 0; k < r; k++)
+        if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
+    if (polar_update(w, n, r, w->M, U)) return DLN_OK;
+    return polar(w, n, r, w->Mc, n, U, n);
+}
+
+/* Initial frames: boundary from the slots, then U_{l-1} near polar(W_l^T U_l S), l = L..2. */
 static dln_status initial_frames(ebw *w, double *U)
 {
     dln_landscape *ls = w->ls;
@@ -383,21 +406,22 @@ static dln_status initial_frames(ebw *w, double *U)
     }
     for (size_t l = L; l >= 2; l--) {
         size_t dl = w->d[l], dp = w->d[l - 1];
-        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
-        scale_columns(dp, r, w->M, dp, w->comp);
-        dln_status st = polar(w, dp, r, w->M, dp, frame(U, w, l - 1), dp);
+        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->Mc, dp);
+        scale_columns(dp, r, w->Mc, dp, w->comp);
+        dln_status st = start_frame(w, dp, r, frame(U, w, l - 1));
         if (st != DLN_OK) return st;
     }
     return DLN_OK;
 }
 
-/* Far from every orbit the report needs dist to a few digits, not to rounding.
- * The sweeps converge linearly there (ratio q = 0.8-0.95 per sweep), so the
- * decrease still to come is about step q / (1 - q), q = step / last. */
-static int far_converged(double last, double step, double cur)
+/* The sweeps converge linearly (ratio q per sweep about 0.05 near an orbit,
+ * 0.8-0.95 far from all), so the decrease still to come is about
+ * step q / (1 - q), q = step / last. Far from every orbit the report needs
+ * dist to a few digits, not to rounding. */
+static int tail_small(double last, double step, double cur, double rtol)
 {
     double q = step / last;
-    return isfinite(q) && q > 0.0 && q < 1.0 && step * q / (1.0 - q) <= FAR_RTOL * cur;
+    return isfinite(q) && q > 0.0 && q < 1.0 && step * q / (1.0 - q) <= rtol * cur;
 }
 
 /* Squared distance to the orbit of the candidate opt (frames left in w->U). */
@@ -422,7 +446,8 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        converged = prev - cur <= SWEEP_RTOL * prev || (cur > w->loose2 && far_converged(step, prev - cur, cur));
+        converged = prev - cur <= SWEEP_RTOL * prev ||
+                    tail_small(step, prev - cur, cur, cur > w->loose2 ? FAR_RTOL : NEAR_RTOL);
         step = prev - cur, prev = cur;
     }
     if (!converged) w->noconv = 1;
