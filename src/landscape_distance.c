@@ -34,7 +34,8 @@
 #define NEAR_RTOL 1e-10    /* stop when the estimated decrease still to come is below this fraction */
 #define FAR_RTOL 1e-4      /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
 #define LOOSE_FACTOR 0.1
-#define UPDATE_MAX 5e-2     /* first-order polar update while its entries are below this */
+#define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
+#define UPDATE_FAR 5e-2    /* the same far from every orbit (dist to a few digits) */
 #define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
 #define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
@@ -90,6 +91,7 @@ struct dlni_dist_work {
     size_t *slot;        /* their slots */
     size_t r, sweeps;
     double wn, loose2;   /* ||W||_F; (LOOSE_FACTOR ||W||)^2: looser stopping, fewer candidates beyond */
+    double umax;         /* the largest first-order polar update taken (UPDATE_MAX or UPDATE_FAR) */
     int noconv, cached;
     orbit_spec cache;    /* spectral summary of the type copt */
 };
@@ -339,7 +341,7 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
         la_scal(n, 1.0 / h[j], M + j * n);
         big = fmax(big, la_nrm2(n, M + j * n));
     }
-    if (!(big <= UPDATE_MAX)) return 0;
+    if (!(big <= w->umax)) return 0;
     la_copy(n, r, Q, n, Y, n);
     la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
     la_add(n, r, 1.0, M, n, Y, n);
@@ -416,12 +418,15 @@ static dln_status initial_frames(ebw *w, double *U)
 
 /* The sweeps converge linearly (ratio q per sweep about 0.05 near an orbit,
  * 0.8-0.95 far from all), so the decrease still to come is about
- * step q / (1 - q), q = step / last. Far from every orbit the report needs
- * dist to a few digits, not to rounding. */
-static int tail_small(double last, double step, double cur, double rtol)
+ * s q / (1 - q) after a decrease s; q is the larger of the last two ratios
+ * of the decreases s[0] (oldest) .. s[2] (latest), so that a ratio still
+ * growing is not trusted. Far from every orbit the report needs dist to a
+ * few digits, not to rounding. */
+static int tail_small(const double *s, double cur, double rtol)
 {
-    double q = step / last;
-    return isfinite(q) && q > 0.0 && q < 1.0 && step * q / (1.0 - q) <= rtol * cur;
+    if (!(s[0] > 0.0 && s[1] > 0.0 && s[2] > 0.0 && isfinite(s[0]))) return 0; /* three decreases */
+    double q = fmax(s[1] / s[0], s[2] / s[1]);
+    return q < 1.0 && s[2] * q / (1.0 - q) <= rtol * cur;
 }
 
 /* Squared distance to the orbit of the candidate opt (frames left in w->U). */
@@ -437,18 +442,20 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         *obj = acc;
         return DLN_OK;
     }
+    w->umax = UPDATE_MAX;
     dln_status st = initial_frames(w, w->U);
-    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev, step = INFINITY;
+    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev, s[3] = {INFINITY, INFINITY, INFINITY};
     int converged = !(prev > 0.0);
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
+        w->umax = prev > w->loose2 ? UPDATE_FAR : UPDATE_MAX;
         st = boundary_step(w, w->U);
         for (size_t l = 1; l < w->L && st == DLN_OK; l++) st = hidden_step(w, w->U, l);
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        converged = prev - cur <= SWEEP_RTOL * prev ||
-                    tail_small(step, prev - cur, cur, cur > w->loose2 ? FAR_RTOL : NEAR_RTOL);
-        step = prev - cur, prev = cur;
+        s[0] = s[1], s[1] = s[2], s[2] = prev - cur;
+        converged = s[2] <= SWEEP_RTOL * prev || tail_small(s, cur, cur > w->loose2 ? FAR_RTOL : NEAR_RTOL);
+        prev = cur;
     }
     if (!converged) w->noconv = 1;
     *obj = cur;
