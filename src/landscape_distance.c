@@ -72,7 +72,7 @@ struct dlni_dist_work {
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
-    double *Mc;          /* dmax x R: a copy of M for the SVD when the first-order update fails */
+    double *Mc;          /* scratch dmax x R of the first-order polar update */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
@@ -319,11 +319,13 @@ static dln_status boundary_step(ebw *w, double *U)
  * (orthonormal n x r), with no SVD: M = Q K + B with B normal to Q, and near
  * the orbit K = H + A, H close to diagonal positive, A skew and B small. Then
  * polar(M) = Q (I + Omega) + B H^{-1} + O(|A|^2 + |B|^2) with
- * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj); Newton-Schulz steps make the result
- * orthonormal to rounding. Returns 0 (Q untouched, M spent) when the update
- * is too large to be accurate or does not orthonormalize: the caller then
- * takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
-static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
+ * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj), i.e. Y = M H^{-1} + Q C with
+ * C = Omega - (K - H) H^{-1} (one product; ||B_j||^2 = ||M_j||^2 - ||K_j||^2
+ * only sizes the update). Newton-Schulz steps make Y orthonormal to rounding.
+ * Returns 0 (Q and M untouched) when the update is too large to be accurate
+ * or does not orthonormalize: the caller then takes the SVD.
+ * Scratch: E (r x r), T and Mc (n x r), u (r). */
+static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
     la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
@@ -331,32 +333,35 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
         h[i] = K[i + i * r];
         if (!(h[i] > 0.0)) return 0;
     }
-    la_gemm(LA_N, LA_N, n, r, r, -1.0, Q, n, K, r, 1.0, M, n); /* M <- B */
     for (size_t j = 0; j < r; j++) {
+        double mj = la_nrm2(n, M + j * n), kj = la_nrm2(r, K + j * r);
+        big = fmax(big, sqrt(fmax((mj - kj) * (mj + kj), 0.0)) / h[j]);
+    }
+    for (size_t j = 0; j < r; j++) /* C, in place of K (Omega from the untouched upper half) */
         for (size_t i = 0; i < j; i++) {
             double a = (K[i + j * r] - K[j + i * r]) / (h[i] + h[j]);
-            K[i + j * r] = a, K[j + i * r] = -a, big = fmax(big, fabs(a));
+            big = fmax(big, fabs(a));
+            K[i + j * r] = a - K[i + j * r] / h[j], K[j + i * r] = -a - K[j + i * r] / h[i];
         }
-        K[j + j * r] = 0.0;
-        la_scal(n, 1.0 / h[j], M + j * n);
-        big = fmax(big, la_nrm2(n, M + j * n));
-    }
     if (!(big <= w->umax)) return 0;
-    la_copy(n, r, Q, n, Y, n);
+    for (size_t j = 0; j < r; j++) {
+        K[j + j * r] = 0.0;
+        for (size_t i = 0; i < n; i++) Y[i + j * n] = M[i + j * n] / h[j];
+    }
     la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
-    la_add(n, r, 1.0, M, n, Y, n);
+    double tol = ORTHO_TOL * DBL_EPSILON * (double)r;
     for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
-        la_gemm(LA_T, LA_N, r, r, n, 1.0, Y, n, Y, n, 0.0, K, r);
+        la_syrk_t(r, n, Y, n, K, r);
         double off = 0.0;
         for (size_t j = 0; j < r; j++) {
             K[j + j * r] -= 1.0;
+            for (size_t i = 0; i < j; i++) K[j + i * r] = K[i + j * r];
             off = hypot(off, la_nrm2(r, K + j * r));
         }
-        double tol = ORTHO_TOL * DBL_EPSILON * (double)r;
         int last = off * off <= tol; /* the step leaves about off^2: no second check */
         if (off > tol) {
-            la_copy(n, r, Y, n, M, n);
-            la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+            la_copy(n, r, Y, n, w->Mc, n);
+            la_gemm(LA_N, LA_N, n, r, r, -0.5, w->Mc, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
         }
         if (off <= tol || last) {
             la_copy(n, r, Y, n, Q, n);
@@ -371,28 +376,26 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
 static dln_status hidden_step(ebw *w, double *U, size_t l)
 {
     size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
-    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->Mc, dl);
-    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->Mc, dl);
-    scale_columns(dl, r, w->Mc, dl, w->comp);
-    la_copy(dl, r, w->Mc, dl, w->M, dl);
+    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
+    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
+    scale_columns(dl, r, w->M, dl, w->comp);
     if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
-    return polar(w, dl, r, w->Mc, dl, frame(U, w, l), dl);
+    return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
-/* U (n x r) <- polar(M) (M in Mc, spent): near an orbit M = Q R has R nearly
+/* U (n x r) <- polar(M) (M spent): near an orbit M = Q R has R nearly
  * diagonal, and the first-order update of Q (R's diagonal made positive)
  * gives polar(M) to rounding for a QR instead of an SVD; else the SVD. */
-static dln_status start_frame(ebw *w, size_t n, size_t r, double *U)
+static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
 {
     double *rd = w->u;
-    la_copy(n, r, w->Mc, n, U, n);
-    la_copy(n, r, w->Mc, n, w->M, n);
+    la_copy(n, r, M, n, U, n);
     dln_status st = dlni_la_status(w->ls->err, la_qr_q_ws(n, r, U, n, rd, w->qw, w->nqw), "QR of a frame");
     if (st != DLN_OK) return st;
     for (size_t k = 0; k < r; k++)
         if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
-    if (polar_update(w, n, r, w->M, U)) return DLN_OK;
-    return polar(w, n, r, w->Mc, n, U, n);
+    if (polar_update(w, n, r, M, U)) return DLN_OK;
+    return polar(w, n, r, M, n, U, n);
 }
 
 /* Initial frames: boundary from the slots, then U_{l-1} near polar(W_l^T U_l S), l = L..2. */
@@ -408,9 +411,9 @@ static dln_status initial_frames(ebw *w, double *U)
     }
     for (size_t l = L; l >= 2; l--) {
         size_t dl = w->d[l], dp = w->d[l - 1];
-        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->Mc, dp);
-        scale_columns(dp, r, w->Mc, dp, w->comp);
-        dln_status st = start_frame(w, dp, r, frame(U, w, l - 1));
+        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
+        scale_columns(dp, r, w->M, dp, w->comp);
+        dln_status st = start_frame(w, dp, r, w->M, frame(U, w, l - 1));
         if (st != DLN_OK) return st;
     }
     return DLN_OK;

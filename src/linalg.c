@@ -481,6 +481,12 @@ void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, doubl
                 LDX(ldc));
 }
 
+void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_t ldc)
+{
+    if (n == 0) return;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, BI(n), BI(k), 1.0, A, LDX(lda), 0.0, C, LDX(ldc));
+}
+
 void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                         size_t ldb)
 {

@@ -115,6 +115,8 @@ double la_sumsq(size_t n, const double *x);
 /* ---- data summary ---- */
 /* C := A A^T + beta C (upper triangle), A n x k. */
 void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc);
+/* C := A^T A (upper triangle), A k x n. */
+void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_t ldc);
 /* B := op(R) B with R upper triangular m x m, B m x n. */
 void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                         size_t ldb);
