@@ -902,6 +902,7 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK)
         st = chosen ? dlni_distance_to(w, net, chosen, &o, theta) : dlni_distance(w, net, NULL, &o, pat, theta);
+    w->net = NULL; /* the landscape keeps no pointer to the caller's net */
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
         if (theta) dlni_net_assign(nearest, theta);
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
