@@ -104,7 +104,8 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
-    free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
+    free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
+    free(w->bopt), free(w->copt);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -164,7 +165,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
-        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw || !w->Mc ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
+        !w->Mc ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
