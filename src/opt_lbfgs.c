@@ -63,14 +63,22 @@ static size_t slot(const dlni_lbfgs *lb, size_t slots, size_t a)
     return (lb->head + slots - lb->count + a) % slots;
 }
 
-/* dots[0..2s) = [S Y]' g over the stored slots (at most two contiguous runs
- * of the ring); the previous values move to dots[2s..4s). */
+/* The stored slots as at most two contiguous runs of the ring. */
+static void ring_runs(const dlni_lbfgs *lb, size_t s, size_t start[2], size_t len[2])
+{
+    size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
+    start[0] = first, len[0] = run1;
+    start[1] = 0, len[1] = lb->count - run1;
+}
+
+/* dots[0..2s) = [S Y]' g over the stored slots; the previous values move to
+ * dots[2s..4s). */
 static void history_dots(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
     const size_t n = opt->n, s = opt->o.memory + 1;
-    size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
-    const size_t start[2] = {first, 0}, len[2] = {run1, lb->count - run1};
+    size_t start[2], len[2];
+    ring_runs(lb, s, start, len);
     memcpy(lb->dots + 2 * s, lb->dots, 2 * s * sizeof *lb->dots);
     for (int r = 0; r < 2; r++) {
         if (len[r] == 0) continue;
@@ -85,8 +93,8 @@ static void history_combine(dln_opt *opt, const double *a, const double *b, doub
 {
     dlni_lbfgs *lb = &opt->lb;
     const size_t n = opt->n, s = opt->o.memory + 1;
-    size_t first = slot(lb, s, 0), run1 = s - first < lb->count ? s - first : lb->count;
-    const size_t start[2] = {first, 0}, len[2] = {run1, lb->count - run1};
+    size_t start[2], len[2];
+    ring_runs(lb, s, start, len);
     for (int r = 0; r < 2; r++) {
         if (len[r] == 0) continue;
         la_gemv(LA_N, n, len[r], 1.0, lb->S + start[r] * n, n, a + start[r], 1.0, d);
