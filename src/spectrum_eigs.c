@@ -2,8 +2,10 @@
  *
  * Small n: the dense Hessian (n HVPs) and LAPACK dsyevr.
  *
- * Otherwise: thick-restart block Lanczos with full reorthogonalization. The
- * basis V = [v_1 .. v_p] (orthonormal) and a pending block Q (the next Krylov
+ * Otherwise: thick-restart block Lanczos, with full reorthogonalization when
+ * eigenvectors are wanted and partial reorthogonalization for values only
+ * (below). The basis V = [v_1 .. v_p] (orthonormal; semi-orthogonal under
+ * partial reorthogonalization) and a pending block Q (the next Krylov
  * block, orthonormal and orthogonal to V) satisfy
  *
  *     H V = V T + Q G,        T = V^T H V (p x p),  G (|Q| x p),
