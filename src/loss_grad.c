@@ -25,7 +25,26 @@ static int same_shape(const dlni_work *w, const dln_net *net)
     return w->d && dlni_same_widths(net, w->L, w->d);
 }
 
-/* Size the scratch for net's shape (only when the shape changes). */
+/* Offsets of the stored primal entries inside chain and back: the chain
+ * keeps B_3..B_L (input side) or A_1..A_{L-2} (output side), since B_2 and
+ * A_{L-1} are layers and the product P goes straight into E; back keeps
+ * V_2..V_{L-1} or U_2..U_{L-1} (V_L = U_1 = E, the outermost one is never
+ * formed). The tangents use the full layout of coff and boff. */
+static size_t chain_first(const dlni_work *w)
+{
+    return w->input_side ? w->coff[w->L >= 2 ? 3 : w->L + 1] : w->coff[1];
+}
+static size_t chain_end(const dlni_work *w)
+{
+    return w->input_side ? w->coff[w->L + 1] : w->coff[w->L - 1];
+}
+/* Stored chain entry l (see chain_first) and back entry l. */
+static double *chain_entry(const dlni_work *w, size_t l) { return w->chain + (w->coff[l] - chain_first(w)); }
+static double *back_entry(const dlni_work *w, size_t l) { return w->back + (w->boff[l] - w->boff[2]); }
+
+/* Size the scratch for net's shape (only when the shape changes). The HVP's
+ * tangents are allocated by its first call (dlni_work_hvp), the residual
+ * view's weights by the first residual net: a gradient holds neither. */
 static dln_status work_resize(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
@@ -57,23 +76,37 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
         }
         nc += cw * k, nb += bw * k;
     }
-    w->chain = dlni_alloc(nc);
-    w->back = dlni_alloc(nb);
-    w->G = dlni_alloc(dL * d0);
+    w->nc = nc, w->nb = nb;
+    size_t c0 = chain_first(w), c1 = chain_end(w), b0 = w->boff[L >= 2 ? 2 : L];
+    w->chain = dlni_alloc(c1 > c0 ? c1 - c0 : 0);
+    w->back = dlni_alloc(w->boff[L] - b0);
+    /* G apart from E only where E = G R is a GEMM (out != in) */
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) w->G = dlni_alloc(dL * d0);
     w->E = dlni_alloc(dL * d0);
-    w->RT = dlni_alloc(DLNI_BATCH * dL * d0);
     w->lam = dlni_alloc(L);
     w->theta = dlni_alloc(net->n);
-    w->dchain = dlni_alloc(DLNI_BATCH * nc); /* tangents: the same layout per direction */
-    w->dback = dlni_alloc(DLNI_BATCH * nb);
-    w->weff = dlni_alloc(net->n);
-    if (!w->chain || !w->back || !w->G || !w->E || !w->RT || !w->lam || !w->theta || !w->dchain ||
-        !w->dback || !w->weff)
+    if (!w->chain || !w->back || (loss->R && d0 < DLNI_R_GEMM_BELOW && !w->G) || !w->E ||
+        !w->lam || !w->theta)
         goto nomem;
     return DLN_OK;
 nomem:
     dlni_work_free(w);
     return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the scratch of this network shape");
+}
+
+dln_status dlni_work_hvp(dln_loss *loss)
+{
+    dlni_work *w = &loss->work;
+    if (w->dchain) return DLN_OK;
+    size_t rt = loss->R ? (w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0 : 0;
+    double *RT = loss->R ? dlni_alloc(rt) : NULL;
+    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(DLNI_BATCH * w->nb);
+    if ((loss->R && !RT) || !dchain || !dback) {
+        free(RT), free(dchain), free(dback);
+        return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
+    }
+    w->RT = RT, w->dchain = dchain, w->dback = dback;
+    return DLN_OK;
 }
 
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
@@ -90,21 +123,25 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
                          loss->lam_depth, net->L);
     dln_status st = work_resize(loss, net);
     if (st != DLN_OK) return st;
+    if (net->nres && !loss->work.weff && !(loss->work.weff = dlni_alloc(net->n)))
+        return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the effective weights");
     for (size_t l = 0; l < net->L; l++)
         loss->work.lam[l] = loss->lam_depth ? loss->lam[l] : loss->lam_uniform;
     return DLN_OK;
 }
 
-/* Chain entry l (B_l or A_l, see the file comment); *ld receives its leading dimension. */
+/* Chain entry l (B_l or A_l, see the file comment; not the product P =
+ * B_{L+1} = A_0, which the residual overwrites); *ld receives its leading
+ * dimension. */
 const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
 {
     const dlni_work *w = &loss->work;
     if (w->input_side) { /* B_l, l = 2..L+1 */
         *ld = net->d[l - 1];
-        return l == 2 ? dlni_layer(net, 1) : w->chain + w->coff[l];
+        return l == 2 ? dlni_layer(net, 1) : chain_entry(w, l);
     }
-    *ld = net->d[net->L]; /* A_l, l = 0..L-1 */
-    return l == net->L - 1 ? dlni_layer(net, net->L) : w->chain + w->coff[l];
+    *ld = net->d[net->L]; /* A_l, l = 1..L-1 */
+    return l == net->L - 1 ? dlni_layer(net, net->L) : chain_entry(w, l);
 }
 
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
@@ -112,10 +149,10 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
     const dlni_work *w = &loss->work;
     if (w->input_side) { /* V_l, l = 1..L */
         *ld = l == net->L ? net->d[net->L] : net->d[l];
-        return l == net->L ? w->E : w->back + w->boff[l];
+        return l == net->L ? w->E : back_entry(w, l);
     }
     *ld = net->d[net->L]; /* U_l, l = 1..L */
-    return l == 1 ? w->E : w->back + w->boff[l];
+    return l == 1 ? w->E : back_entry(w, l);
 }
 
 /* Penalty sum_l lam_l/2 ||W_l||^2. */
@@ -144,15 +181,26 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
     if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
 }
 
-/* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2. */
+/* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
+ * P (ld ldp) may be E itself: G is formed in E wherever the products with R
+ * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three. */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
     dlni_work *w = &loss->work;
     size_t d0 = loss->d0, dL = loss->dL;
-    dlni_times_r(loss, LA_T, dL, P, ldp, w->G, dL);
-    la_add(dL, d0, -1.0, loss->C, dL, w->G, dL);
-    dlni_times_r(loss, LA_N, dL, w->G, dL, w->E, dL);
-    double g = la_nrm2(dL * d0, w->G);
+    double *G = w->G ? w->G : w->E;
+    if (w->G)
+        dlni_times_r(loss, LA_T, dL, P, ldp, G, dL);
+    else {
+        if (P != G) la_copy(dL, d0, P, ldp, G, dL);
+        if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, G, dL);
+    }
+    la_add(dL, d0, -1.0, loss->C, dL, G, dL);
+    double g = la_nrm2(dL * d0, G);
+    if (w->G)
+        dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
+    else if (loss->R)
+        la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
     return 0.5 * g * g + 0.5 * loss->r0;
 }
 
@@ -174,16 +222,16 @@ static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *par
             for (size_t l = 2; l <= L; l++) {
                 const double *B = dlni_chain_at(loss, net, l, &ld);
                 la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld,
-                        0.0, w->chain + w->coff[l + 1], d[l]);
+                        0.0, l == L ? w->E : chain_entry(w, l + 1), d[l]);
             }
-            P = dlni_chain_at(loss, net, L + 1, &ldp);
+            P = L == 1 ? dlni_layer(net, 1) : w->E, ldp = d[L];
         } else {
             for (size_t l = L - 1; l >= 1; l--) {
                 const double *A = dlni_chain_at(loss, net, l, &ld);
                 la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l],
-                        0.0, w->chain + w->coff[l - 1], d[L]);
+                        0.0, l == 1 ? w->E : chain_entry(w, l - 1), d[L]);
             }
-            P = dlni_chain_at(loss, net, 0, &ldp);
+            P = L == 1 ? dlni_layer(net, 1) : w->E, ldp = d[L];
         }
         w->value = residual(loss, P, ldp);
         memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
@@ -214,13 +262,13 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
         for (size_t l = L; l >= 3; l--) {
             const double *V = dlni_back_at(loss, net, l, &ld);
             la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
-                    w->back + w->boff[l - 1], d[l - 1]);
+                    back_entry(w, l - 1), d[l - 1]);
         }
     } else {
         for (size_t l = 1; l + 2 <= L; l++) {
             const double *U = dlni_back_at(loss, net, l, &ld);
             la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
-                    w->back + w->boff[l + 1], d[L]);
+                    back_entry(w, l + 1), d[L]);
         }
     }
     w->back_valid = 1;

@@ -167,8 +167,10 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     /* W_l = I + A_l is affine in A_l: the Hessian in A is the one in W (the
      * weight decay lam_l I is the same on either), so a residual net runs
      * on its effective weights */
+    dln_status st = dlni_work_hvp(loss);
+    if (st != DLN_OK) return st;
     net = dlni_loss_effective(loss, net);
-    dln_status st = dlni_forward(loss, net, NULL);
+    st = dlni_forward(loss, net, NULL);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);
     for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
