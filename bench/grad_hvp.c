@@ -14,7 +14,16 @@
  * Throughput = these flops / time, compared with the DGEMM flops/s of the
  * same d in the same run; t/units is the inverse ratio.
  *
- * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]
+ * Memory (--memory): the heap the library holds for a data loss (its
+ * summary and its scratch) after dln_loss_create_data and one dln_loss_grad,
+ * at d = 1024, L = 1..4, all widths d, m = 4d, in units of d^2
+ * doubles: glibc's mallinfo2 (in-use plus mmapped bytes) after minus before.
+ * Not counted: the net (its L d^2 weights) and the caller's gradient; the
+ * held heap is also the gradient's peak, since dln_loss_grad frees nothing
+ * it allocates (the first call sizes the scratch, later calls allocate
+ * nothing). The first HVP adds its tangents, printed as a second column.
+ *
+ * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] [--memory]
  *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
  *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
@@ -28,6 +37,7 @@
 #include "timing.h"
 
 #include <cblas.h>
+#include <malloc.h>
 #include <math.h>
 
 typedef struct problem {
@@ -168,6 +178,46 @@ static void make_tasks(problem *p, bench_task k[NTASKS])
     for (int i = 0; i < NTASKS; i++) k[i].ctx = p;
 }
 
+static double heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+/* The --memory table (see the file comment). */
+static void memory(void)
+{
+    const size_t d = 1024, m = 4 * d;
+    double d2 = (double)(d * d) * sizeof(double);
+    double *X = bench_alloc(d * m), *Y = bench_alloc(d * m);
+    bench_fill(1, d * m, X);
+    bench_fill(2, d * m, Y);
+    printf("library-held heap of a data loss after create + one gradient (d = %zu, m = %zu), in "
+           "d^2 doubles\n%2s %10s %10s\n", d, m, "L", "grad", "+ HVP");
+    for (size_t L = 1; L <= 4; L++) {
+        size_t widths[5];
+        for (size_t l = 0; l <= L; l++) widths[l] = d;
+        dln_net *net;
+        bench_ok(dln_net_create(&net, L, widths), "dln_net_create");
+        bench_ok(dln_net_init_gaussian(net, 1.0 / sqrt((double)d), 3), "dln_net_init_gaussian");
+        size_t n = dln_net_num_params(net);
+        double *g = bench_alloc(n), *v = bench_alloc(n);
+        bench_fill(3, n, v);
+        double before = heap_bytes();
+        dln_loss *loss;
+        bench_ok(dln_loss_create_data(&loss, d, d, m, X, d, Y, d), "dln_loss_create_data");
+        bench_ok(dln_loss_grad(loss, net, NULL, g), "dln_loss_grad");
+        double held = heap_bytes() - before;
+        bench_ok(dln_loss_hvp(loss, net, v, g), "dln_loss_hvp");
+        double hvp = heap_bytes() - before;
+        printf("%2zu %10.2f %10.2f\n", L, held / d2, hvp / d2);
+        dln_loss_free(loss);
+        dln_net_free(net);
+        free(g), free(v);
+    }
+    free(X), free(Y);
+}
+
 static int serve(problem *p)
 {
     bench_task k[NTASKS];
@@ -205,11 +255,16 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--serve"))
             server = 1;
+        else if (!strcmp(argv[i], "--memory")) {
+            memory();
+            return 0;
+        }
         else if (!strcmp(argv[i], "--size") && i + 2 < argc)
             only_d = (size_t)atol(argv[i + 1]), only_L = (size_t)atol(argv[i + 2]), i += 2;
         else {
             fprintf(stderr,
-                    "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]\n");
+                    "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] "
+                    "[--memory]\n");
             return 2;
         }
     }
