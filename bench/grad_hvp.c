@@ -23,7 +23,9 @@
  * it allocates (the first call sizes the scratch, later calls allocate
  * nothing). The first HVP adds its tangents, printed as a second column.
  *
- * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] [--memory]
+ * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] [--depth-sweep]
+ *                 [--memory]
+ *   --depth-sweep  the problems d = 128 and 256 at every depth L = 2..50
  *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
  *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
@@ -39,6 +41,8 @@
 #include <cblas.h>
 #include <malloc.h>
 #include <math.h>
+
+#define DEPTH_MAX 50
 
 typedef struct problem {
     size_t d, L, m, n;
@@ -80,7 +84,7 @@ static void problem_init(problem *p, size_t d, size_t L)
 {
     memset(p, 0, sizeof *p);
     p->d = d, p->L = L, p->m = 8 * d;
-    size_t widths[16];
+    size_t widths[DEPTH_MAX + 1];
     for (size_t l = 0; l <= L; l++) widths[l] = d;
     double *X = bench_alloc(d * p->m), *Y = bench_alloc(d * p->m);
     bench_fill(1, d * p->m, X);
@@ -241,9 +245,39 @@ static int serve(problem *p)
     return 0;
 }
 
+/* Time one problem (d, L) and print its line. */
+static void measure(size_t d, size_t depth, int csv, int reps, int threads, const char *dir)
+{
+    const double min_sample = 0.005; /* seconds per timing sample */
+    problem p;
+    problem_init(&p, d, depth);
+    double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
+    double e = p.d < DLNI_R_GEMM_BELOW ? 2 : 1;
+    double ug = 3 * L - 3 + e, uh = 8 * L - 9 + 2 * e, uc = 6 * L - 6 + e;
+    bench_task k[NTASKS];
+    make_tasks(&p, k);
+    bench_interleaved(k, NTASKS, reps, min_sample);
+    double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
+    double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
+    double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
+    double rh = bench_median_ratio(&k[2], &k[0], reps), rc = bench_median_ratio(&k[3], &k[0], reps);
+    if (csv)
+        printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg, tgrad,
+               thvp, thc, ug, uh, uc);
+    else
+        printf("%4zu %2zu %5zu | %6.1f %8.2f | %2.0f/%2.0f/%2.0f | %9.2f %5.0f%% %7.2f | %9.2f "
+               "%6.2f %5.0f%% | %9.2f %6.2f %5.0f%%\n",
+               p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, ug, uh, uc, tgrad * 1e6, 100 * ug / rg,
+               rg / ug, thvp * 1e6, bench_median_ratio(&k[2], &k[1], reps), 100 * uh / rh,
+               thc * 1e6, bench_median_ratio(&k[3], &k[1], reps), 100 * uc / rc);
+    fflush(stdout);
+    if (dir) dump(&p, dir);
+    problem_free(&p);
+}
+
 int main(int argc, char **argv)
 {
-    int csv = 0, reps = 15, server = 0;
+    int csv = 0, reps = 15, server = 0, sweep = 0;
     size_t only_d = 0, only_L = 0;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
@@ -255,6 +289,8 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--serve"))
             server = 1;
+        else if (!strcmp(argv[i], "--depth-sweep"))
+            sweep = 1;
         else if (!strcmp(argv[i], "--memory")) {
             memory();
             return 0;
@@ -264,17 +300,20 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] "
-                    "[--memory]\n");
+                    "[--depth-sweep] [--memory]\n");
             return 2;
         }
     }
     if (reps < 1 || reps > BENCH_MAX_REPS) reps = 15;
+    if (only_d && (only_L < 1 || only_L > DEPTH_MAX)) {
+        fprintf(stderr, "grad_hvp: --size needs 1 <= L <= %d\n", DEPTH_MAX);
+        return 2;
+    }
     if (server && !only_d) {
         fprintf(stderr, "grad_hvp: --serve needs --size d L\n");
         return 2;
     }
     const size_t sizes[][2] = {{4, 3}, {32, 5}, {128, 5}, {256, 8}, {512, 4}};
-    const double min_sample = 0.005; /* seconds per timing sample */
     int threads = openblas_get_num_threads();
     if (server) {
         problem p;
@@ -289,34 +328,13 @@ int main(int argc, char **argv)
                "units_hvp_cached\n");
     else
         print_header(threads, reps);
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        if (only_d && (sizes[s][0] != only_d || sizes[s][1] != only_L)) continue;
-        problem p;
-        problem_init(&p, sizes[s][0], sizes[s][1]);
-        double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
-        double e = p.d < DLNI_R_GEMM_BELOW ? 2 : 1;
-        double ug = 3 * L - 3 + e, uh = 8 * L - 9 + 2 * e, uc = 6 * L - 6 + e;
-        bench_task k[NTASKS];
-        make_tasks(&p, k);
-        bench_interleaved(k, NTASKS, reps, min_sample);
-        double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
-        double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
-        double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
-        double rh = bench_median_ratio(&k[2], &k[0], reps), rc = bench_median_ratio(&k[3], &k[0], reps);
-        if (csv)
-            printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg,
-                   tgrad, thvp, thc, ug, uh, uc);
-        else
-            printf("%4zu %2zu %5zu | %6.1f %8.2f | %2.0f/%2.0f/%2.0f | %9.2f %5.0f%% %7.2f | %9.2f "
-                   "%6.2f %5.0f%% | %9.2f %6.2f %5.0f%%\n",
-                   p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, ug, uh, uc, tgrad * 1e6,
-                   100 * ug / rg, rg / ug, thvp * 1e6, bench_median_ratio(&k[2], &k[1], reps),
-                   100 * uh / rh, thc * 1e6, bench_median_ratio(&k[3], &k[1], reps),
-                   100 * uc / rc);
-        fflush(stdout);
-        if (dir) dump(&p, dir);
-        problem_free(&p);
-    }
+    if (sweep) {
+        for (size_t i = 0; i < 2; i++)
+            for (size_t L = 2; L <= DEPTH_MAX; L++) measure(i ? 256 : 128, L, csv, reps, threads, dir);
+    } else
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            if (!only_d || (sizes[s][0] == only_d && sizes[s][1] == only_L))
+                measure(sizes[s][0], sizes[s][1], csv, reps, threads, dir);
     if (!csv)
         printf("\nratios are medians of per-sample ratios; %%DGEMM = units x t_DGEMM / t (flop "
                "rate relative to DGEMM); t/units = its inverse; t_hvp* = HVP reusing the "
