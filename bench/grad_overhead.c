@@ -3,9 +3,10 @@
  *
  * The benchmark defines cblas_dgemm and cblas_dtrmm itself: they forward to
  * OpenBLAS's (dlsym RTLD_NEXT) and, while recording, keep the arguments of
- * every call. One gradient (HVP) at new weights is recorded; then, with
- * interleaved samples, the call itself is timed against a replay of exactly
- * its recorded products back to back (same shapes, operands, alpha and
+ * every call. A gradient (HVP) at each of two weight sets is recorded; then, with
+ * interleaved samples, the calls (alternating between the weight sets, so
+ * that each recomputes its chains) are timed against a replay of exactly
+ * their recorded products back to back, alternating the same way (same shapes, operands, alpha and
  * beta), and against the same replay with every beta = 0 replaced by 1 (the
  * cost of OpenBLAS's clearing pass over C that a beta = 0 product makes
  * before it accumulates). Reported:
@@ -107,8 +108,8 @@ typedef struct problem {
     dln_net *net[2]; /* alternating weights: every call recomputes its chains */
     double *v, *out;
     int flip, hvp, beta1;
-    size_t ncalls;
-    call *calls;
+    size_t ncalls[2];
+    call *calls[2]; /* the products of a call at net[0] and at net[1] */
 } problem;
 
 static void run_call(void *ctx)
@@ -121,10 +122,12 @@ static void run_call(void *ctx)
         bench_ok(dln_loss_grad(p->loss, p->net[p->flip], NULL, p->out), "dln_loss_grad");
 }
 
-static void replay(const problem *p, int beta1)
+/* The products of the next call, alternating between the nets like run_call. */
+static void replay(problem *p, int beta1)
 {
-    for (size_t i = 0; i < p->ncalls; i++) {
-        const call *c = &p->calls[i];
+    p->flip ^= 1;
+    for (size_t i = 0; i < p->ncalls[p->flip]; i++) {
+        const call *c = &p->calls[p->flip][i];
         if (c->trmm)
             rec.trmm(c->o, c->side, c->uplo, c->ta, c->diag, c->m, c->n, c->alpha, c->A, c->lda,
                      c->C, c->ldc);
@@ -137,18 +140,20 @@ static void replay(const problem *p, int beta1)
 static void run_replay(void *ctx) { replay(ctx, 0); }
 static void run_replay_beta1(void *ctx) { replay(ctx, 1); }
 
-/* Record one call at net[0] after one at net[1] (which sized the scratch). */
+/* Record a call at net[0] and one at net[1], after a first call that sized
+ * the scratch. */
 static void record(problem *p)
 {
-    p->flip = 0;
     run_call(p);
-    rec.n = 0, rec.on = 1;
-    run_call(p);
-    rec.on = 0;
-    p->ncalls = rec.n;
-    p->calls = malloc(rec.n * sizeof *p->calls);
-    if (!p->calls) exit(1);
-    memcpy(p->calls, rec.c, rec.n * sizeof *p->calls);
+    for (int k = 0; k < 2; k++) {
+        rec.n = 0, rec.on = 1;
+        run_call(p);
+        rec.on = 0;
+        p->ncalls[p->flip] = rec.n;
+        p->calls[p->flip] = malloc(rec.n * sizeof *p->calls[0]);
+        if (!p->calls[p->flip]) exit(1);
+        memcpy(p->calls[p->flip], rec.c, rec.n * sizeof *p->calls[0]);
+    }
 }
 
 static void measure(size_t d, size_t L, int hvp, int reps)
@@ -172,7 +177,7 @@ static void measure(size_t d, size_t L, int hvp, int reps)
     bench_fill(3, n, p.v);
     record(&p);
     size_t nzero = 0;
-    for (size_t i = 0; i < p.ncalls; i++) nzero += !p.calls[i].trmm && p.calls[i].beta == 0.0;
+    for (size_t i = 0; i < p.ncalls[0]; i++) nzero += !p.calls[0][i].trmm && p.calls[0][i].beta == 0.0;
     bench_task k[3];
     memset(k, 0, sizeof k);
     k[0].run = run_call, k[1].run = run_replay, k[2].run = run_replay_beta1;
@@ -180,12 +185,12 @@ static void measure(size_t d, size_t L, int hvp, int reps)
     bench_interleaved(k, 3, reps, 0.01);
     double rr = bench_median_ratio(&k[1], &k[0], reps), rb = bench_median_ratio(&k[2], &k[0], reps);
     printf("%4zu %2zu %-4s | %5zu %5zu | %10.1f %10.1f | %7.1f%% %7.1f%%\n", d, L, hvp ? "hvp" : "grad",
-           p.ncalls, nzero, bench_median(&k[0], reps) * 1e6, bench_median(&k[1], reps) * 1e6,
+           p.ncalls[0], nzero, bench_median(&k[0], reps) * 1e6, bench_median(&k[1], reps) * 1e6,
            100 * (1 - rr), 100 * (rr - rb));
     fflush(stdout);
     dln_loss_free(p.loss);
     dln_net_free(p.net[0]), dln_net_free(p.net[1]);
-    free(p.v), free(p.out), free(p.calls);
+    free(p.v), free(p.out), free(p.calls[0]), free(p.calls[1]);
 }
 
 int main(int argc, char **argv)

@@ -78,9 +78,9 @@ typedef struct dlni_work {
      * unless the products with R are GEMMs (d_0 < DLNI_R_GEMM_BELOW): then G
      * has a block of its own, else it is NULL */
     double *G, *E;
-    /* Allocated by the first HVP (dlni_work_hvp): tangents times R^T (d_L x
-     * d_0 on the input side, DLNI_BATCH of them on the output side; NULL for
-     * a target loss) */
+    /* Allocated by the first HVP (dlni_work_hvp) where the products with R
+     * are GEMMs: tangents times R^T (d_L x d_0 on the input side, DLNI_BATCH
+     * of them on the output side); else NULL (in-place TRMMs, target form) */
     double *RT;
     double *lam;        /* resolved coefficients lam_1..lam_L */
     double *theta;      /* weights at which chain/back are valid */

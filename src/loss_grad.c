@@ -98,10 +98,11 @@ dln_status dlni_work_hvp(dln_loss *loss)
 {
     dlni_work *w = &loss->work;
     if (w->dchain) return DLN_OK;
-    size_t rt = loss->R ? (w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0 : 0;
-    double *RT = loss->R ? dlni_alloc(rt) : NULL;
+    /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
+    int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
+    double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
     double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(DLNI_BATCH * w->nb);
-    if ((loss->R && !RT) || !dchain || !dback) {
+    if ((gemm_r && !RT) || !dchain || !dback) {
         free(RT), free(dchain), free(dback);
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
     }
@@ -181,6 +182,26 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
     if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
 }
 
+/* G -= C and return ||G||^2, in one pass over G (independent sums, as in
+ * la_sumsq: the subtraction and the norm are the only work of the residual
+ * outside its two products). */
+static double minus_sumsq(size_t n, const double *C, double *G)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
+        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
+        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
+    }
+    for (; i < n; i++) {
+        double g = G[i] - C[i];
+        G[i] = g, s0 += g * g;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
  * P (ld ldp) may be E itself: G is formed in E wherever the products with R
  * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three. */
@@ -195,13 +216,12 @@ static double residual(dln_loss *loss, const double *P, size_t ldp)
         if (P != G) la_copy(dL, d0, P, ldp, G, dL);
         if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, G, dL);
     }
-    la_add(dL, d0, -1.0, loss->C, dL, G, dL);
-    double g = la_nrm2(dL * d0, G);
+    double gg = minus_sumsq(dL * d0, loss->C, G);
     if (w->G)
         dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
     else if (loss->R)
         la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
-    return 0.5 * g * g + 0.5 * loss->r0;
+    return 0.5 * gg + 0.5 * loss->r0; /* Inf iff ||G||^2 overflows: the value would too */
 }
 
 const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
