@@ -268,6 +268,22 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
     return forward(loss, dlni_loss_effective(loss, net), net, value);
 }
 
+void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l)
+{
+    dlni_work *w = &loss->work;
+    const size_t L = net->L, *d = net->d;
+    size_t ld;
+    if (w->input_side) { /* V_{l-1} = W_l^T V_l, l = L..3 */
+        const double *V = dlni_back_at(loss, net, l, &ld);
+        la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
+                back_entry(w, l - 1), d[l - 1]);
+    } else { /* U_{l+1} = U_l W_l^T, l = 1..L-2 */
+        const double *U = dlni_back_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
+                back_entry(w, l + 1), d[L]);
+    }
+}
+
 /* Back products V_L..V_2 (input side) or U_1..U_{L-1} (output side) at the
  * forward point. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1} W_{L-1}^T)
  * is not formed: it only enters grad_1 (grad_L), which dlni_grad computes
@@ -276,21 +292,11 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
     if (w->back_valid) return;
-    const size_t L = net->L, *d = net->d;
-    size_t ld;
-    if (w->input_side) {
-        for (size_t l = L; l >= 3; l--) {
-            const double *V = dlni_back_at(loss, net, l, &ld);
-            la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
-                    back_entry(w, l - 1), d[l - 1]);
-        }
-    } else {
-        for (size_t l = 1; l + 2 <= L; l++) {
-            const double *U = dlni_back_at(loss, net, l, &ld);
-            la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
-                    back_entry(w, l + 1), d[L]);
-        }
-    }
+    const size_t L = net->L;
+    if (w->input_side)
+        for (size_t l = L; l >= 3; l--) dlni_backward_step(loss, net, l);
+    else
+        for (size_t l = 1; l + 2 <= L; l++) dlni_backward_step(loss, net, l);
     w->back_valid = 1;
 }
 

@@ -87,44 +87,45 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
     /* dV_L = dE = P1 R^T R, formed in the storage of P1 = dB_{L+1} */
     stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
     for (size_t j = 0; j < k; j++) times_rtr(loss, dL, p1.base + j * p1.stride, p1.ld);
+    /* The back sweep: at level l the primal V_{l-1} (unless cached), the
+     * tangent dV_{l-1} and the output H_l, while W_l, V_l and dV_l are in cache */
+    int fresh = !w->back_valid;
     for (size_t l = L; l >= 2; l--) {
         stack tl = l == L ? p1 : tangent(w, net, w->dback, w->boff, l, d[l], k);
         stack tp = tangent(w, net, w->dback, w->boff, l - 1, d[l - 1], k);
+        if (fresh && l >= 3) dlni_backward_step(loss, net, l);
         double beta = 0.0;
         if (l == 2 && k == 1) { /* dV_1 is H_1 - lam_1 D_1: straight into HV */
             tp.base = HV;
             beta = dlni_start_lam(w->lam[0], d[1] * d0, V, HV);
         }
-        const double *Vl = dlni_back_at(loss, net, l, &ld);
+        const double *Vl = dlni_back_at(loss, net, l, &ld), *B = dlni_chain_at(loss, net, l, &ldb);
         la_gemm(LA_T, LA_N, d[l - 1], k * d0, d[l], 1.0, dlni_layer(net, l), d[l], tl.base, tl.ld,
                 beta, tp.base, tp.ld);
-        for (size_t j = 0; j < k; j++)
-            la_gemm(LA_T, LA_N, d[l - 1], d0, d[l], 1.0, V + j * ldv + net->off[l - 1], d[l], Vl,
-                    ld, 1.0, tp.base + j * tp.stride, tp.ld);
-    }
-    for (size_t l = 1; l <= L; l++) {
-        stack dvl = l == L ? p1 : tangent(w, net, w->dback, w->boff, l, d[l], k);
         stack dbl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
         for (size_t j = 0; j < k; j++) {
+            const double *D = V + j * ldv + net->off[l - 1];
+            la_gemm(LA_T, LA_N, d[l - 1], d0, d[l], 1.0, D, d[l], Vl, ld, 1.0,
+                    tp.base + j * tp.stride, tp.ld);
+            /* H_l = dV_l B_l^T + V_l dB_l^T + lam_l D_l */
             double *h = HV + j * ldhv + net->off[l - 1];
-            if (l == 1 && k == 1 && L > 1) { /* formed by the back sweep */
-                ok &= finite_block(d[1], d0, h);
-                continue;
-            }
-            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
-                                         V + j * ldv + net->off[l - 1], h);
-            if (l == 1) {
-                dlni_add_or_copy(beta, d[1], d0, dvl.base + j * dvl.stride, dvl.ld, h);
-            } else {
-                const double *Vl = dlni_back_at(loss, net, l, &ld);
-                const double *B = dlni_chain_at(loss, net, l, &ldb);
-                const double *dB = l == 2 ? db2 + j * dbl.stride : dbl.base + j * dbl.stride;
-                la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, dvl.base + j * dvl.stride, dvl.ld, B,
-                        ldb, beta, h, d[l]);
-                la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, Vl, ld, dB, dbl.ld, 1.0, h, d[l]);
-            }
+            const double *dB = l == 2 ? db2 + j * dbl.stride : dbl.base + j * dbl.stride;
+            double bh = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1], D, h);
+            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, tl.base + j * tl.stride, tl.ld, B, ldb, bh,
+                    h, d[l]);
+            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, Vl, ld, dB, dbl.ld, 1.0, h, d[l]);
             ok &= finite_block(d[l], d[l - 1], h);
         }
+    }
+    w->back_valid = 1;
+    /* H_1 = dV_1 + lam_1 D_1 (formed in HV above for one direction) */
+    stack dv1 = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, 1, d[1], k);
+    for (size_t j = 0; j < k; j++) {
+        double *h = HV + j * ldhv;
+        if (k > 1 || L == 1)
+            dlni_add_or_copy(dlni_start_lam(w->lam[0], d[1] * d0, V + j * ldv, h), d[1], d0,
+                             dv1.base + j * dv1.stride, dv1.ld, h);
+        ok &= finite_block(d[1], d0, h);
     }
     return ok;
 }
@@ -158,44 +159,45 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
     /* dU_1 = dE = P1 R^T R for all k at once (stacked vertically), in the storage of P1 = dA_0 */
     stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
     times_rtr(loss, k * dL, p1.base, p1.ld);
+    /* The back sweep: at level l the primal U_{l+1} (unless cached), the
+     * tangent dU_{l+1} and the output H_l, while W_l, U_l and dU_l are in cache */
+    int fresh = !w->back_valid;
     for (size_t l = 1; l < L; l++) {
         stack tl = l == 1 ? p1 : tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
         stack tn = tangent(w, net, w->dback, w->boff, l + 1, d[l], k);
+        if (fresh && l + 2 <= L) dlni_backward_step(loss, net, l);
         double beta = 0.0;
         if (l == L - 1 && k == 1) { /* dU_L is H_L - lam_L D_L: straight into HV */
             tn.base = HV + net->off[L - 1];
             beta = dlni_start_lam(w->lam[L - 1], dL * d[L - 1], V + net->off[L - 1], tn.base);
         }
-        const double *Ul = dlni_back_at(loss, net, l, &ld);
+        const double *Ul = dlni_back_at(loss, net, l, &ld), *A = dlni_chain_at(loss, net, l, &lda);
         la_gemm(LA_N, LA_T, k * dL, d[l], d[l - 1], 1.0, tl.base, tl.ld, dlni_layer(net, l), d[l],
                 beta, tn.base, tn.ld);
-        for (size_t j = 0; j < k; j++)
-            la_gemm(LA_N, LA_T, dL, d[l], d[l - 1], 1.0, Ul, ld, V + j * ldv + net->off[l - 1],
-                    d[l], 1.0, tn.base + j * tn.stride, tn.ld);
-    }
-    for (size_t l = 1; l <= L; l++) {
-        stack dul = l == 1 ? p1 : tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
         stack dal = tangent(w, net, w->dchain, w->coff, l, d[l], k);
         for (size_t j = 0; j < k; j++) {
+            const double *D = V + j * ldv + net->off[l - 1];
+            la_gemm(LA_N, LA_T, dL, d[l], d[l - 1], 1.0, Ul, ld, D, d[l], 1.0,
+                    tn.base + j * tn.stride, tn.ld);
+            /* H_l = dA_l^T U_l + A_l^T dU_l + lam_l D_l */
             double *h = HV + j * ldhv + net->off[l - 1];
-            if (l == L && k == 1 && L > 1) { /* formed by the back sweep */
-                ok &= finite_block(dL, d[L - 1], h);
-                continue;
-            }
-            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
-                                         V + j * ldv + net->off[l - 1], h);
-            if (l == L) {
-                dlni_add_or_copy(beta, dL, d[L - 1], dul.base + j * dul.stride, dul.ld, h);
-            } else {
-                const double *Ul = dlni_back_at(loss, net, l, &ld);
-                const double *A = dlni_chain_at(loss, net, l, &lda);
-                const double *dA = l == L - 1 ? dal1 + j * dal.stride : dal.base + j * dal.stride;
-                la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, dA, dal.ld, Ul, ld, beta, h, d[l]);
-                la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, A, lda, dul.base + j * dul.stride,
-                        dul.ld, 1.0, h, d[l]);
-            }
+            const double *dA = l == L - 1 ? dal1 + j * dal.stride : dal.base + j * dal.stride;
+            double bh = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1], D, h);
+            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, dA, dal.ld, Ul, ld, bh, h, d[l]);
+            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, A, lda, tl.base + j * tl.stride, tl.ld,
+                    1.0, h, d[l]);
             ok &= finite_block(d[l], d[l - 1], h);
         }
+    }
+    w->back_valid = 1;
+    /* H_L = dU_L + lam_L D_L (formed in HV above for one direction) */
+    stack duL = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, L, d[L - 1], k);
+    for (size_t j = 0; j < k; j++) {
+        double *h = HV + j * ldhv + net->off[L - 1];
+        if (k > 1 || L == 1)
+            dlni_add_or_copy(dlni_start_lam(w->lam[L - 1], dL * d[L - 1], V + j * ldv + net->off[L - 1], h),
+                             dL, d[L - 1], duL.base + j * duL.stride, duL.ld, h);
+        ok &= finite_block(dL, d[L - 1], h);
     }
     return ok;
 }
@@ -212,7 +214,7 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     net = dlni_loss_effective(loss, net);
     st = dlni_forward(loss, net, NULL);
     if (st != DLN_OK) return st;
-    dlni_backward(loss, net);
+    /* the back products are formed in the HVP's own back sweep */
     int ok = 1;
     for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
         size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
