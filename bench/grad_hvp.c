@@ -24,8 +24,10 @@
  * nothing). The first HVP adds its tangents, printed as a second column.
  *
  * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] [--depth-sweep]
- *                 [--memory]
+ *                 [--cpu-time] [--memory]
  *   --depth-sweep  the problems d = 128 and 256 at every depth L = 2..50
+ *   --cpu-time     samples in process CPU time instead of wall time (one
+ *                  BLAS thread: steadier on a shared machine)
  *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
  *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
@@ -291,6 +293,8 @@ int main(int argc, char **argv)
             server = 1;
         else if (!strcmp(argv[i], "--depth-sweep"))
             sweep = 1;
+        else if (!strcmp(argv[i], "--cpu-time"))
+            bench_use_cpu_time();
         else if (!strcmp(argv[i], "--memory")) {
             memory();
             return 0;
@@ -300,7 +304,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] "
-                    "[--depth-sweep] [--memory]\n");
+                    "[--depth-sweep] [--cpu-time] [--memory]\n");
             return 2;
         }
     }

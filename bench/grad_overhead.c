@@ -16,7 +16,7 @@
  * Problems: data form, all widths d, m = 8d, lam = 0, 1 BLAS thread unless
  * OPENBLAS_NUM_THREADS says otherwise.
  *
- * Usage: grad_overhead [--reps N] */
+ * Usage: grad_overhead [--reps N] [--cpu-time]   (--cpu-time: see bench/grad_hvp.c) */
 #define _GNU_SOURCE
 #include "timing.h"
 
@@ -199,8 +199,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cpu-time"))
+            bench_use_cpu_time();
         else {
-            fprintf(stderr, "usage: grad_overhead [--reps N]\n");
+            fprintf(stderr, "usage: grad_overhead [--reps N] [--cpu-time]\n");
             return 2;
         }
     }
