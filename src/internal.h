@@ -207,12 +207,11 @@ dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *
  * finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
                         double *gg);
-/* Back products at the forward point (after dlni_forward); the outermost
- * one (V_1, or U_L on the output side) is not formed. */
-void dlni_backward(dln_loss *loss, const dln_net *net);
-/* One step of it: V_{l-1} from V_l (input side, l = L..3) or U_{l+1} from
- * U_l (output side, l = 1..L-2); the HVP interleaves them with its tangents,
- * so that each W_l and back product is read once while in cache. */
+/* One step of the back products at the forward point (after dlni_forward):
+ * V_{l-1} from V_l (input side, l = L..3) or U_{l+1} from U_l (output side,
+ * l = 1..L-2). The gradient and the HVP interleave the steps with their own
+ * products, so that each W_l and back product is read while in cache; the
+ * one that completes a sweep sets work.back_valid. */
 void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l);
 /* out = lam x (n entries) and return 1 as the GEMM beta that adds to it;
  * for lam = 0 leave out alone and return 0 (the GEMM overwrites it). */

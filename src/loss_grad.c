@@ -268,6 +268,11 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
     return forward(loss, dlni_loss_effective(loss, net), net, value);
 }
 
+/* The back products V_L..V_2 (input side) or U_1..U_{L-1} (output side)
+ * at the forward point are formed one step at a time by the sweeps of the
+ * gradient and the HVP. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1}
+ * W_{L-1}^T) is not formed: it only enters grad_1 (grad_L), which grad_layer
+ * computes with the same product, and the HVP's dV_1 (dU_L) needs only V_2. */
 void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
@@ -282,22 +287,6 @@ void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l)
         la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
                 back_entry(w, l + 1), d[L]);
     }
-}
-
-/* Back products V_L..V_2 (input side) or U_1..U_{L-1} (output side) at the
- * forward point. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1} W_{L-1}^T)
- * is not formed: it only enters grad_1 (grad_L), which dlni_grad computes
- * with the same product, and the HVP never uses it. */
-void dlni_backward(dln_loss *loss, const dln_net *net)
-{
-    dlni_work *w = &loss->work;
-    if (w->back_valid) return;
-    const size_t L = net->L;
-    if (w->input_side)
-        for (size_t l = L; l >= 3; l--) dlni_backward_step(loss, net, l);
-    else
-        for (size_t l = 1; l + 2 <= L; l++) dlni_backward_step(loss, net, l);
-    w->back_valid = 1;
 }
 
 double dlni_start_lam(double lam, size_t n, const double *x, double *out)
@@ -352,17 +341,24 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
     const dln_net *eff = dlni_loss_effective(loss, net); /* dW/dA = I: the same chains */
     dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
-    dlni_backward(loss, eff);
+    /* In the order of the back sweep, which runs along (unless cached): each
+     * back product is formed right after the gradient block that reads it */
+    dlni_work *w = &loss->work;
+    const size_t L = net->L;
+    int fresh = !w->back_valid, in = w->input_side;
     double ss = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
+    for (size_t i = 0; i < L; i++) {
+        size_t l = in ? L - i : i + 1;
         double *g = grad + net->off[l - 1];
         size_t nl = net->d[l] * net->d[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
+        double beta = dlni_start_lam(w->lam[l - 1], nl, dlni_layer(net, l), g);
         grad_layer(loss, eff, l, beta, g);
         ss += la_sumsq(nl, g); /* while the block is still in cache */
         if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
             return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+        if (fresh && (in ? l >= 3 : l + 2 <= L)) dlni_backward_step(loss, eff, l);
     }
+    w->back_valid = 1;
     if (gg) *gg = ss;
     return DLN_OK;
 }
