@@ -199,6 +199,15 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
+/* dlni_forward in steps, for the HVP, which interleaves its tangents:
+ * begin returns 1 (and invalidates the chains) unless they are valid at
+ * net's weights; then the chain steps l = 2..L (input side) or L-1..1
+ * (output side) in that order, end (residual, value, copy of the weights),
+ * and value (the full loss and its finiteness, the penalty on params). */
+int dlni_forward_begin(dln_loss *loss, const dln_net *net);
+void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l);
+void dlni_forward_end(dln_loss *loss, const dln_net *net);
+dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value);
 /* Gradient into grad (length n) after dlni_forward; value may be NULL. */
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
 /* The same, also *gg = ||grad||^2 (unscaled: Inf when the sum overflows a

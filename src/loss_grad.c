@@ -229,38 +229,59 @@ const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
     return dlni_net_effective(net, &loss->work.view, loss->work.weff);
 }
 
-/* dlni_forward with the chains on the effective net and the penalty on the parameters. */
-static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
+int dlni_forward_begin(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    if (w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0) return 0;
+    w->fwd_valid = w->back_valid = 0;
+    return 1;
+}
+
+void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d;
-    if (!(w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0)) {
-        w->fwd_valid = w->back_valid = 0;
-        size_t ld, ldp;
-        const double *P;
-        if (w->input_side) {
-            for (size_t l = 2; l <= L; l++) {
-                const double *B = dlni_chain_at(loss, net, l, &ld);
-                la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld,
-                        0.0, l == L ? w->E : chain_entry(w, l + 1), d[l]);
-            }
-            P = L == 1 ? dlni_layer(net, 1) : w->E, ldp = d[L];
-        } else {
-            for (size_t l = L - 1; l >= 1; l--) {
-                const double *A = dlni_chain_at(loss, net, l, &ld);
-                la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l],
-                        0.0, l == 1 ? w->E : chain_entry(w, l - 1), d[L]);
-            }
-            P = L == 1 ? dlni_layer(net, 1) : w->E, ldp = d[L];
-        }
-        w->value = residual(loss, P, ldp);
-        memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
-        w->fwd_valid = 1;
+    size_t ld;
+    if (w->input_side) { /* B_{l+1} = W_l B_l, l = 2..L (P = B_{L+1} into E) */
+        const double *B = dlni_chain_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld, 0.0,
+                l == L ? w->E : chain_entry(w, l + 1), d[l]);
+    } else { /* A_{l-1} = A_l W_l, l = L-1..1 (P = A_0 into E) */
+        const double *A = dlni_chain_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l], 0.0,
+                l == 1 ? w->E : chain_entry(w, l - 1), d[L]);
     }
-    double v = w->value + penalty(loss, params);
+}
+
+void dlni_forward_end(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    const double *P = net->L == 1 ? dlni_layer(net, 1) : w->E;
+    w->value = residual(loss, P, net->d[net->L]);
+    memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
+    w->fwd_valid = 1;
+}
+
+dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value)
+{
+    double v = loss->work.value + penalty(loss, params);
     if (value) *value = v;
     return isfinite(v) ? DLN_OK
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+/* dlni_forward with the chains on the effective net and the penalty on the parameters. */
+static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
+{
+    if (dlni_forward_begin(loss, net)) {
+        const size_t L = net->L;
+        if (loss->work.input_side)
+            for (size_t l = 2; l <= L; l++) dlni_forward_step(loss, net, l);
+        else
+            for (size_t l = L - 1; l >= 1; l--) dlni_forward_step(loss, net, l);
+        dlni_forward_end(loss, net);
+    }
+    return dlni_forward_value(loss, params, value);
 }
 
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)

@@ -57,9 +57,12 @@ static void times_rtr(const dln_loss *loss, size_t m, double *A, size_t lda)
 /* Finiteness of an output block, tested while it is in cache. */
 static int finite_block(size_t m, size_t n, const double *h) { return la_all_finite(m * n, 1, h, m * n); }
 
-/* Returns 1 if every entry of HV is finite. */
+/* One batch of k directions. With fwd set, the chains of the point are
+ * formed along the tangents (dlni_forward_step), so that each W_l and B_l
+ * is read while in cache. Returns 1 if every entry of HV is finite, 0 if
+ * not, -1 if the loss value overflowed (the message is in loss). */
 static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
-                          size_t ldv, double *HV, size_t ldhv)
+                          size_t ldv, double *HV, size_t ldhv, int fwd)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L];
@@ -75,6 +78,7 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
         for (size_t j = 0; j < k; j++)
             la_copy(d[1], d0, V + j * ldv, d[1], t.base + j * t.stride, t.ld);
     for (size_t l = 2; l <= L; l++) {
+        if (fwd) dlni_forward_step(loss, net, l);
         stack tl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
         stack tn = tangent(w, net, w->dchain, w->coff, l + 1, d[l], k);
         const double *B = dlni_chain_at(loss, net, l, &ldb), *dB = l == 2 ? db2 : tl.base;
@@ -83,6 +87,10 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
         for (size_t j = 0; j < k; j++)
             la_gemm(LA_N, LA_N, d[l], d0, d[l - 1], 1.0, V + j * ldv + net->off[l - 1], d[l], B,
                     ldb, 1.0, tn.base + j * tn.stride, tn.ld);
+    }
+    if (fwd) {
+        dlni_forward_end(loss, net);
+        if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
     /* dV_L = dE = P1 R^T R, formed in the storage of P1 = dB_{L+1} */
     stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
@@ -131,7 +139,7 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
 }
 
 static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
-                           size_t ldv, double *HV, size_t ldhv)
+                           size_t ldv, double *HV, size_t ldhv, int fwd)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L];
@@ -147,6 +155,7 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
         for (size_t j = 0; j < k; j++)
             la_copy(dL, d[L - 1], V + j * ldv + net->off[L - 1], dL, t.base + j * t.stride, t.ld);
     for (size_t l = L - 1; l >= 1; l--) {
+        if (fwd) dlni_forward_step(loss, net, l);
         stack tl = tangent(w, net, w->dchain, w->coff, l, d[l], k);
         stack tp = tangent(w, net, w->dchain, w->coff, l - 1, d[l - 1], k);
         const double *A = dlni_chain_at(loss, net, l, &lda), *dA = l == L - 1 ? dal1 : tl.base;
@@ -155,6 +164,10 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
         for (size_t j = 0; j < k; j++)
             la_gemm(LA_N, LA_N, dL, d[l - 1], d[l], 1.0, A, lda, V + j * ldv + net->off[l - 1],
                     d[l], 1.0, tp.base + j * tp.stride, tp.ld);
+    }
+    if (fwd) {
+        dlni_forward_end(loss, net);
+        if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
     /* dU_1 = dE = P1 R^T R for all k at once (stacked vertically), in the storage of P1 = dA_0 */
     stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
@@ -212,17 +225,19 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     dln_status st = dlni_work_hvp(loss);
     if (st != DLN_OK) return st;
     net = dlni_loss_effective(loss, net);
-    st = dlni_forward(loss, net, NULL);
-    if (st != DLN_OK) return st;
-    /* the back products are formed in the HVP's own back sweep */
-    int ok = 1;
-    for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
+    /* the chains and back products of the point are formed in the first
+     * batch's sweeps unless cached */
+    int fwd = dlni_forward_begin(loss, net), ok = 1;
+    if (!fwd && dlni_forward_value(loss, net, NULL) != DLN_OK) return DLN_E_NONFINITE;
+    for (size_t j0 = 0; j0 < k && ok >= 0; j0 += DLNI_BATCH) {
         size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
-        if (loss->work.input_side)
-            ok &= hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
-        else
-            ok &= hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
+        int r = loss->work.input_side
+                    ? hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv, fwd)
+                    : hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv, fwd);
+        ok = r < 0 ? r : ok && r;
+        fwd = 0;
     }
+    if (ok < 0) return DLN_E_NONFINITE; /* the loss value overflowed (message set) */
     if (!ok) return dlni_fail(loss->err, DLN_E_NONFINITE, "the Hessian-vector product overflowed");
     return DLN_OK;
 }
