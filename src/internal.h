@@ -61,6 +61,23 @@ dln_status dlni_net_effective_copy(const dln_net *net, dln_net **out);
     "(dln_net_copy, then dln_net_set_residual(copy, l, 0)); docs/residual.md says which " \
     "answers carry over"
 
+/* Scratch of the factored path for bottleneck nets (src/loss_factored.c):
+ * chain/back entries l of S_l, T_l, U_l, V_l at off[l] and off[L + 2 + l],
+ * tangents (one direction) in the same layout. */
+typedef struct dlni_factored {
+    size_t L, *d;       /* shape the path was chosen for (d = NULL: none) */
+    int path;           /* loss->path it was chosen with */
+    int on;             /* 1: value, gradient and HVP run factored */
+    size_t k;           /* bottleneck layer: d_k = r = min of d_1..d_{L-1} */
+    size_t *off;
+    double *chain, *back, *dchain, *dback;
+    double *M, *G, *dM, *dG; /* M = B' R^T (r x d_0), G = A' M - C (d_L x d_0) */
+    double *Z;          /* r x d_0 scratch: A'^T G before the product with R */
+    double *theta;      /* weights at which the point's entries are valid */
+    int fwd_valid, back_valid;
+    double value;       /* data part of the value at theta */
+} dlni_factored;
+
 /* Scratch for value/gradient/HVP, sized for one network shape.
  *
  * Input side (d_0 <= d_L): chain l = B_l = W_{l-1:1} (d_{l-1} x d_0), back
@@ -84,6 +101,7 @@ typedef struct dlni_work {
     /* effective weights of a residual net (n) and the plain view on them */
     double *weff;
     dln_net view;
+    dlni_factored fac;  /* the factored path (src/loss_factored.c) */
 } dlni_work;
 
 #define DLNI_BATCH 8
@@ -102,6 +120,7 @@ struct dln_loss {
     double lam_uniform;
     double *lam;
     dlni_work work;
+    int path;           /* dlni_path of value/gradient/HVP (tests, benches) */
     char err[DLNI_MSG];
 };
 
@@ -215,6 +234,32 @@ void dlni_work_invalidate(dlni_work *w);
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.
  * The weight-decay terms use the parameters, i.e. net itself. */
 const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
+/* Weight-decay part sum_l lam_l/2 ||W_l||^2 of the value at net. */
+double dlni_penalty(const dln_loss *loss, const dln_net *net);
+
+/* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
+ * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path
+ * for the net's shape by a flop model and sizes the scratch when the shape
+ * changes; while loss->work.fac.on, the entry points of src/loss_grad.c and
+ * src/loss_hvp.c hand over to the functions below, which have their
+ * contracts (dlni_forward, dlni_backward, one layer of dlni_grad, the HVP of
+ * nd directions at the forward point). */
+typedef enum dlni_path {
+    DLNI_PATH_AUTO = 0,     /* by the flop model */
+    DLNI_PATH_FULL = 1,     /* always full width */
+    DLNI_PATH_FACTORED = 2  /* factored whenever there is an inner layer (L >= 2) */
+} dlni_path;
+/* Force a path (tests and benches compare them); the next call decides again. */
+void dlni_factored_set_path(dln_loss *loss, dlni_path path);
+dln_status dlni_factored_prepare(dln_loss *loss, const dln_net *net);
+void dlni_factored_free(dlni_factored *f);
+dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
+                                 double *value);
+void dlni_factored_backward(dln_loss *loss, const dln_net *net);
+void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
+                              double *g);
+void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const double *V, size_t ldv,
+                       double *HV, size_t ldhv);
 
 
 /* ---- spectrum (src/spectrum_eigs.c) ---- */

@@ -89,6 +89,7 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
                          "regularization was set for depth %zu, the network has depth %zu",
                          loss->lam_depth, net->L);
     dln_status st = work_resize(loss, net);
+    if (st == DLN_OK) st = dlni_factored_prepare(loss, net);
     if (st != DLN_OK) return st;
     for (size_t l = 0; l < net->L; l++)
         loss->work.lam[l] = loss->lam_depth ? loss->lam[l] : loss->lam_uniform;
@@ -118,8 +119,7 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
     return l == 1 ? w->E : w->back + w->boff[l];
 }
 
-/* Penalty sum_l lam_l/2 ||W_l||^2. */
-static double penalty(const dln_loss *loss, const dln_net *net)
+double dlni_penalty(const dln_loss *loss, const dln_net *net)
 {
     double s = 0.0;
     for (size_t l = 1; l <= net->L; l++) {
@@ -165,6 +165,7 @@ const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
 static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
 {
     dlni_work *w = &loss->work;
+    if (w->fac.on) return dlni_factored_forward(loss, net, params, value);
     const size_t L = net->L, *d = net->d;
     if (!(w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0)) {
         w->fwd_valid = w->back_valid = 0;
@@ -189,7 +190,7 @@ static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *par
         memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
         w->fwd_valid = 1;
     }
-    double v = w->value + penalty(loss, params);
+    double v = w->value + dlni_penalty(loss, params);
     if (value) *value = v;
     return isfinite(v) ? DLN_OK
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
@@ -207,6 +208,10 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
 void dlni_backward(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
+    if (w->fac.on) {
+        dlni_factored_backward(loss, net);
+        return;
+    }
     if (w->back_valid) return;
     const size_t L = net->L, *d = net->d;
     size_t ld;
@@ -244,6 +249,10 @@ void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t l
 /* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1); g is d_l x d_{l-1}. */
 static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta, double *g)
 {
+    if (loss->work.fac.on) {
+        dlni_factored_grad_layer(loss, net, l, beta, g);
+        return;
+    }
     const size_t L = net->L, *d = net->d, r = d[l], c = d[l - 1];
     size_t ldc, ldb;
     if (loss->work.input_side) { /* grad_l = V_l B_l^T, grad_1 = V_1 = W_2^T V_2 */

@@ -173,7 +173,9 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     dlni_backward(loss, net);
     for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
         size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
-        if (loss->work.input_side)
+        if (loss->work.fac.on)
+            dlni_factored_hvp(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
+        else if (loss->work.input_side)
             hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
         else
             hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);

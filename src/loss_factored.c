@@ -1,0 +1,321 @@
+/* loss_factored.c - value, gradient and HVP of bottleneck nets on r-wide
+ * blocks (derivatives.md §4a).
+ *
+ * Split P at a narrowest inner layer k (d_k = r): P = A' B' with
+ * A' = W_{L:k+1} (d_L x r) and B' = W_{k:1} (r x d_0). Then
+ *   M = B' R^T (r x d_0),  G = A' M - C (d_L x d_0),  F = 1/2 ||G||^2 + r0/2,
+ *   dF/dB' = (A'^T G) R,   dF/dA' = G M^T,
+ * and G R (d_L x d_0, the E of src/loss_grad.c) is never formed: every
+ * product with R or G carries the factor r. G itself is formed as the full
+ * path forms it (a product minus C), so the value keeps the QR form's
+ * accuracy near exact fits. The two halves are chains with r at their thin
+ * end, run as in src/loss_grad.c:
+ *   bottom (l <= k):  S_l = W_{k:l+1} (r x d_l),  S_{l-1} = S_l W_l,  B' = S_0,
+ *                     U_1 = dF/dB', U_{l+1} = U_l W_l^T,  grad_l = S_l^T U_l
+ *   top (l > k):      T_l = W_{l-1:k+1} (d_{l-1} x r),  T_{l+1} = W_l T_l,
+ *                     A' = T_{L+1},  V_L = dF/dA', V_{l-1} = W_l^T V_l,
+ *                     grad_l = V_l T_l^T
+ * with S_k = I, T_{k+1} = I, so grad_k = U_k and grad_{k+1} = V_{k+1};
+ * S_{k-1} = W_k and T_{k+2} = W_{k+1} are the layers themselves. Chain entry
+ * l holds S_l (l < k) or T_l (l > k+1), back entry l holds U_l (l <= k) or
+ * V_l (l > k); each has the layout (rows, ld) of the layer it replaces, so
+ * one offset table serves both halves and their tangents.
+ *
+ * The HVP is the forward-mode derivative of these formulas (one direction
+ * at a time; the products are r-thin, so stacking buys little). The path is
+ * chosen per shape by a flop model (dlni_factored_prepare). */
+#include "internal.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The factored path must save this factor of the full path's flops: its
+ * r-thin products run at a lower flop rate than the full path's wide ones
+ * (docs/performance.md, "Bottleneck networks"). */
+#define FACTORED_GAIN 2.0
+
+/* Bottleneck layer: the first inner layer of minimal width (0 for depth 1). */
+static size_t bottleneck(const dln_net *net)
+{
+    size_t k = 0;
+    for (size_t l = 1; l < net->L; l++)
+        if (!k || net->d[l] < net->d[k]) k = l;
+    return k;
+}
+
+/* Multiply-adds of m rows times R (0 for a target loss; see dlni_times_r). */
+static double r_cost(const dln_loss *loss, double m)
+{
+    double d0 = (double)loss->d0;
+    if (!loss->R) return 0.0;
+    return loss->d0 < DLNI_R_GEMM_BELOW ? m * d0 * d0 : 0.5 * m * d0 * d0;
+}
+
+/* Flop model of one gradient, in multiply-adds (docs/derivatives.md §4a):
+ * both paths run each layer's chain, back and gradient products with their
+ * thin dimension t (min(d_0, d_L) in full, r factored); the full path adds
+ * two d_L-row products with R, the factored one two r-row products with R
+ * and three d_L x r x d_0 products (G, A'^T G, G M^T). */
+static int factored_is_cheaper(const dln_loss *loss, const dln_net *net, size_t k)
+{
+    const size_t *d = net->d, L = net->L;
+    double layers = 0.0, r = (double)d[k], d0 = (double)d[0], dL = (double)d[L];
+    for (size_t l = 1; l <= L; l++) layers += (double)d[l] * (double)d[l - 1];
+    double full = 3.0 * (d0 < dL ? d0 : dL) * layers + 2.0 * r_cost(loss, dL);
+    double fact = 3.0 * r * layers + 2.0 * r_cost(loss, r) + 3.0 * dL * r * d0;
+    return FACTORED_GAIN * fact <= full;
+}
+
+void dlni_factored_free(dlni_factored *f)
+{
+    free(f->d), free(f->off), free(f->chain), free(f->back), free(f->dchain), free(f->dback);
+    free(f->M), free(f->G), free(f->dM), free(f->dG), free(f->Z), free(f->theta);
+    memset(f, 0, sizeof *f);
+}
+
+/* Doubles of chain (back = 0) or back entry l: the layout of the layer it stands for. */
+static size_t entry_size(const size_t *d, size_t L, size_t k, size_t l, int back)
+{
+    size_t r = d[k];
+    if (!back) return l + 1 < k ? r * d[l] : l > k + 2 && l <= L + 1 ? d[l - 1] * r : 0;
+    return l >= 1 && l <= k ? r * d[l - 1] : l > k && l <= L ? d[l] * r : 0;
+}
+
+static dln_status alloc_buffers(dlni_factored *f, const dln_net *net, size_t d0, size_t dL)
+{
+    const size_t L = net->L, k = f->k, r = net->d[k];
+    f->off = malloc(2 * (L + 2) * sizeof *f->off);
+    if (!f->off) return DLN_E_NOMEM;
+    size_t nc = 0, nb = 0;
+    for (size_t l = 0; l <= L + 1; l++) {
+        f->off[l] = nc, f->off[L + 2 + l] = nb;
+        nc += entry_size(net->d, L, k, l, 0), nb += entry_size(net->d, L, k, l, 1);
+    }
+    f->chain = dlni_alloc(nc), f->dchain = dlni_alloc(nc);
+    f->back = dlni_alloc(nb), f->dback = dlni_alloc(nb);
+    f->M = dlni_alloc(r * d0), f->dM = dlni_alloc(r * d0), f->Z = dlni_alloc(r * d0);
+    f->G = dlni_alloc(dL * d0), f->dG = dlni_alloc(dL * d0);
+    f->theta = dlni_alloc(net->n);
+    if (!f->chain || !f->dchain || !f->back || !f->dback || !f->M || !f->dM || !f->Z || !f->G ||
+        !f->dG || !f->theta)
+        return DLN_E_NOMEM;
+    return DLN_OK;
+}
+
+dln_status dlni_factored_prepare(dln_loss *loss, const dln_net *net)
+{
+    dlni_factored *f = &loss->work.fac;
+    if (f->d && f->path == loss->path && dlni_same_widths(net, f->L, f->d)) return DLN_OK;
+    dlni_factored_free(f);
+    const size_t L = net->L;
+    size_t k = bottleneck(net);
+    int on = k && (loss->path == DLNI_PATH_FACTORED ||
+                   (loss->path == DLNI_PATH_AUTO && factored_is_cheaper(loss, net, k)));
+    f->d = malloc((L + 1) * sizeof *f->d);
+    dln_status st = f->d ? DLN_OK : DLN_E_NOMEM;
+    if (st == DLN_OK && on) {
+        f->k = k;
+        st = alloc_buffers(f, net, loss->d0, loss->dL);
+    }
+    if (st != DLN_OK) {
+        dlni_factored_free(f);
+        return dlni_fail(loss->err, st, "out of memory for the scratch of this network shape");
+    }
+    memcpy(f->d, net->d, (L + 1) * sizeof *f->d);
+    f->L = L, f->path = loss->path, f->on = on;
+    return DLN_OK;
+}
+
+void dlni_factored_set_path(dln_loss *loss, dlni_path path)
+{
+    loss->path = path; /* dlni_factored_prepare decides again at the next call */
+}
+
+/* Chain entry l of the point (S_l or T_l) and its tangent along D (theta layout). */
+static const double *chain(const dlni_factored *f, const dln_net *net, size_t l)
+{
+    if (l + 1 == f->k) return dlni_layer(net, f->k);
+    if (l == f->k + 2) return dlni_layer(net, f->k + 1);
+    return f->chain + f->off[l];
+}
+
+static const double *dchain(const dlni_factored *f, const dln_net *net, const double *D, size_t l)
+{
+    if (l + 1 == f->k) return D + net->off[f->k - 1];
+    if (l == f->k + 2) return D + net->off[f->k];
+    return f->dchain + f->off[l];
+}
+
+static double *back(const dlni_factored *f, size_t l) { return f->back + f->off[f->L + 2 + l]; }
+static double *dback(const dlni_factored *f, size_t l) { return f->dback + f->off[f->L + 2 + l]; }
+
+dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
+                                 double *value)
+{
+    dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0], dL = d[L];
+    if (!(f->fwd_valid && memcmp(f->theta, net->theta, net->n * sizeof *f->theta) == 0)) {
+        f->fwd_valid = f->back_valid = 0;
+        for (size_t l = k - 1; l >= 1; l--) /* S_{l-1} = S_l W_l */
+            la_gemm(LA_N, LA_N, r, d[l - 1], d[l], 1.0, chain(f, net, l), r, dlni_layer(net, l),
+                    d[l], 0.0, f->chain + f->off[l - 1], r);
+        for (size_t l = k + 2; l <= L; l++) /* T_{l+1} = W_l T_l */
+            la_gemm(LA_N, LA_N, d[l], r, d[l - 1], 1.0, dlni_layer(net, l), d[l],
+                    chain(f, net, l), d[l - 1], 0.0, f->chain + f->off[l + 1], d[l]);
+        dlni_times_r(loss, LA_T, r, chain(f, net, 0), r, f->M, r);
+        la_copy(dL, d0, loss->C, dL, f->G, dL);
+        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->M, r, -1.0, f->G, dL);
+        double g = la_nrm2(dL * d0, f->G);
+        f->value = 0.5 * g * g + 0.5 * loss->r0;
+        memcpy(f->theta, net->theta, net->n * sizeof *f->theta);
+        f->fwd_valid = 1;
+    }
+    double v = f->value + dlni_penalty(loss, params);
+    if (value) *value = v;
+    return isfinite(v) ? DLN_OK
+                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+/* U_1 = (A'^T G) R, V_L = G M^T and the back chains, from G (dG) and M (dM)
+ * of the point or, for a tangent, their derivatives: the products are
+ * bilinear, so the tangent sums the two terms with one factor differentiated
+ * (dU_1 = (dA'^T G + A'^T dG) R, dV_L = dG M^T + G dM^T). */
+static void back_seeds(dln_loss *loss, const dln_net *net, const double *dA, const double *dG,
+                       const double *dM, double *U1, double *VL)
+{
+    dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, r = net->d[f->k], d0 = net->d[0], dL = net->d[L];
+    const double *A = chain(f, net, L + 1);
+    la_gemm(LA_T, LA_N, r, d0, dL, 1.0, A, dL, dG ? dG : f->G, dL, 0.0, f->Z, r);
+    if (dA) la_gemm(LA_T, LA_N, r, d0, dL, 1.0, dA, dL, f->G, dL, 1.0, f->Z, r);
+    dlni_times_r(loss, LA_N, r, f->Z, r, U1, r);
+    la_gemm(LA_N, LA_T, dL, r, d0, 1.0, dG ? dG : f->G, dL, f->M, r, 0.0, VL, dL);
+    if (dM) la_gemm(LA_N, LA_T, dL, r, d0, 1.0, f->G, dL, dM, r, 1.0, VL, dL);
+}
+
+void dlni_factored_backward(dln_loss *loss, const dln_net *net)
+{
+    dlni_factored *f = &loss->work.fac;
+    if (f->back_valid) return;
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
+    back_seeds(loss, net, NULL, NULL, NULL, back(f, 1), back(f, L));
+    for (size_t l = 1; l + 1 < k; l++) /* U_{l+1} = U_l W_l^T; U_k is not formed */
+        la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, back(f, l), r, dlni_layer(net, l), d[l], 0.0,
+                back(f, l + 1), r);
+    for (size_t l = L; l > k + 2; l--) /* V_{l-1} = W_l^T V_l; V_{k+1} is not formed */
+        la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, dlni_layer(net, l), d[l], back(f, l), d[l],
+                0.0, back(f, l - 1), d[l - 1]);
+    f->back_valid = 1;
+}
+
+void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
+                              double *g)
+{
+    const dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
+    if (l < k) /* S_l^T U_l */
+        la_gemm(LA_T, LA_N, d[l], d[l - 1], r, 1.0, chain(f, net, l), r, back(f, l), r, beta, g,
+                d[l]);
+    else if (l == k && k == 1) /* U_1 */
+        dlni_add_or_copy(beta, r, d[0], back(f, 1), r, g);
+    else if (l == k) /* U_k = U_{k-1} W_{k-1}^T */
+        la_gemm(LA_N, LA_T, r, d[k - 1], d[k - 2], 1.0, back(f, k - 1), r, dlni_layer(net, k - 1),
+                d[k - 1], beta, g, r);
+    else if (l == k + 1 && k + 1 == L) /* V_L */
+        dlni_add_or_copy(beta, d[L], r, back(f, L), d[L], g);
+    else if (l == k + 1) /* V_{k+1} = W_{k+2}^T V_{k+2} */
+        la_gemm(LA_T, LA_N, d[k + 1], r, d[k + 2], 1.0, dlni_layer(net, k + 2), d[k + 2],
+                back(f, k + 2), d[k + 2], beta, g, d[k + 1]);
+    else /* V_l T_l^T */
+        la_gemm(LA_N, LA_T, d[l], d[l - 1], r, 1.0, back(f, l), d[l], chain(f, net, l), d[l - 1],
+                beta, g, d[l]);
+}
+
+/* Tangents of the chains along D: dS_{l-1} = dS_l W_l + S_l D_l,
+ * dT_{l+1} = W_l dT_l + D_l T_l (dS_{k-1} = D_k, dT_{k+2} = D_{k+1}). */
+static void tangent_chains(const dlni_factored *f, const dln_net *net, const double *D)
+{
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
+    for (size_t l = k - 1; l >= 1; l--) {
+        double *out = f->dchain + f->off[l - 1];
+        la_gemm(LA_N, LA_N, r, d[l - 1], d[l], 1.0, dchain(f, net, D, l), r, dlni_layer(net, l),
+                d[l], 0.0, out, r);
+        la_gemm(LA_N, LA_N, r, d[l - 1], d[l], 1.0, chain(f, net, l), r, D + net->off[l - 1], d[l],
+                1.0, out, r);
+    }
+    for (size_t l = k + 2; l <= L; l++) {
+        double *out = f->dchain + f->off[l + 1];
+        la_gemm(LA_N, LA_N, d[l], r, d[l - 1], 1.0, dlni_layer(net, l), d[l],
+                dchain(f, net, D, l), d[l - 1], 0.0, out, d[l]);
+        la_gemm(LA_N, LA_N, d[l], r, d[l - 1], 1.0, D + net->off[l - 1], d[l], chain(f, net, l),
+                d[l - 1], 1.0, out, d[l]);
+    }
+}
+
+/* Tangents of the back chains: dU_{l+1} = dU_l W_l^T + U_l D_l^T (l < k),
+ * dV_{l-1} = W_l^T dV_l + D_l^T V_l (l > k+1). */
+static void tangent_backs(const dlni_factored *f, const dln_net *net, const double *D)
+{
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
+    for (size_t l = 1; l < k; l++) {
+        la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, dback(f, l), r, dlni_layer(net, l), d[l], 0.0,
+                dback(f, l + 1), r);
+        la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, back(f, l), r, D + net->off[l - 1], d[l], 1.0,
+                dback(f, l + 1), r);
+    }
+    for (size_t l = L; l > k + 1; l--) {
+        la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, dlni_layer(net, l), d[l], dback(f, l), d[l],
+                0.0, dback(f, l - 1), d[l - 1]);
+        la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, D + net->off[l - 1], d[l], back(f, l), d[l],
+                1.0, dback(f, l - 1), d[l - 1]);
+    }
+}
+
+/* h (+)= the data part of H_l D: dS_l^T U_l + S_l^T dU_l (l < k), dU_k,
+ * dV_{k+1}, dV_l T_l^T + V_l dT_l^T (l > k+1). */
+static void hvp_layer(const dlni_factored *f, const dln_net *net, const double *D, size_t l,
+                      double beta, double *h)
+{
+    const size_t *d = net->d, k = f->k, r = d[k];
+    if (l == k) {
+        dlni_add_or_copy(beta, r, d[k - 1], dback(f, k), r, h);
+    } else if (l == k + 1) {
+        dlni_add_or_copy(beta, d[k + 1], r, dback(f, k + 1), d[k + 1], h);
+    } else if (l < k) {
+        la_gemm(LA_T, LA_N, d[l], d[l - 1], r, 1.0, dchain(f, net, D, l), r, back(f, l), r, beta,
+                h, d[l]);
+        la_gemm(LA_T, LA_N, d[l], d[l - 1], r, 1.0, chain(f, net, l), r, dback(f, l), r, 1.0, h,
+                d[l]);
+    } else {
+        la_gemm(LA_N, LA_T, d[l], d[l - 1], r, 1.0, dback(f, l), d[l], chain(f, net, l), d[l - 1],
+                beta, h, d[l]);
+        la_gemm(LA_N, LA_T, d[l], d[l - 1], r, 1.0, back(f, l), d[l], dchain(f, net, D, l),
+                d[l - 1], 1.0, h, d[l]);
+    }
+}
+
+void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const double *V, size_t ldv,
+                       double *HV, size_t ldhv)
+{
+    dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, *d = net->d, r = d[f->k], d0 = d[0], dL = d[L];
+    for (size_t j = 0; j < nd; j++) {
+        const double *D = V + j * ldv;
+        tangent_chains(f, net, D);
+        const double *dA = dchain(f, net, D, L + 1);
+        /* dM = dB' R^T, dG = dA' M + A' dM */
+        dlni_times_r(loss, LA_T, r, dchain(f, net, D, 0), r, f->dM, r);
+        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, dA, dL, f->M, r, 0.0, f->dG, dL);
+        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->dM, r, 1.0, f->dG, dL);
+        back_seeds(loss, net, dA, f->dG, f->dM, dback(f, 1), dback(f, L));
+        tangent_backs(f, net, D);
+        for (size_t l = 1; l <= L; l++) {
+            double *h = HV + j * ldhv + net->off[l - 1];
+            size_t nl = d[l] * d[l - 1];
+            double beta = dlni_start_lam(loss->work.lam[l - 1], nl, D + net->off[l - 1], h);
+            hvp_layer(f, net, D, l, beta, h);
+        }
+    }
+}
