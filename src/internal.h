@@ -195,7 +195,8 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
  * normalization (Inf when the residual sum of squares exceeds the double range). */
 double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
 
-/* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
+/* Loss internals (src/loss_grad.c, src/loss_hvp.c; the steps both derivative
+ * paths share are in src/loss_kernels.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs
  * on its stored square form (zeros below the diagonal): twice the flops of a
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there

@@ -119,31 +119,6 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
     return l == 1 ? w->E : w->back + w->boff[l];
 }
 
-double dlni_penalty(const dln_loss *loss, const dln_net *net)
-{
-    double s = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
-        double lam = loss->work.lam[l - 1];
-        if (lam != 0.0) {
-            double nr = la_nrm2(net->d[l] * net->d[l - 1], dlni_layer(net, l));
-            s += 0.5 * lam * nr * nr;
-        }
-    }
-    return s;
-}
-
-void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
-                  double *out, size_t ldo)
-{
-    size_t d0 = loss->d0;
-    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
-        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
-        return;
-    }
-    la_copy(m, d0, A, lda, out, ldo);
-    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
-}
-
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2. */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
@@ -229,21 +204,6 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
         }
     }
     w->back_valid = 1;
-}
-
-double dlni_start_lam(double lam, size_t n, const double *x, double *out)
-{
-    if (lam == 0.0) return 0.0;
-    for (size_t i = 0; i < n; i++) out[i] = lam * x[i];
-    return 1.0;
-}
-
-void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B)
-{
-    if (beta == 0.0)
-        la_copy(m, n, A, lda, B, m);
-    else
-        la_add(m, n, 1.0, A, lda, B, m);
 }
 
 /* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1); g is d_l x d_{l-1}. */

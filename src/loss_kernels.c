@@ -1,0 +1,47 @@
+/* loss_kernels.c - the steps that the full (src/loss_grad.c, src/loss_hvp.c)
+ * and the factored (src/loss_factored.c) derivative paths share: products
+ * with the data factor R, the weight-decay terms. Below both paths in the
+ * file-level call graph (tests/layers.sh). */
+#include "internal.h"
+#include "linalg.h"
+
+/* Penalty sum_l lam_l/2 ||W_l||^2. */
+double dlni_penalty(const dln_loss *loss, const dln_net *net)
+{
+    double s = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double lam = loss->work.lam[l - 1];
+        if (lam != 0.0) {
+            double nr = la_nrm2(net->d[l] * net->d[l - 1], dlni_layer(net, l));
+            s += 0.5 * lam * nr * nr;
+        }
+    }
+    return s;
+}
+
+void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo)
+{
+    size_t d0 = loss->d0;
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
+        return;
+    }
+    la_copy(m, d0, A, lda, out, ldo);
+    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
+}
+
+double dlni_start_lam(double lam, size_t n, const double *x, double *out)
+{
+    if (lam == 0.0) return 0.0;
+    for (size_t i = 0; i < n; i++) out[i] = lam * x[i];
+    return 1.0;
+}
+
+void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B)
+{
+    if (beta == 0.0)
+        la_copy(m, n, A, lda, B, m);
+    else
+        la_add(m, n, 1.0, A, lda, B, m);
+}
