@@ -71,8 +71,10 @@ typedef struct dlni_factored {
     size_t k;           /* bottleneck layer: d_k = r = min of d_1..d_{L-1} */
     size_t *off;
     double *chain, *back, *dchain, *dback;
-    double *M, *G, *dM, *dG; /* M = B' R^T (r x d_0), G = A' M - C (d_L x d_0) */
-    double *Z;          /* r x d_0 scratch: A'^T G before the product with R */
+    double *Mt, *G;     /* M^T = R B'^T (d_0 x r), G = A' M - C (d_L x d_0) */
+    double *dMt;        /* tangent of M^T */
+    double *Z;          /* 2 r d_0 scratch: R's operands and results, transposed */
+    double *AA, *MM, *K; /* r x r: A'^T A', M M^T (at the point), scratch (one block) */
     double *theta;      /* weights at which the point's entries are valid */
     int fwd_valid, back_valid;
     double value;       /* data part of the value at theta */
@@ -205,6 +207,11 @@ double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
 /* out (ld ldo) = A op(R) for an m x d_0 block A (ld lda), out != A; a copy
  * of A for a target loss (R = I). */
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo);
+/* out (ld ldo) = op(R) B for a d_0 x n block B (ld ldb), out != B; a copy of
+ * B for a target loss. For n << d_0 OpenBLAS's TRMM is faster from the left
+ * than from the right on the transposed block (docs/performance.md). */
+void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
                   double *out, size_t ldo);
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */

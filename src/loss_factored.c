@@ -71,7 +71,7 @@ static int factored_is_cheaper(const dln_loss *loss, const dln_net *net, size_t 
 void dlni_factored_free(dlni_factored *f)
 {
     free(f->d), free(f->off), free(f->chain), free(f->back), free(f->dchain), free(f->dback);
-    free(f->M), free(f->G), free(f->dM), free(f->dG), free(f->Z), free(f->theta);
+    free(f->Mt), free(f->G), free(f->dMt), free(f->Z), free(f->AA), free(f->theta);
     memset(f, 0, sizeof *f);
 }
 
@@ -95,12 +95,13 @@ static dln_status alloc_buffers(dlni_factored *f, const dln_net *net, size_t d0,
     }
     f->chain = dlni_alloc(nc), f->dchain = dlni_alloc(nc);
     f->back = dlni_alloc(nb), f->dback = dlni_alloc(nb);
-    f->M = dlni_alloc(r * d0), f->dM = dlni_alloc(r * d0), f->Z = dlni_alloc(r * d0);
-    f->G = dlni_alloc(dL * d0), f->dG = dlni_alloc(dL * d0);
+    f->Mt = dlni_alloc(r * d0), f->dMt = dlni_alloc(r * d0), f->Z = dlni_alloc(2 * r * d0);
+    f->G = dlni_alloc(dL * d0), f->AA = dlni_alloc(3 * r * r);
     f->theta = dlni_alloc(net->n);
-    if (!f->chain || !f->dchain || !f->back || !f->dback || !f->M || !f->dM || !f->Z || !f->G ||
-        !f->dG || !f->theta)
+    if (!f->chain || !f->dchain || !f->back || !f->dback || !f->Mt || !f->dMt || !f->Z || !f->G ||
+        !f->AA || !f->theta)
         return DLN_E_NOMEM;
+    f->MM = f->AA + r * r, f->K = f->MM + r * r;
     return DLN_OK;
 }
 
@@ -151,6 +152,25 @@ static const double *dchain(const dlni_factored *f, const dln_net *net, const do
 static double *back(const dlni_factored *f, size_t l) { return f->back + f->off[f->L + 2 + l]; }
 static double *dback(const dlni_factored *f, size_t l) { return f->dback + f->off[f->L + 2 + l]; }
 
+/* G -= C over n entries, returning the new ||G||^2: one pass over G instead
+ * of three (copy C, GEMM into it, norm). Unscaled: a sum that overflows is
+ * Inf, and so is then the value (DLN_E_NONFINITE, as in the full path). */
+static double minus_c_sumsq(size_t n, const double *C, double *G)
+{
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t j = 0; j < 4; j++) {
+            double g = G[i + j] - C[i + j];
+            G[i + j] = g, s[j] += g * g;
+        }
+    for (; i < n; i++) {
+        double g = G[i] - C[i];
+        G[i] = g, s[0] += g * g;
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
                                  double *value)
 {
@@ -164,11 +184,10 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
         for (size_t l = k + 2; l <= L; l++) /* T_{l+1} = W_l T_l */
             la_gemm(LA_N, LA_N, d[l], r, d[l - 1], 1.0, dlni_layer(net, l), d[l],
                     chain(f, net, l), d[l - 1], 0.0, f->chain + f->off[l + 1], d[l]);
-        dlni_times_r(loss, LA_T, r, chain(f, net, 0), r, f->M, r);
-        la_copy(dL, d0, loss->C, dL, f->G, dL);
-        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->M, r, -1.0, f->G, dL);
-        double g = la_nrm2(dL * d0, f->G);
-        f->value = 0.5 * g * g + 0.5 * loss->r0;
+        la_copy_t(r, d0, chain(f, net, 0), r, f->Z, d0); /* M^T = R B'^T */
+        dlni_r_times(loss, LA_N, r, f->Z, d0, f->Mt, d0);
+        la_gemm(LA_N, LA_T, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->Mt, d0, 0.0, f->G, dL);
+        f->value = 0.5 * minus_c_sumsq(dL * d0, loss->C, f->G) + 0.5 * loss->r0;
         memcpy(f->theta, net->theta, net->n * sizeof *f->theta);
         f->fwd_valid = 1;
     }
@@ -178,21 +197,44 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
-/* U_1 = (A'^T G) R, V_L = G M^T and the back chains, from G (dG) and M (dM)
- * of the point or, for a tangent, their derivatives: the products are
- * bilinear, so the tangent sums the two terms with one factor differentiated
- * (dU_1 = (dA'^T G + A'^T dG) R, dV_L = dG M^T + G dM^T). */
-static void back_seeds(dln_loss *loss, const dln_net *net, const double *dA, const double *dG,
-                       const double *dM, double *U1, double *VL)
+/* The seeds of the back chains at the point, U_1 = (A'^T G) R and
+ * V_L = G M^T, and the r x r products A'^T A', M M^T that the tangents use.
+ * U_1 is formed transposed, R^T (G^T A'), and transposed back (r d_0). */
+static void point_seeds(dln_loss *loss, const dln_net *net)
 {
     dlni_factored *f = &loss->work.fac;
     const size_t L = net->L, r = net->d[f->k], d0 = net->d[0], dL = net->d[L];
     const double *A = chain(f, net, L + 1);
-    la_gemm(LA_T, LA_N, r, d0, dL, 1.0, A, dL, dG ? dG : f->G, dL, 0.0, f->Z, r);
-    if (dA) la_gemm(LA_T, LA_N, r, d0, dL, 1.0, dA, dL, f->G, dL, 1.0, f->Z, r);
-    dlni_times_r(loss, LA_N, r, f->Z, r, U1, r);
-    la_gemm(LA_N, LA_T, dL, r, d0, 1.0, dG ? dG : f->G, dL, f->M, r, 0.0, VL, dL);
-    if (dM) la_gemm(LA_N, LA_T, dL, r, d0, 1.0, f->G, dL, dM, r, 1.0, VL, dL);
+    double *St = f->Z + r * d0;
+    la_gemm(LA_T, LA_N, d0, r, dL, 1.0, f->G, dL, A, dL, 0.0, f->Z, d0);
+    dlni_r_times(loss, LA_T, r, f->Z, d0, St, d0);
+    la_copy_t(d0, r, St, d0, back(f, 1), r);
+    la_gemm(LA_N, LA_N, dL, r, d0, 1.0, f->G, dL, f->Mt, d0, 0.0, back(f, L), dL);
+    la_gemm(LA_T, LA_N, r, r, dL, 1.0, A, dL, A, dL, 0.0, f->AA, r);
+    la_gemm(LA_T, LA_N, r, r, d0, 1.0, f->Mt, d0, f->Mt, d0, 0.0, f->MM, r);
+}
+
+/* Their tangents along D (dM^T = R dB'^T in f->dMt) with dG = dA' M + A' dM
+ * never formed:
+ *   dU_1 = (dA'^T G + (A'^T dA') M + (A'^T A') dM) R,
+ *   dV_L = G dM^T + dA' (M M^T) + A' (dM M^T),
+ * i.e. one d_L x r x d_0 product each plus r x r ones (derivatives.md §4a). */
+static void tangent_seeds(dln_loss *loss, const dln_net *net, const double *dA)
+{
+    dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, r = net->d[f->k], d0 = net->d[0], dL = net->d[L];
+    const double *A = chain(f, net, L + 1);
+    double *VL = dback(f, L), *St = f->Z + r * d0;
+    la_gemm(LA_T, LA_N, d0, r, dL, 1.0, f->G, dL, dA, dL, 0.0, f->Z, d0);
+    la_gemm(LA_T, LA_N, r, r, dL, 1.0, A, dL, dA, dL, 0.0, f->K, r);
+    la_gemm(LA_N, LA_T, d0, r, r, 1.0, f->Mt, d0, f->K, r, 1.0, f->Z, d0);
+    la_gemm(LA_N, LA_N, d0, r, r, 1.0, f->dMt, d0, f->AA, r, 1.0, f->Z, d0);
+    dlni_r_times(loss, LA_T, r, f->Z, d0, St, d0);
+    la_copy_t(d0, r, St, d0, dback(f, 1), r);
+    la_gemm(LA_N, LA_N, dL, r, d0, 1.0, f->G, dL, f->dMt, d0, 0.0, VL, dL);
+    la_gemm(LA_N, LA_N, dL, r, r, 1.0, dA, dL, f->MM, r, 1.0, VL, dL);
+    la_gemm(LA_T, LA_N, r, r, d0, 1.0, f->dMt, d0, f->Mt, d0, 0.0, f->K, r);
+    la_gemm(LA_N, LA_N, dL, r, r, 1.0, A, dL, f->K, r, 1.0, VL, dL);
 }
 
 void dlni_factored_backward(dln_loss *loss, const dln_net *net)
@@ -200,7 +242,7 @@ void dlni_factored_backward(dln_loss *loss, const dln_net *net)
     dlni_factored *f = &loss->work.fac;
     if (f->back_valid) return;
     const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
-    back_seeds(loss, net, NULL, NULL, NULL, back(f, 1), back(f, L));
+    point_seeds(loss, net);
     for (size_t l = 1; l + 1 < k; l++) /* U_{l+1} = U_l W_l^T; U_k is not formed */
         la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, back(f, l), r, dlni_layer(net, l), d[l], 0.0,
                 back(f, l + 1), r);
@@ -300,16 +342,13 @@ void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const doub
                        double *HV, size_t ldhv)
 {
     dlni_factored *f = &loss->work.fac;
-    const size_t L = net->L, *d = net->d, r = d[f->k], d0 = d[0], dL = d[L];
+    const size_t L = net->L, *d = net->d, r = d[f->k];
     for (size_t j = 0; j < nd; j++) {
         const double *D = V + j * ldv;
         tangent_chains(f, net, D);
-        const double *dA = dchain(f, net, D, L + 1);
-        /* dM = dB' R^T, dG = dA' M + A' dM */
-        dlni_times_r(loss, LA_T, r, dchain(f, net, D, 0), r, f->dM, r);
-        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, dA, dL, f->M, r, 0.0, f->dG, dL);
-        la_gemm(LA_N, LA_N, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->dM, r, 1.0, f->dG, dL);
-        back_seeds(loss, net, dA, f->dG, f->dM, dback(f, 1), dback(f, L));
+        la_copy_t(r, d[0], dchain(f, net, D, 0), r, f->Z, d[0]); /* dM^T = R dB'^T */
+        dlni_r_times(loss, LA_N, r, f->Z, d[0], f->dMt, d[0]);
+        tangent_seeds(loss, net, dchain(f, net, D, L + 1));
         tangent_backs(f, net, D);
         for (size_t l = 1; l <= L; l++) {
             double *h = HV + j * ldhv + net->off[l - 1];

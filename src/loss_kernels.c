@@ -31,6 +31,18 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
     if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
 }
 
+void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
+                  double *out, size_t ldo)
+{
+    size_t d0 = loss->d0;
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(trans, LA_N, d0, n, d0, 1.0, loss->R, d0, B, ldb, 0.0, out, ldo);
+        return;
+    }
+    la_copy(d0, n, B, ldb, out, ldo);
+    if (loss->R) la_trmm_left_upper(trans, d0, n, loss->R, d0, out, ldo);
+}
+
 double dlni_start_lam(double lam, size_t n, const double *x, double *out)
 {
     if (lam == 0.0) return 0.0;
