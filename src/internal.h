@@ -76,7 +76,8 @@ typedef struct dlni_factored {
     double *Z;          /* 2 r d_0 scratch: R's operands and results, transposed */
     double *AA, *MM, *K; /* r x r: A'^T A', M M^T (at the point), scratch (one block) */
     double *theta;      /* weights at which the point's entries are valid */
-    int fwd_valid, back_valid;
+    int fwd_valid;      /* chains, G and value valid at theta */
+    int have;           /* parts of the back products valid at theta (loss_factored.c) */
     double value;       /* data part of the value at theta */
 } dlni_factored;
 
@@ -250,8 +251,7 @@ double dlni_penalty(const dln_loss *loss, const dln_net *net);
  * for the net's shape by a flop model and sizes the scratch when the shape
  * changes; while loss->work.fac.on, the entry points of src/loss_grad.c and
  * src/loss_hvp.c hand over to the functions below, which have their
- * contracts (dlni_forward, dlni_backward, one layer of dlni_grad, the HVP of
- * nd directions at the forward point). */
+ * contracts (dlni_forward, dlni_backward, one layer of dlni_grad, hvp_run). */
 typedef enum dlni_path {
     DLNI_PATH_AUTO = 0,     /* by the flop model */
     DLNI_PATH_FULL = 1,     /* always full width */
@@ -266,8 +266,10 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
 void dlni_factored_backward(dln_loss *loss, const dln_net *net);
 void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
                               double *g);
-void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const double *V, size_t ldv,
-                       double *HV, size_t ldhv);
+/* The whole HVP path of k directions (hvp_run's contract, after the
+ * effective net): only the back products the HVP needs are formed. */
+dln_status dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                             size_t ldv, double *HV, size_t ldhv);
 
 
 /* ---- spectrum (src/spectrum_eigs.c) ---- */

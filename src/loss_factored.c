@@ -177,7 +177,7 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
     dlni_factored *f = &loss->work.fac;
     const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0], dL = d[L];
     if (!(f->fwd_valid && memcmp(f->theta, net->theta, net->n * sizeof *f->theta) == 0)) {
-        f->fwd_valid = f->back_valid = 0;
+        f->fwd_valid = f->have = 0;
         for (size_t l = k - 1; l >= 1; l--) /* S_{l-1} = S_l W_l */
             la_gemm(LA_N, LA_N, r, d[l - 1], d[l], 1.0, chain(f, net, l), r, dlni_layer(net, l),
                     d[l], 0.0, f->chain + f->off[l - 1], r);
@@ -197,21 +197,42 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
-/* The seeds of the back chains at the point, U_1 = (A'^T G) R and
- * V_L = G M^T, and the r x r products A'^T A', M M^T that the tangents use.
- * U_1 is formed transposed, R^T (G^T A'), and transposed back (r d_0). */
-static void point_seeds(dln_loss *loss, const dln_net *net)
+/* Parts of the back products at the point (f->have): the gradient needs U
+ * and V, the HVP only the r x r products and the chains it reads (U_l for
+ * l < k, V_l for l > k+1). */
+enum { HAVE_U = 1, HAVE_V = 2, HAVE_RR = 4 };
+
+/* Form the parts in need that are missing:
+ *   U: U_1 = (A'^T G) R, formed transposed, R^T (G^T A'), and transposed
+ *      back (r d_0); U_{l+1} = U_l W_l^T up to U_{k-1} (U_k is not formed);
+ *   V: V_L = G M^T; V_{l-1} = W_l^T V_l down to V_{k+2};
+ *   RR: A'^T A' and M M^T for the tangents. */
+static void backward(dln_loss *loss, const dln_net *net, int need)
 {
     dlni_factored *f = &loss->work.fac;
-    const size_t L = net->L, r = net->d[f->k], d0 = net->d[0], dL = net->d[L];
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0], dL = d[L];
     const double *A = chain(f, net, L + 1);
-    double *St = f->Z + r * d0;
-    la_gemm(LA_T, LA_N, d0, r, dL, 1.0, f->G, dL, A, dL, 0.0, f->Z, d0);
-    dlni_r_times(loss, LA_T, r, f->Z, d0, St, d0);
-    la_copy_t(d0, r, St, d0, back(f, 1), r);
-    la_gemm(LA_N, LA_N, dL, r, d0, 1.0, f->G, dL, f->Mt, d0, 0.0, back(f, L), dL);
-    la_gemm(LA_T, LA_N, r, r, dL, 1.0, A, dL, A, dL, 0.0, f->AA, r);
-    la_gemm(LA_T, LA_N, r, r, d0, 1.0, f->Mt, d0, f->Mt, d0, 0.0, f->MM, r);
+    need &= ~f->have;
+    if (need & HAVE_U) {
+        double *St = f->Z + r * d0;
+        la_gemm(LA_T, LA_N, d0, r, dL, 1.0, f->G, dL, A, dL, 0.0, f->Z, d0);
+        dlni_r_times(loss, LA_T, r, f->Z, d0, St, d0);
+        la_copy_t(d0, r, St, d0, back(f, 1), r);
+        for (size_t l = 1; l + 1 < k; l++)
+            la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, back(f, l), r, dlni_layer(net, l), d[l],
+                    0.0, back(f, l + 1), r);
+    }
+    if (need & HAVE_V) {
+        la_gemm(LA_N, LA_N, dL, r, d0, 1.0, f->G, dL, f->Mt, d0, 0.0, back(f, L), dL);
+        for (size_t l = L; l > k + 2; l--)
+            la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, dlni_layer(net, l), d[l], back(f, l), d[l],
+                    0.0, back(f, l - 1), d[l - 1]);
+    }
+    if (need & HAVE_RR) {
+        la_gemm(LA_T, LA_N, r, r, dL, 1.0, A, dL, A, dL, 0.0, f->AA, r);
+        la_gemm(LA_T, LA_N, r, r, d0, 1.0, f->Mt, d0, f->Mt, d0, 0.0, f->MM, r);
+    }
+    f->have |= need;
 }
 
 /* Their tangents along D (dM^T = R dB'^T in f->dMt) with dG = dA' M + A' dM
@@ -239,17 +260,7 @@ static void tangent_seeds(dln_loss *loss, const dln_net *net, const double *dA)
 
 void dlni_factored_backward(dln_loss *loss, const dln_net *net)
 {
-    dlni_factored *f = &loss->work.fac;
-    if (f->back_valid) return;
-    const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
-    point_seeds(loss, net);
-    for (size_t l = 1; l + 1 < k; l++) /* U_{l+1} = U_l W_l^T; U_k is not formed */
-        la_gemm(LA_N, LA_T, r, d[l], d[l - 1], 1.0, back(f, l), r, dlni_layer(net, l), d[l], 0.0,
-                back(f, l + 1), r);
-    for (size_t l = L; l > k + 2; l--) /* V_{l-1} = W_l^T V_l; V_{k+1} is not formed */
-        la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, dlni_layer(net, l), d[l], back(f, l), d[l],
-                0.0, back(f, l - 1), d[l - 1]);
-    f->back_valid = 1;
+    backward(loss, net, HAVE_U | HAVE_V);
 }
 
 void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
@@ -338,12 +349,15 @@ static void hvp_layer(const dlni_factored *f, const dln_net *net, const double *
     }
 }
 
-void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const double *V, size_t ldv,
-                       double *HV, size_t ldhv)
+dln_status dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                             size_t ldv, double *HV, size_t ldhv)
 {
     dlni_factored *f = &loss->work.fac;
     const size_t L = net->L, *d = net->d, r = d[f->k];
-    for (size_t j = 0; j < nd; j++) {
+    dln_status st = dlni_factored_forward(loss, net, net, NULL);
+    if (st != DLN_OK) return st;
+    backward(loss, net, HAVE_RR | (f->k >= 2 ? HAVE_U : 0) | (L >= f->k + 2 ? HAVE_V : 0));
+    for (size_t j = 0; j < k; j++) {
         const double *D = V + j * ldv;
         tangent_chains(f, net, D);
         la_copy_t(r, d[0], dchain(f, net, D, 0), r, f->Z, d[0]); /* dM^T = R dB'^T */
@@ -357,4 +371,7 @@ void dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t nd, const doub
             hvp_layer(f, net, D, l, beta, h);
         }
     }
+    if (!la_all_finite(net->n, k, HV, ldhv))
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "the Hessian-vector product overflowed");
+    return DLN_OK;
 }

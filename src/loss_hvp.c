@@ -168,14 +168,13 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
      * weight decay lam_l I is the same on either), so a residual net runs
      * on its effective weights */
     net = dlni_loss_effective(loss, net);
+    if (loss->work.fac.on) return dlni_factored_hvp(loss, net, k, V, ldv, HV, ldhv);
     dln_status st = dlni_forward(loss, net, NULL);
     if (st != DLN_OK) return st;
     dlni_backward(loss, net);
     for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
         size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
-        if (loss->work.fac.on)
-            dlni_factored_hvp(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
-        else if (loss->work.input_side)
+        if (loss->work.input_side)
             hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
         else
             hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
