@@ -191,10 +191,7 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
         memcpy(f->theta, net->theta, net->n * sizeof *f->theta);
         f->fwd_valid = 1;
     }
-    double v = f->value + dlni_penalty(loss, params);
-    if (value) *value = v;
-    return isfinite(v) ? DLN_OK
-                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+    return dlni_total_value(loss, params, f->value, value);
 }
 
 /* Parts of the back products at the point (f->have): the gradient needs U

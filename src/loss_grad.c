@@ -165,10 +165,7 @@ static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *par
         memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
         w->fwd_valid = 1;
     }
-    double v = w->value + dlni_penalty(loss, params);
-    if (value) *value = v;
-    return isfinite(v) ? DLN_OK
-                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+    return dlni_total_value(loss, params, w->value, value);
 }
 
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)

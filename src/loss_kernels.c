@@ -5,8 +5,10 @@
 #include "internal.h"
 #include "linalg.h"
 
+#include <math.h>
+
 /* Penalty sum_l lam_l/2 ||W_l||^2. */
-double dlni_penalty(const dln_loss *loss, const dln_net *net)
+static double penalty(const dln_loss *loss, const dln_net *net)
 {
     double s = 0.0;
     for (size_t l = 1; l <= net->L; l++) {
@@ -17,6 +19,14 @@ double dlni_penalty(const dln_loss *loss, const dln_net *net)
         }
     }
     return s;
+}
+
+dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value)
+{
+    double v = data + penalty(loss, params);
+    if (value) *value = v;
+    return isfinite(v) ? DLN_OK
+                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
