@@ -156,6 +156,52 @@ START_TEST(factored_matches_full_and_oracle)
 }
 END_TEST
 
+/* d_0 >= DLNI_R_GEMM_BELOW: the products with R run as TRMMs (on the left,
+ * on transposed r-column blocks); input and output side, depth 2 and 3. */
+START_TEST(trmm_branch_matches_full)
+{
+    const size_t shapes[][5] = {{2, DLNI_R_GEMM_BELOW + 8, 3, DLNI_R_GEMM_BELOW + 20},
+                                {3, DLNI_R_GEMM_BELOW + 30, 5, 4, DLNI_R_GEMM_BELOW + 2}};
+    for (int s = 0; s < 2; s++) {
+        fcase c;
+        memset(&c, 0, sizeof c);
+        tu_rng r;
+        tu_seed(&r, 77 + (uint64_t)s);
+        size_t L = c.L = shapes[s][0];
+        memcpy(c.d, shapes[s] + 1, (L + 1) * sizeof *c.d);
+        size_t d0 = c.d[0], dL = c.d[L], n = c.n = orc_num_params(L, c.d);
+        c.m = c.p.m = d0 + 40;
+        c.X = tu_padded(&r, d0, c.m, d0), c.Y = tu_padded(&r, dL, c.m, dL);
+        c.p.L = L, c.p.d = c.d, c.p.w = 1.0, c.p.X = c.X, c.p.Y = c.Y, c.p.ldx = d0, c.p.ldy = dL;
+        ck_assert_ok(dln_loss_create_data(&c.full, d0, dL, c.m, c.X, d0, c.Y, dL));
+        ck_assert_ok(dln_loss_copy(&c.fact, c.full));
+        dlni_factored_set_path(c.full, DLNI_PATH_FULL);
+        dlni_factored_set_path(c.fact, DLNI_PATH_FACTORED);
+        c.net = tu_net(L, c.d, 0.2, 5 + (uint64_t)s);
+        c.theta = malloc(n * sizeof *c.theta);
+        ck_assert_ok(dln_net_get_params(c.net, c.theta));
+        double *g0 = malloc(n * sizeof *g0), *g1 = malloc(n * sizeof *g1), *v = malloc(n * sizeof *v);
+        double *h0 = malloc(n * sizeof *h0), *h1 = malloc(n * sizeof *h1), f0, f1;
+        tu_fill(&r, n, v);
+        ck_assert_ok(dln_loss_grad(c.full, c.net, &f0, g0));
+        ck_assert_ok(dln_loss_grad(c.fact, c.net, &f1, g1));
+        ck_assert_ok(dln_loss_hvp(c.full, c.net, v, h0));
+        ck_assert_ok(dln_loss_hvp(c.fact, c.net, v, h1));
+        ck_assert(c.fact->work.fac.on && !c.full->work.fac.on);
+        double cs = orc_cs_dir(&c.p, c.theta, v), gs = nrm(n, g0);
+        ck_assert_msg(fabs(f1 - f0) <= 1e-13 * f0, "shape %d: value %.17g vs %.17g", s, f1, f0);
+        ck_assert_msg(tu_relerr(n, g1, g0, gs) < 1e-12 &&
+                          fabs(orc_dot(n, g1, v) - cs) <= 1e-11 * gs * nrm(n, v),
+                      "shape %d: gradient vs full %g, <g,v> %.15g vs complex step %.15g", s,
+                      tu_relerr(n, g1, g0, gs), orc_dot(n, g1, v), cs);
+        ck_assert_msg(tu_relerr(n, h1, h0, nrm(n, h0)) < 1e-12, "shape %d: HVP vs full %g", s,
+                      tu_relerr(n, h1, h0, nrm(n, h0)));
+        free(g0), free(g1), free(v), free(h0), free(h1);
+        free_case(&c);
+    }
+}
+END_TEST
+
 /* The path the flop model picks (derivatives.md §4a). */
 static int picks_factored(size_t L, const size_t *d, int data)
 {
@@ -380,6 +426,7 @@ Suite *suite_factored(void)
     TCase *tc = tcase_create("factored");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, factored_matches_full_and_oracle);
+    tcase_add_test(tc, trmm_branch_matches_full);
     tcase_add_test(tc, flop_model_picks_the_path);
     tcase_add_test(tc, near_exact_fit_stays_accurate);
     tcase_add_test(tc, allocation_failures_are_nomem);
