@@ -171,11 +171,38 @@ static double minus_c_sumsq(size_t n, const double *C, double *G)
     return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+/* Columns per block of G in the products that form or read it: about 32K
+ * doubles, so that a block formed by one product is still in the L2 cache
+ * for the next step, and at least 4r, so that each block's product stays
+ * efficient. For small r these products are memory-bound: at 512-16-512
+ * forming G this way takes 0.75 of the time of a GEMM and a separate pass,
+ * and the two products that read it 0.8 (docs/performance.md). */
+static size_t block_cols(size_t dL, size_t r)
+{
+    return 32768 / dL > 4 * r ? 32768 / dL : 4 * r;
+}
+
+/* G = A' M - C and ||G||^2, block after block of columns. */
+static double residual(const dln_loss *loss, const dln_net *net)
+{
+    const dlni_factored *f = &loss->work.fac;
+    const size_t L = net->L, r = net->d[f->k], d0 = net->d[0], dL = net->d[L];
+    const size_t b = block_cols(dL, r);
+    double ss = 0.0;
+    for (size_t j = 0; j < d0; j += b) {
+        size_t nb = d0 - j < b ? d0 - j : b;
+        double *G = f->G + j * dL;
+        la_gemm(LA_N, LA_T, dL, nb, r, 1.0, chain(f, net, L + 1), dL, f->Mt + j, d0, 0.0, G, dL);
+        ss += minus_c_sumsq(dL * nb, loss->C + j * dL, G);
+    }
+    return ss;
+}
+
 dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
                                  double *value)
 {
     dlni_factored *f = &loss->work.fac;
-    const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0], dL = d[L];
+    const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0];
     if (!(f->fwd_valid && memcmp(f->theta, net->theta, net->n * sizeof *f->theta) == 0)) {
         f->fwd_valid = f->have = 0;
         for (size_t l = k - 1; l >= 1; l--) /* S_{l-1} = S_l W_l */
@@ -186,8 +213,7 @@ dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_n
                     chain(f, net, l), d[l - 1], 0.0, f->chain + f->off[l + 1], d[l]);
         la_copy_t(r, d0, chain(f, net, 0), r, f->Z, d0); /* M^T = R B'^T */
         dlni_r_times(loss, LA_N, r, f->Z, d0, f->Mt, d0);
-        la_gemm(LA_N, LA_T, dL, d0, r, 1.0, chain(f, net, L + 1), dL, f->Mt, d0, 0.0, f->G, dL);
-        f->value = 0.5 * minus_c_sumsq(dL * d0, loss->C, f->G) + 0.5 * loss->r0;
+        f->value = 0.5 * residual(loss, net) + 0.5 * loss->r0;
         memcpy(f->theta, net->theta, net->n * sizeof *f->theta);
         f->fwd_valid = 1;
     }
@@ -203,6 +229,7 @@ enum { HAVE_U = 1, HAVE_V = 2, HAVE_RR = 4 };
  *   U: U_1 = (A'^T G) R, formed transposed, R^T (G^T A'), and transposed
  *      back (r d_0); U_{l+1} = U_l W_l^T up to U_{k-1} (U_k is not formed);
  *   V: V_L = G M^T; V_{l-1} = W_l^T V_l down to V_{k+2};
+ * the products with G block by block, both from one pass over it;
  *   RR: A'^T A' and M M^T for the tangents. */
 static void backward(dln_loss *loss, const dln_net *net, int need)
 {
@@ -210,9 +237,17 @@ static void backward(dln_loss *loss, const dln_net *net, int need)
     const size_t L = net->L, *d = net->d, k = f->k, r = d[k], d0 = d[0], dL = d[L];
     const double *A = chain(f, net, L + 1);
     need &= ~f->have;
+    const size_t b = block_cols(dL, r);
+    for (size_t j = 0; j < d0 && (need & (HAVE_U | HAVE_V)); j += b) { /* G^T A', G M^T */
+        size_t nb = d0 - j < b ? d0 - j : b;
+        const double *G = f->G + j * dL;
+        if (need & HAVE_U)
+            la_gemm(LA_T, LA_N, nb, r, dL, 1.0, G, dL, A, dL, 0.0, f->Z + j, d0);
+        if (need & HAVE_V)
+            la_gemm(LA_N, LA_N, dL, r, nb, 1.0, G, dL, f->Mt + j, d0, j ? 1.0 : 0.0, back(f, L), dL);
+    }
     if (need & HAVE_U) {
         double *St = f->Z + r * d0;
-        la_gemm(LA_T, LA_N, d0, r, dL, 1.0, f->G, dL, A, dL, 0.0, f->Z, d0);
         dlni_r_times(loss, LA_T, r, f->Z, d0, St, d0);
         la_copy_t(d0, r, St, d0, back(f, 1), r);
         for (size_t l = 1; l + 1 < k; l++)
@@ -220,7 +255,6 @@ static void backward(dln_loss *loss, const dln_net *net, int need)
                     0.0, back(f, l + 1), r);
     }
     if (need & HAVE_V) {
-        la_gemm(LA_N, LA_N, dL, r, d0, 1.0, f->G, dL, f->Mt, d0, 0.0, back(f, L), dL);
         for (size_t l = L; l > k + 2; l--)
             la_gemm(LA_T, LA_N, d[l - 1], r, d[l], 1.0, dlni_layer(net, l), d[l], back(f, l), d[l],
                     0.0, back(f, l - 1), d[l - 1]);
