@@ -243,8 +243,8 @@ void dlni_work_invalidate(dlni_work *w);
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.
  * The weight-decay terms use the parameters, i.e. net itself. */
 const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
-/* *value (may be NULL) = data + the penalty sum_l lam_l/2 ||W_l||^2 at params; DLN_E_NONFINITE with
- * a message unless finite. */
+/* *value (may be NULL) = data + the penalty sum_l lam_l/2 ||W_l||^2 at
+ * params; DLN_E_NONFINITE with a message unless finite. */
 dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md

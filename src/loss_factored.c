@@ -21,9 +21,9 @@
  * V_l (l > k); each has the layout (rows, ld) of the layer it replaces, so
  * one offset table serves both halves and their tangents.
  *
- * The HVP is the forward-mode derivative of these formulas (one direction
- * at a time; the products are r-thin, so stacking buys little). The path is
- * chosen per shape by a flop model (dlni_factored_prepare). */
+ * The HVP is the forward-mode derivative of these formulas, one direction at
+ * a time. The path is chosen per shape by a flop model
+ * (dlni_factored_prepare). */
 #include "internal.h"
 #include "linalg.h"
 
@@ -152,9 +152,9 @@ static const double *dchain(const dlni_factored *f, const dln_net *net, const do
 static double *back(const dlni_factored *f, size_t l) { return f->back + f->off[f->L + 2 + l]; }
 static double *dback(const dlni_factored *f, size_t l) { return f->dback + f->off[f->L + 2 + l]; }
 
-/* G -= C over n entries, returning the new ||G||^2: one pass over G instead
- * of three (copy C, GEMM into it, norm). Unscaled: a sum that overflows is
- * Inf, and so is then the value (DLN_E_NONFINITE, as in the full path). */
+/* G -= C over n entries, returning the new ||G||^2, in the same pass.
+ * Unscaled: a sum that overflows is Inf, and so is then the value
+ * (DLN_E_NONFINITE, as in the full path). */
 static double minus_c_sumsq(size_t n, const double *C, double *G)
 {
     double s[4] = {0.0, 0.0, 0.0, 0.0};
@@ -266,8 +266,8 @@ static void backward(dln_loss *loss, const dln_net *net, int need)
     f->have |= need;
 }
 
-/* Their tangents along D (dM^T = R dB'^T in f->dMt) with dG = dA' M + A' dM
- * never formed:
+/* The tangents of the seeds U_1 and V_L along D (dM^T = R dB'^T in f->dMt),
+ * with dG = dA' M + A' dM never formed:
  *   dU_1 = (dA'^T G + (A'^T dA') M + (A'^T A') dM) R,
  *   dV_L = G dM^T + dA' (M M^T) + A' (dM M^T),
  * i.e. one d_L x r x d_0 product each plus r x r ones (derivatives.md §4a). */

@@ -238,7 +238,11 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
 
 /* ---- the handle's scratch (sized and filled by src/loss_grad.c) ---- */
 
-void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = w->fac.fwd_valid = w->fac.have = 0; }
+void dlni_work_invalidate(dlni_work *w)
+{
+    w->fwd_valid = w->back_valid = 0;
+    w->fac.fwd_valid = w->fac.have = 0;
+}
 
 void dlni_work_free(dlni_work *w)
 {
