@@ -149,6 +149,10 @@ START_TEST(factored_matches_full_and_oracle)
         double Hs = nrm(n * n, H[0]);
         ck_assert_msg(tu_relerr(n * n, H[1], H[0], Hs) < 1e-12, "%s: dense Hessian %g", c.desc,
                       tu_relerr(n * n, H[1], H[0], Hs));
+        orc_matmul(n, 1, n, H[1], n, 0, V, n, 0, ref, n); /* the dense Hessian times v_1 */
+        ck_assert_msg(tu_relerr(n, hv[1], ref, nrm(n, ref) + 1e-300) < 1e-12,
+                      "%s: HVP vs dense Hessian %g", c.desc,
+                      tu_relerr(n, hv[1], ref, nrm(n, ref) + 1e-300));
         for (int p = 0; p < 2; p++) free(g[p]), free(hv[p]), free(H[p]);
         free(V), free(ref);
         free_case(&c);
