@@ -5,65 +5,79 @@
  *           F is matched, random frames) with every weight moved by 1e-6
  *           relative (the tail of a gradient-descent run)
  *   random  Gaussian weights of scale 1/sqrt(d) (far from the critical set)
- * Times are the best of a few runs (seconds, wall clock, the BLAS threads the
- * environment gives), the sweeps and candidates of the last call and its dist.
+ * Two calls per landscape: "first" on a fresh landscape (it builds the
+ * workspace and the block spectrum of the nearest orbit type), then "next"
+ * at a second point of the same kind (another perturbation, another seed),
+ * as a history row or a repeated call does. Times are the best of a few runs
+ * (seconds, wall clock, the BLAS threads the environment gives); sweeps,
+ * candidates and dist are those of the first call.
+ * Usage: distance [dmax [near|random|both [dmin]]] (default 256, both, 32).
  * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "timing.h"
 
 #include <math.h>
 
-typedef struct ctx {
-    dln_loss *loss;
-    dln_landscape *ls;
-    dln_net *net;
-    double *g;
-    dln_dist_report rep; /* of the last call */
-} ctx;
-
-static void grad(void *p)
+static void fail(const char *what)
 {
-    ctx *c = p;
-    double f;
-    if (dln_loss_grad(c->loss, c->net, &f, c->g)) exit(1);
-}
-
-static void dist(void *p)
-{
-    ctx *c = p;
-    c->rep.struct_size = sizeof c->rep;
-    if (dln_landscape_distance(c->ls, c->net, &c->rep, NULL, NULL)) exit(1);
+    fprintf(stderr, "distance: %s failed\n", what);
+    exit(1);
 }
 
 /* The global minimizers' type: every value whose root s_+ lowers F (phi < 0). */
-static int global_pattern(const dln_landscape *ls, size_t nv, int *pat)
+static void global_pattern(const dln_landscape *ls, size_t nv, int *pat)
 {
     for (size_t k = 0; k < nv; k++) {
         dln_root_info ri = {.struct_size = sizeof ri};
-        if (dln_landscape_roots(ls, k, &ri)) return 1;
+        if (dln_landscape_roots(ls, k, &ri)) fail("dln_landscape_roots");
         pat[k] = ri.count > 0 && ri.phi[0] < 0.0 ? DLN_MATCH_PLUS : DLN_MATCH_NONE;
     }
-    return 0;
 }
 
-static double best(bench_fn fn, void *c, int reps)
+/* Point `which` (0, 1) of a kind: near a global minimizer, or random. */
+static void set_point(dln_landscape *ls, dln_net *net, size_t d, int random, int which, double *th)
 {
-    double b = INFINITY;
-    for (int i = 0; i < reps; i++) {
-        double t0 = bench_now();
-        fn(c);
-        double t = bench_now() - t0;
-        if (t < b) b = t;
+    size_t n = dln_net_num_params(net);
+    if (random) {
+        if (dln_net_init_gaussian(net, 1.0 / sqrt((double)d), 5 + (uint64_t)which)) fail("init");
+        return;
     }
-    return b;
+    int *pat = malloc(d * sizeof *pat);
+    global_pattern(ls, d, pat);
+    if (dln_landscape_build(ls, pat, NULL, DLN_FRAMES_RANDOM, 3, net)) fail("dln_landscape_build");
+    free(pat);
+    dln_net_get_params(net, th);
+    for (size_t i = 0; i < n; i++) th[i] *= 1.0 + 1e-6 * (which ? sin((double)i) : cos((double)i));
+    dln_net_set_params(net, th);
+}
+
+/* The best of three gradients (seconds). */
+static double timed_gradients(dln_loss *loss, const dln_net *net, double *g)
+{
+    double best = INFINITY, f;
+    for (int k = 0; k < 3; k++) {
+        double t0 = bench_now();
+        if (dln_loss_grad(loss, net, &f, g)) fail("dln_loss_grad");
+        best = fmin(best, bench_now() - t0);
+    }
+    return best;
+}
+
+static double timed_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *rep)
+{
+    rep->struct_size = sizeof *rep;
+    double t0 = bench_now();
+    if (dln_landscape_distance(ls, net, rep, NULL, NULL)) fail("dln_landscape_distance");
+    return bench_now() - t0;
 }
 
 int main(int argc, char **argv)
 {
-    size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256;
-    printf("%6s %8s %12s %12s %10s %7s %5s %12s\n", "d", "point", "gradient_s", "distance_s", "gradients",
-           "sweeps", "cand", "dist");
-    for (size_t d = 32; d <= dmax; d *= 2) {
+    size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256, dmin = argc > 3 ? (size_t)atol(argv[3]) : 32;
+    const char *kinds = argc > 2 ? argv[2] : "both";
+    printf("%6s %8s %11s %11s %10s %10s %7s %5s %19s\n", "d", "point", "gradient_s", "first_s", "first_gr",
+           "next_gr", "sweeps", "cand", "dist");
+    for (size_t d = dmin; d <= dmax; d *= 2) {
         size_t w[4] = {d, d, d, d};
         double *Phi = malloc(d * d * sizeof *Phi);
         uint64_t s = 12345;
@@ -74,33 +88,35 @@ int main(int argc, char **argv)
             double u2 = ((s >> 11) + 0.5) / 9007199254740992.0;
             Phi[i] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
         }
-        ctx c = {0};
-        if (dln_loss_create_target(&c.loss, d, d, Phi, d) || dln_loss_set_l2_uniform(c.loss, 0.05) ||
-            dln_landscape_create(&c.ls, c.loss, 3, w) || dln_net_create(&c.net, 3, w))
-            return 1;
-        size_t n = dln_net_num_params(c.net);
-        c.g = malloc(n * sizeof *c.g);
-        double *th = malloc(n * sizeof *th);
-        for (int kind = 0; kind < 2; kind++) {
-            if (kind == 0) {
-                int *pat = malloc(d * sizeof *pat);
-                if (global_pattern(c.ls, d, pat) ||
-                    dln_landscape_build(c.ls, pat, NULL, DLN_FRAMES_RANDOM, 3, c.net))
-                    return 1;
-                free(pat);
-                dln_net_get_params(c.net, th);
-                for (size_t i = 0; i < n; i++) th[i] *= 1.0 + 1e-6 * cos((double)i);
-                dln_net_set_params(c.net, th);
-            } else if (dln_net_init_gaussian(c.net, 1.0 / sqrt((double)d), 5)) {
-                return 1;
+        dln_loss *loss;
+        dln_net *net;
+        if (dln_loss_create_target(&loss, d, d, Phi, d) || dln_loss_set_l2_uniform(loss, 0.05) ||
+            dln_net_create(&net, 3, w))
+            fail("setup");
+        size_t n = dln_net_num_params(net);
+        double *g = malloc(n * sizeof *g), *th = malloc(n * sizeof *th);
+        for (int random = 0; random < 2; random++) {
+            if (strcmp(kinds, "both") && strcmp(kinds, random ? "random" : "near")) continue;
+            int reps = d >= 512 ? 1 : d >= 256 ? 2 : 3;
+            double tg = INFINITY, t1 = INFINITY, t2 = INFINITY;
+            dln_dist_report rep, rep2;
+            for (int r = 0; r < reps; r++) {
+                dln_landscape *ls;
+                if (dln_landscape_create(&ls, loss, 3, w)) fail("dln_landscape_create");
+                set_point(ls, net, d, random, 0, th);
+                tg = fmin(tg, timed_gradients(loss, net, g));
+                t1 = fmin(t1, timed_distance(ls, net, &rep));
+                set_point(ls, net, d, random, 1, th);
+                t2 = fmin(t2, timed_distance(ls, net, &rep2));
+                tg = fmin(tg, timed_gradients(loss, net, g)); /* before and after: the unit is the least loaded */
+                dln_landscape_free(ls);
             }
-            double tg = best(grad, &c, 5), td = best(dist, &c, d >= 256 ? 1 : 3);
-            printf("%6zu %8s %12.3e %12.3e %10.1f %7zu %5zu %12.6e\n", d, kind ? "random" : "near", tg, td,
-                   td / tg, c.rep.sweeps, c.rep.candidates, c.rep.dist);
+            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %7zu %5zu %19.12e\n", d, random ? "random" : "near", tg,
+                   t1, t1 / tg, t2 / tg, rep.sweeps, rep.candidates, rep.dist);
             fflush(stdout);
         }
-        free(th), free(c.g), free(Phi);
-        dln_net_free(c.net), dln_landscape_free(c.ls), dln_loss_free(c.loss);
+        free(th), free(g), free(Phi);
+        dln_net_free(net), dln_loss_free(loss);
     }
     return 0;
 }

@@ -1592,11 +1592,15 @@ typedef struct dln_dist_report {
  * @param pattern NULL, or nv entries: the orbit type of W* (::dln_match)
  * @param nearest NULL, or a net of the landscape's widths that receives W*
  *                (may be @p net itself). W* is exactly critical; its position
- *                on the orbit is accurate to about 3e-7 dist (the objective,
- *                quadratic in the frame error, is converged to 1e-13)
+ *                on the orbit is accurate to about 1e-5 dist (the objective,
+ *                quadratic in the frame error, is converged to about 1e-10)
  * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r) and L
- * GEMMs, and the block spectrum O(r^2 L^3 + n log n).
+ * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r; near
+ * an orbit first-order updates of a few products instead) and L GEMMs, and
+ * the block spectrum O(r^2 L^3 + n log n). The landscape keeps the
+ * workspace (about (4L + 15) d^2 doubles for widths d) and the spectrum of
+ * the last nearest orbit type: a repeated call allocates nothing unless
+ * that type changes.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
  *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
  *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient

@@ -3,6 +3,7 @@
  * and the enumeration of orbit types (regularized.md 2, 9(a);
  * unregularized.md 1-3, 7). */
 #include "landscape.h"
+#include "landscape_distance.h"
 #include "linalg.h"
 
 #include <math.h>
@@ -15,7 +16,8 @@ static const double default_tol[4] = {1e-8, 1e-9, 1e-8, 1e-10};
 static void free_analysis(dln_landscape *ls)
 {
     free(ls->y), free(ls->U), free(ls->V), free(ls->blk), free(ls->count);
-    ls->y = ls->U = ls->V = NULL, ls->blk = NULL, ls->count = NULL;
+    dlni_dist_work_free(ls->dist); /* sized by the analysis */
+    ls->y = ls->U = ls->V = NULL, ls->blk = NULL, ls->count = NULL, ls->dist = NULL;
     ls->nv = ls->k = ls->nb = 0;
 }
 

@@ -39,6 +39,7 @@ struct dln_landscape {
     double tol[4];           /* indexed by dln_tol */
     char reason[DLNI_MSG];
     char err[DLNI_MSG];
+    struct dlni_dist_work *dist; /* workspace of the distance, made by its first call (landscape_distance.c) */
 };
 
 /* ---- scalar equation (landscape_roots.c) ---- */

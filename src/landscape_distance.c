@@ -31,9 +31,11 @@
 
 #define MAX_SWEEPS 500     /* cap of the Procrustes iteration */
 #define SWEEP_RTOL 1e-13   /* stop when the objective decreases by less than this fraction */
-#define LOOSE_RTOL 1e-6    /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
+#define NEAR_RTOL 1e-10    /* stop when the estimated decrease still to come is below this fraction */
+#define FAR_RTOL 1e-4      /* the same while dist > LOOSE_FACTOR ||W|| (far from every orbit) */
 #define LOOSE_FACTOR 0.1
 #define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
+#define UPDATE_FAR 5e-2    /* the same far from every orbit (dist to a few digits) */
 #define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
 #define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
@@ -70,6 +72,7 @@ struct dlni_dist_work {
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
+    double *Mc;          /* scratch dmax x R of the first-order polar update */
     double *E;           /* scratch dmax x dmax */
     double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
@@ -79,8 +82,8 @@ struct dlni_dist_work {
     double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
     double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
-    double *pw, *sw;     /* polar and SVD workspaces */
-    size_t npw, nsw;
+    double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
+    size_t npw, nsw, nqw;
     slotinfo *si;
     int *opt, *prim, *bopt, *copt; /* candidates: current, primary, best, cached spectrum's */
     size_t *alt;
@@ -88,6 +91,7 @@ struct dlni_dist_work {
     size_t *slot;        /* their slots */
     size_t r, sweeps;
     double wn, loose2;   /* ||W||_F; (LOOSE_FACTOR ||W||)^2: looser stopping, fewer candidates beyond */
+    double umax;         /* the largest first-order polar update taken (UPDATE_MAX or UPDATE_FAR) */
     int noconv, cached;
     orbit_spec cache;    /* spectral summary of the type copt */
 };
@@ -100,7 +104,8 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
-    free(w->pw), free(w->sw), free(w->si), free(w->opt), free(w->prim), free(w->bopt), free(w->copt);
+    free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
+    free(w->bopt), free(w->copt);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -109,10 +114,12 @@ static void lapack_sizes(ebw *w)
 {
     size_t R = w->R, mmax = w->mmax;
     w->npw = la_polar_wsize(w->dmax, R) + la_polar_wsize(mmax, mmax < R ? mmax : R);
-    w->nsw = la_svd_wsize(mmax, mmax, 1);
+    w->nsw = la_svd_wsize(mmax, mmax, 1), w->nqw = 0;
     for (size_t l = 1; l <= w->L; l++) {
         size_t s = la_svd_wsize(w->d[l], w->d[l - 1], 0);
         w->nsw = s > w->nsw ? s : w->nsw;
+        size_t q = la_qr_q_wsize(w->d[l - 1], R);
+        w->nqw = q > w->nqw ? q : w->nqw;
     }
 }
 
@@ -150,14 +157,16 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
-    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw);
+    w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
+    w->Mc = dlni_alloc(dmax * R);
     w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
     w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
-        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
+        !w->Mc ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -312,11 +321,13 @@ static dln_status boundary_step(ebw *w, double *U)
  * (orthonormal n x r), with no SVD: M = Q K + B with B normal to Q, and near
  * the orbit K = H + A, H close to diagonal positive, A skew and B small. Then
  * polar(M) = Q (I + Omega) + B H^{-1} + O(|A|^2 + |B|^2) with
- * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj); Newton-Schulz steps make the result
- * orthonormal to rounding. Returns 0 (Q untouched, M spent) when the update
- * is too large to be accurate or does not orthonormalize: the caller then
- * takes the SVD. Scratch: E (r x r), T (n x r), u (r). */
-static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
+ * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj), i.e. Y = M H^{-1} + Q C with
+ * C = Omega - (K - H) H^{-1} (one product; ||B_j||^2 = ||M_j||^2 - ||K_j||^2
+ * only sizes the update). Newton-Schulz steps make Y orthonormal to rounding.
+ * Returns 0 (Q and M untouched) when the update is too large to be accurate
+ * or does not orthonormalize: the caller then takes the SVD.
+ * Scratch: E (r x r), T and Mc (n x r), u (r). */
+static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
     la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
@@ -324,33 +335,40 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
         h[i] = K[i + i * r];
         if (!(h[i] > 0.0)) return 0;
     }
-    la_gemm(LA_N, LA_N, n, r, r, -1.0, Q, n, K, r, 1.0, M, n); /* M <- B */
     for (size_t j = 0; j < r; j++) {
+        double mj = la_nrm2(n, M + j * n), kj = la_nrm2(r, K + j * r);
+        big = fmax(big, sqrt(fmax((mj - kj) * (mj + kj), 0.0)) / h[j]);
+    }
+    for (size_t j = 0; j < r; j++) /* C, in place of K (Omega from the untouched upper half) */
         for (size_t i = 0; i < j; i++) {
             double a = (K[i + j * r] - K[j + i * r]) / (h[i] + h[j]);
-            K[i + j * r] = a, K[j + i * r] = -a, big = fmax(big, fabs(a));
+            big = fmax(big, fabs(a));
+            K[i + j * r] = a - K[i + j * r] / h[j], K[j + i * r] = -a - K[j + i * r] / h[i];
         }
+    if (!(big <= w->umax)) return 0;
+    for (size_t j = 0; j < r; j++) {
         K[j + j * r] = 0.0;
-        la_scal(n, 1.0 / h[j], M + j * n);
-        big = fmax(big, la_nrm2(n, M + j * n));
+        for (size_t i = 0; i < n; i++) Y[i + j * n] = M[i + j * n] / h[j];
     }
-    if (!(big <= UPDATE_MAX)) return 0;
-    la_copy(n, r, Q, n, Y, n);
     la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
-    la_add(n, r, 1.0, M, n, Y, n);
+    double tol = ORTHO_TOL * DBL_EPSILON * (double)r;
     for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
-        la_gemm(LA_T, LA_N, r, r, n, 1.0, Y, n, Y, n, 0.0, K, r);
+        la_syrk_t(r, n, Y, n, K, r);
         double off = 0.0;
         for (size_t j = 0; j < r; j++) {
             K[j + j * r] -= 1.0;
+            for (size_t i = 0; i < j; i++) K[j + i * r] = K[i + j * r];
             off = hypot(off, la_nrm2(r, K + j * r));
         }
-        if (off <= ORTHO_TOL * DBL_EPSILON * (double)r) {
+        int last = off * off <= tol; /* the step leaves about off^2: no second check */
+        if (off > tol) {
+            la_copy(n, r, Y, n, w->Mc, n);
+            la_gemm(LA_N, LA_N, n, r, r, -0.5, w->Mc, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+        }
+        if (off <= tol || last) {
             la_copy(n, r, Y, n, Q, n);
             return 1;
         }
-        la_copy(n, r, Y, n, M, n);
-        la_gemm(LA_N, LA_N, n, r, r, -0.5, M, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
     }
     return 0;
 }
@@ -360,17 +378,29 @@ static int polar_update(ebw *w, size_t n, size_t r, double *M, double *Q)
 static dln_status hidden_step(ebw *w, double *U, size_t l)
 {
     size_t r = w->r, dl = w->d[l], dp = w->d[l - 1], dn = w->d[l + 1];
-    for (int pass = 0; pass < 2; pass++) {
-        la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
-        la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
-        scale_columns(dl, r, w->M, dl, w->comp);
-        if (pass == 1) break;
-        if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
-    }
+    la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
+    la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
+    scale_columns(dl, r, w->M, dl, w->comp);
+    if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
     return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
-/* Initial frames: boundary from the slots, then U_{l-1} = polar(W_l^T U_l S), l = L..2. */
+/* U (n x r) <- polar(M) (M spent): near an orbit M = Q R has R nearly
+ * diagonal, and the first-order update of Q (R's diagonal made positive)
+ * gives polar(M) to rounding for a QR instead of an SVD; else the SVD. */
+static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
+{
+    double *rd = w->u;
+    la_copy(n, r, M, n, U, n);
+    dln_status st = dlni_la_status(w->ls->err, la_qr_q_ws(n, r, U, n, rd, w->qw, w->nqw), "QR of a frame");
+    if (st != DLN_OK) return st;
+    for (size_t k = 0; k < r; k++)
+        if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
+    if (polar_update(w, n, r, M, U)) return DLN_OK;
+    return polar(w, n, r, M, n, U, n);
+}
+
+/* Initial frames: boundary from the slots, then U_{l-1} near polar(W_l^T U_l S), l = L..2. */
 static dln_status initial_frames(ebw *w, double *U)
 {
     dln_landscape *ls = w->ls;
@@ -385,10 +415,23 @@ static dln_status initial_frames(ebw *w, double *U)
         size_t dl = w->d[l], dp = w->d[l - 1];
         la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
         scale_columns(dp, r, w->M, dp, w->comp);
-        dln_status st = polar(w, dp, r, w->M, dp, frame(U, w, l - 1), dp);
+        dln_status st = start_frame(w, dp, r, w->M, frame(U, w, l - 1));
         if (st != DLN_OK) return st;
     }
     return DLN_OK;
+}
+
+/* The sweeps converge linearly (ratio q per sweep about 0.05 near an orbit,
+ * 0.8-0.95 far from all), so the decrease still to come is about
+ * s q / (1 - q) after a decrease s; q is the larger of the last two ratios
+ * of the decreases s[0] (oldest) .. s[2] (latest), so that a ratio still
+ * growing is not trusted. Far from every orbit the report needs dist to a
+ * few digits, not to rounding. */
+static int tail_small(const double *s, double cur, double rtol)
+{
+    if (!(s[0] > 0.0 && s[1] > 0.0 && s[2] > 0.0 && isfinite(s[0]))) return 0; /* three decreases */
+    double q = fmax(s[1] / s[0], s[2] / s[1]);
+    return q < 1.0 && s[2] * q / (1.0 - q) <= rtol * cur;
 }
 
 /* Squared distance to the orbit of the candidate opt (frames left in w->U). */
@@ -404,17 +447,19 @@ static dln_status project(ebw *w, const int *opt, double *obj)
         *obj = acc;
         return DLN_OK;
     }
+    w->umax = UPDATE_MAX;
     dln_status st = initial_frames(w, w->U);
-    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev;
+    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev, s[3] = {INFINITY, INFINITY, INFINITY};
     int converged = !(prev > 0.0);
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
+        w->umax = prev > w->loose2 ? UPDATE_FAR : UPDATE_MAX;
         st = boundary_step(w, w->U);
         for (size_t l = 1; l < w->L && st == DLN_OK; l++) st = hidden_step(w, w->U, l);
         if (st != DLN_OK) break;
         w->sweeps++;
         cur = objective(w, w->U);
-        /* far away the report needs dist to a few digits, not to rounding */
-        converged = prev - cur <= (cur > w->loose2 ? LOOSE_RTOL : SWEEP_RTOL) * prev;
+        s[0] = s[1], s[1] = s[2], s[2] = prev - cur;
+        converged = s[2] <= SWEEP_RTOL * prev || tail_small(s, cur, cur > w->loose2 ? FAR_RTOL : NEAR_RTOL);
         prev = cur;
     }
     if (!converged) w->noconv = 1;
@@ -634,8 +679,23 @@ static int cmp_abs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Block spectrum of comp (ev: n entries) sorted by modulus; the dim smallest are
- * the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
+/* The (k+1)-th smallest modulus of the n ascending values ev (k < n): a walk
+ * outwards from the sign change, O(k), instead of a sort by modulus. */
+static double kth_modulus(const double *ev, size_t n, size_t k)
+{
+    size_t j = 0;
+    while (j < n && ev[j] < 0.0) j++;
+    size_t i = j; /* ev[i-1] < 0 <= ev[j] */
+    double m = 0.0;
+    for (size_t t = 0; t <= k; t++) {
+        if (j < n && (i == 0 || ev[j] <= -ev[i - 1])) m = ev[j++];
+        else m = -ev[--i];
+    }
+    return m;
+}
+
+/* Block spectrum of comp (ev: n entries, ascending); the dim smallest in modulus
+ * are the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
 static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
                                   dlni_spec_ws *ws, orbit_spec *o)
 {
@@ -648,8 +708,7 @@ static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size
     o->cls = dlni_reg_class(ls, comp, r, &fl);
     o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
     o->value = dlni_reg_value(ls, comp, r);
-    qsort(ev, n, sizeof *ev, cmp_abs);
-    o->mu_min_pos = o->dim < n ? fabs(ev[o->dim]) : NAN;
+    o->mu_min_pos = o->dim < n ? kth_modulus(ev, n, o->dim) : NAN;
     return DLN_OK;
 }
 
@@ -835,9 +894,9 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
     if (ls->theory == DLN_THEORY_REGULARIZED &&
         (!dlni_same_widths(net, ls->L, ls->d) || (nearest && !dlni_same_widths(nearest, ls->L, ls->d))))
         return dlni_fail(ls->err, DLN_E_DIM, "the net's widths differ from the landscape's");
-    dlni_dist_work *w = NULL;
-    st = dlni_dist_work_new(ls, &w);
+    if (!ls->dist) st = dlni_dist_work_new(ls, &ls->dist); /* kept: a repeated call allocates nothing */
     if (st != DLN_OK) return st;
+    dlni_dist_work *w = ls->dist;
     double *theta = nearest ? dlni_alloc(ls->n) : NULL;
     if (nearest && !theta) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     dln_dist_report o = {.struct_size = sizeof o};
@@ -845,13 +904,13 @@ static dln_status distance(dln_landscape *ls, const dln_net *net, const int *cho
     if (pattern && !pat) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK)
         st = chosen ? dlni_distance_to(w, net, chosen, &o, theta) : dlni_distance(w, net, NULL, &o, pat, theta);
+    w->net = NULL; /* the landscape keeps no pointer to the caller's net */
     if (st == DLN_OK) { /* outputs only on success (nearest may be net itself) */
         if (theta) dlni_net_assign(nearest, theta);
         if (pat) memcpy(pattern, pat, ls->nv * sizeof *pat);
         dlni_report_put(report, &o, sizeof o);
     }
     free(theta), free(pat);
-    dlni_dist_work_free(w);
     return st;
 }
 
@@ -887,6 +946,7 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
     if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, NULL, &sp);
     if (st == DLN_OK) {
+        qsort(ev, ls->n, sizeof *ev, cmp_abs); /* the tangent ones first */
         dln_rate_report o;
         memset(&o, 0, sizeof o);
         o.struct_size = sizeof o;

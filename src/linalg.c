@@ -274,31 +274,39 @@ int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz)
     return eig_unscale(info_code(info), e, (size_t)m, w, n, Z, ldz);
 }
 
+size_t la_qr_q_wsize(size_t m, size_t n)
+{
+    if (n == 0) return 1;
+    double q1 = 0.0, q2 = 0.0, dummy = 0.0;
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), &dummy, LDX(m), &dummy, &q1, -1);
+    if (info == 0)
+        info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), &dummy, LDX(m), &dummy, &q2, -1);
+    return info == 0 ? n + (size_t)(q1 > q2 ? q1 : q2) + 1 : 0;
+}
+
+int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *work, size_t lwork)
+{
+    if (n == 0) return LA_OK;
+    if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
+    if (lwork <= n) return LA_NOMEM;
+    double *tau = work, *w = work + n;
+    lapack_int lw = BI(lwork - n);
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, w, lw);
+    if (info == 0 && rdiag)
+        for (size_t i = 0; i < n; i++) rdiag[i] = A[i + i * lda];
+    if (info == 0) info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, w, lw);
+    return info_code(info);
+}
+
 int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag)
 {
     if (n == 0) return LA_OK;
     if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
-    double *tau = malloc(n * sizeof *tau);
-    if (!tau) return LA_NOMEM;
-    double q1 = 0.0, q2 = 0.0;
-    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, &q1, -1);
-    if (info == 0)
-        info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, &q2, -1);
-    double *work = NULL;
-    if (info == 0) {
-        size_t lw = (size_t)(q1 > q2 ? q1 : q2) + 1;
-        work = malloc(lw * sizeof *work);
-        info = work ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, work,
-                                          BI(lw))
-                    : -1;
-        if (info == 0 && rdiag)
-            for (size_t i = 0; i < n; i++) rdiag[i] = A[i + i * lda];
-        if (info == 0)
-            info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, work,
-                                       BI(lw));
-    }
-    free(work), free(tau);
-    return info_code(info);
+    size_t lw = la_qr_q_wsize(m, n);
+    double *work = lw ? malloc(lw * sizeof *work) : NULL;
+    int rc = work ? la_qr_q_ws(m, n, A, lda, rdiag, work, lw) : LA_NOMEM;
+    free(work);
+    return rc;
 }
 
 size_t la_tpqrt_nb(size_t n) { return n < 32 ? (n ? n : 1) : 32; }
@@ -471,6 +479,12 @@ void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, doubl
     if (n == 0) return;
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, BI(n), BI(k), 1.0, A, LDX(lda), beta, C,
                 LDX(ldc));
+}
+
+void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_t ldc)
+{
+    if (n == 0) return;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, BI(n), BI(k), 1.0, A, LDX(lda), 0.0, C, LDX(ldc));
 }
 
 void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,

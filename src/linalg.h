@@ -59,6 +59,10 @@ int la_syev(size_t n, double *A, size_t lda, double *w, double *Z, size_t ldz);
 /* Thin QR: A (m x n, m >= n) is replaced by Q (m x n, orthonormal columns);
  * the diagonal of R goes to rdiag (length n) if not NULL. */
 int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag);
+/* The same with caller workspace: la_qr_q_wsize(m, n) doubles (0: the LAPACK
+ * query failed). No allocation (for repeated use). */
+size_t la_qr_q_wsize(size_t m, size_t n);
+int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *work, size_t lwork);
 /* TSQR step: triangular A (n x n) and B (m x n) -> A := R of [A; B]
  * (B is overwritten). work: >= nb*n + nb*n doubles with nb = la_tpqrt_nb(n). */
 size_t la_tpqrt_nb(size_t n);
@@ -111,6 +115,8 @@ double la_sumsq(size_t n, const double *x);
 /* ---- data summary ---- */
 /* C := A A^T + beta C (upper triangle), A n x k. */
 void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc);
+/* C := A^T A (upper triangle), A k x n. */
+void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_t ldc);
 /* B := op(R) B with R upper triangular m x m, B m x n. */
 void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                         size_t ldb);
