@@ -252,7 +252,7 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
  * for the net's shape by a flop model and sizes the scratch when the shape
  * changes; while loss->work.fac.on, the entry points of src/loss_grad.c and
  * src/loss_hvp.c hand over to the functions below, which have their
- * contracts (dlni_forward, dlni_backward, one layer of dlni_grad, hvp_run). */
+ * contracts (forward, dlni_grad_sq after the effective net, hvp_run). */
 typedef enum dlni_path {
     DLNI_PATH_AUTO = 0,     /* by the flop model */
     DLNI_PATH_FULL = 1,     /* always full width */
@@ -264,9 +264,8 @@ dln_status dlni_factored_prepare(dln_loss *loss, const dln_net *net);
 void dlni_factored_free(dlni_factored *f);
 dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
                                  double *value);
-void dlni_factored_backward(dln_loss *loss, const dln_net *net);
-void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
-                              double *g);
+dln_status dlni_factored_grad_sq(dln_loss *loss, const dln_net *eff, const dln_net *net,
+                                 double *value, double *grad, double *gg);
 /* The whole HVP path of k directions (hvp_run's contract, after the
  * effective net): only the back products the HVP needs are formed. */
 dln_status dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t k, const double *V,

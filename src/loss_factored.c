@@ -289,13 +289,8 @@ static void tangent_seeds(dln_loss *loss, const dln_net *net, const double *dA)
     la_gemm(LA_N, LA_N, dL, r, r, 1.0, A, dL, f->K, r, 1.0, VL, dL);
 }
 
-void dlni_factored_backward(dln_loss *loss, const dln_net *net)
-{
-    backward(loss, net, HAVE_U | HAVE_V);
-}
-
-void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta,
-                              double *g)
+/* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1), after backward(U | V). */
+static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta, double *g)
 {
     const dlni_factored *f = &loss->work.fac;
     const size_t L = net->L, *d = net->d, k = f->k, r = d[k];
@@ -315,6 +310,26 @@ void dlni_factored_grad_layer(const dln_loss *loss, const dln_net *net, size_t l
     else /* V_l T_l^T */
         la_gemm(LA_N, LA_T, d[l], d[l - 1], r, 1.0, back(f, l), d[l], chain(f, net, l), d[l - 1],
                 beta, g, d[l]);
+}
+
+dln_status dlni_factored_grad_sq(dln_loss *loss, const dln_net *eff, const dln_net *net,
+                                 double *value, double *grad, double *gg)
+{
+    dln_status st = dlni_factored_forward(loss, eff, net, value);
+    if (st != DLN_OK) return st;
+    backward(loss, eff, HAVE_U | HAVE_V);
+    double ss = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double *g = grad + net->off[l - 1];
+        size_t nl = net->d[l] * net->d[l - 1];
+        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
+        grad_layer(loss, eff, l, beta, g);
+        ss += la_sumsq(nl, g); /* the finiteness test too, as in dlni_grad_sq */
+        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl))
+            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+    }
+    if (gg) *gg = ss;
+    return DLN_OK;
 }
 
 /* Tangents of the chains along D: dS_{l-1} = dS_l W_l + S_l D_l,

@@ -180,10 +180,6 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
 void dlni_backward(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
-    if (w->fac.on) {
-        dlni_factored_backward(loss, net);
-        return;
-    }
     if (w->back_valid) return;
     const size_t L = net->L, *d = net->d;
     size_t ld;
@@ -206,10 +202,6 @@ void dlni_backward(dln_loss *loss, const dln_net *net)
 /* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1); g is d_l x d_{l-1}. */
 static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta, double *g)
 {
-    if (loss->work.fac.on) {
-        dlni_factored_grad_layer(loss, net, l, beta, g);
-        return;
-    }
     const size_t L = net->L, *d = net->d, r = d[l], c = d[l - 1];
     size_t ldc, ldb;
     if (loss->work.input_side) { /* grad_l = V_l B_l^T, grad_1 = V_1 = W_2^T V_2 */
@@ -242,6 +234,7 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
                         double *gg)
 {
     const dln_net *eff = dlni_loss_effective(loss, net); /* dW/dA = I: the same chains */
+    if (loss->work.fac.on) return dlni_factored_grad_sq(loss, eff, net, value, grad, gg);
     dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
     dlni_backward(loss, eff);
