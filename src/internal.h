@@ -246,6 +246,15 @@ const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
 /* *value (may be NULL) = data + the penalty sum_l lam_l/2 ||W_l||^2 at
  * params; DLN_E_NONFINITE with a message unless finite. */
 dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value);
+/* The gradient block by block: grad_l = lam_l W_l (W_l of net, the
+ * parameters) plus what layer(loss, eff, l, beta, g) adds (beta = 1) or
+ * writes (beta = 0), the data part on the chains of eff; *gg (may be NULL)
+ * = ||grad||^2, each block's sum taken while it is in cache, which is also
+ * the finiteness test (DLN_E_NONFINITE). */
+typedef void (*dlni_grad_layer_fn)(const dln_loss *loss, const dln_net *eff, size_t l, double beta,
+                                   double *g);
+dln_status dlni_grad_blocks(dln_loss *loss, const dln_net *eff, const dln_net *net,
+                            dlni_grad_layer_fn layer, double *grad, double *gg);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
  * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path

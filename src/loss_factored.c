@@ -318,18 +318,7 @@ dln_status dlni_factored_grad_sq(dln_loss *loss, const dln_net *eff, const dln_n
     dln_status st = dlni_factored_forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
     backward(loss, eff, HAVE_U | HAVE_V);
-    double ss = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
-        double *g = grad + net->off[l - 1];
-        size_t nl = net->d[l] * net->d[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
-        grad_layer(loss, eff, l, beta, g);
-        ss += la_sumsq(nl, g); /* the finiteness test too, as in dlni_grad_sq */
-        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl))
-            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
-    }
-    if (gg) *gg = ss;
-    return DLN_OK;
+    return dlni_grad_blocks(loss, eff, net, grad_layer, grad, gg);
 }
 
 /* Tangents of the chains along D: dS_{l-1} = dS_l W_l + S_l D_l,

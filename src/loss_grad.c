@@ -16,7 +16,6 @@
 #include "internal.h"
 #include "linalg.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,18 +237,7 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
     dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
     dlni_backward(loss, eff);
-    double ss = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
-        double *g = grad + net->off[l - 1];
-        size_t nl = net->d[l] * net->d[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
-        grad_layer(loss, eff, l, beta, g);
-        ss += la_sumsq(nl, g); /* while the block is still in cache */
-        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
-            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
-    }
-    if (gg) *gg = ss;
-    return DLN_OK;
+    return dlni_grad_blocks(loss, eff, net, grad_layer, grad, gg);
 }
 
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad)

@@ -29,6 +29,23 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
+dln_status dlni_grad_blocks(dln_loss *loss, const dln_net *eff, const dln_net *net,
+                            dlni_grad_layer_fn layer, double *grad, double *gg)
+{
+    double ss = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double *g = grad + net->off[l - 1];
+        size_t nl = net->d[l] * net->d[l - 1];
+        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
+        layer(loss, eff, l, beta, g);
+        ss += la_sumsq(nl, g); /* while the block is still in cache */
+        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
+            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+    }
+    if (gg) *gg = ss;
+    return DLN_OK;
+}
+
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
                   double *out, size_t ldo)
 {
