@@ -69,8 +69,9 @@ typedef struct dlni_factored {
     int path;           /* loss->path it was chosen with */
     int on;             /* 1: value, gradient and HVP run factored */
     size_t k;           /* bottleneck layer: d_k = r = min of d_1..d_{L-1} */
-    size_t *off;
-    double *chain, *back, *dchain, *dback;
+    size_t *off, nc, nb; /* nc, nb: doubles of chain and back (and of dchain, dback) */
+    double *chain, *back;
+    double *dchain, *dback; /* allocated by the first HVP, like dMt and AA */
     double *Mt, *G;     /* M^T = R B'^T (d_0 x r), G = A' M - C (d_L x d_0) */
     double *dMt;        /* tangent of M^T */
     double *Z;          /* 2 r d_0 scratch: R's operands and results, transposed */
@@ -89,19 +90,29 @@ typedef struct dlni_factored {
 typedef struct dlni_work {
     size_t L, n, *d;    /* shape the buffers are sized for (d: L+1 widths) */
     int input_side;     /* 1: prefix chains (thin side d_0), 0: suffix chains (d_L) */
-    size_t *coff;       /* offsets of the stored chains (L+2 entries) */
-    size_t *boff;       /* offsets of the stored back products (L+1 entries) */
+    /* Layout of all entries of the chain (L+2) and back products (L+1), nc
+     * and nb doubles: the tangents use it whole, the primal chain and back
+     * only the entries that are formed (src/loss_grad.c, chain_first). */
+    size_t *coff, *boff, nc, nb;
     double *chain, *back;
-    double *G, *E;      /* residual P R^T - C and E = G R (d_L x d_0) */
-    double *RT;         /* scratch for tangents times R^T (DLNI_BATCH d_L x d_0) */
+    /* E = G R (d_L x d_0); G = P R^T - C is formed in E (in-place TRMMs)
+     * unless the products with R are GEMMs (d_0 < DLNI_R_GEMM_BELOW): then G
+     * has a block of its own, else it is NULL */
+    double *G, *E;
+    /* Allocated by the first HVP (dlni_work_hvp) where the products with R
+     * are GEMMs: tangents times R^T (d_L x d_0 on the input side, DLNI_BATCH
+     * of them on the output side); else NULL (in-place TRMMs, target form) */
+    double *RT;
     double *lam;        /* resolved coefficients lam_1..lam_L */
     double *theta;      /* weights at which chain/back are valid */
     int fwd_valid;      /* chain, G, E and value valid at theta */
     int back_valid;     /* back valid at theta */
     double value;       /* data part of the value at theta */
-    /* tangents of up to DLNI_BATCH directions, same layout as chain/back */
+    /* tangents of up to DLNI_BATCH directions, same layout as chain/back
+     * (allocated by the first HVP) */
     double *dchain, *dback;
-    /* effective weights of a residual net (n) and the plain view on them */
+    /* effective weights of a residual net (n; allocated by dlni_loss_check
+     * for the first residual net) and the plain view on them */
     double *weff;
     dln_net view;
     dlni_factored fac;  /* the factored path (src/loss_factored.c) */
@@ -217,6 +228,15 @@ void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, si
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
+/* dlni_forward in steps, for the HVP, which interleaves its tangents:
+ * begin returns 1 (and invalidates the chains) unless they are valid at
+ * net's weights; then the chain steps l = 2..L (input side) or L-1..1
+ * (output side) in that order, end (residual, value, copy of the weights),
+ * and value (the full loss and its finiteness, the penalty on params). */
+int dlni_forward_begin(dln_loss *loss, const dln_net *net);
+void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l);
+void dlni_forward_end(dln_loss *loss, const dln_net *net);
+dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value);
 /* Gradient into grad (length n) after dlni_forward; value may be NULL. */
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
 /* The same, also *gg = ||grad||^2 (unscaled: Inf when the sum overflows a
@@ -225,19 +245,25 @@ dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *
  * finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
                         double *gg);
-/* Back products at the forward point (after dlni_forward); the outermost
- * one (V_1, or U_L on the output side) is not formed. */
-void dlni_backward(dln_loss *loss, const dln_net *net);
+/* One step of the back products at the forward point (after dlni_forward):
+ * V_{l-1} from V_l (input side, l = L..3) or U_{l+1} from U_l (output side,
+ * l = 1..L-2). The gradient and the HVP interleave the steps with their own
+ * products, so that each W_l and back product is read while in cache; the
+ * one that completes a sweep sets work.back_valid. */
+void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l);
 /* out = lam x (n entries) and return 1 as the GEMM beta that adds to it;
  * for lam = 0 leave out alone and return 0 (the GEMM overwrites it). */
 double dlni_start_lam(double lam, size_t n, const double *x, double *out);
 /* B (ld m) = A (beta = 0) or B += A (beta = 1), A m x n with ld lda. */
 void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B);
-/* Chain entry l: B_l (input side, l = 2..L+1) or A_l (output side, l = 0..L-1). */
+/* Chain entry l: B_l (input side, l = 2..L) or A_l (output side, l = 1..L-1). */
 const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 /* Back entry V_l (input side, l = 2..L) or U_l (output side, l = 1..L-1). */
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 void dlni_work_free(dlni_work *w);
+/* Allocate the HVP's tangent scratch unless present (after dlni_loss_check);
+ * DLN_E_NOMEM leaves the loss unchanged. */
+dln_status dlni_work_hvp(dln_loss *loss);
 void dlni_work_invalidate(dlni_work *w);
 /* The net whose weights the chains multiply: net, or for a residual net the
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.
@@ -246,15 +272,13 @@ const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
 /* *value (may be NULL) = data + the penalty sum_l lam_l/2 ||W_l||^2 at
  * params; DLN_E_NONFINITE with a message unless finite. */
 dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value);
-/* The gradient block by block: grad_l = lam_l W_l (W_l of net, the
- * parameters) plus what layer(loss, eff, l, beta, g) adds (beta = 1) or
- * writes (beta = 0), the data part on the chains of eff; *gg (may be NULL)
- * = ||grad||^2, each block's sum taken while it is in cache, which is also
- * the finiteness test (DLN_E_NONFINITE). */
-typedef void (*dlni_grad_layer_fn)(const dln_loss *loss, const dln_net *eff, size_t l, double beta,
-                                   double *g);
-dln_status dlni_grad_blocks(dln_loss *loss, const dln_net *eff, const dln_net *net,
-                            dlni_grad_layer_fn layer, double *grad, double *gg);
+/* *ss += ||g||^2 of a gradient block of n entries, taken while the block is
+ * in cache; it is also the finiteness test (DLN_E_NONFINITE): a finite sum
+ * has finite terms, and only a non-finite sum needs an explicit scan. */
+dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss);
+/* G -= C (n entries) and return the new ||G||^2, in one pass over G
+ * (unscaled: Inf iff the sum overflows, and then the value would too). */
+double dlni_minus_sumsq(size_t n, const double *C, double *G);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
  * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path

@@ -93,15 +93,28 @@ static dln_status alloc_buffers(dlni_factored *f, const dln_net *net, size_t d0,
         f->off[l] = nc, f->off[L + 2 + l] = nb;
         nc += entry_size(net->d, L, k, l, 0), nb += entry_size(net->d, L, k, l, 1);
     }
-    f->chain = dlni_alloc(nc), f->dchain = dlni_alloc(nc);
-    f->back = dlni_alloc(nb), f->dback = dlni_alloc(nb);
-    f->Mt = dlni_alloc(r * d0), f->dMt = dlni_alloc(r * d0), f->Z = dlni_alloc(2 * r * d0);
-    f->G = dlni_alloc(dL * d0), f->AA = dlni_alloc(3 * r * r);
+    f->nc = nc, f->nb = nb;
+    f->chain = dlni_alloc(nc), f->back = dlni_alloc(nb);
+    f->Mt = dlni_alloc(r * d0), f->Z = dlni_alloc(2 * r * d0), f->G = dlni_alloc(dL * d0);
     f->theta = dlni_alloc(net->n);
-    if (!f->chain || !f->dchain || !f->back || !f->dback || !f->Mt || !f->dMt || !f->Z || !f->G ||
-        !f->AA || !f->theta)
-        return DLN_E_NOMEM;
-    f->MM = f->AA + r * r, f->K = f->MM + r * r;
+    if (!f->chain || !f->back || !f->Mt || !f->Z || !f->G || !f->theta) return DLN_E_NOMEM;
+    return DLN_OK;
+}
+
+/* The HVP's tangents, allocated by its first call (a gradient holds none);
+ * the scratch is unchanged on failure. */
+static dln_status alloc_tangents(dln_loss *loss, size_t r, size_t d0)
+{
+    dlni_factored *f = &loss->work.fac;
+    if (f->dchain) return DLN_OK;
+    double *dchain = dlni_alloc(f->nc), *dback = dlni_alloc(f->nb), *dMt = dlni_alloc(r * d0);
+    double *AA = dlni_alloc(3 * r * r);
+    if (!dchain || !dback || !dMt || !AA) {
+        free(dchain), free(dback), free(dMt), free(AA);
+        return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
+    }
+    f->dchain = dchain, f->dback = dback, f->dMt = dMt, f->AA = AA;
+    f->MM = AA + r * r, f->K = f->MM + r * r;
     return DLN_OK;
 }
 
@@ -152,25 +165,6 @@ static const double *dchain(const dlni_factored *f, const dln_net *net, const do
 static double *back(const dlni_factored *f, size_t l) { return f->back + f->off[f->L + 2 + l]; }
 static double *dback(const dlni_factored *f, size_t l) { return f->dback + f->off[f->L + 2 + l]; }
 
-/* G -= C over n entries, returning the new ||G||^2, in the same pass.
- * Unscaled: a sum that overflows is Inf, and so is then the value
- * (DLN_E_NONFINITE, as in the full path). */
-static double minus_c_sumsq(size_t n, const double *C, double *G)
-{
-    double s[4] = {0.0, 0.0, 0.0, 0.0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (size_t j = 0; j < 4; j++) {
-            double g = G[i + j] - C[i + j];
-            G[i + j] = g, s[j] += g * g;
-        }
-    for (; i < n; i++) {
-        double g = G[i] - C[i];
-        G[i] = g, s[0] += g * g;
-    }
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
 /* Columns per block of G in the products that form or read it: about 32K
  * doubles, so that a block formed by one product is still in the L2 cache
  * for the next step, and at least 4r, so that each block's product stays
@@ -193,7 +187,7 @@ static double residual(const dln_loss *loss, const dln_net *net)
         size_t nb = d0 - j < b ? d0 - j : b;
         double *G = f->G + j * dL;
         la_gemm(LA_N, LA_T, dL, nb, r, 1.0, chain(f, net, L + 1), dL, f->Mt + j, d0, 0.0, G, dL);
-        ss += minus_c_sumsq(dL * nb, loss->C + j * dL, G);
+        ss += dlni_minus_sumsq(dL * nb, loss->C + j * dL, G);
     }
     return ss;
 }
@@ -318,7 +312,16 @@ dln_status dlni_factored_grad_sq(dln_loss *loss, const dln_net *eff, const dln_n
     dln_status st = dlni_factored_forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
     backward(loss, eff, HAVE_U | HAVE_V);
-    return dlni_grad_blocks(loss, eff, net, grad_layer, grad, gg);
+    double ss = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double *g = grad + net->off[l - 1];
+        size_t nl = net->d[l] * net->d[l - 1];
+        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
+        grad_layer(loss, eff, l, beta, g);
+        if ((st = dlni_grad_block_sumsq(loss, nl, g, &ss)) != DLN_OK) return st;
+    }
+    if (gg) *gg = ss;
+    return DLN_OK;
 }
 
 /* Tangents of the chains along D: dS_{l-1} = dS_l W_l + S_l D_l,
@@ -389,7 +392,8 @@ dln_status dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t k, const
 {
     dlni_factored *f = &loss->work.fac;
     const size_t L = net->L, *d = net->d, r = d[f->k];
-    dln_status st = dlni_factored_forward(loss, net, net, NULL);
+    dln_status st = alloc_tangents(loss, r, d[0]);
+    if (st == DLN_OK) st = dlni_factored_forward(loss, net, net, NULL);
     if (st != DLN_OK) return st;
     backward(loss, net, HAVE_RR | (f->k >= 2 ? HAVE_U : 0) | (L >= f->k + 2 ? HAVE_V : 0));
     for (size_t j = 0; j < k; j++) {

@@ -29,21 +29,29 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
 }
 
-dln_status dlni_grad_blocks(dln_loss *loss, const dln_net *eff, const dln_net *net,
-                            dlni_grad_layer_fn layer, double *grad, double *gg)
+dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss)
 {
-    double ss = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
-        double *g = grad + net->off[l - 1];
-        size_t nl = net->d[l] * net->d[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
-        layer(loss, eff, l, beta, g);
-        ss += la_sumsq(nl, g); /* while the block is still in cache */
-        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
-            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
-    }
-    if (gg) *gg = ss;
+    *ss += la_sumsq(n, g);
+    if (!isfinite(*ss) && !la_all_finite(n, 1, g, n)) /* else a finite sum overflowed */
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
     return DLN_OK;
+}
+
+double dlni_minus_sumsq(size_t n, const double *C, double *G)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
+        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
+        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
+    }
+    for (; i < n; i++) {
+        double g = G[i] - C[i];
+        G[i] = g, s0 += g * g;
+    }
+    return (s0 + s1) + (s2 + s3);
 }
 
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,

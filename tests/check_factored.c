@@ -385,8 +385,9 @@ START_TEST(near_exact_fit_stays_accurate)
 }
 END_TEST
 
-/* Every allocation of the factored path's first call failing in turn:
- * DLN_E_NOMEM, no leak, and the next call succeeds with the right value. */
+/* Every allocation of the factored path's first gradient and first HVP
+ * failing in turn: DLN_E_NOMEM, no leak, and the next calls succeed with the
+ * right values. */
 START_TEST(allocation_failures_are_nomem)
 {
     const size_t d[] = {12, 2, 3, 10};
@@ -395,31 +396,37 @@ START_TEST(allocation_failures_are_nomem)
     double *X = tu_padded(&r, 12, 30, 12), *Y = tu_padded(&r, 10, 30, 10);
     dln_net *net = tu_net(3, d, 0.5, 2);
     size_t n = dln_net_num_params(net);
-    double *g = malloc(n * sizeof *g), f0, f;
+    double *g = malloc(n * sizeof *g), *v = malloc(n * sizeof *v), *h = malloc(n * sizeof *h);
+    double *h0 = malloc(n * sizeof *h0), f0, f;
+    tu_fill(&r, n, v);
     dln_loss *loss = NULL;
     ck_assert_ok(dln_loss_create_data(&loss, 12, 10, 30, X, 12, Y, 10));
     ck_assert_ok(dln_loss_grad(loss, net, &f0, g));
+    ck_assert_ok(dln_loss_hvp(loss, net, v, h0));
     ck_assert(loss->work.fac.on);
     dln_loss_free(loss);
-    for (size_t k = 1;; k++) {
+    for (size_t k = 1;; k++) { /* the gradient's scratch, then the HVP's tangents */
         long live = ai_live(); /* no assertion until the count: Check allocates */
         loss = NULL;
         dln_status st0 = dln_loss_create_data(&loss, 12, 10, 30, X, 12, Y, 10);
         ai_arm(k);
         dln_status st = dln_loss_grad(loss, net, &f, g);
+        if (st == DLN_OK) st = dln_loss_hvp(loss, net, v, h);
         int fired = ai_fired();
         ai_disarm();
         dln_status st2 = dln_loss_grad(loss, net, &f, g);
+        dln_status st3 = dln_loss_hvp(loss, net, v, h);
         dln_loss_free(loss);
         long leaked = ai_live() - live;
         ck_assert_ok(st0);
         ck_assert_int_eq(st, fired ? DLN_E_NOMEM : DLN_OK);
         ck_assert_ok(st2);
-        ck_assert(f == f0);
+        ck_assert_ok(st3);
+        ck_assert(f == f0 && memcmp(h, h0, n * sizeof *h) == 0);
         ck_assert_int_eq(leaked, 0);
         if (!fired) break;
     }
-    free(X), free(Y), free(g);
+    free(X), free(Y), free(g), free(v), free(h), free(h0);
     dln_net_free(net);
 }
 END_TEST
