@@ -79,12 +79,13 @@ struct dlni_dist_work {
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
     double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
-    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
+    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (max(d_L, d_0) x mmax) */
+    double *Sb;          /* scratch 2 dmax x mmax: the layers along the slots */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
     double *ev;          /* n: the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
-    double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
+    double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
     double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
@@ -110,7 +111,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
-    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg);
+    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -156,11 +157,12 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
-    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
+    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dmax * mmax);
+    w->Sb = dlni_alloc(2 * dmax * mmax);
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
-    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax + 6 * L), w->grad = dlni_alloc(ls->n);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Mc = dlni_alloc(dmax * R);
@@ -173,7 +175,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg ||
+        !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -218,17 +220,17 @@ static dln_status read_slots(ebw *w)
         la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV, dL, 0.0, w->Mb, m);
         st = dlni_la_status(ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw),
                             "SVD of a projected block");
-        for (size_t j = 0; j < m && st == DLN_OK; j++) {
+        if (st != DLN_OK) break;
+        /* all slots of the block at once (GEMMs, not one GEMV of a layer per value) */
+        double *A = w->Sb, *Bt = A + w->dmax * mmax;
+        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, w->PV, dL);  /* U_b z */
+        la_gemm(LA_T, LA_N, dh, m, dL, 1.0, layer(w, L), dL, w->PV, dL, 0.0, A, dh);
+        la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, w->PV, d0); /* V_b z' */
+        la_gemm(LA_N, LA_N, d1, m, d0, 1.0, layer(w, 1), d1, w->PV, d0, 0.0, Bt, d1);
+        for (size_t j = 0; j < m; j++) {
             size_t i = B->start + j;
-            double *uL = w->u, *u0 = uL + dL, *t = u0 + d0;
             memcpy(w->zs + i * mmax, w->Z + j * m, m * sizeof *w->Z);
-            la_gemv(LA_N, dL, m, 1.0, Ubk, dL, w->Z + j * m, 0.0, uL);
-            for (size_t k = 0; k < m; k++) t[k] = w->ZT[j + k * m]; /* row j of Z'^T */
-            la_gemv(LA_N, d0, m, 1.0, Vbk, d0, t, 0.0, u0);
-            la_gemv(LA_T, dL, dh, 1.0, layer(w, L), dL, uL, 0.0, t);
-            w->sig[2 * i] = la_nrm2(dh, t);
-            la_gemv(LA_N, d1, d0, 1.0, layer(w, 1), d1, u0, 0.0, t);
-            w->sig[2 * i + 1] = la_nrm2(d1, t);
+            w->sig[2 * i] = la_nrm2(dh, A + j * dh), w->sig[2 * i + 1] = la_nrm2(d1, Bt + j * d1);
         }
     }
     return st;
