@@ -336,11 +336,12 @@ static dln_status boundary_step(ebw *w, double *U)
  * C = Omega - (K - H) H^{-1} (one product; ||B_j||^2 = ||M_j||^2 - ||K_j||^2
  * only sizes the update). Newton-Schulz steps make Y orthonormal to rounding.
  * Returns 0 (Q and M untouched) when the update is too large to be accurate
- * or does not orthonormalize: the caller then takes the SVD.
+ * or does not orthonormalize: the caller then takes the SVD. keep_q: a small
+ * update is not applied (returns 1, Q untouched).
  * Scratch: E (r x r), T and Mc (n x r), u (r). */
 static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q);
 
-static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
+static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
     la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
@@ -359,6 +360,7 @@ static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
             K[i + j * r] = a - K[i + j * r] / h[j], K[j + i * r] = -a - K[j + i * r] / h[i];
         }
     if (!(big <= w->umax)) return 0;
+    if (keep_q) return 1; /* small: the Gauss-Newton steps to come correct Q */
     for (size_t j = 0; j < r; j++) {
         K[j + j * r] = 0.0;
         for (size_t i = 0; i < n; i++) Y[i + j * n] = M[i + j * n] / h[j];
@@ -402,7 +404,7 @@ static dln_status hidden_step(ebw *w, double *U, size_t l)
     la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
     la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
     scale_columns(dl, r, w->M, dl, w->comp);
-    if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
+    if (polar_update(w, dl, r, w->M, frame(U, w, l), 0)) return DLN_OK;
     return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
@@ -417,7 +419,7 @@ static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
     if (st != DLN_OK) return st;
     for (size_t k = 0; k < r; k++)
         if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
-    if (polar_update(w, n, r, M, U)) return DLN_OK;
+    if (polar_update(w, n, r, M, U, !w->sweeps_only)) return DLN_OK;
     return polar(w, n, r, M, n, U, n);
 }
 
