@@ -622,9 +622,9 @@ static dln_status gn_refine(ebw *w, double *obj, int *done)
         dln_status st = gn_step(w, w->U, &taken);
         if (st != DLN_OK) return st;
         double cur = taken ? objective(w, w->U) : INFINITY;
-        if (!(cur <= *obj)) { /* undone; a rise at the rounding level: converged */
+        if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
             memcpy(w->U, w->Ug, w->nframe * sizeof *w->U);
-            *done = cur - *obj <= SWEEP_RTOL * *obj;
+            *done = cur - *obj <= NEAR_RTOL * *obj;
             return DLN_OK;
         }
         double s2 = *obj - cur, q = k > 0 ? s2 / s1 : 1.0;
