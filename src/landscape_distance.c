@@ -667,7 +667,8 @@ static dln_status project(ebw *w, const int *opt, double *obj)
     dln_status st = initial_frames(w, w->U);
     double prev = st == DLN_OK ? objective(w, w->U) : 0.0, s[3] = {INFINITY, INFINITY, INFINITY};
     int converged = !(prev > 0.0);
-    if (st == DLN_OK && !converged && prev <= w->loose2 && !w->sweeps_only) st = gn_refine(w, &prev, &converged);
+    if (st == DLN_OK && !converged && prev <= w->loose2 && !w->sweeps_only)
+        st = gn_refine(w, &prev, &converged);
     double cur = prev;
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
         w->umax = prev > w->loose2 ? UPDATE_FAR : UPDATE_MAX;

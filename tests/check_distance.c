@@ -296,7 +296,8 @@ START_TEST(projection_is_local_optimum)
 END_TEST
 
 /* net <- a point of orbit type o moved by t ||W|| in a random direction. */
-static void near_orbit(dln_landscape *ls, size_t o, double t, uint64_t seed, dln_net *net, double *th, double *g)
+static void near_orbit(dln_landscape *ls, size_t o, double t, uint64_t seed, dln_net *net, double *th,
+                       double *g)
 {
     tu_rng rng;
     tu_seed(&rng, seed);
@@ -344,7 +345,8 @@ START_TEST(gauss_newton_matches_sweeps)
                 dln_dist_report rg = eu_report(), rs = eu_report();
                 ck_assert_ok(dlni_distance(gw, s.net, NULL, &rg, pg, xg));
                 ck_assert_ok(dlni_distance(sw, s.net, NULL, &rs, ps, xs));
-                ck_assert_msg(eu_same_type(s.ls, pg, ps), "problem %zu orbit %zu t %g: orbit types differ", pi, o, t);
+                ck_assert_msg(eu_same_type(s.ls, pg, ps), "problem %zu orbit %zu t %g: orbit types differ", pi, o,
+                              t);
                 ck_assert_msg(fabs(rg.dist - rs.dist) <= 1e-10 * rs.dist + 1e-15,
                               "problem %zu orbit %zu t %g: dist %.17g (Gauss-Newton) vs %.17g (sweeps)", pi, o, t,
                               rg.dist, rs.dist);
