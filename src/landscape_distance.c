@@ -79,8 +79,8 @@ struct dlni_dist_work {
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
     double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
-    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (max(d_L, d_0) x mmax) */
-    double *Sb;          /* scratch 2 dmax x mmax: the layers along the slots */
+    double *P, *PV;      /* end-to-end matrix d_L x d_0; P V, then the layers along the slots (dmax x nv) */
+    double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
     double *ev;          /* n: the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
@@ -157,8 +157,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
-    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dmax * mmax);
-    w->Sb = dlni_alloc(2 * dmax * mmax);
+    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dmax * nv);
+    w->Sb = dlni_alloc((dL + d0) * nv);
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
@@ -206,34 +206,31 @@ static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l];
 static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
-    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax;
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax, nv = w->nv;
     size_t sz = dlni_chain_scratch(w->net, L, 1);
     dlni_chain_product(w->net, L, 1, w->P, dL, w->chs, w->chs + sz);
-    dln_status st = DLN_OK;
     if (!la_all_finite(dL, d0, w->P, dL))
         return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
-    for (size_t b = 0; b < ls->nb && st == DLN_OK; b++) {
+    /* every block and slot at once by GEMMs (per value they would be GEMVs of whole layers) */
+    double *UZ = w->Sb, *VZ = UZ + dL * nv;
+    la_gemm(LA_N, LA_N, dL, nv, d0, 1.0, w->P, dL, ls->V, d0, 0.0, w->PV, dL); /* P V */
+    for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
-        size_t m = B->m;
-        const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-        la_gemm(LA_N, LA_N, dL, m, d0, 1.0, w->P, dL, Vbk, d0, 0.0, w->PV, dL);
-        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV, dL, 0.0, w->Mb, m);
-        st = dlni_la_status(ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw),
-                            "SVD of a projected block");
-        if (st != DLN_OK) break;
-        /* all slots of the block at once (GEMMs, not one GEMV of a layer per value) */
-        double *A = w->Sb, *Bt = A + w->dmax * mmax;
-        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, w->PV, dL);  /* U_b z */
-        la_gemm(LA_T, LA_N, dh, m, dL, 1.0, layer(w, L), dL, w->PV, dL, 0.0, A, dh);
-        la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, w->PV, d0); /* V_b z' */
-        la_gemm(LA_N, LA_N, d1, m, d0, 1.0, layer(w, 1), d1, w->PV, d0, 0.0, Bt, d1);
-        for (size_t j = 0; j < m; j++) {
-            size_t i = B->start + j;
-            memcpy(w->zs + i * mmax, w->Z + j * m, m * sizeof *w->Z);
-            w->sig[2 * i] = la_nrm2(dh, A + j * dh), w->sig[2 * i + 1] = la_nrm2(d1, Bt + j * d1);
-        }
+        size_t m = B->m, i0 = B->start;
+        const double *Ubk = ls->U + i0 * dL, *Vbk = ls->V + i0 * d0;
+        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV + i0 * dL, dL, 0.0, w->Mb, m);
+        dln_status st = dlni_la_status(
+            ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw), "SVD of a projected block");
+        if (st != DLN_OK) return st;
+        for (size_t j = 0; j < m; j++) memcpy(w->zs + (i0 + j) * mmax, w->Z + j * m, m * sizeof *w->Z);
+        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, UZ + i0 * dL, dL);  /* U_b z */
+        la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, VZ + i0 * d0, d0); /* V_b z' */
     }
-    return st;
+    la_gemm(LA_T, LA_N, dh, nv, dL, 1.0, layer(w, L), dL, UZ, dL, 0.0, w->PV, dh);
+    for (size_t i = 0; i < nv; i++) w->sig[2 * i] = la_nrm2(dh, w->PV + i * dh);
+    la_gemm(LA_N, LA_N, d1, nv, d0, 1.0, layer(w, 1), d1, VZ, d0, 0.0, w->PV, d1);
+    for (size_t i = 0; i < nv; i++) w->sig[2 * i + 1] = la_nrm2(d1, w->PV + i * d1);
+    return DLN_OK;
 }
 
 /* Admissible options of a value: labels and rescaled roots (none first). */
