@@ -8,8 +8,10 @@
  * of (value, root)) the squared distance to the orbit is the minimum over
  * the frames of sum_l ||W_l - c_l U_l S U_{l-1}^T||^2, i.e. the maximum of
  * sum_l c_l tr(S U_l^T W_l U_{l-1}). Taking one frame at a time, the
- * maximizer is an orthogonal polar factor (coupled Procrustes). Any frames
- * give a critical point, so every objective value is an upper bound.
+ * maximizer is an orthogonal polar factor (coupled Procrustes); near an
+ * orbit Gauss-Newton steps move all frames at once instead (docs/errbound.md
+ * 1). Any frames give a critical point, so every objective value is an
+ * upper bound.
  *
  * Candidate types come from the point: the end-to-end matrix projected on a
  * singular block gives one direction per value (a "slot"); the singular
@@ -85,7 +87,7 @@ struct dlni_dist_work {
     double *ev;          /* n: the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
-    double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
+    double *q, *u;       /* mmax singular values; dmax + 5 L vector scratch */
     double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
@@ -162,7 +164,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
-    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L), w->grad = dlni_alloc(ls->n);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 5 * L), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Mc = dlni_alloc(dmax * R);
@@ -454,7 +456,7 @@ static dln_status initial_frames(ebw *w, double *U)
  * vanishes and z = 0 fixes that gauge. Reads W~_l[i,j], W~_l[j,i] from Wt
  * (layer l at Wt + (l-1) R^2, leading dimension r); writes w_l over
  * W~_l[i,j] (l < L) and z over W~_L[i,j], the negatives over [j,i]; returns
- * the largest |w|. Scratch h: 6 L doubles. */
+ * the largest |w|. Scratch h: 5 L doubles. */
 static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h)
 {
     size_t L = w->L, r = w->r, n = L - 1, rr = w->R * w->R;
