@@ -14,7 +14,20 @@
  * Throughput = these flops / time, compared with the DGEMM flops/s of the
  * same d in the same run; t/units is the inverse ratio.
  *
- * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]
+ * Memory (--memory): the heap the library holds for a data loss (its
+ * summary and its scratch) after dln_loss_create_data and one dln_loss_grad,
+ * at d = 1024, L = 1..4, all widths d, m = 4d, in units of d^2
+ * doubles: glibc's mallinfo2 (in-use plus mmapped bytes) after minus before.
+ * Not counted: the net (its L d^2 weights) and the caller's gradient; the
+ * held heap is also the gradient's peak, since dln_loss_grad frees nothing
+ * it allocates (the first call sizes the scratch, later calls allocate
+ * nothing). The first HVP adds its tangents, printed as a second column.
+ *
+ * Usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] [--depth-sweep]
+ *                 [--cpu-time] [--memory]
+ *   --depth-sweep  the problems d = 128 and 256 at every depth L = 2..50
+ *   --cpu-time     samples in process CPU time instead of wall time (one
+ *                  BLAS thread: steadier on a shared machine)
  *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
  *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
@@ -28,7 +41,10 @@
 #include "timing.h"
 
 #include <cblas.h>
+#include <malloc.h>
 #include <math.h>
+
+#define DEPTH_MAX 50
 
 typedef struct problem {
     size_t d, L, m, n;
@@ -70,7 +86,7 @@ static void problem_init(problem *p, size_t d, size_t L)
 {
     memset(p, 0, sizeof *p);
     p->d = d, p->L = L, p->m = 8 * d;
-    size_t widths[16];
+    size_t widths[DEPTH_MAX + 1];
     for (size_t l = 0; l <= L; l++) widths[l] = d;
     double *X = bench_alloc(d * p->m), *Y = bench_alloc(d * p->m);
     bench_fill(1, d * p->m, X);
@@ -168,6 +184,46 @@ static void make_tasks(problem *p, bench_task k[NTASKS])
     for (int i = 0; i < NTASKS; i++) k[i].ctx = p;
 }
 
+static double heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+/* The --memory table (see the file comment). */
+static void memory(void)
+{
+    const size_t d = 1024, m = 4 * d;
+    double d2 = (double)(d * d) * sizeof(double);
+    double *X = bench_alloc(d * m), *Y = bench_alloc(d * m);
+    bench_fill(1, d * m, X);
+    bench_fill(2, d * m, Y);
+    printf("library-held heap of a data loss after create + one gradient (d = %zu, m = %zu), in "
+           "d^2 doubles\n%2s %10s %10s\n", d, m, "L", "grad", "+ HVP");
+    for (size_t L = 1; L <= 4; L++) {
+        size_t widths[5];
+        for (size_t l = 0; l <= L; l++) widths[l] = d;
+        dln_net *net;
+        bench_ok(dln_net_create(&net, L, widths), "dln_net_create");
+        bench_ok(dln_net_init_gaussian(net, 1.0 / sqrt((double)d), 3), "dln_net_init_gaussian");
+        size_t n = dln_net_num_params(net);
+        double *g = bench_alloc(n), *v = bench_alloc(n);
+        bench_fill(3, n, v);
+        double before = heap_bytes();
+        dln_loss *loss;
+        bench_ok(dln_loss_create_data(&loss, d, d, m, X, d, Y, d), "dln_loss_create_data");
+        bench_ok(dln_loss_grad(loss, net, NULL, g), "dln_loss_grad");
+        double held = heap_bytes() - before;
+        bench_ok(dln_loss_hvp(loss, net, v, g), "dln_loss_hvp");
+        double hvp = heap_bytes() - before;
+        printf("%2zu %10.2f %10.2f\n", L, held / d2, hvp / d2);
+        dln_loss_free(loss);
+        dln_net_free(net);
+        free(g), free(v);
+    }
+    free(X), free(Y);
+}
+
 static int serve(problem *p)
 {
     bench_task k[NTASKS];
@@ -191,9 +247,39 @@ static int serve(problem *p)
     return 0;
 }
 
+/* Time one problem (d, L) and print its line. */
+static void measure(size_t d, size_t depth, int csv, int reps, int threads, const char *dir)
+{
+    const double min_sample = 0.005; /* seconds per timing sample */
+    problem p;
+    problem_init(&p, d, depth);
+    double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
+    double e = p.d < DLNI_R_GEMM_BELOW ? 2 : 1;
+    double ug = 3 * L - 3 + e, uh = 8 * L - 9 + 2 * e, uc = 6 * L - 6 + e;
+    bench_task k[NTASKS];
+    make_tasks(&p, k);
+    bench_interleaved(k, NTASKS, reps, min_sample);
+    double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
+    double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
+    double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
+    double rh = bench_median_ratio(&k[2], &k[0], reps), rc = bench_median_ratio(&k[3], &k[0], reps);
+    if (csv)
+        printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg, tgrad,
+               thvp, thc, ug, uh, uc);
+    else
+        printf("%4zu %2zu %5zu | %6.1f %8.2f | %2.0f/%2.0f/%2.0f | %9.2f %5.0f%% %7.2f | %9.2f "
+               "%6.2f %5.0f%% | %9.2f %6.2f %5.0f%%\n",
+               p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, ug, uh, uc, tgrad * 1e6, 100 * ug / rg,
+               rg / ug, thvp * 1e6, bench_median_ratio(&k[2], &k[1], reps), 100 * uh / rh,
+               thc * 1e6, bench_median_ratio(&k[3], &k[1], reps), 100 * uc / rc);
+    fflush(stdout);
+    if (dir) dump(&p, dir);
+    problem_free(&p);
+}
+
 int main(int argc, char **argv)
 {
-    int csv = 0, reps = 15, server = 0;
+    int csv = 0, reps = 15, server = 0, sweep = 0;
     size_t only_d = 0, only_L = 0;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
@@ -205,21 +291,33 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--serve"))
             server = 1;
+        else if (!strcmp(argv[i], "--depth-sweep"))
+            sweep = 1;
+        else if (!strcmp(argv[i], "--cpu-time"))
+            bench_use_cpu_time();
+        else if (!strcmp(argv[i], "--memory")) {
+            memory();
+            return 0;
+        }
         else if (!strcmp(argv[i], "--size") && i + 2 < argc)
             only_d = (size_t)atol(argv[i + 1]), only_L = (size_t)atol(argv[i + 2]), i += 2;
         else {
             fprintf(stderr,
-                    "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve]\n");
+                    "usage: grad_hvp [--csv] [--dump DIR] [--reps N] [--size d L] [--serve] "
+                    "[--depth-sweep] [--cpu-time] [--memory]\n");
             return 2;
         }
     }
     if (reps < 1 || reps > BENCH_MAX_REPS) reps = 15;
+    if (only_d && (only_L < 1 || only_L > DEPTH_MAX)) {
+        fprintf(stderr, "grad_hvp: --size needs 1 <= L <= %d\n", DEPTH_MAX);
+        return 2;
+    }
     if (server && !only_d) {
         fprintf(stderr, "grad_hvp: --serve needs --size d L\n");
         return 2;
     }
     const size_t sizes[][2] = {{4, 3}, {32, 5}, {128, 5}, {256, 8}, {512, 4}};
-    const double min_sample = 0.005; /* seconds per timing sample */
     int threads = openblas_get_num_threads();
     if (server) {
         problem p;
@@ -234,34 +332,13 @@ int main(int argc, char **argv)
                "units_hvp_cached\n");
     else
         print_header(threads, reps);
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        if (only_d && (sizes[s][0] != only_d || sizes[s][1] != only_L)) continue;
-        problem p;
-        problem_init(&p, sizes[s][0], sizes[s][1]);
-        double L = (double)p.L, unit = 2.0 * pow((double)p.d, 3);
-        double e = p.d < DLNI_R_GEMM_BELOW ? 2 : 1;
-        double ug = 3 * L - 3 + e, uh = 8 * L - 9 + 2 * e, uc = 6 * L - 6 + e;
-        bench_task k[NTASKS];
-        make_tasks(&p, k);
-        bench_interleaved(k, NTASKS, reps, min_sample);
-        double tg = bench_median(&k[0], reps), tgrad = bench_median(&k[1], reps);
-        double thvp = bench_median(&k[2], reps), thc = bench_median(&k[3], reps);
-        double rg = bench_median_ratio(&k[1], &k[0], reps); /* t_grad / t_DGEMM */
-        double rh = bench_median_ratio(&k[2], &k[0], reps), rc = bench_median_ratio(&k[3], &k[0], reps);
-        if (csv)
-            printf("%zu,%zu,%zu,%d,%.6e,%.6e,%.6e,%.6e,%g,%g,%g\n", p.d, p.L, p.m, threads, tg,
-                   tgrad, thvp, thc, ug, uh, uc);
-        else
-            printf("%4zu %2zu %5zu | %6.1f %8.2f | %2.0f/%2.0f/%2.0f | %9.2f %5.0f%% %7.2f | %9.2f "
-                   "%6.2f %5.0f%% | %9.2f %6.2f %5.0f%%\n",
-                   p.d, p.L, p.m, unit / tg * 1e-9, tg * 1e6, ug, uh, uc, tgrad * 1e6,
-                   100 * ug / rg, rg / ug, thvp * 1e6, bench_median_ratio(&k[2], &k[1], reps),
-                   100 * uh / rh, thc * 1e6, bench_median_ratio(&k[3], &k[1], reps),
-                   100 * uc / rc);
-        fflush(stdout);
-        if (dir) dump(&p, dir);
-        problem_free(&p);
-    }
+    if (sweep) {
+        for (size_t i = 0; i < 2; i++)
+            for (size_t L = 2; L <= DEPTH_MAX; L++) measure(i ? 256 : 128, L, csv, reps, threads, dir);
+    } else
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            if (!only_d || (sizes[s][0] == only_d && sizes[s][1] == only_L))
+                measure(sizes[s][0], sizes[s][1], csv, reps, threads, dir);
     if (!csv)
         printf("\nratios are medians of per-sample ratios; %%DGEMM = units x t_DGEMM / t (flop "
                "rate relative to DGEMM); t/units = its inverse; t_hvp* = HVP reusing the "

@@ -13,10 +13,16 @@
 #include <string.h>
 #include <time.h>
 
+/* The clock of the samples: wall time, or with bench_use_cpu_time() the
+ * process's CPU time, which a preempting job on a shared machine does not
+ * advance (meaningful with one BLAS thread only). */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+static inline void bench_use_cpu_time(void) { bench_clock = CLOCK_PROCESS_CPUTIME_ID; }
+
 static inline double bench_now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(bench_clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 

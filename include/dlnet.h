@@ -350,6 +350,10 @@ DLN_API int dln_net_get_residual(const dln_net *net, size_t l);
  *
  * A loss holds scratch space sized for the last network shape it saw: after
  * the first call for a given shape, value, gradient and HVP do not allocate.
+ * The HVP's part of it (the tangents of up to 8 directions) is allocated by
+ * the first HVP, so that a loss used for values and gradients only holds
+ * none (docs/performance.md, "Memory"); that call can fail with
+ * ::DLN_E_NOMEM, leaving the loss as it was.
  * @{ */
 
 /** Opaque loss (data summary, regularization, scratch). */

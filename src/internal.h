@@ -69,19 +69,29 @@ dln_status dlni_net_effective_copy(const dln_net *net, dln_net **out);
 typedef struct dlni_work {
     size_t L, n, *d;    /* shape the buffers are sized for (d: L+1 widths) */
     int input_side;     /* 1: prefix chains (thin side d_0), 0: suffix chains (d_L) */
-    size_t *coff;       /* offsets of the stored chains (L+2 entries) */
-    size_t *boff;       /* offsets of the stored back products (L+1 entries) */
+    /* Layout of all entries of the chain (L+2) and back products (L+1), nc
+     * and nb doubles: the tangents use it whole, the primal chain and back
+     * only the entries that are formed (src/loss_grad.c, chain_first). */
+    size_t *coff, *boff, nc, nb;
     double *chain, *back;
-    double *G, *E;      /* residual P R^T - C and E = G R (d_L x d_0) */
-    double *RT;         /* scratch for tangents times R^T (DLNI_BATCH d_L x d_0) */
+    /* E = G R (d_L x d_0); G = P R^T - C is formed in E (in-place TRMMs)
+     * unless the products with R are GEMMs (d_0 < DLNI_R_GEMM_BELOW): then G
+     * has a block of its own, else it is NULL */
+    double *G, *E;
+    /* Allocated by the first HVP (dlni_work_hvp) where the products with R
+     * are GEMMs: tangents times R^T (d_L x d_0 on the input side, DLNI_BATCH
+     * of them on the output side); else NULL (in-place TRMMs, target form) */
+    double *RT;
     double *lam;        /* resolved coefficients lam_1..lam_L */
     double *theta;      /* weights at which chain/back are valid */
     int fwd_valid;      /* chain, G, E and value valid at theta */
     int back_valid;     /* back valid at theta */
     double value;       /* data part of the value at theta */
-    /* tangents of up to DLNI_BATCH directions, same layout as chain/back */
+    /* tangents of up to DLNI_BATCH directions, same layout as chain/back
+     * (allocated by the first HVP) */
     double *dchain, *dback;
-    /* effective weights of a residual net (n) and the plain view on them */
+    /* effective weights of a residual net (n; allocated by dlni_loss_check
+     * for the first residual net) and the plain view on them */
     double *weff;
     dln_net view;
 } dlni_work;
@@ -189,6 +199,15 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
+/* dlni_forward in steps, for the HVP, which interleaves its tangents:
+ * begin returns 1 (and invalidates the chains) unless they are valid at
+ * net's weights; then the chain steps l = 2..L (input side) or L-1..1
+ * (output side) in that order, end (residual, value, copy of the weights),
+ * and value (the full loss and its finiteness, the penalty on params). */
+int dlni_forward_begin(dln_loss *loss, const dln_net *net);
+void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l);
+void dlni_forward_end(dln_loss *loss, const dln_net *net);
+dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value);
 /* Gradient into grad (length n) after dlni_forward; value may be NULL. */
 dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *grad);
 /* The same, also *gg = ||grad||^2 (unscaled: Inf when the sum overflows a
@@ -197,19 +216,25 @@ dln_status dlni_grad(dln_loss *loss, const dln_net *net, double *value, double *
  * finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, double *grad,
                         double *gg);
-/* Back products at the forward point (after dlni_forward); the outermost
- * one (V_1, or U_L on the output side) is not formed. */
-void dlni_backward(dln_loss *loss, const dln_net *net);
+/* One step of the back products at the forward point (after dlni_forward):
+ * V_{l-1} from V_l (input side, l = L..3) or U_{l+1} from U_l (output side,
+ * l = 1..L-2). The gradient and the HVP interleave the steps with their own
+ * products, so that each W_l and back product is read while in cache; the
+ * one that completes a sweep sets work.back_valid. */
+void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l);
 /* out = lam x (n entries) and return 1 as the GEMM beta that adds to it;
  * for lam = 0 leave out alone and return 0 (the GEMM overwrites it). */
 double dlni_start_lam(double lam, size_t n, const double *x, double *out);
 /* B (ld m) = A (beta = 0) or B += A (beta = 1), A m x n with ld lda. */
 void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B);
-/* Chain entry l: B_l (input side, l = 2..L+1) or A_l (output side, l = 0..L-1). */
+/* Chain entry l: B_l (input side, l = 2..L) or A_l (output side, l = 1..L-1). */
 const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 /* Back entry V_l (input side, l = 2..L) or U_l (output side, l = 1..L-1). */
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld);
 void dlni_work_free(dlni_work *w);
+/* Allocate the HVP's tangent scratch unless present (after dlni_loss_check);
+ * DLN_E_NOMEM leaves the loss unchanged. */
+dln_status dlni_work_hvp(dln_loss *loss);
 void dlni_work_invalidate(dlni_work *w);
 /* The net whose weights the chains multiply: net, or for a residual net the
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.

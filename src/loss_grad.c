@@ -25,7 +25,26 @@ static int same_shape(const dlni_work *w, const dln_net *net)
     return w->d && dlni_same_widths(net, w->L, w->d);
 }
 
-/* Size the scratch for net's shape (only when the shape changes). */
+/* Offsets of the stored primal entries inside chain and back: the chain
+ * keeps B_3..B_L (input side) or A_1..A_{L-2} (output side), since B_2 and
+ * A_{L-1} are layers and the product P goes straight into E; back keeps
+ * V_2..V_{L-1} or U_2..U_{L-1} (V_L = U_1 = E, the outermost one is never
+ * formed). The tangents use the full layout of coff and boff. */
+static size_t chain_first(const dlni_work *w)
+{
+    return w->input_side ? w->coff[w->L >= 2 ? 3 : w->L + 1] : w->coff[1];
+}
+static size_t chain_end(const dlni_work *w)
+{
+    return w->input_side ? w->coff[w->L + 1] : w->coff[w->L - 1];
+}
+/* Stored chain entry l (see chain_first) and back entry l. */
+static double *chain_entry(const dlni_work *w, size_t l) { return w->chain + (w->coff[l] - chain_first(w)); }
+static double *back_entry(const dlni_work *w, size_t l) { return w->back + (w->boff[l] - w->boff[2]); }
+
+/* Size the scratch for net's shape (only when the shape changes). The HVP's
+ * tangents are allocated by its first call (dlni_work_hvp), the residual
+ * view's weights by the first residual net: a gradient holds neither. */
 static dln_status work_resize(dln_loss *loss, const dln_net *net)
 {
     dlni_work *w = &loss->work;
@@ -57,23 +76,38 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
         }
         nc += cw * k, nb += bw * k;
     }
-    w->chain = dlni_alloc(nc);
-    w->back = dlni_alloc(nb);
-    w->G = dlni_alloc(dL * d0);
+    w->nc = nc, w->nb = nb;
+    size_t c0 = chain_first(w), c1 = chain_end(w), b0 = w->boff[L >= 2 ? 2 : L];
+    w->chain = dlni_alloc(c1 > c0 ? c1 - c0 : 0);
+    w->back = dlni_alloc(w->boff[L] - b0);
+    /* G apart from E only where E = G R is a GEMM (out != in) */
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) w->G = dlni_alloc(dL * d0);
     w->E = dlni_alloc(dL * d0);
-    w->RT = dlni_alloc(DLNI_BATCH * dL * d0);
     w->lam = dlni_alloc(L);
     w->theta = dlni_alloc(net->n);
-    w->dchain = dlni_alloc(DLNI_BATCH * nc); /* tangents: the same layout per direction */
-    w->dback = dlni_alloc(DLNI_BATCH * nb);
-    w->weff = dlni_alloc(net->n);
-    if (!w->chain || !w->back || !w->G || !w->E || !w->RT || !w->lam || !w->theta || !w->dchain ||
-        !w->dback || !w->weff)
+    if (!w->chain || !w->back || (loss->R && d0 < DLNI_R_GEMM_BELOW && !w->G) || !w->E ||
+        !w->lam || !w->theta)
         goto nomem;
     return DLN_OK;
 nomem:
     dlni_work_free(w);
     return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the scratch of this network shape");
+}
+
+dln_status dlni_work_hvp(dln_loss *loss)
+{
+    dlni_work *w = &loss->work;
+    if (w->dchain) return DLN_OK;
+    /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
+    int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
+    double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
+    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(DLNI_BATCH * w->nb);
+    if ((gemm_r && !RT) || !dchain || !dback) {
+        free(RT), free(dchain), free(dback);
+        return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
+    }
+    w->RT = RT, w->dchain = dchain, w->dback = dback;
+    return DLN_OK;
 }
 
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
@@ -90,21 +124,25 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
                          loss->lam_depth, net->L);
     dln_status st = work_resize(loss, net);
     if (st != DLN_OK) return st;
+    if (net->nres && !loss->work.weff && !(loss->work.weff = dlni_alloc(net->n)))
+        return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the effective weights");
     for (size_t l = 0; l < net->L; l++)
         loss->work.lam[l] = loss->lam_depth ? loss->lam[l] : loss->lam_uniform;
     return DLN_OK;
 }
 
-/* Chain entry l (B_l or A_l, see the file comment); *ld receives its leading dimension. */
+/* Chain entry l (B_l or A_l, see the file comment; not the product P =
+ * B_{L+1} = A_0, which the residual overwrites); *ld receives its leading
+ * dimension. */
 const double *dlni_chain_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
 {
     const dlni_work *w = &loss->work;
     if (w->input_side) { /* B_l, l = 2..L+1 */
         *ld = net->d[l - 1];
-        return l == 2 ? dlni_layer(net, 1) : w->chain + w->coff[l];
+        return l == 2 ? dlni_layer(net, 1) : chain_entry(w, l);
     }
-    *ld = net->d[net->L]; /* A_l, l = 0..L-1 */
-    return l == net->L - 1 ? dlni_layer(net, net->L) : w->chain + w->coff[l];
+    *ld = net->d[net->L]; /* A_l, l = 1..L-1 */
+    return l == net->L - 1 ? dlni_layer(net, net->L) : chain_entry(w, l);
 }
 
 const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, size_t *ld)
@@ -112,10 +150,10 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
     const dlni_work *w = &loss->work;
     if (w->input_side) { /* V_l, l = 1..L */
         *ld = l == net->L ? net->d[net->L] : net->d[l];
-        return l == net->L ? w->E : w->back + w->boff[l];
+        return l == net->L ? w->E : back_entry(w, l);
     }
     *ld = net->d[net->L]; /* U_l, l = 1..L */
-    return l == 1 ? w->E : w->back + w->boff[l];
+    return l == 1 ? w->E : back_entry(w, l);
 }
 
 /* Penalty sum_l lam_l/2 ||W_l||^2. */
@@ -144,16 +182,46 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
     if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
 }
 
-/* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2. */
+/* G -= C and return ||G||^2, in one pass over G (independent sums, as in
+ * la_sumsq: the subtraction and the norm are the only work of the residual
+ * outside its two products). */
+static double minus_sumsq(size_t n, const double *C, double *G)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
+        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
+        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
+    }
+    for (; i < n; i++) {
+        double g = G[i] - C[i];
+        G[i] = g, s0 += g * g;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
+ * P (ld ldp) may be E itself: G is formed in E wherever the products with R
+ * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three. */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
     dlni_work *w = &loss->work;
     size_t d0 = loss->d0, dL = loss->dL;
-    dlni_times_r(loss, LA_T, dL, P, ldp, w->G, dL);
-    la_add(dL, d0, -1.0, loss->C, dL, w->G, dL);
-    dlni_times_r(loss, LA_N, dL, w->G, dL, w->E, dL);
-    double g = la_nrm2(dL * d0, w->G);
-    return 0.5 * g * g + 0.5 * loss->r0;
+    double *G = w->G ? w->G : w->E;
+    if (w->G)
+        dlni_times_r(loss, LA_T, dL, P, ldp, G, dL);
+    else {
+        if (P != G) la_copy(dL, d0, P, ldp, G, dL);
+        if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, G, dL);
+    }
+    double gg = minus_sumsq(dL * d0, loss->C, G);
+    if (w->G)
+        dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
+    else if (loss->R)
+        la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
+    return 0.5 * gg + 0.5 * loss->r0; /* Inf iff ||G||^2 overflows: the value would too */
 }
 
 const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
@@ -161,38 +229,59 @@ const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net)
     return dlni_net_effective(net, &loss->work.view, loss->work.weff);
 }
 
-/* dlni_forward with the chains on the effective net and the penalty on the parameters. */
-static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
+int dlni_forward_begin(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    if (w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0) return 0;
+    w->fwd_valid = w->back_valid = 0;
+    return 1;
+}
+
+void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d;
-    if (!(w->fwd_valid && memcmp(w->theta, net->theta, net->n * sizeof *w->theta) == 0)) {
-        w->fwd_valid = w->back_valid = 0;
-        size_t ld, ldp;
-        const double *P;
-        if (w->input_side) {
-            for (size_t l = 2; l <= L; l++) {
-                const double *B = dlni_chain_at(loss, net, l, &ld);
-                la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld,
-                        0.0, w->chain + w->coff[l + 1], d[l]);
-            }
-            P = dlni_chain_at(loss, net, L + 1, &ldp);
-        } else {
-            for (size_t l = L - 1; l >= 1; l--) {
-                const double *A = dlni_chain_at(loss, net, l, &ld);
-                la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l],
-                        0.0, w->chain + w->coff[l - 1], d[L]);
-            }
-            P = dlni_chain_at(loss, net, 0, &ldp);
-        }
-        w->value = residual(loss, P, ldp);
-        memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
-        w->fwd_valid = 1;
+    size_t ld;
+    if (w->input_side) { /* B_{l+1} = W_l B_l, l = 2..L (P = B_{L+1} into E) */
+        const double *B = dlni_chain_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld, 0.0,
+                l == L ? w->E : chain_entry(w, l + 1), d[l]);
+    } else { /* A_{l-1} = A_l W_l, l = L-1..1 (P = A_0 into E) */
+        const double *A = dlni_chain_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_N, d[L], d[l - 1], d[l], 1.0, A, ld, dlni_layer(net, l), d[l], 0.0,
+                l == 1 ? w->E : chain_entry(w, l - 1), d[L]);
     }
-    double v = w->value + penalty(loss, params);
+}
+
+void dlni_forward_end(dln_loss *loss, const dln_net *net)
+{
+    dlni_work *w = &loss->work;
+    const double *P = net->L == 1 ? dlni_layer(net, 1) : w->E;
+    w->value = residual(loss, P, net->d[net->L]);
+    memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
+    w->fwd_valid = 1;
+}
+
+dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value)
+{
+    double v = loss->work.value + penalty(loss, params);
     if (value) *value = v;
     return isfinite(v) ? DLN_OK
                        : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+/* dlni_forward with the chains on the effective net and the penalty on the parameters. */
+static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
+{
+    if (dlni_forward_begin(loss, net)) {
+        const size_t L = net->L;
+        if (loss->work.input_side)
+            for (size_t l = 2; l <= L; l++) dlni_forward_step(loss, net, l);
+        else
+            for (size_t l = L - 1; l >= 1; l--) dlni_forward_step(loss, net, l);
+        dlni_forward_end(loss, net);
+    }
+    return dlni_forward_value(loss, params, value);
 }
 
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
@@ -200,30 +289,25 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value)
     return forward(loss, dlni_loss_effective(loss, net), net, value);
 }
 
-/* Back products V_L..V_2 (input side) or U_1..U_{L-1} (output side) at the
- * forward point. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1} W_{L-1}^T)
- * is not formed: it only enters grad_1 (grad_L), which dlni_grad computes
- * with the same product, and the HVP never uses it. */
-void dlni_backward(dln_loss *loss, const dln_net *net)
+/* The back products V_L..V_2 (input side) or U_1..U_{L-1} (output side)
+ * at the forward point are formed one step at a time by the sweeps of the
+ * gradient and the HVP. The outermost one (V_1 = W_2^T V_2, U_L = U_{L-1}
+ * W_{L-1}^T) is not formed: it only enters grad_1 (grad_L), which grad_layer
+ * computes with the same product, and the HVP's dV_1 (dU_L) needs only V_2. */
+void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
-    if (w->back_valid) return;
     const size_t L = net->L, *d = net->d;
     size_t ld;
-    if (w->input_side) {
-        for (size_t l = L; l >= 3; l--) {
-            const double *V = dlni_back_at(loss, net, l, &ld);
-            la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
-                    w->back + w->boff[l - 1], d[l - 1]);
-        }
-    } else {
-        for (size_t l = 1; l + 2 <= L; l++) {
-            const double *U = dlni_back_at(loss, net, l, &ld);
-            la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
-                    w->back + w->boff[l + 1], d[L]);
-        }
+    if (w->input_side) { /* V_{l-1} = W_l^T V_l, l = L..3 */
+        const double *V = dlni_back_at(loss, net, l, &ld);
+        la_gemm(LA_T, LA_N, d[l - 1], d[0], d[l], 1.0, dlni_layer(net, l), d[l], V, ld, 0.0,
+                back_entry(w, l - 1), d[l - 1]);
+    } else { /* U_{l+1} = U_l W_l^T, l = 1..L-2 */
+        const double *U = dlni_back_at(loss, net, l, &ld);
+        la_gemm(LA_N, LA_T, d[L], d[l], d[l - 1], 1.0, U, ld, dlni_layer(net, l), d[l], 0.0,
+                back_entry(w, l + 1), d[L]);
     }
-    w->back_valid = 1;
 }
 
 double dlni_start_lam(double lam, size_t n, const double *x, double *out)
@@ -278,17 +362,24 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
     const dln_net *eff = dlni_loss_effective(loss, net); /* dW/dA = I: the same chains */
     dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
-    dlni_backward(loss, eff);
+    /* In the order of the back sweep, which runs along (unless cached): each
+     * back product is formed right after the gradient block that reads it */
+    dlni_work *w = &loss->work;
+    const size_t L = net->L;
+    int fresh = !w->back_valid, in = w->input_side;
     double ss = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
+    for (size_t i = 0; i < L; i++) {
+        size_t l = in ? L - i : i + 1;
         double *g = grad + net->off[l - 1];
         size_t nl = net->d[l] * net->d[l - 1];
-        double beta = dlni_start_lam(loss->work.lam[l - 1], nl, dlni_layer(net, l), g);
+        double beta = dlni_start_lam(w->lam[l - 1], nl, dlni_layer(net, l), g);
         grad_layer(loss, eff, l, beta, g);
         ss += la_sumsq(nl, g); /* while the block is still in cache */
         if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
             return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+        if (fresh && (in ? l >= 3 : l + 2 <= L)) dlni_backward_step(loss, eff, l);
     }
+    w->back_valid = 1;
     if (gg) *gg = ss;
     return DLN_OK;
 }

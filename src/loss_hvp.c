@@ -38,126 +38,181 @@ static stack tangent(const dlni_work *w, const dln_net *net, double *buf, const 
     return s;
 }
 
-/* out = A R^T R (the dE of a tangent P1 = A), A m x d_0 with m <= DLNI_BATCH d_L. */
-static void times_rtr(const dln_loss *loss, size_t m, const double *A, size_t lda, double *out,
-                      size_t ldo)
+/* A (m x d_0, ld lda) <- A R^T R in place: the dE of a tangent P1 = A,
+ * which then serves as dV_L (dU_1); nothing for a target loss. The GEMM
+ * path (d_0 < DLNI_R_GEMM_BELOW) goes through the scratch RT. */
+static void times_rtr(const dln_loss *loss, size_t m, double *A, size_t lda)
 {
-    if (!loss->R) {
-        la_copy(m, loss->d0, A, lda, out, ldo);
-        return;
+    if (!loss->R) return;
+    double *RT = loss->work.RT;
+    if (RT) {
+        dlni_times_r(loss, LA_T, m, A, lda, RT, m);
+        dlni_times_r(loss, LA_N, m, RT, m, A, lda);
+    } else {
+        la_trmm_right_upper(LA_T, m, loss->d0, loss->R, loss->d0, A, lda);
+        la_trmm_right_upper(LA_N, m, loss->d0, loss->R, loss->d0, A, lda);
     }
-    dlni_times_r(loss, LA_T, m, A, lda, loss->work.RT, m);
-    dlni_times_r(loss, LA_N, m, loss->work.RT, m, out, ldo);
 }
 
-static void hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
-                           size_t ldv, double *HV, size_t ldhv)
+/* Finiteness of an output block, tested while it is in cache. */
+static int finite_block(size_t m, size_t n, const double *h) { return la_all_finite(m * n, 1, h, m * n); }
+
+/* One batch of k directions. With fwd set, the chains of the point are
+ * formed along the tangents (dlni_forward_step), so that each W_l and B_l
+ * is read while in cache. Returns 1 if every entry of HV is finite, 0 if
+ * not, -1 if the loss value overflowed (the message is in loss). */
+static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                          size_t ldv, double *HV, size_t ldhv, int fwd)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L];
     size_t ld, ldb;
-    /* dB_2 = D_1 */
+    int ok = 1;
+    /* dB_2 = D_1: one direction is read in place (unless it is P1, which
+     * is overwritten by dE below), several are stacked side by side */
     stack t = tangent(w, net, w->dchain, w->coff, 2, d[1], k);
-    for (size_t j = 0; j < k; j++) la_copy(d[1], d0, V + j * ldv, d[1], t.base + j * t.stride, t.ld);
+    const double *db2 = t.base;
+    if (k == 1 && L > 1)
+        db2 = V;
+    else
+        for (size_t j = 0; j < k; j++)
+            la_copy(d[1], d0, V + j * ldv, d[1], t.base + j * t.stride, t.ld);
     for (size_t l = 2; l <= L; l++) {
+        if (fwd) dlni_forward_step(loss, net, l);
         stack tl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
         stack tn = tangent(w, net, w->dchain, w->coff, l + 1, d[l], k);
-        const double *B = dlni_chain_at(loss, net, l, &ldb);
-        la_gemm(LA_N, LA_N, d[l], k * d0, d[l - 1], 1.0, dlni_layer(net, l), d[l], tl.base, tl.ld,
-                0.0, tn.base, tn.ld);
+        const double *B = dlni_chain_at(loss, net, l, &ldb), *dB = l == 2 ? db2 : tl.base;
+        la_gemm(LA_N, LA_N, d[l], k * d0, d[l - 1], 1.0, dlni_layer(net, l), d[l], dB, tl.ld, 0.0,
+                tn.base, tn.ld);
         for (size_t j = 0; j < k; j++)
             la_gemm(LA_N, LA_N, d[l], d0, d[l - 1], 1.0, V + j * ldv + net->off[l - 1], d[l], B,
                     ldb, 1.0, tn.base + j * tn.stride, tn.ld);
     }
-    /* dE = P1 R^T R, stored as dV_L */
-    stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
-    stack dv = tangent(w, net, w->dback, w->boff, L, dL, k);
-    for (size_t j = 0; j < k; j++)
-        times_rtr(loss, dL, p1.base + j * p1.stride, p1.ld, dv.base + j * dv.stride, dv.ld);
-    for (size_t l = L; l >= 2; l--) {
-        stack tl = tangent(w, net, w->dback, w->boff, l, d[l], k);
-        stack tp = tangent(w, net, w->dback, w->boff, l - 1, d[l - 1], k);
-        const double *Vl = dlni_back_at(loss, net, l, &ld);
-        la_gemm(LA_T, LA_N, d[l - 1], k * d0, d[l], 1.0, dlni_layer(net, l), d[l], tl.base, tl.ld,
-                0.0, tp.base, tp.ld);
-        for (size_t j = 0; j < k; j++)
-            la_gemm(LA_T, LA_N, d[l - 1], d0, d[l], 1.0, V + j * ldv + net->off[l - 1], d[l], Vl,
-                    ld, 1.0, tp.base + j * tp.stride, tp.ld);
+    if (fwd) {
+        dlni_forward_end(loss, net);
+        if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
-    for (size_t l = 1; l <= L; l++) {
-        stack dvl = tangent(w, net, w->dback, w->boff, l, d[l], k);
+    /* dV_L = dE = P1 R^T R, formed in the storage of P1 = dB_{L+1} */
+    stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
+    for (size_t j = 0; j < k; j++) times_rtr(loss, dL, p1.base + j * p1.stride, p1.ld);
+    /* The back sweep: at level l the primal V_{l-1} (unless cached), the
+     * tangent dV_{l-1} and the output H_l, while W_l, V_l and dV_l are in cache */
+    int fresh = !w->back_valid;
+    for (size_t l = L; l >= 2; l--) {
+        stack tl = l == L ? p1 : tangent(w, net, w->dback, w->boff, l, d[l], k);
+        stack tp = tangent(w, net, w->dback, w->boff, l - 1, d[l - 1], k);
+        if (fresh && l >= 3) dlni_backward_step(loss, net, l);
+        double beta = 0.0;
+        if (l == 2 && k == 1) { /* dV_1 is H_1 - lam_1 D_1: straight into HV */
+            tp.base = HV;
+            beta = dlni_start_lam(w->lam[0], d[1] * d0, V, HV);
+        }
+        const double *Vl = dlni_back_at(loss, net, l, &ld), *B = dlni_chain_at(loss, net, l, &ldb);
+        la_gemm(LA_T, LA_N, d[l - 1], k * d0, d[l], 1.0, dlni_layer(net, l), d[l], tl.base, tl.ld,
+                beta, tp.base, tp.ld);
         stack dbl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
         for (size_t j = 0; j < k; j++) {
+            const double *D = V + j * ldv + net->off[l - 1];
+            la_gemm(LA_T, LA_N, d[l - 1], d0, d[l], 1.0, D, d[l], Vl, ld, 1.0,
+                    tp.base + j * tp.stride, tp.ld);
+            /* H_l = dV_l B_l^T + V_l dB_l^T + lam_l D_l */
             double *h = HV + j * ldhv + net->off[l - 1];
-            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
-                                         V + j * ldv + net->off[l - 1], h);
-            if (l == 1) {
-                dlni_add_or_copy(beta, d[1], d0, dvl.base + j * dvl.stride, dvl.ld, h);
-                continue;
-            }
-            const double *Vl = dlni_back_at(loss, net, l, &ld);
-            const double *B = dlni_chain_at(loss, net, l, &ldb);
-            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, dvl.base + j * dvl.stride, dvl.ld, B, ldb,
-                    beta, h, d[l]);
-            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, Vl, ld, dbl.base + j * dbl.stride, dbl.ld,
-                    1.0, h, d[l]);
+            const double *dB = l == 2 ? db2 + j * dbl.stride : dbl.base + j * dbl.stride;
+            double bh = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1], D, h);
+            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, tl.base + j * tl.stride, tl.ld, B, ldb, bh,
+                    h, d[l]);
+            la_gemm(LA_N, LA_T, d[l], d[l - 1], d0, 1.0, Vl, ld, dB, dbl.ld, 1.0, h, d[l]);
+            ok &= finite_block(d[l], d[l - 1], h);
         }
     }
+    w->back_valid = 1;
+    /* H_1 = dV_1 + lam_1 D_1 (formed in HV above for one direction) */
+    stack dv1 = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, 1, d[1], k);
+    for (size_t j = 0; j < k; j++) {
+        double *h = HV + j * ldhv;
+        if (k > 1 || L == 1)
+            dlni_add_or_copy(dlni_start_lam(w->lam[0], d[1] * d0, V + j * ldv, h), d[1], d0,
+                             dv1.base + j * dv1.stride, dv1.ld, h);
+        ok &= finite_block(d[1], d0, h);
+    }
+    return ok;
 }
 
-static void hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
-                            size_t ldv, double *HV, size_t ldhv)
+static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                           size_t ldv, double *HV, size_t ldhv, int fwd)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d, d0 = d[0], dL = d[L];
     size_t ld, lda;
-    /* dA_{L-1} = D_L */
+    int ok = 1;
+    /* dA_{L-1} = D_L: read in place for one direction (unless it is P1),
+     * else stacked vertically */
     stack t = tangent(w, net, w->dchain, w->coff, L - 1, d[L - 1], k);
-    for (size_t j = 0; j < k; j++)
-        la_copy(dL, d[L - 1], V + j * ldv + net->off[L - 1], dL, t.base + j * t.stride, t.ld);
+    const double *dal1 = t.base;
+    if (k == 1 && L > 1)
+        dal1 = V + net->off[L - 1];
+    else
+        for (size_t j = 0; j < k; j++)
+            la_copy(dL, d[L - 1], V + j * ldv + net->off[L - 1], dL, t.base + j * t.stride, t.ld);
     for (size_t l = L - 1; l >= 1; l--) {
+        if (fwd) dlni_forward_step(loss, net, l);
         stack tl = tangent(w, net, w->dchain, w->coff, l, d[l], k);
         stack tp = tangent(w, net, w->dchain, w->coff, l - 1, d[l - 1], k);
-        const double *A = dlni_chain_at(loss, net, l, &lda);
-        la_gemm(LA_N, LA_N, k * dL, d[l - 1], d[l], 1.0, tl.base, tl.ld, dlni_layer(net, l), d[l],
-                0.0, tp.base, tp.ld);
+        const double *A = dlni_chain_at(loss, net, l, &lda), *dA = l == L - 1 ? dal1 : tl.base;
+        la_gemm(LA_N, LA_N, k * dL, d[l - 1], d[l], 1.0, dA, tl.ld, dlni_layer(net, l), d[l], 0.0,
+                tp.base, tp.ld);
         for (size_t j = 0; j < k; j++)
             la_gemm(LA_N, LA_N, dL, d[l - 1], d[l], 1.0, A, lda, V + j * ldv + net->off[l - 1],
                     d[l], 1.0, tp.base + j * tp.stride, tp.ld);
     }
-    /* dE = P1 R^T R for all k at once (stacked vertically), stored as dU_1 */
-    stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
-    stack du = tangent(w, net, w->dback, w->boff, 1, d0, k);
-    times_rtr(loss, k * dL, p1.base, p1.ld, du.base, du.ld);
-    for (size_t l = 1; l < L; l++) {
-        stack tl = tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
-        stack tn = tangent(w, net, w->dback, w->boff, l + 1, d[l], k);
-        const double *Ul = dlni_back_at(loss, net, l, &ld);
-        la_gemm(LA_N, LA_T, k * dL, d[l], d[l - 1], 1.0, tl.base, tl.ld, dlni_layer(net, l), d[l],
-                0.0, tn.base, tn.ld);
-        for (size_t j = 0; j < k; j++)
-            la_gemm(LA_N, LA_T, dL, d[l], d[l - 1], 1.0, Ul, ld, V + j * ldv + net->off[l - 1],
-                    d[l], 1.0, tn.base + j * tn.stride, tn.ld);
+    if (fwd) {
+        dlni_forward_end(loss, net);
+        if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
-    for (size_t l = 1; l <= L; l++) {
-        stack dul = tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
+    /* dU_1 = dE = P1 R^T R for all k at once (stacked vertically), in the storage of P1 = dA_0 */
+    stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
+    times_rtr(loss, k * dL, p1.base, p1.ld);
+    /* The back sweep: at level l the primal U_{l+1} (unless cached), the
+     * tangent dU_{l+1} and the output H_l, while W_l, U_l and dU_l are in cache */
+    int fresh = !w->back_valid;
+    for (size_t l = 1; l < L; l++) {
+        stack tl = l == 1 ? p1 : tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
+        stack tn = tangent(w, net, w->dback, w->boff, l + 1, d[l], k);
+        if (fresh && l + 2 <= L) dlni_backward_step(loss, net, l);
+        double beta = 0.0;
+        if (l == L - 1 && k == 1) { /* dU_L is H_L - lam_L D_L: straight into HV */
+            tn.base = HV + net->off[L - 1];
+            beta = dlni_start_lam(w->lam[L - 1], dL * d[L - 1], V + net->off[L - 1], tn.base);
+        }
+        const double *Ul = dlni_back_at(loss, net, l, &ld), *A = dlni_chain_at(loss, net, l, &lda);
+        la_gemm(LA_N, LA_T, k * dL, d[l], d[l - 1], 1.0, tl.base, tl.ld, dlni_layer(net, l), d[l],
+                beta, tn.base, tn.ld);
         stack dal = tangent(w, net, w->dchain, w->coff, l, d[l], k);
         for (size_t j = 0; j < k; j++) {
+            const double *D = V + j * ldv + net->off[l - 1];
+            la_gemm(LA_N, LA_T, dL, d[l], d[l - 1], 1.0, Ul, ld, D, d[l], 1.0,
+                    tn.base + j * tn.stride, tn.ld);
+            /* H_l = dA_l^T U_l + A_l^T dU_l + lam_l D_l */
             double *h = HV + j * ldhv + net->off[l - 1];
-            double beta = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1],
-                                         V + j * ldv + net->off[l - 1], h);
-            if (l == L) {
-                dlni_add_or_copy(beta, dL, d[L - 1], dul.base + j * dul.stride, dul.ld, h);
-                continue;
-            }
-            const double *Ul = dlni_back_at(loss, net, l, &ld);
-            const double *A = dlni_chain_at(loss, net, l, &lda);
-            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, dal.base + j * dal.stride, dal.ld, Ul, ld,
-                    beta, h, d[l]);
-            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, A, lda, dul.base + j * dul.stride, dul.ld,
+            const double *dA = l == L - 1 ? dal1 + j * dal.stride : dal.base + j * dal.stride;
+            double bh = dlni_start_lam(w->lam[l - 1], d[l] * d[l - 1], D, h);
+            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, dA, dal.ld, Ul, ld, bh, h, d[l]);
+            la_gemm(LA_T, LA_N, d[l], d[l - 1], dL, 1.0, A, lda, tl.base + j * tl.stride, tl.ld,
                     1.0, h, d[l]);
+            ok &= finite_block(d[l], d[l - 1], h);
         }
     }
+    w->back_valid = 1;
+    /* H_L = dU_L + lam_L D_L (formed in HV above for one direction) */
+    stack duL = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, L, d[L - 1], k);
+    for (size_t j = 0; j < k; j++) {
+        double *h = HV + j * ldhv + net->off[L - 1];
+        if (k > 1 || L == 1)
+            dlni_add_or_copy(dlni_start_lam(w->lam[L - 1], dL * d[L - 1], V + j * ldv + net->off[L - 1], h),
+                             dL, d[L - 1], duL.base + j * duL.stride, duL.ld, h);
+        ok &= finite_block(dL, d[L - 1], h);
+    }
+    return ok;
 }
 
 /* HV = H V for k directions; arguments already validated. */
@@ -167,19 +222,23 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     /* W_l = I + A_l is affine in A_l: the Hessian in A is the one in W (the
      * weight decay lam_l I is the same on either), so a residual net runs
      * on its effective weights */
-    net = dlni_loss_effective(loss, net);
-    dln_status st = dlni_forward(loss, net, NULL);
+    dln_status st = dlni_work_hvp(loss);
     if (st != DLN_OK) return st;
-    dlni_backward(loss, net);
-    for (size_t j0 = 0; j0 < k; j0 += DLNI_BATCH) {
+    net = dlni_loss_effective(loss, net);
+    /* the chains and back products of the point are formed in the first
+     * batch's sweeps unless cached */
+    int fwd = dlni_forward_begin(loss, net), ok = 1;
+    if (!fwd && dlni_forward_value(loss, net, NULL) != DLN_OK) return DLN_E_NONFINITE;
+    for (size_t j0 = 0; j0 < k && ok >= 0; j0 += DLNI_BATCH) {
         size_t kk = k - j0 < DLNI_BATCH ? k - j0 : DLNI_BATCH;
-        if (loss->work.input_side)
-            hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
-        else
-            hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv);
+        int r = loss->work.input_side
+                    ? hvp_input_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv, fwd)
+                    : hvp_output_side(loss, net, kk, V + j0 * ldv, ldv, HV + j0 * ldhv, ldhv, fwd);
+        ok = r < 0 ? r : ok && r;
+        fwd = 0;
     }
-    if (!la_all_finite(net->n, k, HV, ldhv))
-        return dlni_fail(loss->err, DLN_E_NONFINITE, "the Hessian-vector product overflowed");
+    if (ok < 0) return DLN_E_NONFINITE; /* the loss value overflowed (message set) */
+    if (!ok) return dlni_fail(loss->err, DLN_E_NONFINITE, "the Hessian-vector product overflowed");
     return DLN_OK;
 }
 

@@ -123,12 +123,16 @@ START_TEST(wrapping_is_active)
 }
 END_TEST
 
-/* Every derivative call after the first at a shape: zero allocations. */
+/* Every derivative call after the first of its kind at a shape (the first
+ * HVP allocates the tangents, the first residual net its weights): zero
+ * allocations. */
 static void assert_no_allocation(dln_loss *loss, dln_net *net, tu_rng *r)
 {
     size_t n = dln_net_num_params(net), ldv = n + 3;
     double f, *g = malloc(n * sizeof *g), *theta = malloc(n * sizeof *theta);
     double *V = tu_padded(r, n, 20, ldv), *HV = malloc(ldv * 20 * sizeof *HV);
+    (void)ALLOCS(dln_loss_value(loss, net, &f));
+    (void)ALLOCS(dln_loss_hvp(loss, net, V, HV));
     for (int rep = 0; rep < 3; rep++) {
         ck_assert_msg(ALLOCS(dln_loss_value(loss, net, &f)) == 0, "value allocated");
         ck_assert_msg(ALLOCS(dln_loss_grad(loss, net, &f, g)) == 0, "grad allocated");
@@ -163,6 +167,14 @@ START_TEST(no_allocation_after_first_call)
             dln_net *net = tu_net(L, d, 0.5, s);
             double f;
             ck_assert_msg(ALLOCS(dln_loss_value(loss, net, &f)) > 0, "no scratch for a new shape");
+            { /* a gradient holds no HVP scratch: the first HVP allocates it */
+                size_t n = dln_net_num_params(net);
+                double *g = malloc(n * sizeof *g), *hv = malloc(n * sizeof *hv);
+                for (size_t i = 0; i < n; i++) g[i] = 1.0;
+                ck_assert_msg(ALLOCS(dln_loss_grad(loss, net, &f, hv)) == 0, "grad allocated");
+                ck_assert_msg(ALLOCS(dln_loss_hvp(loss, net, g, hv)) > 0, "no HVP scratch");
+                free(g), free(hv);
+            }
             assert_no_allocation(loss, net, &r);
             int square = 0; /* residual layers run on the loss's own scratch too */
             for (size_t l = 1; l <= L; l++)

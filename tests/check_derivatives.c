@@ -527,10 +527,13 @@ START_TEST(oracle_over_cases)
 END_TEST
 
 /* Wider layers (BLAS blocking, larger batches): gradient against the naive
- * one and a directional complex step, HVPs against complex steps. */
+ * one and a directional complex step, HVPs against complex steps. The last
+ * two shapes have d_0 >= DLNI_R_GEMM_BELOW: the products with R are TRMMs,
+ * in place (input and output side). */
 START_TEST(wide_layers_complex_step)
 {
-    static const size_t shapes[][6] = {{3, 20, 48, 33, 40}, {4, 45, 30, 52, 17, 6}, {2, 37, 64, 37}};
+    static const size_t shapes[][6] = {{3, 20, 48, 33, 40}, {4, 45, 30, 52, 17, 6}, {2, 37, 64, 37},
+                                       {2, 130, 9, 140}, {3, 140, 7, 5, 130}};
     double worst = 0.0;
     tu_rng r;
     tu_seed(&r, 20);

@@ -275,6 +275,16 @@ static void body_loss(nm_run *r)
     STEP(r, dln_loss_create_target(&r->loss2, 2, 3, PHI32, 2));
     STEP(r, dln_loss_grad(r->loss2, r->net, r->c, r->a));
     STEP(r, dln_loss_hessian(r->loss2, r->net, r->c, 20));
+    /* the lazy scratch: a residual net's weights at its first call, the
+     * tangents at the first HVP after a gradient (input side, d_0 = d_L) */
+    const size_t sq[3] = {3, 3, 3};
+    dln_loss_free(r->loss2), r->loss2 = NULL;
+    STEP(r, dln_loss_create_target(&r->loss2, 3, 3, PHI, 3));
+    STEP(r, dln_net_create(&r->net2, 2, sq));
+    STEP(r, dln_net_init_gaussian(r->net2, 0.5, 8));
+    STEP(r, dln_net_set_residual(r->net2, 2, 1));
+    STEP(r, dln_loss_grad(r->loss2, r->net2, r->c, r->a));
+    STEP(r, dln_loss_hvp(r->loss2, r->net2, r->a, r->b));
 }
 
 /* The net: copies, initializations, products, metrics of the net alone. */
