@@ -249,6 +249,7 @@ $(BUILD)/mpi/dlnet_mpi.o: mpi/dlnet_mpi.c mpi/dlnet_mpi.h include/dlnet.h
 	$(MPICC) -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden -Iinclude -Impi -c $< -o $@
 
 $(MPI_STATIC): $(BUILD)/mpi/dlnet_mpi.o
+	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $<
 

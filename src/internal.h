@@ -61,6 +61,27 @@ dln_status dlni_net_effective_copy(const dln_net *net, dln_net **out);
     "(dln_net_copy, then dln_net_set_residual(copy, l, 0)); docs/residual.md says which " \
     "answers carry over"
 
+/* Scratch of the factored path for bottleneck nets (src/loss_factored.c):
+ * chain/back entries l of S_l, T_l, U_l, V_l at off[l] and off[L + 2 + l],
+ * tangents (one direction) in the same layout. */
+typedef struct dlni_factored {
+    size_t L, *d;       /* shape the path was chosen for (d = NULL: none) */
+    int path;           /* loss->path it was chosen with */
+    int on;             /* 1: value, gradient and HVP run factored */
+    size_t k;           /* bottleneck layer: d_k = r = min of d_1..d_{L-1} */
+    size_t *off, nc, nb; /* nc, nb: doubles of chain and back (and of dchain, dback) */
+    double *chain, *back;
+    double *dchain, *dback; /* allocated by the first HVP, like dMt and AA */
+    double *Mt, *G;     /* M^T = R B'^T (d_0 x r), G = A' M - C (d_L x d_0) */
+    double *dMt;        /* tangent of M^T */
+    double *Z;          /* 2 r d_0 scratch: R's operands and results, transposed */
+    double *AA, *MM, *K; /* r x r: A'^T A', M M^T (at the point), scratch (one block) */
+    double *theta;      /* weights at which the point's entries are valid */
+    int fwd_valid;      /* chains, G and value valid at theta */
+    int have;           /* parts of the back products valid at theta (loss_factored.c) */
+    double value;       /* data part of the value at theta */
+} dlni_factored;
+
 /* Scratch for value/gradient/HVP, sized for one network shape.
  *
  * Input side (d_0 <= d_L): chain l = B_l = W_{l-1:1} (d_{l-1} x d_0), back
@@ -94,6 +115,7 @@ typedef struct dlni_work {
      * for the first residual net) and the plain view on them */
     double *weff;
     dln_net view;
+    dlni_factored fac;  /* the factored path (src/loss_factored.c) */
 } dlni_work;
 
 #define DLNI_BATCH 8
@@ -112,6 +134,7 @@ struct dln_loss {
     double lam_uniform;
     double *lam;
     dlni_work work;
+    int path;           /* dlni_path of value/gradient/HVP (tests, benches) */
     char err[DLNI_MSG];
 };
 
@@ -186,7 +209,8 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
  * normalization (Inf when the residual sum of squares exceeds the double range). */
 double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
 
-/* Loss internals (src/loss_grad.c, src/loss_hvp.c). */
+/* Loss internals (src/loss_grad.c, src/loss_hvp.c; the steps both derivative
+ * paths share are in src/loss_kernels.c). */
 /* Below this input width d_0 the products with the triangular R run as GEMMs
  * on its stored square form (zeros below the diagonal): twice the flops of a
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
@@ -195,6 +219,11 @@ double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
 /* out (ld ldo) = A op(R) for an m x d_0 block A (ld lda), out != A; a copy
  * of A for a target loss (R = I). */
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo);
+/* out (ld ldo) = op(R) B for a d_0 x n block B (ld ldb), out != B; a copy of
+ * B for a target loss. For n << d_0 OpenBLAS's TRMM is faster from the left
+ * than from the right on the transposed block (docs/performance.md). */
+void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
                   double *out, size_t ldo);
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
@@ -240,6 +269,40 @@ void dlni_work_invalidate(dlni_work *w);
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.
  * The weight-decay terms use the parameters, i.e. net itself. */
 const dln_net *dlni_loss_effective(dln_loss *loss, const dln_net *net);
+/* *value (may be NULL) = data + the penalty sum_l lam_l/2 ||W_l||^2 at
+ * params; DLN_E_NONFINITE with a message unless finite. */
+dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value);
+/* *ss += ||g||^2 of a gradient block of n entries, taken while the block is
+ * in cache; it is also the finiteness test (DLN_E_NONFINITE): a finite sum
+ * has finite terms, and only a non-finite sum needs an explicit scan. */
+dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss);
+/* G -= C (n entries) and return the new ||G||^2, in one pass over G
+ * (unscaled: Inf iff the sum overflows, and then the value would too). */
+double dlni_minus_sumsq(size_t n, const double *C, double *G);
+
+/* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
+ * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path
+ * for the net's shape by a flop model and sizes the scratch when the shape
+ * changes; while loss->work.fac.on, the entry points of src/loss_grad.c and
+ * src/loss_hvp.c hand over to the functions below, which have their
+ * contracts (forward, dlni_grad_sq after the effective net, hvp_run). */
+typedef enum dlni_path {
+    DLNI_PATH_AUTO = 0,     /* by the flop model */
+    DLNI_PATH_FULL = 1,     /* always full width */
+    DLNI_PATH_FACTORED = 2  /* factored whenever there is an inner layer (L >= 2) */
+} dlni_path;
+/* Force a path (tests and benches compare them); the next call decides again. */
+void dlni_factored_set_path(dln_loss *loss, dlni_path path);
+dln_status dlni_factored_prepare(dln_loss *loss, const dln_net *net);
+void dlni_factored_free(dlni_factored *f);
+dln_status dlni_factored_forward(dln_loss *loss, const dln_net *net, const dln_net *params,
+                                 double *value);
+dln_status dlni_factored_grad_sq(dln_loss *loss, const dln_net *eff, const dln_net *net,
+                                 double *value, double *grad, double *gg);
+/* The whole HVP path of k directions (hvp_run's contract, after the
+ * effective net): only the back products the HVP needs are formed. */
+dln_status dlni_factored_hvp(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                             size_t ldv, double *HV, size_t ldhv);
 
 
 /* ---- spectrum (src/spectrum_eigs.c) ---- */

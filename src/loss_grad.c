@@ -16,7 +16,6 @@
 #include "internal.h"
 #include "linalg.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +122,7 @@ dln_status dlni_loss_check(dln_loss *loss, const dln_net *net)
                          "regularization was set for depth %zu, the network has depth %zu",
                          loss->lam_depth, net->L);
     dln_status st = work_resize(loss, net);
+    if (st == DLN_OK) st = dlni_factored_prepare(loss, net);
     if (st != DLN_OK) return st;
     if (net->nres && !loss->work.weff && !(loss->work.weff = dlni_alloc(net->n)))
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the effective weights");
@@ -156,52 +156,6 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
     return l == 1 ? w->E : back_entry(w, l);
 }
 
-/* Penalty sum_l lam_l/2 ||W_l||^2. */
-static double penalty(const dln_loss *loss, const dln_net *net)
-{
-    double s = 0.0;
-    for (size_t l = 1; l <= net->L; l++) {
-        double lam = loss->work.lam[l - 1];
-        if (lam != 0.0) {
-            double nr = la_nrm2(net->d[l] * net->d[l - 1], dlni_layer(net, l));
-            s += 0.5 * lam * nr * nr;
-        }
-    }
-    return s;
-}
-
-void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
-                  double *out, size_t ldo)
-{
-    size_t d0 = loss->d0;
-    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
-        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
-        return;
-    }
-    la_copy(m, d0, A, lda, out, ldo);
-    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
-}
-
-/* G -= C and return ||G||^2, in one pass over G (independent sums, as in
- * la_sumsq: the subtraction and the norm are the only work of the residual
- * outside its two products). */
-static double minus_sumsq(size_t n, const double *C, double *G)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
-        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
-        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
-        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
-    }
-    for (; i < n; i++) {
-        double g = G[i] - C[i];
-        G[i] = g, s0 += g * g;
-    }
-    return (s0 + s1) + (s2 + s3);
-}
-
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
  * P (ld ldp) may be E itself: G is formed in E wherever the products with R
  * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three. */
@@ -216,7 +170,7 @@ static double residual(dln_loss *loss, const double *P, size_t ldp)
         if (P != G) la_copy(dL, d0, P, ldp, G, dL);
         if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, G, dL);
     }
-    double gg = minus_sumsq(dL * d0, loss->C, G);
+    double gg = dlni_minus_sumsq(dL * d0, loss->C, G);
     if (w->G)
         dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
     else if (loss->R)
@@ -264,15 +218,13 @@ void dlni_forward_end(dln_loss *loss, const dln_net *net)
 
 dln_status dlni_forward_value(dln_loss *loss, const dln_net *params, double *value)
 {
-    double v = loss->work.value + penalty(loss, params);
-    if (value) *value = v;
-    return isfinite(v) ? DLN_OK
-                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+    return dlni_total_value(loss, params, loss->work.value, value);
 }
 
 /* dlni_forward with the chains on the effective net and the penalty on the parameters. */
 static dln_status forward(dln_loss *loss, const dln_net *net, const dln_net *params, double *value)
 {
+    if (loss->work.fac.on) return dlni_factored_forward(loss, net, params, value);
     if (dlni_forward_begin(loss, net)) {
         const size_t L = net->L;
         if (loss->work.input_side)
@@ -310,21 +262,6 @@ void dlni_backward_step(dln_loss *loss, const dln_net *net, size_t l)
     }
 }
 
-double dlni_start_lam(double lam, size_t n, const double *x, double *out)
-{
-    if (lam == 0.0) return 0.0;
-    for (size_t i = 0; i < n; i++) out[i] = lam * x[i];
-    return 1.0;
-}
-
-void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B)
-{
-    if (beta == 0.0)
-        la_copy(m, n, A, lda, B, m);
-    else
-        la_add(m, n, 1.0, A, lda, B, m);
-}
-
 /* g = grad_l - lam_l W_l (beta = 0) or g += it (beta = 1); g is d_l x d_{l-1}. */
 static void grad_layer(const dln_loss *loss, const dln_net *net, size_t l, double beta, double *g)
 {
@@ -360,6 +297,7 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
                         double *gg)
 {
     const dln_net *eff = dlni_loss_effective(loss, net); /* dW/dA = I: the same chains */
+    if (loss->work.fac.on) return dlni_factored_grad_sq(loss, eff, net, value, grad, gg);
     dln_status st = forward(loss, eff, net, value);
     if (st != DLN_OK) return st;
     /* In the order of the back sweep, which runs along (unless cached): each
@@ -374,9 +312,7 @@ dln_status dlni_grad_sq(dln_loss *loss, const dln_net *net, double *value, doubl
         size_t nl = net->d[l] * net->d[l - 1];
         double beta = dlni_start_lam(w->lam[l - 1], nl, dlni_layer(net, l), g);
         grad_layer(loss, eff, l, beta, g);
-        ss += la_sumsq(nl, g); /* while the block is still in cache */
-        if (!isfinite(ss) && !la_all_finite(nl, 1, g, nl)) /* else a finite sum overflowed */
-            return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+        if ((st = dlni_grad_block_sumsq(loss, nl, g, &ss)) != DLN_OK) return st;
         if (fresh && (in ? l >= 3 : l + 2 <= L)) dlni_backward_step(loss, eff, l);
     }
     w->back_valid = 1;

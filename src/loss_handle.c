@@ -238,12 +238,17 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
 
 /* ---- the handle's scratch (sized and filled by src/loss_grad.c) ---- */
 
-void dlni_work_invalidate(dlni_work *w) { w->fwd_valid = w->back_valid = 0; }
+void dlni_work_invalidate(dlni_work *w)
+{
+    w->fwd_valid = w->back_valid = 0;
+    w->fac.fwd_valid = w->fac.have = 0;
+}
 
 void dlni_work_free(dlni_work *w)
 {
     free(w->d), free(w->coff), free(w->boff), free(w->chain), free(w->back), free(w->G), free(w->E),
         free(w->RT);
     free(w->lam), free(w->theta), free(w->dchain), free(w->dback), free(w->weff);
+    dlni_factored_free(&w->fac);
     memset(w, 0, sizeof *w);
 }

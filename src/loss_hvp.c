@@ -222,6 +222,8 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     /* W_l = I + A_l is affine in A_l: the Hessian in A is the one in W (the
      * weight decay lam_l I is the same on either), so a residual net runs
      * on its effective weights */
+    if (loss->work.fac.on) /* src/loss_factored.c, with its own scratch */
+        return dlni_factored_hvp(loss, dlni_loss_effective(loss, net), k, V, ldv, HV, ldhv);
     dln_status st = dlni_work_hvp(loss);
     if (st != DLN_OK) return st;
     net = dlni_loss_effective(loss, net);

@@ -9,7 +9,7 @@ import dlnet
 
 
 def test_other_threads_run_during_a_long_call(rng):
-    X, Y = rng.standard_normal((40000, 64)), rng.standard_normal((40000, 8))
+    X, Y = rng.standard_normal((200000, 64)), rng.standard_normal((200000, 8))
     inside = {}
     ticks = []
     done = threading.Event()
@@ -21,7 +21,7 @@ def test_other_threads_run_during_a_long_call(rng):
 
     def long_call():
         inside['start'] = time.perf_counter()
-        dlnet.Loss.data(X, Y)                      # a QR of 40000 samples, one C call
+        dlnet.Loss.data(X, Y)                      # a QR of 200000 samples, one C call
         inside['end'] = time.perf_counter()
 
     t = threading.Thread(target=worker)

@@ -1,0 +1,94 @@
+/* loss_kernels.c - the steps that the full (src/loss_grad.c, src/loss_hvp.c)
+ * and the factored (src/loss_factored.c) derivative paths share: products
+ * with the data factor R, the weight-decay terms. Below both paths in the
+ * file-level call graph (tests/layers.sh). */
+#include "internal.h"
+#include "linalg.h"
+
+#include <math.h>
+
+/* Penalty sum_l lam_l/2 ||W_l||^2. */
+static double penalty(const dln_loss *loss, const dln_net *net)
+{
+    double s = 0.0;
+    for (size_t l = 1; l <= net->L; l++) {
+        double lam = loss->work.lam[l - 1];
+        if (lam != 0.0) {
+            double nr = la_nrm2(net->d[l] * net->d[l - 1], dlni_layer(net, l));
+            s += 0.5 * lam * nr * nr;
+        }
+    }
+    return s;
+}
+
+dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, double *value)
+{
+    double v = data + penalty(loss, params);
+    if (value) *value = v;
+    return isfinite(v) ? DLN_OK
+                       : dlni_fail(loss->err, DLN_E_NONFINITE, "the loss value overflowed (%g)", v);
+}
+
+dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss)
+{
+    *ss += la_sumsq(n, g);
+    if (!isfinite(*ss) && !la_all_finite(n, 1, g, n)) /* else a finite sum overflowed */
+        return dlni_fail(loss->err, DLN_E_NONFINITE, "the gradient overflowed");
+    return DLN_OK;
+}
+
+double dlni_minus_sumsq(size_t n, const double *C, double *G)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
+        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
+        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
+    }
+    for (; i < n; i++) {
+        double g = G[i] - C[i];
+        G[i] = g, s0 += g * g;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
+                  double *out, size_t ldo)
+{
+    size_t d0 = loss->d0;
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
+        return;
+    }
+    la_copy(m, d0, A, lda, out, ldo);
+    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
+}
+
+void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
+                  double *out, size_t ldo)
+{
+    size_t d0 = loss->d0;
+    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(trans, LA_N, d0, n, d0, 1.0, loss->R, d0, B, ldb, 0.0, out, ldo);
+        return;
+    }
+    la_copy(d0, n, B, ldb, out, ldo);
+    if (loss->R) la_trmm_left_upper(trans, d0, n, loss->R, d0, out, ldo);
+}
+
+double dlni_start_lam(double lam, size_t n, const double *x, double *out)
+{
+    if (lam == 0.0) return 0.0;
+    for (size_t i = 0; i < n; i++) out[i] = lam * x[i];
+    return 1.0;
+}
+
+void dlni_add_or_copy(double beta, size_t m, size_t n, const double *A, size_t lda, double *B)
+{
+    if (beta == 0.0)
+        la_copy(m, n, A, lda, B, m);
+    else
+        la_add(m, n, 1.0, A, lda, B, m);
+}
