@@ -9,8 +9,9 @@
  * workspace and the block spectrum of the nearest orbit type), then "next"
  * at a second point of the same kind (another perturbation, another seed),
  * as a history row or a repeated call does. Times are the best of a few runs
- * (seconds, wall clock, the BLAS threads the environment gives); sweeps,
- * candidates and dist are those of the first call.
+ * (seconds, wall clock, the BLAS threads the environment gives); sweeps
+ * (Procrustes sweeps and Gauss-Newton steps) of the first / next call,
+ * candidates and dist of the first.
  * Usage: distance [dmax [near|random|both [dmin]]] (default 256, both, 32).
  * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
@@ -111,8 +112,8 @@ int main(int argc, char **argv)
                 tg = fmin(tg, timed_gradients(loss, net, g)); /* before and after: the unit is the least loaded */
                 dln_landscape_free(ls);
             }
-            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %7zu %5zu %19.12e\n", d, random ? "random" : "near", tg,
-                   t1, t1 / tg, t2 / tg, rep.sweeps, rep.candidates, rep.dist);
+            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %3zu/%-3zu %5zu %19.12e\n", d, random ? "random" : "near",
+                   tg, t1, t1 / tg, t2 / tg, rep.sweeps, rep2.sweeps, rep.candidates, rep.dist);
             fflush(stdout);
         }
         free(th), free(g), free(Phi);

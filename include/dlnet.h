@@ -1554,7 +1554,7 @@ typedef struct dln_dist_report {
                                    r < d_min); +Inf if none. kappa ~ gap^{-1/2} (L >= 3) or
                                    gap^{-1} (L = 2) as it tends to 0 */
     size_t candidates;        /**< orbit types projected on (skipped ones not counted) */
-    size_t sweeps;            /**< Procrustes sweeps, all candidates together */
+    size_t sweeps;            /**< Procrustes sweeps and Gauss-Newton steps, all candidates together */
 } dln_dist_report;
 /** Size of the first version of ::dln_dist_report (0.1.0), the smallest struct_size
  *  accepted (see "Report structs" in the conventions). */
@@ -1574,11 +1574,17 @@ typedef struct dln_dist_report {
  * 2. **Coupled Procrustes projection** onto each candidate orbit: minimize
  *    sum_l ||W_l - (lam_l/c)^{-1/2} U_l S U_{l-1}^T||^2 over the hidden frames
  *    U_l in St(d_l, r) and the rotations Z_b inside each singular block
- *    (U_L = U_b Z_b, U_0 = V_b Z_b), each frame in turn by an orthogonal
- *    polar factor (near the orbit a first-order update of the previous
- *    frame, orthonormalized by Newton-Schulz steps, instead of an SVD),
- *    until the objective decreases by less than 1e-13 of itself, or 1e-6
- *    while dist > 0.1 ||W|| (at most 500 sweeps, ::DLN_EB_NOCONV). W = 0 is
+ *    (U_L = U_b Z_b, U_0 = V_b Z_b). While dist < 0.1 ||W||, Gauss-Newton
+ *    steps move all frames at once (the linearized problem splits into one
+ *    small tridiagonal system per pair of components and one normal step
+ *    per frame; usually 2 steps), each step undone unless it lowers the
+ *    objective; otherwise, and after an undone step, sweeps take each frame
+ *    in turn by an orthogonal polar factor (near the orbit a first-order
+ *    update of the previous frame, orthonormalized by Newton-Schulz steps,
+ *    instead of an SVD). Both stop when the estimated decrease still to come
+ *    (from the ratio of the last decreases) is below 1e-10 of the objective,
+ *    1e-4 while dist > 0.1 ||W||, or when a sweep lowers it by less than
+ *    1e-13 of itself (at most 500 sweeps, ::DLN_EB_NOCONV). W = 0 is
  *    projected first (exactly), then the primary type; an alternative is
  *    skipped when its Mirsky bound exceeds 1.1 times the best dist so far,
  *    and all of them once dist > 0.1 ||W||. Any frames give a
@@ -1608,10 +1614,12 @@ typedef struct dln_dist_report {
  *                on the orbit is accurate to about 1e-5 dist (the objective,
  *                quadratic in the frame error, is converged to about 1e-10)
  * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate 1 to a few dozen sweeps of L polar factors (d_l x r; near
- * an orbit first-order updates of a few products instead) and L GEMMs, and
+ * per candidate near an orbit about 2 Gauss-Newton steps of about 7L
+ * products d x d x r each, else 1 to a few dozen sweeps of L polar factors
+ * (d_l x r; near an orbit first-order updates of a few products instead)
+ * and L GEMMs, and
  * the block spectrum O(r^2 L^3 + n log n). The landscape keeps the
- * workspace (about (4L + 15) d^2 doubles for widths d) and the spectrum of
+ * workspace (about (7L + 20) d^2 doubles for widths d) and the spectrum of
  * the last nearest orbit type: a repeated call allocates nothing unless
  * that type changes.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),

@@ -8,8 +8,10 @@
  * of (value, root)) the squared distance to the orbit is the minimum over
  * the frames of sum_l ||W_l - c_l U_l S U_{l-1}^T||^2, i.e. the maximum of
  * sum_l c_l tr(S U_l^T W_l U_{l-1}). Taking one frame at a time, the
- * maximizer is an orthogonal polar factor (coupled Procrustes). Any frames
- * give a critical point, so every objective value is an upper bound.
+ * maximizer is an orthogonal polar factor (coupled Procrustes); near an
+ * orbit Gauss-Newton steps move all frames at once instead (docs/errbound.md
+ * 1). Any frames give a critical point, so every objective value is an
+ * upper bound.
  *
  * Candidate types come from the point: the end-to-end matrix projected on a
  * singular block gives one direction per value (a "slot"); the singular
@@ -37,6 +39,9 @@
 #define UPDATE_MAX 1e-3    /* first-order polar update while its entries are below this */
 #define UPDATE_FAR 5e-2    /* the same far from every orbit (dist to a few digits) */
 #define NS_STEPS 4         /* Newton-Schulz steps to orthonormalize it */
+#define GN_STEPS 4         /* Gauss-Newton steps on all frames at once, near an orbit */
+#define GN_MAX 1e-2        /* a Gauss-Newton step is taken while its entries are below this */
+#define GAUGE_TOL 1e-10    /* a Schur complement below this fraction: the orbit's own rotation */
 #define ORTHO_TOL 10.0     /* ||Y^T Y - I||_F <= ORTHO_TOL eps r: orthonormal */
 #define MAX_ALT 6          /* alternative candidate types besides the primary and W = 0 */
 #define ALT_FACTOR 4.0     /* an option whose slot cost is within this factor is an alternative */
@@ -73,13 +78,16 @@ struct dlni_dist_work {
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
     double *Mc;          /* scratch dmax x R of the first-order polar update */
+    double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
+    double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
-    double *P, *PV;      /* end-to-end matrix d_L x d_0, P V_b (d_L x mmax) */
+    double *P, *PV;      /* end-to-end matrix d_L x d_0; P V, then the layers along the slots (dmax x nv) */
+    double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
     double *ev;          /* n: the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
-    double *q, *u;       /* mmax singular values; d_L + d_0 + dmax vector scratch */
+    double *q, *u;       /* mmax singular values; dmax + 5 L vector scratch */
     double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
@@ -92,7 +100,7 @@ struct dlni_dist_work {
     size_t r, sweeps;
     double wn, loose2;   /* ||W||_F; (LOOSE_FACTOR ||W||)^2: looser stopping, fewer candidates beyond */
     double umax;         /* the largest first-order polar update taken (UPDATE_MAX or UPDATE_FAR) */
-    int noconv, cached;
+    int noconv, cached, sweeps_only;
     orbit_spec cache;    /* spectral summary of the type copt */
 };
 typedef struct dlni_dist_work ebw;
@@ -105,7 +113,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
-    free(w->bopt), free(w->copt);
+    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -151,14 +159,17 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
-    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dL * mmax);
+    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dmax * nv);
+    w->Sb = dlni_alloc((dL + d0) * nv);
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
-    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dL + d0 + dmax), w->grad = dlni_alloc(ls->n);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 5 * L), w->grad = dlni_alloc(ls->n);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Mc = dlni_alloc(dmax * R);
+    w->Nf = dlni_alloc(w->nframe), w->Ug = dlni_alloc(w->nframe);
+    w->Wt = dlni_alloc(L * R * R), w->Pg = dlni_alloc(dL * R);
     w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
     w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
@@ -166,7 +177,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Mc ||
+        !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -178,6 +189,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     *out = w;
     return DLN_OK;
 }
+
+void dlni_dist_work_sweeps_only(dlni_dist_work *w, int on) { w->sweeps_only = on; }
 
 static double orbit_lower(ebw *w);
 
@@ -195,34 +208,31 @@ static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l];
 static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
-    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax;
+    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax, nv = w->nv;
     size_t sz = dlni_chain_scratch(w->net, L, 1);
     dlni_chain_product(w->net, L, 1, w->P, dL, w->chs, w->chs + sz);
-    dln_status st = DLN_OK;
     if (!la_all_finite(dL, d0, w->P, dL))
         return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
-    for (size_t b = 0; b < ls->nb && st == DLN_OK; b++) {
+    /* every block and slot at once by GEMMs (per value they would be GEMVs of whole layers) */
+    double *UZ = w->Sb, *VZ = UZ + dL * nv;
+    la_gemm(LA_N, LA_N, dL, nv, d0, 1.0, w->P, dL, ls->V, d0, 0.0, w->PV, dL); /* P V */
+    for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
-        size_t m = B->m;
-        const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-        la_gemm(LA_N, LA_N, dL, m, d0, 1.0, w->P, dL, Vbk, d0, 0.0, w->PV, dL);
-        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV, dL, 0.0, w->Mb, m);
-        st = dlni_la_status(ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw),
-                            "SVD of a projected block");
-        for (size_t j = 0; j < m && st == DLN_OK; j++) {
-            size_t i = B->start + j;
-            double *uL = w->u, *u0 = uL + dL, *t = u0 + d0;
-            memcpy(w->zs + i * mmax, w->Z + j * m, m * sizeof *w->Z);
-            la_gemv(LA_N, dL, m, 1.0, Ubk, dL, w->Z + j * m, 0.0, uL);
-            for (size_t k = 0; k < m; k++) t[k] = w->ZT[j + k * m]; /* row j of Z'^T */
-            la_gemv(LA_N, d0, m, 1.0, Vbk, d0, t, 0.0, u0);
-            la_gemv(LA_T, dL, dh, 1.0, layer(w, L), dL, uL, 0.0, t);
-            w->sig[2 * i] = la_nrm2(dh, t);
-            la_gemv(LA_N, d1, d0, 1.0, layer(w, 1), d1, u0, 0.0, t);
-            w->sig[2 * i + 1] = la_nrm2(d1, t);
-        }
+        size_t m = B->m, i0 = B->start;
+        const double *Ubk = ls->U + i0 * dL, *Vbk = ls->V + i0 * d0;
+        la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV + i0 * dL, dL, 0.0, w->Mb, m);
+        dln_status st = dlni_la_status(
+            ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw), "SVD of a projected block");
+        if (st != DLN_OK) return st;
+        for (size_t j = 0; j < m; j++) memcpy(w->zs + (i0 + j) * mmax, w->Z + j * m, m * sizeof *w->Z);
+        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, UZ + i0 * dL, dL);  /* U_b z */
+        la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, VZ + i0 * d0, d0); /* V_b z' */
     }
-    return st;
+    la_gemm(LA_T, LA_N, dh, nv, dL, 1.0, layer(w, L), dL, UZ, dL, 0.0, w->PV, dh);
+    for (size_t i = 0; i < nv; i++) w->sig[2 * i] = la_nrm2(dh, w->PV + i * dh);
+    la_gemm(LA_N, LA_N, d1, nv, d0, 1.0, layer(w, 1), d1, VZ, d0, 0.0, w->PV, d1);
+    for (size_t i = 0; i < nv; i++) w->sig[2 * i + 1] = la_nrm2(d1, w->PV + i * d1);
+    return DLN_OK;
 }
 
 /* Admissible options of a value: labels and rescaled roots (none first). */
@@ -325,9 +335,12 @@ static dln_status boundary_step(ebw *w, double *U)
  * C = Omega - (K - H) H^{-1} (one product; ||B_j||^2 = ||M_j||^2 - ||K_j||^2
  * only sizes the update). Newton-Schulz steps make Y orthonormal to rounding.
  * Returns 0 (Q and M untouched) when the update is too large to be accurate
- * or does not orthonormalize: the caller then takes the SVD.
+ * or does not orthonormalize: the caller then takes the SVD. keep_q: a small
+ * update is not applied (returns 1, Q untouched).
  * Scratch: E (r x r), T and Mc (n x r), u (r). */
-static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
+static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q);
+
+static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
     la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
@@ -346,12 +359,21 @@ static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q)
             K[i + j * r] = a - K[i + j * r] / h[j], K[j + i * r] = -a - K[j + i * r] / h[i];
         }
     if (!(big <= w->umax)) return 0;
+    if (keep_q) return 1; /* small: the Gauss-Newton steps to come correct Q */
     for (size_t j = 0; j < r; j++) {
         K[j + j * r] = 0.0;
         for (size_t i = 0; i < n; i++) Y[i + j * n] = M[i + j * n] / h[j];
     }
     la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
-    double tol = ORTHO_TOL * DBL_EPSILON * (double)r;
+    return orthonormalize(w, n, r, Y, Q);
+}
+
+/* Q <- Y made orthonormal by Newton-Schulz steps (Y, n x r, within O(|Y^T Y - I|)
+ * of a frame: the step leaves about its square). Returns 0 (Q untouched) when
+ * NS_STEPS do not reach ||Y^T Y - I||_F <= ORTHO_TOL eps r. Scratch: E, Mc. */
+static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q)
+{
+    double *K = w->E, tol = ORTHO_TOL * DBL_EPSILON * (double)r;
     for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
         la_syrk_t(r, n, Y, n, K, r);
         double off = 0.0;
@@ -381,7 +403,7 @@ static dln_status hidden_step(ebw *w, double *U, size_t l)
     la_gemm(LA_N, LA_N, dl, r, dp, w->cl[l], layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, w->M, dl);
     la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, w->M, dl);
     scale_columns(dl, r, w->M, dl, w->comp);
-    if (polar_update(w, dl, r, w->M, frame(U, w, l))) return DLN_OK;
+    if (polar_update(w, dl, r, w->M, frame(U, w, l), 0)) return DLN_OK;
     return polar(w, dl, r, w->M, dl, frame(U, w, l), dl);
 }
 
@@ -396,7 +418,7 @@ static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
     if (st != DLN_OK) return st;
     for (size_t k = 0; k < r; k++)
         if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
-    if (polar_update(w, n, r, M, U)) return DLN_OK;
+    if (polar_update(w, n, r, M, U, !w->sweeps_only)) return DLN_OK;
     return polar(w, n, r, M, n, U, n);
 }
 
@@ -417,6 +439,199 @@ static dln_status initial_frames(ebw *w, double *U)
         scale_columns(dp, r, w->M, dp, w->comp);
         dln_status st = start_frame(w, dp, r, w->M, frame(U, w, l - 1));
         if (st != DLN_OK) return st;
+    }
+    return DLN_OK;
+}
+
+/* ---- Gauss-Newton steps on all frames at once (near an orbit) ---- */
+
+/* The rotations of one pair i < j of components: the least-squares solution
+ * of the linearized residuals of entries (i, j) and (j, i) of every layer,
+ *   W~_l[i,j] - c_l (w_l s_j - s_i w_{l-1}),  W~_l[j,i] - c_l (s_j w_{l-1} - s_i w_l),
+ * in w_1 .. w_{L-1} (hidden frames) and w_0 = w_L = z (the boundary rotation,
+ * free only when i and j share a singular block, else 0): a tridiagonal
+ * system T bordered by z, [T e; e^T dz], solved by elimination and the Schur
+ * complement dz - e^T T^{-1} e. With s_i = s_j in one block, rotating every
+ * frame alike moves nothing (the orbit's own symmetry): the complement
+ * vanishes and z = 0 fixes that gauge. Reads W~_l[i,j], W~_l[j,i] from Wt
+ * (layer l at Wt + (l-1) R^2, leading dimension r); writes w_l over
+ * W~_l[i,j] (l < L) and z over W~_L[i,j], the negatives over [j,i]; returns
+ * the largest |w|. Scratch h: 5 L doubles. */
+static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h)
+{
+    size_t L = w->L, r = w->r, n = L - 1, rr = w->R * w->R;
+    double si = w->comp[i].s, sj = w->comp[j].s, dz = 0.0, bz = 0.0;
+    double *D = h, *E = D + L, *x = E + L, *e = x + L, *y = e + L;
+    for (size_t k = 0; k < L; k++) D[k] = E[k] = x[k] = e[k] = 0.0;
+    for (size_t l = 1; l <= L; l++) { /* layer l couples frames l and l-1 */
+        const double *Wl = w->Wt + (l - 1) * rr;
+        double c = w->cl[l], a = Wl[i + j * r], bt = Wl[j + i * r];
+        double dd = c * c * (si * si + sj * sj), off = -2.0 * c * c * si * sj;
+        double gl = c * (sj * a - si * bt), gp = c * (sj * bt - si * a); /* -J^T r: frames l, l-1 */
+        int hl = l < L, hp = l > 1; /* frames l, l-1 hidden */
+        if (hl) D[l - 1] += dd, x[l - 1] += gl;
+        else dz += dd, bz += gl;
+        if (hp) D[l - 2] += dd, x[l - 2] += gp;
+        else dz += dd, bz += gp;
+        if (hl && hp) E[l - 2] += off;
+        else if (hl || hp) e[hl ? l - 1 : l - 2] += off;
+        else dz += 2.0 * off; /* L = 1: both ends are z */
+    }
+    for (size_t k = 0; k < n; k++) y[k] = e[k];
+    for (size_t k = 1; k < n; k++) { /* T x = b and T y = e, forward */
+        double f = E[k - 1] / D[k - 1];
+        D[k] -= f * E[k - 1], x[k] -= f * x[k - 1], y[k] -= f * y[k - 1];
+    }
+    for (size_t k = n; k-- > 0;) {
+        double nx = k + 1 < n ? x[k + 1] : 0.0, ny = k + 1 < n ? y[k + 1] : 0.0;
+        x[k] = (x[k] - E[k] * nx) / D[k], y[k] = (y[k] - E[k] * ny) / D[k];
+    }
+    double z = 0.0, big = 0.0;
+    if (same) {
+        double sc = dz, rz = bz;
+        for (size_t k = 0; k < n; k++) sc -= e[k] * y[k], rz -= e[k] * x[k];
+        if (sc > GAUGE_TOL * dz) z = rz / sc;
+    }
+    for (size_t l = 1; l <= L; l++) {
+        double *Wl = w->Wt + (l - 1) * rr, v = l < L ? x[l - 1] - z * y[l - 1] : z;
+        Wl[i + j * r] = v, Wl[j + i * r] = -v;
+        big = fmax(big, fabs(v));
+    }
+    return big;
+}
+
+/* N (n x r) <- (N - U K) with column j divided by q s_j^2: the normal part of
+ * M = N (K = U^T M), least-squares step of the frame out of its span. */
+static void normal_step(size_t n, size_t r, const double *U, size_t ldu, const double *K, size_t ldk,
+                        double q, const dlni_comp *comp, double *N, size_t ldn)
+{
+    la_gemm(LA_N, LA_N, n, r, r, -1.0, U, ldu, K, ldk, 1.0, N, ldn);
+    for (size_t k = 0; k < r; k++) la_scal(n, 1.0 / (q * comp[k].s * comp[k].s), N + k * ldn);
+}
+
+/* K (r x r) <- c_l W~_l S + c_{l+1} W~_{l+1}^T S: U_l^T M_l of a hidden frame. */
+static void hidden_k(ebw *w, size_t l, double *K)
+{
+    size_t r = w->r, rr = w->R * w->R;
+    const double *A = w->Wt + (l - 1) * rr, *B = A + rr;
+    for (size_t jj = 0; jj < r; jj++)
+        for (size_t ii = 0; ii < r; ii++)
+            K[ii + jj * r] = (w->cl[l] * A[ii + jj * r] + w->cl[l + 1] * B[jj + ii * r]) * w->comp[jj].s;
+}
+
+/* Boundary of block b (components k0..k1-1): Z = U_b^T U_L[:,J], G as in
+ * boundary_step, Z <- polar(Z (I + Omega_JJ) + (G - Z Z^T G) / ((c_1^2 + c_L^2) S_J^2)),
+ * and U_L[:,J], U_0[:,J] from the new Z. Q_1 = W_1^T U_1 in T, W_L U_{L-1} in Pg. */
+static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
+{
+    dln_landscape *ls = w->ls;
+    size_t L = w->L, d0 = w->d[0], dL = w->d[L], r = w->r, kb = k1 - k0;
+    const dlni_block *B = &ls->blk[w->comp[k0].blk];
+    size_t m = B->m;
+    const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
+    double *Z = w->Mb, *G = w->G, *K = w->ZT, *Om = w->Wt + (L - 1) * w->R * w->R + k0 + k0 * r;
+    la_gemm(LA_T, LA_N, m, kb, dL, 1.0, Ubk, dL, frame(U, w, L) + k0 * dL, dL, 0.0, Z, m);
+    la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, G, m);
+    la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->Pg + k0 * dL, dL, 1.0, G, m);
+    scale_columns(m, kb, G, m, w->comp + k0);
+    la_gemm(LA_T, LA_N, kb, kb, m, 1.0, Z, m, G, m, 0.0, K, kb);
+    normal_step(m, kb, Z, m, K, kb, w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L], w->comp + k0, G, m);
+    for (size_t k = 0; k < kb; k++) Om[k + k * r] = 1.0;
+    la_gemm(LA_N, LA_N, m, kb, kb, 1.0, Z, m, Om, r, 1.0, G, m);
+    dln_status st = polar(w, m, kb, G, m, Z, m);
+    if (st != DLN_OK) return st;
+    la_gemm(LA_N, LA_N, d0, kb, m, 1.0, Vbk, d0, Z, m, 0.0, frame(U, w, 0) + k0 * d0, d0);
+    la_gemm(LA_N, LA_N, dL, kb, m, 1.0, Ubk, dL, Z, m, 0.0, frame(U, w, L) + k0 * dL, dL);
+    return DLN_OK;
+}
+
+/* The rotated layers W~_l = U_l^T W_l U_{l-1} into Wt, and the hidden
+ * frames' M_l = c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S made into
+ * their normal steps in Nf; W_1^T U_1 in T and W_L U_{L-1} in Pg for the
+ * boundary. 2L products d_l x d_{l-1} x r and L + (L - 1) of d_l x r x r. */
+static void gn_rotate(ebw *w, double *U)
+{
+    size_t L = w->L, r = w->r, rr = w->R * w->R;
+    for (size_t l = 1; l <= L; l++) {
+        size_t dl = w->d[l], dp = w->d[l - 1];
+        double *P = l < L ? frame(w->Nf, w, l) : w->Pg, *Wl = w->Wt + (l - 1) * rr;
+        la_gemm(LA_N, LA_N, dl, r, dp, 1.0, layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, P, dl);
+        la_gemm(LA_T, LA_N, r, r, dl, 1.0, frame(U, w, l), dl, P, dl, 0.0, Wl, r);
+        if (l < L) la_scal(dl * r, w->cl[l], P);
+    }
+    la_gemm(LA_T, LA_N, w->d[0], r, w->d[1], 1.0, layer(w, 1), w->d[1], frame(U, w, 1), w->d[1], 0.0,
+            w->T, w->d[0]);
+    for (size_t l = 1; l < L; l++) {
+        size_t dl = w->d[l], dn = w->d[l + 1];
+        double *N = frame(w->Nf, w, l);
+        la_gemm(LA_T, LA_N, dl, r, dn, w->cl[l + 1], layer(w, l + 1), dn, frame(U, w, l + 1), dn, 1.0, N, dl);
+        scale_columns(dl, r, N, dl, w->comp);
+        hidden_k(w, l, w->E);
+        normal_step(dl, r, frame(U, w, l), dl, w->E, r, w->cl[l] * w->cl[l] + w->cl[l + 1] * w->cl[l + 1],
+                    w->comp, N, dl);
+    }
+}
+
+/* One Gauss-Newton step on every frame (frames in U, changed only when it
+ * is taken): *taken = 0 when the step is larger than GN_MAX (too far for the
+ * linearization) or a frame does not orthonormalize, U then unusable (the
+ * caller restores it). */
+static dln_status gn_step(ebw *w, double *U, int *taken)
+{
+    size_t L = w->L, r = w->r, rr = w->R * w->R;
+    double big = 0.0;
+    *taken = 0;
+    gn_rotate(w, U);
+    for (size_t j = 0; j < r; j++)
+        for (size_t i = 0; i < j; i++)
+            big = fmax(big, pair_rotations(w, i, j, w->comp[i].blk == w->comp[j].blk, w->u));
+    for (size_t l = 1; l < L; l++)
+        for (size_t k = 0; k < r; k++) {
+            const double *N = frame(w->Nf, w, l) + k * w->d[l];
+            big = fmax(big, la_nrm2(w->d[l], N));
+        }
+    if (!(big <= GN_MAX)) return DLN_OK;
+    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
+        for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
+        dln_status st = gn_boundary(w, U, k0, k1);
+        if (st != DLN_OK) return st;
+    }
+    for (size_t l = 1; l < L; l++) { /* U_l <- orthonormalized U_l (I + Omega_l) + N_l */
+        size_t dl = w->d[l];
+        double *Om = w->Wt + (l - 1) * rr, *Y = frame(w->Nf, w, l);
+        for (size_t k = 0; k < r; k++) Om[k + k * r] = 1.0;
+        la_gemm(LA_N, LA_N, dl, r, r, 1.0, frame(U, w, l), dl, Om, r, 1.0, Y, dl);
+        if (!orthonormalize(w, dl, r, Y, frame(U, w, l))) return DLN_OK;
+    }
+    *taken = 1;
+    return DLN_OK;
+}
+
+/* Gauss-Newton steps from the current frames (objective *obj) while each
+ * lowers the objective; a step that is not taken or does not lower it is
+ * undone. The error contracts by a factor q of the order of the residual
+ * per step, so after two decreases s_1, s_2 the rest is about s_2 q/(1 - q),
+ * q = s_2/s_1; *done when that (or s_2 itself) is below NEAR_RTOL. */
+static dln_status gn_refine(ebw *w, double *obj, int *done)
+{
+    double s1 = INFINITY;
+    for (int k = 0; k < GN_STEPS; k++) {
+        memcpy(w->Ug, w->U, w->nframe * sizeof *w->U);
+        int taken;
+        dln_status st = gn_step(w, w->U, &taken);
+        if (st != DLN_OK) return st;
+        double cur = taken ? objective(w, w->U) : INFINITY;
+        if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
+            memcpy(w->U, w->Ug, w->nframe * sizeof *w->U);
+            *done = cur - *obj <= NEAR_RTOL * *obj;
+            return DLN_OK;
+        }
+        double s2 = *obj - cur, q = k > 0 ? s2 / s1 : 1.0;
+        *obj = cur, s1 = s2, w->sweeps++;
+        if (s2 <= NEAR_RTOL * cur || (q < 1.0 && s2 * q / (1.0 - q) <= NEAR_RTOL * cur)) {
+            *done = 1;
+            return DLN_OK;
+        }
     }
     return DLN_OK;
 }
@@ -449,8 +664,11 @@ static dln_status project(ebw *w, const int *opt, double *obj)
     }
     w->umax = UPDATE_MAX;
     dln_status st = initial_frames(w, w->U);
-    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, cur = prev, s[3] = {INFINITY, INFINITY, INFINITY};
+    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, s[3] = {INFINITY, INFINITY, INFINITY};
     int converged = !(prev > 0.0);
+    if (st == DLN_OK && !converged && prev <= w->loose2 && !w->sweeps_only)
+        st = gn_refine(w, &prev, &converged);
+    double cur = prev;
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
         w->umax = prev > w->loose2 ? UPDATE_FAR : UPDATE_MAX;
         st = boundary_step(w, w->U);

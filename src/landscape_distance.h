@@ -23,5 +23,8 @@ dln_status dlni_distance(dlni_dist_work *w, const dln_net *net, const double *vg
  * admissible): one candidate, dist_second = +Inf. */
 dln_status dlni_distance_to(dlni_dist_work *w, const dln_net *net, const int *chosen,
                             dln_dist_report *rep, double *nearest);
+/* 1: the Procrustes sweeps alone, without the Gauss-Newton steps near an
+ * orbit (the path before them), so that tests can compare the two. */
+void dlni_dist_work_sweeps_only(dlni_dist_work *w, int on);
 
 #endif

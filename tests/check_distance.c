@@ -9,9 +9,13 @@
  *    space of W* moves along the orbit and never gets closer to W, beyond the
  *    accuracy the report claims: 1e-10 near an orbit, 1e-4 far from all),
  *    it is critical (dln_loss_grad), at distance dist from W, and
- *    dist_lower <= dist, on widths with repeated values and bottlenecks.
+ *    dist_lower <= dist, on widths with repeated values and bottlenecks;
+ *  - the Gauss-Newton steps near an orbit give the dist, the orbit type and
+ *    the nearest point of the Procrustes sweeps alone, in fewer steps, on
+ *    points near every orbit type of every small problem.
  * Other certificates of the distance are in check_errbound.c. */
 #include "errbound_util.h"
+#include "landscape_distance.h" /* the sweeps alone, to compare */
 #include "linalg.h" /* la_qr_q_ws under test; la_gemm and la_qr_q as oracles (BLAS, LAPACK) */
 
 #include <float.h>
@@ -291,6 +295,78 @@ START_TEST(projection_is_local_optimum)
 }
 END_TEST
 
+/* net <- a point of orbit type o moved by t ||W|| in a random direction. */
+static void near_orbit(dln_landscape *ls, size_t o, double t, uint64_t seed, dln_net *net, double *th,
+                       double *g)
+{
+    tu_rng rng;
+    tu_seed(&rng, seed);
+    size_t n = dln_net_num_params(net), nv = dln_landscape_num_values(ls);
+    int *pat = malloc(nv * sizeof *pat);
+    ck_assert_ok(dln_landscape_orbit(ls, o, pat));
+    ck_assert_ok(dln_landscape_build(ls, pat, NULL, DLN_FRAMES_RANDOM, seed, net));
+    free(pat);
+    double wn = eu_norm(net), gn = 0.0;
+    tu_fill(&rng, n, g);
+    for (size_t i = 0; i < n; i++) gn += g[i] * g[i];
+    ck_assert_ok(dln_net_get_params(net, th));
+    for (size_t i = 0; i < n; i++) th[i] += t * fmax(wn, 1.0) * g[i] / sqrt(gn);
+    ck_assert_ok(dln_net_set_params(net, th));
+}
+
+/* The Gauss-Newton path against the sweeps alone at points near each orbit
+ * type: the same orbit type, dist to 1e-10, nearest points within the
+ * accuracy the report claims, W* critical and locally nearest
+ * (check_projection), and at most half the steps near orbits of rank >= 2
+ * (so that the new path is the one that ran). */
+START_TEST(gauss_newton_matches_sweeps)
+{
+    size_t steps_gn = 0, steps_sw = 0; /* near orbits of rank >= 2 (rank 1 has no rotations) */
+    for (size_t pi = 0; pi < eu_num_problems; pi++) {
+        eu_setup s;
+        eu_setup_problem(&eu_problems[pi], &s);
+        const eu_problem *p = &eu_problems[pi];
+        dln_net *near = NULL, *rot = NULL;
+        ck_assert_ok(dln_net_create(&near, p->L, p->w));
+        ck_assert_ok(dln_net_create(&rot, p->L, p->w));
+        dlni_dist_work *gw = NULL, *sw = NULL;
+        ck_assert_ok(dlni_dist_work_new(s.ls, &gw));
+        ck_assert_ok(dlni_dist_work_new(s.ls, &sw));
+        dlni_dist_work_sweeps_only(sw, 1);
+        dln_landscape_info info = {.struct_size = sizeof info};
+        ck_assert_ok(dln_landscape_get_info(s.ls, &info));
+        double *th = malloc(s.n * sizeof *th), *g = malloc(s.n * sizeof *g);
+        double *xg = malloc(s.n * sizeof *xg), *xs = malloc(s.n * sizeof *xs);
+        int *pg = malloc(s.nv * sizeof *pg), *ps = malloc(s.nv * sizeof *ps);
+        for (size_t o = 0; o < info.num_orbits; o++)
+            for (int k = 0; k < tu_cases(2); k++) {
+                double t = k % 2 ? 1e-3 : 1e-6;
+                near_orbit(s.ls, o, t, 3000 + 17 * pi + 5 * o + (uint64_t)k, s.net, th, g);
+                dln_dist_report rg = eu_report(), rs = eu_report();
+                ck_assert_ok(dlni_distance(gw, s.net, NULL, &rg, pg, xg));
+                ck_assert_ok(dlni_distance(sw, s.net, NULL, &rs, ps, xs));
+                ck_assert_msg(eu_same_type(s.ls, pg, ps), "problem %zu orbit %zu t %g: orbit types differ", pi, o,
+                              t);
+                ck_assert_msg(fabs(rg.dist - rs.dist) <= 1e-10 * rs.dist + 1e-15,
+                              "problem %zu orbit %zu t %g: dist %.17g (Gauss-Newton) vs %.17g (sweeps)", pi, o, t,
+                              rg.dist, rs.dist);
+                double dx = 0.0;
+                for (size_t i = 0; i < s.n; i++) dx = hypot(dx, xg[i] - xs[i]);
+                ck_assert_msg(dx <= 1e-4 * rs.dist + 1e-13 * fmax(eu_norm(s.net), 1.0),
+                              "problem %zu orbit %zu t %g: nearest points %g apart (dist %g)", pi, o, t, dx, rs.dist);
+                if (rs.rank > 1 && t < 1e-5) steps_gn += rg.sweeps, steps_sw += rs.sweeps;
+                check_projection(s.ls, s.loss, s.net, near, rot, "near an orbit");
+            }
+        free(th), free(g), free(xg), free(xs), free(pg), free(ps);
+        dlni_dist_work_free(gw), dlni_dist_work_free(sw);
+        dln_net_free(near), dln_net_free(rot);
+        eu_setup_free(&s);
+    }
+    ck_assert_msg(steps_sw > 0 && 2 * steps_gn <= steps_sw, "%zu Gauss-Newton steps against %zu sweeps", steps_gn,
+                  steps_sw);
+}
+END_TEST
+
 Suite *suite_distance(void)
 {
     Suite *s = suite_create("distance");
@@ -299,6 +375,7 @@ Suite *suite_distance(void)
     tcase_add_test(tc, qr_with_workspace);
     tcase_add_test(tc, kept_workspace);
     tcase_add_test(tc, projection_is_local_optimum);
+    tcase_add_test(tc, gauss_newton_matches_sweeps);
     suite_add_tcase(s, tc);
     return s;
 }
