@@ -300,8 +300,6 @@ int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double 
 
 int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag)
 {
-    if (n == 0) return LA_OK;
-    if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
     size_t lw = la_qr_q_wsize(m, n);
     double *work = lw ? malloc(lw * sizeof *work) : NULL;
     int rc = work ? la_qr_q_ws(m, n, A, lda, rdiag, work, lw) : LA_NOMEM;
