@@ -495,9 +495,10 @@ DLN_API dln_status dln_loss_grad(dln_loss *loss, const dln_net *net, double *val
  * Hessian-vector product hv = H(W) v for a direction v in theta layout
  * (forward-mode derivative of the gradient chain: 8L GEMMs, 6L when the
  * chains of a dln_loss_grad() or dln_loss_hvp() call at the same weights are
- * reused). Errors: those of dln_loss_value(), ::DLN_E_NULL (v, hv),
- * ::DLN_E_NONFINITE if v has NaN/Inf (nothing written) or the product
- * overflowed.
+ * reused). @p hv may be @p v (in place; overlapping buffers cost one copy
+ * of the directions). Errors: those of dln_loss_value(), ::DLN_E_NULL (v,
+ * hv), ::DLN_E_NONFINITE if v has NaN/Inf (nothing written) or the product
+ * overflowed, ::DLN_E_NOMEM (the copy).
  */
 DLN_API dln_status dln_loss_hvp(dln_loss *loss, const dln_net *net, const double *v,
                                 double *hv);

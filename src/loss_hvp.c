@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "linalg.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,8 +217,8 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
 }
 
 /* HV = H V for k directions; arguments already validated. */
-static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const double *V,
-                          size_t ldv, double *HV, size_t ldhv)
+static dln_status hvp_sweeps(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                             size_t ldv, double *HV, size_t ldhv)
 {
     /* W_l = I + A_l is affine in A_l: the Hessian in A is the one in W (the
      * weight decay lam_l I is the same on either), so a residual net runs
@@ -242,6 +243,31 @@ static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const do
     if (ok < 0) return DLN_E_NONFINITE; /* the loss value overflowed (message set) */
     if (!ok) return dlni_fail(loss->err, DLN_E_NONFINITE, "the Hessian-vector product overflowed");
     return DLN_OK;
+}
+
+/* Whether the spans of two n x k blocks (leading dimensions lda, ldb) share memory. */
+static int spans_overlap(const double *a, size_t lda, const double *b, size_t ldb, size_t n,
+                         size_t k)
+{
+    uintptr_t a0 = (uintptr_t)a, a1 = (uintptr_t)(a + (k - 1) * lda + n);
+    uintptr_t b0 = (uintptr_t)b, b1 = (uintptr_t)(b + (k - 1) * ldb + n);
+    return a0 < b1 && b0 < a1;
+}
+
+/* HV may overlap V (in place, hv == v, as 0.1.0 allowed): the sweeps read a
+ * direction's first layers after writing its output, so they read a copy
+ * then (the one allocation, only for overlapping buffers). */
+static dln_status hvp_run(dln_loss *loss, const dln_net *net, size_t k, const double *V,
+                          size_t ldv, double *HV, size_t ldhv)
+{
+    size_t n = net->n;
+    if (!spans_overlap(V, ldv, HV, ldhv, n, k)) return hvp_sweeps(loss, net, k, V, ldv, HV, ldhv);
+    double *copy = dlni_alloc(n * k);
+    if (!copy) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for a copy of the directions");
+    la_copy(n, k, V, ldv, copy, n);
+    dln_status st = hvp_sweeps(loss, net, k, copy, n, HV, ldhv);
+    free(copy);
+    return st;
 }
 
 dln_status dln_loss_hvp_batch(dln_loss *loss, const dln_net *net, size_t k, const double *V,

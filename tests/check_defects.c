@@ -1,5 +1,5 @@
-/* check_defects.c - regression tests of the defects of issue 10 (items 1-9),
- * one test each; every one fails (or, for the memory errors, is reported by
+/* check_defects.c - regression tests of the defects of issue 10 (items 1-9)
+ * and of later ones (10), one test each; every one fails (or, for the memory errors, is reported by
  * `make asan`) without its fix. */
 #define _POSIX_C_SOURCE 200809L /* dup, dup2, fileno (item 8) */
 #include "linalg.h" /* la_fro (item 9), the LAPACK wrappers (item 8) */
@@ -322,6 +322,50 @@ START_TEST(lapack_never_sees_nonfinite)
 }
 END_TEST
 
+/* 10. An HVP written over its own direction (hv == v, which 0.1.0
+ * computed correctly) read directions it had already overwritten: the
+ * sweeps read the first layers of a direction after writing its output.
+ * Full path on both sides, cached and new chains, a batch of three, and a
+ * bottleneck net on the factored path. */
+static void hvp_in_place(size_t L, const size_t *d, size_t k, int cached)
+{
+    size_t d0 = d[0], dL = d[L], m = 3 * d0 + 4, n = 0;
+    for (size_t l = 1; l <= L; l++) n += d[l] * d[l - 1];
+    tu_rng r;
+    tu_seed(&r, 10 + L + k);
+    double *X = malloc(d0 * m * sizeof *X), *Y = malloc(dL * m * sizeof *Y);
+    double *V = malloc(n * k * sizeof *V), *H = malloc(n * k * sizeof *H), *g = malloc(n * sizeof *g);
+    tu_fill(&r, d0 * m, X), tu_fill(&r, dL * m, Y), tu_fill(&r, n * k, V);
+    dln_loss *loss = NULL;
+    dln_net *net = tu_net(L, d, 0.5, 3);
+    ck_assert_ok(dln_loss_create_data(&loss, d0, dL, m, X, d0, Y, dL));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.1));
+    ck_assert_ok(dln_loss_hvp_batch(loss, net, k, V, n, H, n)); /* out of place */
+    dln_loss *fresh = NULL; /* no chains cached: the in-place call forms them */
+    ck_assert_ok(dln_loss_create_data(&fresh, d0, dL, m, X, d0, Y, dL));
+    ck_assert_ok(dln_loss_set_l2_uniform(fresh, 0.1));
+    double v;
+    if (cached) ck_assert_ok(dln_loss_grad(fresh, net, &v, g));
+    ck_assert_ok(dln_loss_hvp_batch(fresh, net, k, V, n, V, n)); /* in place */
+    dln_loss_free(fresh);
+    ck_assert_msg(tu_maxdiff(n * k, V, H) <= 1e-13 * tu_maxabs(n * k, H),
+                  "in-place HVP differs by %g (L = %zu, k = %zu, cached %d)", tu_maxdiff(n * k, V, H),
+                  L, k, cached);
+    dln_loss_free(loss), dln_net_free(net);
+    free(X), free(Y), free(V), free(H), free(g);
+}
+
+START_TEST(hvp_over_its_direction)
+{
+    const size_t input[4] = {4, 5, 6, 7}, output[4] = {7, 6, 5, 4}, neck[3] = {64, 2, 64};
+    for (int cached = 0; cached < 2; cached++) {
+        hvp_in_place(3, input, 1, cached), hvp_in_place(3, input, 3, cached);
+        hvp_in_place(3, output, 1, cached), hvp_in_place(3, output, 3, cached);
+        hvp_in_place(2, neck, 1, cached), hvp_in_place(2, neck, 3, cached);
+    }
+}
+END_TEST
+
 Suite *suite_defects(void)
 {
     Suite *s = suite_create("defects");
@@ -335,6 +379,7 @@ Suite *suite_defects(void)
     tcase_add_test(tc, fro_padded_scaled);
     tcase_add_test(tc, opt_failed_start_keeps_state);
     tcase_add_test(tc, lapack_never_sees_nonfinite);
+    tcase_add_test(tc, hvp_over_its_direction);
     suite_add_tcase(s, tc);
     return s;
 }
