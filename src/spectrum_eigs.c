@@ -60,7 +60,7 @@
 /* Default outer iterations (thick restarts). */
 #define DEFAULT_MAXIT 1000
 /* Rows per chunk of the in-place product V <- V S at a restart. */
-#define RESTART_ROWS 256
+#define RESTART_ROWS 1024
 /* A column whose norm fell below this fraction of its norm before a
  * projection pass is projected again (Kahan-Parlett "twice is enough"). */
 #define REORTH_RATIO 0.7071067811865476
@@ -292,8 +292,12 @@ static double sym(const double *A, size_t ld, size_t l, size_t i)
  * sum_l T_li v_l' Q + rounding (G has no entry in column i < lo), so
  *     est_i R = T_.i' Om_.Q - Om_i,loc C + noise ||H||,
  * with R the triangular factor of the new block and C the projection
- * coefficients. The noise term takes the sign of the rest (it never hides a
- * growing estimate). Against columns lo..q-1 the error is that of one
+ * coefficients, bounded in absolute values. The relation holds for H - sigma
+ * I as well (T_ii and the column's own coefficient C_cc both shift by
+ * -sigma), and column c of the block is bounded with sigma = C_cc, which
+ * removes that term: the growth per block is then |T_ii - C_cc| + the
+ * off-diagonal couplings, not |T_ii| + |C_cc| (which is 2 ||H|| at the wanted
+ * end, and made the bound 1e7 times the measured loss in ten blocks). Against columns lo..q-1 the error is that of one
  * projection pass: eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of
  * those columns times the coefficients; within the block, rounding.
  * Entered in Om; returns the largest magnitude. O(p^2 b) scalar work. */
@@ -305,9 +309,12 @@ static double estimate(lanczos *z, size_t lo, size_t acc)
     for (size_t i = 0; i < lo; i++) {
         for (size_t c = 0; c < acc; c++) {
             const double *Rc = Tc + c * ldt + q; /* R(r, c) = Rc[r], r <= c */
+            const double sigma = Tc[p + c + c * ldt]; /* the shift: see above */
             double e = 0.0;
-            for (size_t l = 0; l < p; l++) e += fabs(sym(z->T, ldt, l, i) * Om[l + (p + c) * ldt]);
-            for (size_t l = lo; l < q; l++) e += fabs(sym(Om, ldt, i, l) * Tc[l + c * ldt]);
+            for (size_t l = 0; l < p; l++)
+                e += fabs((sym(z->T, ldt, l, i) - (l == i ? sigma : 0.0)) * Om[l + (p + c) * ldt]);
+            for (size_t l = lo; l < q; l++)
+                if (l != p + c) e += fabs(sym(Om, ldt, i, l) * Tc[l + c * ldt]);
             for (size_t r = 0; r < c; r++) e += fabs(x[r] * Rc[r]);
             e += z->noise * fmax(hq[c], z->hnorm);
             x[c] = e / fabs(Rc[c]);
@@ -358,8 +365,7 @@ static dln_status expand(lanczos *z)
     dln_status st = z->op->apply(z->op->ctx, bb, col(z, p), n, W, n);
     if (st != DLN_OK) return st;
     z->hvps += bb;
-    double *Tc = z->T + p * ldt, *hq = z->res; /* hq: ||H q_j||, before projection */
-    for (size_t j = 0; j < bb; j++) hq[j] = la_nrm2(n, W + j * n);
+    double *Tc = z->T + p * ldt, *hq = z->res, *X = z->C2;
     for (size_t j = 0; j < q; j++) /* the next block couples only to this one */
         memset(z->T + q + j * ldt, 0, z->b * sizeof *z->T);
     /* full: right after a restart (G couples every kept vector, which are
@@ -367,10 +373,17 @@ static dln_status expand(lanczos *z)
      * against the whole basis; else one block CGS pass against the local
      * columns lo..q-1, whose error enters the estimates */
     int full = z->lo == 0 || z->eta == 0.0;
-    size_t lo = full ? 0 : z->lo;
-    for (size_t j = 0; j < bb; j++) memset(Tc + j * ldt, 0, lo * sizeof *Tc);
-    mul(LA_T, q - lo, bb, n, 1.0, col(z, lo), n, W, n, 0.0, Tc + lo, ldt);
-    mul(LA_N, n, bb, q - lo, -1.0, col(z, lo), n, Tc + lo, ldt, 1.0, W, n);
+    size_t lo = full ? 0 : z->lo, nc = q - lo;
+    /* W sits right after column q-1: one product with [V_lo..q-1 W] gives
+     * the coefficients and W'W, whose diagonal is ||H q_j||^2 before the
+     * projection (no pass over W of its own) */
+    mul(LA_T, nc + bb, bb, n, 1.0, col(z, lo), n, W, n, 0.0, X, ldt);
+    for (size_t j = 0; j < bb; j++) {
+        memset(Tc + j * ldt, 0, lo * sizeof *Tc);
+        memcpy(Tc + j * ldt + lo, X + j * ldt, nc * sizeof *Tc);
+        hq[j] = sqrt(X[nc + j + j * ldt]);
+    }
+    mul(LA_N, n, bb, nc, -1.0, col(z, lo), n, Tc + lo, ldt, 1.0, W, n);
     if (full) {
         mul(LA_T, q, bb, n, 1.0, z->V, n, W, n, 0.0, z->C2, ldt);
         mul(LA_N, n, bb, q, -1.0, z->V, n, z->C2, ldt, 1.0, W, n);
@@ -444,13 +457,13 @@ static size_t unconverged(const lanczos *z, double tol)
 /* The kept Ritz vectors of a semi-orthogonal basis are only semi-orthogonal,
  * and over many restarts their loss of orthogonality accumulates (a test
  * with 244 restarts returned eigenvalues off by thousands of ||H||). The loss is
- * measured once per restart (Y'Y, n nk^2 flops, about half the restart's
- * own product); once it exceeds eta / 16 the solve continues with full
+ * measured once per restart (Y'Y, accumulated in z->A by restart() from
+ * the rows of Y while they are in cache: n nk^2 flops, about half the
+ * restart's own product, and no pass over Y of its own); once it exceeds eta / 16 the solve continues with full
  * reorthogonalization, under which it no longer grows (||S' Om S|| <=
  * ||Om|| for the orthonormal S of later restarts). */
 static void guard_restart(lanczos *z, size_t nk)
 {
-    la_gemm(LA_T, LA_N, nk, nk, z->n, 1.0, z->V, z->n, z->V, z->n, 0.0, z->A, z->m);
     double loss = 0.0;
     for (size_t j = 0; j < nk; j++)
         for (size_t i = 0; i < nk; i++)
@@ -469,6 +482,8 @@ static void restart(lanczos *z)
     for (size_t r0 = 0; r0 < n; r0 += RESTART_ROWS) { /* V <- V S_keep in place, by rows */
         size_t rc = n - r0 < RESTART_ROWS ? n - r0 : RESTART_ROWS;
         la_gemm(LA_N, LA_N, rc, nk, p, 1.0, z->V + r0, n, Sk, m, 0.0, z->rows, rc);
+        if (z->eta > 0.0) /* Y'Y for guard_restart, while the rows are in cache */
+            la_gemm(LA_T, LA_N, nk, nk, rc, 1.0, z->rows, rc, z->rows, rc, r0 ? 1.0 : 0.0, z->A, m);
         la_copy(rc, nk, z->rows, rc, z->V + r0, n);
     }
     for (size_t j = 0; j < pend; j++) memmove(col(z, nk + j), col(z, p + j), n * sizeof *z->V);
@@ -495,6 +510,22 @@ static void restart(lanczos *z)
     if (z->eta > 0.0) guard_restart(z, nk);
 }
 
+/* Modified Gram-Schmidt, twice, on the k columns of Y (most wanted first).
+ * Ritz vectors of a semi-orthogonal basis have norms 1 + O(eta) and
+ * overlaps O(eta); converged ones for distinct eigenvalues overlap only by
+ * residual / gap, so this moves them by O(eta) within their own span (a
+ * cluster's eigenspace) and by far less otherwise: their residuals stay at
+ * tol, and they become orthonormal to rounding. k^2 n flops. */
+static void orthonormalize(size_t n, size_t k, double *Y, size_t ld)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < k; j++) {
+            double *y = Y + j * ld;
+            for (size_t i = 0; i < j; i++) la_axpy(n, -la_dot(n, Y + i * ld, y), Y + i * ld, y);
+            la_scal(n, 1.0 / la_nrm2(n, y), y);
+        }
+}
+
 /* Wanted Ritz pairs into the caller's arrays; returns max residual. */
 static double finish(lanczos *z, double *evals, double *evecs, size_t ldvec)
 {
@@ -505,8 +536,10 @@ static double finish(lanczos *z, double *evals, double *evecs, size_t ldvec)
         rmax = fmax(rmax, z->res[i]);
         memcpy(z->A + j * z->m, z->S + i * z->m, z->p * sizeof *z->A);
     }
-    if (evecs)
+    if (evecs) {
         la_gemm(LA_N, LA_N, z->n, z->k, z->p, 1.0, z->V, z->n, z->A, z->m, 0.0, evecs, ldvec);
+        orthonormalize(z->n, z->k, evecs, ldvec);
+    }
     return rmax;
 }
 
@@ -528,7 +561,7 @@ static dln_status eigs_lanczos(dln_loss *loss, const dlni_op *op, dln_eig_which 
      * makes a small basis behave like LOBPCG rather than steepest descent) */
     if (m < k + 2 * z.b) m = k + 2 * z.b;
     z.m = m < z.n ? m : z.n;
-    z.eta = evecs ? 0.0 : SEMI_ORTHO;
+    z.eta = evecs ? fmin(SEMI_ORTHO, 0.1 * tol) : SEMI_ORTHO;
     z.noise = DBL_EPSILON * sqrt((double)z.n);
     double *buf = NULL;
     dln_status st = lanczos_alloc(&z, &buf);
