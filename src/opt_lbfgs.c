@@ -71,8 +71,12 @@ static void ring_runs(const dlni_lbfgs *lb, size_t s, size_t start[2], size_t le
     start[1] = 0, len[1] = lb->count - run1;
 }
 
-/* dots[0..2s) = [S Y]' g over the stored slots; the previous values move to
- * dots[2s..4s). */
+/* Rows per chunk of the sweeps over the history: a chunk of g and d (2 x
+ * 128 KB) stays in cache while the 2m history columns stream past it. */
+#define CHUNK 16384
+
+/* dots[0..2s) = [S Y]' g over the stored slots, one sweep in row chunks (g
+ * is read once); the previous values move to dots[2s..4s). */
 static void history_dots(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
@@ -80,26 +84,43 @@ static void history_dots(dln_opt *opt)
     size_t start[2], len[2];
     ring_runs(lb, s, start, len);
     memcpy(lb->dots + 2 * s, lb->dots, 2 * s * sizeof *lb->dots);
-    for (int r = 0; r < 2; r++) {
-        if (len[r] == 0) continue;
-        la_gemv(LA_T, n, len[r], 1.0, lb->S + start[r] * n, n, opt->g, 0.0, lb->dots + start[r]);
-        la_gemv(LA_T, n, len[r], 1.0, lb->Y + start[r] * n, n, opt->g, 0.0,
-                lb->dots + s + start[r]);
+    for (size_t r0 = 0; r0 < n; r0 += CHUNK) {
+        const size_t rc = n - r0 < CHUNK ? n - r0 : CHUNK;
+        const double *g = opt->g + r0, beta = r0 ? 1.0 : 0.0;
+        for (int r = 0; r < 2; r++) {
+            if (len[r] == 0) continue;
+            size_t o = start[r] * n + r0;
+            la_gemv(LA_T, rc, len[r], 1.0, lb->S + o, n, g, beta, lb->dots + start[r]);
+            la_gemv(LA_T, rc, len[r], 1.0, lb->Y + o, n, g, beta, lb->dots + s + start[r]);
+        }
     }
 }
 
-/* d += S a + Y b over the stored slots (a, b indexed by slot). */
-static void history_combine(dln_opt *opt, const double *a, const double *b, double *d)
+/* d = -gamma g + S a + Y b over the stored slots (a, b indexed by slot), one
+ * sweep in row chunks: each chunk of d is written once and its slope g'd
+ * summed while it is in cache. Returns g'd. */
+static double history_combine(dln_opt *opt, double gamma, const double *a, const double *b,
+                              double *d)
 {
     dlni_lbfgs *lb = &opt->lb;
     const size_t n = opt->n, s = opt->o.memory + 1;
     size_t start[2], len[2];
     ring_runs(lb, s, start, len);
-    for (int r = 0; r < 2; r++) {
-        if (len[r] == 0) continue;
-        la_gemv(LA_N, n, len[r], 1.0, lb->S + start[r] * n, n, a + start[r], 1.0, d);
-        la_gemv(LA_N, n, len[r], 1.0, lb->Y + start[r] * n, n, b + start[r], 1.0, d);
+    double slope = 0.0;
+    for (size_t r0 = 0; r0 < n; r0 += CHUNK) {
+        const size_t rc = n - r0 < CHUNK ? n - r0 : CHUNK;
+        const double *g = opt->g + r0;
+        double *dc = d + r0;
+        for (size_t i = 0; i < rc; i++) dc[i] = -gamma * g[i];
+        for (int r = 0; r < 2; r++) {
+            if (len[r] == 0) continue;
+            size_t o = start[r] * n + r0;
+            la_gemv(LA_N, rc, len[r], 1.0, lb->S + o, n, a + start[r], 1.0, dc);
+            la_gemv(LA_N, rc, len[r], 1.0, lb->Y + o, n, b + start[r], 1.0, dc);
+        }
+        slope += la_dot(rc, g, dc);
     }
+    return slope;
 }
 
 /* Enter the newest pair's products with the older pairs, s_i'y_new and
@@ -116,17 +137,13 @@ static void enter_newest(dlni_lbfgs *lb, size_t s)
 }
 
 /* d = -H g in the compact form (d = -g with an empty memory); d is the free
- * slot of S. */
-static void direction(dln_opt *opt)
+ * slot of S. Returns the slope g'd. */
+static double direction(dln_opt *opt)
 {
     dlni_lbfgs *lb = &opt->lb;
     const size_t n = opt->n, s = opt->o.memory + 1, c = lb->count;
-    const double *g = opt->g;
     double *d = lb->d = lb->S + lb->head * n;
-    if (c == 0) {
-        for (size_t i = 0; i < n; i++) d[i] = -g[i];
-        return;
-    }
+    if (c == 0) return history_combine(opt, 1.0, NULL, NULL, d);
     history_dots(opt);
     if (lb->fresh) enter_newest(lb, s), lb->fresh = 0;
     const double *p = lb->dots, *q = lb->dots + s; /* S'g, Y'g by slot */
@@ -150,8 +167,7 @@ static void direction(dln_opt *opt)
         size_t i = slot(lb, s, a);
         w[i] = -w[i], u[i] *= gamma;
     }
-    for (size_t i = 0; i < n; i++) d[i] = -gamma * g[i];
-    history_combine(opt, w, u, d);
+    return history_combine(opt, gamma, w, u, d);
 }
 
 /* s = t d in place, y = gt - g into its slot, one fused pass; the pair is
@@ -162,11 +178,18 @@ static void remember(dln_opt *opt, double t)
     const size_t n = opt->n, s = opt->o.memory + 1, h = lb->head;
     double *sv = lb->d, *y = lb->Y + h * n, sy = 0.0, ss = 0.0, yy = 0.0;
     const double *gn = lb->gt, *g = opt->g;
-    for (size_t i = 0; i < n; i++) {
-        double si = t * sv[i], yi = gn[i] - g[i];
-        sv[i] = si, y[i] = yi;
-        sy += si * yi, ss += si * si, yy += yi * yi;
-    }
+    if (t == 1.0) /* s = d: nothing to write (the usual L-BFGS step) */
+        for (size_t i = 0; i < n; i++) {
+            double si = sv[i], yi = gn[i] - g[i];
+            y[i] = yi;
+            sy += si * yi, ss += si * si, yy += yi * yi;
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            double si = t * sv[i], yi = gn[i] - g[i];
+            sv[i] = si, y[i] = yi;
+            sy += si * yi, ss += si * si, yy += yi * yi;
+        }
     if (!(sy > DBL_EPSILON * sqrt(ss) * sqrt(yy))) return;
     lb->SY[h + h * s] = sy, lb->YY[h + h * s] = yy;
     lb->head = (h + 1) % s;
@@ -178,12 +201,10 @@ dln_status dlni_lbfgs_step(dln_opt *opt, dln_loss *loss, dln_net *net)
 {
     dlni_lbfgs *lb = &opt->lb;
     for (int attempt = 0; attempt < 2; attempt++) {
-        direction(opt);
-        double slope = la_dot(opt->n, opt->g, lb->d);
+        double slope = direction(opt);
         if (!(slope < 0.0) && lb->count > 0) { /* not a descent direction: restart */
             dlni_lbfgs_reset(opt);
-            direction(opt);
-            slope = la_dot(opt->n, opt->g, lb->d);
+            slope = direction(opt);
         }
         if (!(slope < 0.0)) break; /* g = 0 to rounding: nothing to do */
         double t = lb->count ? 1.0 : opt->o.step, f;

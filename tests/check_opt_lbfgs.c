@@ -4,7 +4,8 @@
  * a multiple of the two-loop direction built from the pairs the test
  * records itself (same storage rule s'y > eps ||s|| ||y||), to rounding.
  * Memories 1, 3 and 10 on a depth-3 data problem (indefinite Hessian), so
- * that the ring wraps several times. */
+ * that the ring wraps several times, and memories 3 and 10 on a net large
+ * enough for the chunked sweeps over the history. */
 #include "testutil.h"
 
 #include <float.h>
@@ -39,17 +40,19 @@ static void two_loop(size_t n, size_t c, const double *S, const double *Y, const
     }
 }
 
-START_TEST(matches_two_loop)
+/* L-BFGS with memory m on a data problem (net widths dims, seed) against
+ * the two-loop recursion over 40 steps. */
+static void check_two_loop(size_t m, size_t L, const size_t *dims, size_t samples, uint64_t seed)
 {
-    static const size_t memories[] = {1, 3, 10};
-    const size_t m = memories[_i], L = 3, dims[] = {4, 5, 3, 4}, samples = 30, steps = 40;
+    const size_t steps = 40, d0 = dims[0], dL = dims[L];
     tu_rng r;
-    tu_seed(&r, 41 + (uint64_t)_i);
-    double X[4 * 30], Yd[4 * 30];
-    tu_fill(&r, 4 * samples, X), tu_fill(&r, 4 * samples, Yd);
+    tu_seed(&r, 41 + seed);
+    double *X = malloc(d0 * samples * sizeof *X), *Yd = malloc(dL * samples * sizeof *Yd);
+    tu_fill(&r, d0 * samples, X), tu_fill(&r, dL * samples, Yd);
     dln_loss *loss = NULL;
-    ck_assert_ok(dln_loss_create_data(&loss, 4, 4, samples, X, 4, Yd, 4));
-    dln_net *net = tu_net(L, dims, 0.7, 5 + (uint64_t)_i);
+    ck_assert_ok(dln_loss_create_data(&loss, d0, dL, samples, X, d0, Yd, dL));
+    free(X), free(Yd);
+    dln_net *net = tu_net(L, dims, 0.7, 5 + seed);
     const size_t n = dln_net_num_params(net);
     dln_opt *opt = NULL;
     ck_assert_ok(dln_opt_create(&opt, DLN_OPT_LBFGS));
@@ -93,6 +96,21 @@ START_TEST(matches_two_loop)
     dln_net_free(net);
     dln_loss_free(loss);
 }
+
+START_TEST(matches_two_loop)
+{
+    static const size_t memories[] = {1, 3, 10}, dims[] = {4, 5, 3, 4};
+    check_two_loop(memories[_i], 3, dims, 30, (uint64_t)_i);
+}
+END_TEST
+
+/* n = 35 700 parameters: the sweeps over the history run in three row
+ * chunks (16 384 rows each, the last one partial). */
+START_TEST(matches_two_loop_chunked)
+{
+    static const size_t memories[] = {3, 10}, dims[] = {130, 140, 125};
+    check_two_loop(memories[_i], 2, dims, 60, 7 + (uint64_t)_i);
+}
 END_TEST
 
 Suite *suite_opt_lbfgs(void)
@@ -101,6 +119,7 @@ Suite *suite_opt_lbfgs(void)
     TCase *tc = tcase_create("opt_lbfgs");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, matches_two_loop, 0, 3);
+    tcase_add_loop_test(tc, matches_two_loop_chunked, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
