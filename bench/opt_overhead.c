@@ -15,11 +15,14 @@
  * separate copies of the net and of the loss. For L-BFGS the extra work
  * per step is printed in gradients, (step - evals * gradient) / gradient,
  * next to the cost of one copy of n doubles (a read and a write pass): the
- * L-BFGS step is bound by such passes over its history. Nothing is
- * asserted. */
+ * L-BFGS step is bound by such passes over its history. On the large net
+ * the extra work is also printed for memories 1-10, beside the time of one
+ * read of the 2m history vectors (a step makes two: S'g, Y'g, then the
+ * direction). Nothing is asserted. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlnet.h"
 #include "internal.h"
+#include "linalg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,12 +152,26 @@ static double block_run(problem *p, dln_opt *opt)
     return (t[1] - t[0]) / (double)(RUN_ITERS * ((p->block + RUN_ITERS - 1) / RUN_ITERS));
 }
 
-/* Median over PAIRS of (optimizer block time) / (baseline block time). */
-static double ratio(problem *p, dln_opt_kind kind, int as_run, double *evals)
+/* Seconds per read of the n x 2m history matrix H against g (one GEMV_T,
+ * the first of the two sweeps an L-BFGS step makes). */
+static double *history;
+static size_t history_cols;
+static double block_history(problem *p)
+{
+    double dots[64], t0 = now();
+    for (size_t k = 0; k < p->block; k++)
+        la_gemv(LA_T, p->n, history_cols, 1.0, history, p->n, p->g, 0.0, dots);
+    return (now() - t0) / (double)p->block;
+}
+
+/* Median over PAIRS of (optimizer block time) / (baseline block time);
+ * memory: the L-BFGS memory (0: the default). */
+static double ratio(problem *p, dln_opt_kind kind, int as_run, size_t memory, double *evals)
 {
     dln_opt *opt = NULL;
     double r[PAIRS];
     dln_opt_create(&opt, kind);
+    if (memory) dln_opt_set_memory(opt, memory);
     dln_opt_set_step(opt, p->eta);
     dln_opt_set_grad_tol(opt, 0.0);
     dln_net_set_params(p->net[0], p->theta0);
@@ -170,6 +187,8 @@ static double ratio(problem *p, dln_opt_kind kind, int as_run, double *evals)
     dln_opt_free(opt);
     return median(r, PAIRS);
 }
+
+static void lbfgs_memories(problem *p, double rg);
 
 static void report(const char *name, size_t d, size_t L, size_t block)
 {
@@ -205,19 +224,43 @@ static void report(const char *name, size_t d, size_t L, size_t block)
                                   DLN_OPT_NESTEROV, DLN_OPT_ADAM,      DLN_OPT_LBFGS};
     double e;
     for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++) {
-        double rq = ratio(&p, kinds[q], 0, &e);
+        double rq = ratio(&p, kinds[q], 0, 0, &e);
         printf("  step %-17s %10.4f %16.2f\n", dln_opt_kind_name(kinds[q]), rq, e);
         if (kinds[q] == DLN_OPT_LBFGS)
             printf("  -> L-BFGS extra work: %.2f gradients per step (one copy of n doubles: "
                    "%.3f gradients)\n", (rq - e * rg) / rg, rcopy / rg);
         if (kinds[q] == DLN_OPT_GD) {
-            double rr = ratio(&p, DLN_OPT_GD, 1, &e);
+            double rr = ratio(&p, DLN_OPT_GD, 1, 0, &e);
             printf("  run  %-17s %10.4f %16.2f\n", "gd (per evaluation)", rr, e);
             printf("  -> overhead beyond one gradient: dln_opt_step %+.1f%%, dln_opt_run %+.1f%%\n",
                    100.0 * (rq - 1.0), 100.0 * (rr - 1.0));
         }
     }
+    if (p.n > 100000) lbfgs_memories(&p, rg);
     teardown(&p);
+}
+
+/* L-BFGS extra work per memory m, beside the cost of reading the 2m
+ * history vectors once (a GEMV_T over an n x 2m matrix that, like the
+ * history, is far larger than the cache): a step reads them twice. */
+static void lbfgs_memories(problem *p, double rg)
+{
+    static const size_t memories[] = {1, 2, 3, 5, 10};
+    printf("  %-6s %12s %14s %16s\n", "memory", "extra grads", "history read", "2 reads (floor)");
+    for (size_t i = 0; i < sizeof memories / sizeof memories[0]; i++) {
+        const size_t m = memories[i];
+        double e, rq = ratio(p, DLN_OPT_LBFGS, 0, m, &e), rh[PAIRS];
+        history_cols = 2 * m;
+        history = malloc(p->n * history_cols * sizeof *history);
+        for (size_t j = 0; j < p->n * history_cols; j++) history[j] = 1e-3 * (double)(j % 7);
+        for (int k = 0; k < PAIRS; k++) {
+            double t0 = block_baseline(p);
+            rh[k] = block_history(p) / t0;
+        }
+        double h = median(rh, PAIRS) / rg;
+        printf("  %-6zu %12.2f %14.3f %16.3f\n", m, (rq - e * rg) / rg, h, 2.0 * h);
+        free(history);
+    }
 }
 
 int main(void)

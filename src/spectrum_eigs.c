@@ -2,8 +2,7 @@
  *
  * Small n: the dense Hessian (n HVPs) and LAPACK dsyevr.
  *
- * Otherwise: thick-restart block Lanczos, with full reorthogonalization when
- * eigenvectors are wanted and partial reorthogonalization for values only
+ * Otherwise: thick-restart block Lanczos with partial reorthogonalization
  * (below). The basis V = [v_1 .. v_p] (orthonormal; semi-orthogonal under
  * partial reorthogonalization) and a pending block Q (the next Krylov
  * block, orthonormal and orthogonal to V) satisfy
@@ -27,10 +26,11 @@
  * only when an estimate exceeds eta, and again at the next block. With
  * eta = sqrt(eps) the basis stays semi-orthogonal, which keeps T the
  * projection of H to O(eps ||H||) and the Ritz values as accurate as with
- * full reorthogonalization (Simon 1984, Theorem 4). Ritz vectors of a
- * semi-orthogonal basis are only orthonormal to about eta, so when
- * eigenvectors are wanted eta = 0: every block is projected against the
- * whole basis (full reorthogonalization).
+ * full reorthogonalization (Simon 1984, Theorem 4). The reorthogonalization
+ * coefficients enter only the upper triangle of T, which perturbs the
+ * relation by about eta ||H||, unseen by the residuals ||G s||: when
+ * eigenvectors are wanted eta = min(sqrt(eps), tol/10), and the k returned
+ * Ritz vectors (orthonormal to about eta) are orthonormalized at the end.
  * A Ritz pair (theta, V s) of T has the residual ||H V s - theta V s|| =
  * ||G s||, so convergence is checked after every block without extra HVPs.
  * When the basis is full, the Ritz vectors nearest the wanted end are kept
@@ -369,7 +369,7 @@ static dln_status expand(lanczos *z)
     for (size_t j = 0; j < q; j++) /* the next block couples only to this one */
         memset(z->T + q + j * ldt, 0, z->b * sizeof *z->T);
     /* full: right after a restart (G couples every kept vector, which are
-     * only semi-orthogonal) and when eigenvectors are wanted, block CGS2
+     * only semi-orthogonal) and once guard_restart set eta = 0, block CGS2
      * against the whole basis; else one block CGS pass against the local
      * columns lo..q-1, whose error enters the estimates */
     int full = z->lo == 0 || z->eta == 0.0;
