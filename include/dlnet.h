@@ -798,14 +798,15 @@ typedef struct dln_eig_report {
  * k HVPs. Either end is found whatever the signs (indefinite Hessians
  * included).
  *
- * **Orthogonality.** With @p evecs, every block is projected twice against
- * the whole basis (full reorthogonalization, about 4 n m flops per HVP), so
- * that the returned vectors are orthonormal to rounding. Values only
- * (@p evecs NULL): each block is projected against the two latest blocks,
- * and against the whole basis only when estimates of the lost
- * orthogonality exceed sqrt(eps) (partial reorthogonalization, Simon 1984);
- * the Ritz values are as accurate, at a fraction of the cost, but may differ
- * from those of a call with @p evecs in the last digits.
+ * **Orthogonality.** Each block is projected against the two latest
+ * blocks, and against the whole basis only when a bound on the lost
+ * orthogonality exceeds a threshold (partial reorthogonalization, Simon
+ * 1984): sqrt(eps) for values only (@p evecs NULL), min(sqrt(eps), tol/10)
+ * with @p evecs, so that the vectors' residuals stay within @p tol; the k
+ * returned vectors are then orthonormalized (Gram-Schmidt, twice), so they
+ * are orthonormal to rounding. The Ritz values are as accurate as with full
+ * reorthogonalization, at a fraction of the cost, but may differ between
+ * calls with and without @p evecs in the last digits.
  *
  * **Cost.** For k = 1, typically 30 to 500 HVPs (docs/spectrum.md has
  * measured counts; PSD points with large null spaces need the most), plus
