@@ -292,13 +292,13 @@ static double sym(const double *A, size_t ld, size_t l, size_t i)
  * sum_l T_li v_l' Q + rounding (G has no entry in column i < lo), so
  *     est_i R = T_.i' Om_.Q - Om_i,loc C + noise ||H||,
  * with R the triangular factor of the new block and C the projection
- * coefficients, bounded in absolute values. The relation holds for H - sigma
- * I as well (T_ii and the column's own coefficient C_cc both shift by
- * -sigma), and column c of the block is bounded with sigma = C_cc, which
+ * coefficients, bounded in absolute values. The relation holds for
+ * H - sigma I as well (T_ii and the column's own coefficient C_cc both shift
+ * by -sigma), and column c of the block is bounded with sigma = C_cc, which
  * removes that term: the growth per block is then |T_ii - C_cc| + the
- * off-diagonal couplings, not |T_ii| + |C_cc| (which is 2 ||H|| at the wanted
- * end, and made the bound 1e7 times the measured loss in ten blocks). Against columns lo..q-1 the error is that of one
- * projection pass: eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of
+ * off-diagonal couplings, not |T_ii| + |C_cc| (2 ||H|| at the wanted end,
+ * which made the bound 1e7 times the measured loss within ten blocks).
+ * Against columns lo..q-1 the error is that of one projection pass: eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of
  * those columns times the coefficients; within the block, rounding.
  * Entered in Om; returns the largest magnitude. O(p^2 b) scalar work. */
 static double estimate(lanczos *z, size_t lo, size_t acc)
@@ -381,7 +381,8 @@ static dln_status expand(lanczos *z)
     for (size_t j = 0; j < bb; j++) {
         memset(Tc + j * ldt, 0, lo * sizeof *Tc);
         memcpy(Tc + j * ldt + lo, X + j * ldt, nc * sizeof *Tc);
-        hq[j] = sqrt(X[nc + j + j * ldt]);
+        double ww = X[nc + j + j * ldt]; /* the scaled norm near under/overflow */
+        hq[j] = ww > 1e-280 && ww < 1e280 ? sqrt(ww) : la_nrm2(n, W + j * n);
     }
     mul(LA_N, n, bb, nc, -1.0, col(z, lo), n, Tc + lo, ldt, 1.0, W, n);
     if (full) {
@@ -456,11 +457,11 @@ static size_t unconverged(const lanczos *z, double tol)
 
 /* The kept Ritz vectors of a semi-orthogonal basis are only semi-orthogonal,
  * and over many restarts their loss of orthogonality accumulates (a test
- * with 244 restarts returned eigenvalues off by thousands of ||H||). The loss is
- * measured once per restart (Y'Y, accumulated in z->A by restart() from
- * the rows of Y while they are in cache: n nk^2 flops, about half the
- * restart's own product, and no pass over Y of its own); once it exceeds eta / 16 the solve continues with full
- * reorthogonalization, under which it no longer grows (||S' Om S|| <=
+ * with 244 restarts returned eigenvalues off by thousands of ||H||). The
+ * loss is measured once per restart: Y'Y, accumulated in z->A by restart()
+ * from the rows of Y while they are in cache (n nk^2 flops, about half the
+ * restart's own product, no pass over Y of its own). Once it exceeds
+ * eta / 16 the solve continues with full reorthogonalization, under which it no longer grows (||S' Om S|| <=
  * ||Om|| for the orthonormal S of later restarts). */
 static void guard_restart(lanczos *z, size_t nk)
 {
@@ -483,7 +484,8 @@ static void restart(lanczos *z)
         size_t rc = n - r0 < RESTART_ROWS ? n - r0 : RESTART_ROWS;
         la_gemm(LA_N, LA_N, rc, nk, p, 1.0, z->V + r0, n, Sk, m, 0.0, z->rows, rc);
         if (z->eta > 0.0) /* Y'Y for guard_restart, while the rows are in cache */
-            la_gemm(LA_T, LA_N, nk, nk, rc, 1.0, z->rows, rc, z->rows, rc, r0 ? 1.0 : 0.0, z->A, m);
+            la_gemm(LA_T, LA_N, nk, nk, rc, 1.0, z->rows, rc, z->rows, rc, r0 ? 1.0 : 0.0, z->A,
+                    m);
         la_copy(rc, nk, z->rows, rc, z->V + r0, n);
     }
     for (size_t j = 0; j < pend; j++) memmove(col(z, nk + j), col(z, p + j), n * sizeof *z->V);
