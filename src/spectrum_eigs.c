@@ -298,8 +298,9 @@ static double sym(const double *A, size_t ld, size_t l, size_t i)
  * removes that term: the growth per block is then |T_ii - C_cc| + the
  * off-diagonal couplings, not |T_ii| + |C_cc| (2 ||H|| at the wanted end,
  * which made the bound 1e7 times the measured loss within ten blocks).
- * Against columns lo..q-1 the error is that of one projection pass: eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of
- * those columns times the coefficients; within the block, rounding.
+ * Against columns lo..q-1 the error is that of one projection pass:
+ * eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of those columns
+ * times the coefficients; within the block, rounding.
  * Entered in Om; returns the largest magnitude. O(p^2 b) scalar work. */
 static double estimate(lanczos *z, size_t lo, size_t acc)
 {
@@ -461,8 +462,9 @@ static size_t unconverged(const lanczos *z, double tol)
  * loss is measured once per restart: Y'Y, accumulated in z->A by restart()
  * from the rows of Y while they are in cache (n nk^2 flops, about half the
  * restart's own product, no pass over Y of its own). Once it exceeds
- * eta / 16 the solve continues with full reorthogonalization, under which it no longer grows (||S' Om S|| <=
- * ||Om|| for the orthonormal S of later restarts). */
+ * eta / 16 the solve continues with full reorthogonalization, under which
+ * it no longer grows (||S' Om S|| <= ||Om|| for the orthonormal S of later
+ * restarts). */
 static void guard_restart(lanczos *z, size_t nk)
 {
     double loss = 0.0;
