@@ -294,10 +294,13 @@ static double sym(const double *A, size_t ld, size_t l, size_t i)
  * with R the triangular factor of the new block and C the projection
  * coefficients, bounded in absolute values. The relation holds for
  * H - sigma I as well (T_ii and the column's own coefficient C_cc both shift
- * by -sigma), and column c of the block is bounded with sigma = C_cc, which
- * removes that term: the growth per block is then |T_ii - C_cc| + the
- * off-diagonal couplings, not |T_ii| + |C_cc| (2 ||H|| at the wanted end,
- * which made the bound 1e7 times the measured loss within ten blocks).
+ * by -sigma). For blocks of width 1 it is bounded with sigma = C_11 (alpha
+ * of scalar Lanczos, as in Simon's recurrence), which removes that term: the
+ * growth per block is then |T_ii - alpha| + the couplings to the neighbours,
+ * not |T_ii| + |alpha| (2 ||H|| at the wanted end, which made the bound
+ * 1e7 times the measured loss within ten blocks). For wider blocks the
+ * per-column shift under-estimated the measured loss (6.7e-7 against
+ * 2e-8 at d = 128, L = 8, k = 4, and 384 HVPs instead of 128): sigma = 0.
  * Against columns lo..q-1 the error is that of one projection pass:
  * eps sqrt(n) ||H q|| / ||remainder|| and the overlaps of those columns
  * times the coefficients; within the block, rounding.
@@ -310,12 +313,12 @@ static double estimate(lanczos *z, size_t lo, size_t acc)
     for (size_t i = 0; i < lo; i++) {
         for (size_t c = 0; c < acc; c++) {
             const double *Rc = Tc + c * ldt + q; /* R(r, c) = Rc[r], r <= c */
-            const double sigma = Tc[p + c + c * ldt]; /* the shift: see above */
+            const double sigma = bb == 1 ? Tc[p] : 0.0; /* the shift: see above */
             double e = 0.0;
             for (size_t l = 0; l < p; l++)
                 e += fabs((sym(z->T, ldt, l, i) - (l == i ? sigma : 0.0)) * Om[l + (p + c) * ldt]);
             for (size_t l = lo; l < q; l++)
-                if (l != p + c) e += fabs(sym(Om, ldt, i, l) * Tc[l + c * ldt]);
+                e += fabs(sym(Om, ldt, i, l) * (Tc[l + c * ldt] - (l == p + c ? sigma : 0.0)));
             for (size_t r = 0; r < c; r++) e += fabs(x[r] * Rc[r]);
             e += z->noise * fmax(hq[c], z->hnorm);
             x[c] = e / fabs(Rc[c]);
