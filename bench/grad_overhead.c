@@ -24,8 +24,8 @@
  * the three against the count in units of the hot beta = 0 d x d x d DGEMM,
  * as %DGEMM; --detail also prints every product.
  *
- * Usage: grad_overhead [--reps N] [--cpu-time] [--per-call [--detail]]
- *        (--cpu-time: see bench/grad_hvp.c) */
+ * Usage: grad_overhead [--reps N] [--cpu-time] [--per-call [--detail]] [--size d L]
+ *        (--cpu-time: see bench/grad_hvp.c; --size: only the problem (d, L), L <= 50) */
 #define _GNU_SOURCE
 #include "timing.h"
 
@@ -116,7 +116,9 @@ typedef struct problem {
     dln_loss *loss;
     dln_net *net[2]; /* alternating weights: every call recomputes its chains */
     double *v, *out;
-    int flip, hvp, beta1;
+    int flip, rflip; /* the weight set of the last call and of the last replay: apart, so
+                      * that the calls alternate whatever the replays between them did */
+    int hvp;
     size_t ncalls[2];
     call *calls[2]; /* the products of a call at net[0] and at net[1] */
 } problem;
@@ -145,8 +147,8 @@ static void run_one(const call *c, int beta1)
 /* The products of the next call, alternating between the nets like run_call. */
 static void replay(problem *p, int beta1)
 {
-    p->flip ^= 1;
-    for (size_t i = 0; i < p->ncalls[p->flip]; i++) run_one(&p->calls[p->flip][i], beta1);
+    p->rflip ^= 1;
+    for (size_t i = 0; i < p->ncalls[p->rflip]; i++) run_one(&p->calls[p->rflip][i], beta1);
 }
 
 static void run_replay(void *ctx) { replay(ctx, 0); }
@@ -252,7 +254,7 @@ static void per_call(size_t d, size_t L, int hvp, int reps, int detail, const do
     double *t = bench_alloc(3 * nc * (size_t)reps), *seq = t, *hot = t + nc * reps,
            *cold = t + 2 * nc * reps;
     for (int r = 0; r < reps; r++) { /* net[1]'s products, then net[0]'s timed one by one */
-        p.flip = 0, replay(&p, 0);
+        p.rflip = 0, replay(&p, 0);
         for (size_t i = 0; i < nc; i++) seq[i * reps + r] = timed_one(&c[i]);
     }
     for (size_t i = 0; i < nc; i++) {
@@ -291,6 +293,7 @@ static void per_call(size_t d, size_t L, int hvp, int reps, int detail, const do
 int main(int argc, char **argv)
 {
     int reps = 11, calls = 0, detail = 0;
+    size_t only_d = 0, only_L = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
@@ -300,10 +303,16 @@ int main(int argc, char **argv)
             calls = 1;
         else if (!strcmp(argv[i], "--detail"))
             detail = 1;
+        else if (!strcmp(argv[i], "--size") && i + 2 < argc)
+            only_d = (size_t)atol(argv[i + 1]), only_L = (size_t)atol(argv[i + 2]), i += 2;
         else {
-            fprintf(stderr, "usage: grad_overhead [--reps N] [--cpu-time] [--per-call [--detail]]\n");
+            fprintf(stderr, "usage: grad_overhead [--reps N] [--cpu-time] [--per-call [--detail]] [--size d L]\n");
             return 2;
         }
+    }
+    if (only_d && (only_L < 1 || only_L > 50)) {
+        fprintf(stderr, "grad_overhead: --size needs 1 <= L <= 50\n");
+        return 2;
     }
     if (reps < 1 || reps > BENCH_MAX_REPS) reps = 11;
     resolve();
@@ -319,9 +328,11 @@ int main(int argc, char **argv)
         bench_fill(6, FLUSH_DOUBLES, flush);
         printf("%4s %2s %-4s | %5s %6s | %8s | %7s %7s %7s\n", "d", "L", "call", "prods", "units",
                "DGEMM us", "in seq", "hot", "cold");
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && !only_d; s++)
             for (int hvp = 0; hvp < 2; hvp++)
                 per_call(sizes[s][0], sizes[s][1], hvp, reps, detail, flush);
+        for (int hvp = 0; hvp < 2 && only_d; hvp++)
+            per_call(only_d, only_L, hvp, reps, detail, flush);
         printf("\n%%DGEMM of the products (units x t_DGEMM / their summed medians) timed inside "
                "the replayed sequence of a call, alone hot (repeated) and alone cold (after "
                "reading 64 MB); t_DGEMM: the hot beta = 0 d x d x d DGEMM of bench/grad_hvp; "
@@ -332,8 +343,9 @@ int main(int argc, char **argv)
     printf("%4s %2s %-4s | %5s %5s | %10s %10s | %8s %8s\n", "d", "L", "call", "prods", "beta0",
            "t_call us", "t_prods us", "outside", "clear");
     const size_t sizes[][2] = {{128, 2}, {128, 5}, {256, 2}, {256, 8}, {512, 4}};
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && !only_d; s++)
         for (int hvp = 0; hvp < 2; hvp++) measure(sizes[s][0], sizes[s][1], hvp, reps);
+    for (int hvp = 0; hvp < 2 && only_d; hvp++) measure(only_d, only_L, hvp, reps);
     printf("\noutside = 1 - t_prods / t_call: the call's time outside its own GEMM/TRMM calls "
            "replayed back to back; clear = the share of t_call that the replay loses when its "
            "beta = 0 products run with beta = 1 (OpenBLAS's clearing pass of C)\n");
