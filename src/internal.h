@@ -231,8 +231,9 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
 /* dlni_forward in steps, for the HVP, which interleaves its tangents:
  * begin returns 1 (and invalidates the chains) unless they are valid at
  * net's weights; then the chain steps l = 2..L (input side) or L-1..1
- * (output side) in that order, end (residual, value, copy of the weights),
- * and value (the full loss and its finiteness, the penalty on params). */
+ * (output side) in that order (each also copies the layers it reads into
+ * the copy of the weights that validates the chains), end (residual,
+ * value) and value (the full loss and its finiteness, the penalty on params). */
 int dlni_forward_begin(dln_loss *loss, const dln_net *net);
 void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l);
 void dlni_forward_end(dln_loss *loss, const dln_net *net);

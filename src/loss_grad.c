@@ -191,11 +191,23 @@ int dlni_forward_begin(dln_loss *loss, const dln_net *net)
     return 1;
 }
 
+/* Layer l into the copy of the weights that validates the chains. */
+static void keep_layer(dlni_work *w, const dln_net *net, size_t l)
+{
+    memcpy(w->theta + net->off[l - 1], dlni_layer(net, l), net->d[l] * net->d[l - 1] * sizeof *w->theta);
+}
+
+/* Each step also copies the layers it reads (W_l, and the layer that is
+ * B_2 or A_{L-1} at the first step) while they are in cache: a separate
+ * pass after the chain would read all the weights once more and evict the
+ * chain entries that the back sweep reads first. */
 void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d;
     size_t ld;
+    keep_layer(w, net, l);
+    if (l == (w->input_side ? 2 : L - 1)) keep_layer(w, net, w->input_side ? 1 : L);
     if (w->input_side) { /* B_{l+1} = W_l B_l, l = 2..L (P = B_{L+1} into E) */
         const double *B = dlni_chain_at(loss, net, l, &ld);
         la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld, 0.0,
@@ -212,7 +224,7 @@ void dlni_forward_end(dln_loss *loss, const dln_net *net)
     dlni_work *w = &loss->work;
     const double *P = net->L == 1 ? dlni_layer(net, 1) : w->E;
     w->value = residual(loss, P, net->d[net->L]);
-    memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
+    if (net->L == 1) keep_layer(w, net, 1); /* no steps */
     w->fwd_valid = 1;
 }
 
