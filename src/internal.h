@@ -94,6 +94,7 @@ typedef struct dlni_work {
      * and nb doubles: the tangents use it whole, the primal chain and back
      * only the entries that are formed (src/loss_grad.c, chain_first). */
     size_t *coff, *boff, nc, nb;
+    size_t bmax;        /* doubles of the largest back entry */
     double *chain, *back;
     /* E = G R (d_L x d_0); G = P R^T - C is formed in E (in-place TRMMs)
      * unless the products with R are GEMMs (d_0 < DLNI_R_GEMM_BELOW): then G
@@ -108,8 +109,9 @@ typedef struct dlni_work {
     int fwd_valid;      /* chain, G, E and value valid at theta */
     int back_valid;     /* back valid at theta */
     double value;       /* data part of the value at theta */
-    /* tangents of up to DLNI_BATCH directions, same layout as chain/back
-     * (allocated by the first HVP) */
+    /* tangents of up to DLNI_BATCH directions (allocated by the first HVP):
+     * dchain in the layout of the chain, dback in two slots of DLNI_BATCH
+     * bmax (a back tangent is read by the next level only) */
     double *dchain, *dback;
     /* effective weights of a residual net (n; allocated by dlni_loss_check
      * for the first residual net) and the plain view on them */

@@ -28,7 +28,8 @@ static int same_shape(const dlni_work *w, const dln_net *net)
  * keeps B_3..B_L (input side) or A_1..A_{L-2} (output side), since B_2 and
  * A_{L-1} are layers and the product P goes straight into E; back keeps
  * V_2..V_{L-1} or U_2..U_{L-1} (V_L = U_1 = E, the outermost one is never
- * formed). The tangents use the full layout of coff and boff. */
+ * formed). The chain's tangents use the full layout of coff, the back
+ * products' tangents two slots of bmax (src/loss_hvp.c, back_tangent). */
 static size_t chain_first(const dlni_work *w)
 {
     return w->input_side ? w->coff[w->L >= 2 ? 3 : w->L + 1] : w->coff[1];
@@ -60,6 +61,7 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
     memcpy(w->d, d, (L + 1) * sizeof *w->d);
     /* chain/back entry l holds a (width x k) matrix; widths per side */
     size_t nc = 0, nb = 0;
+    w->bmax = 0;
     for (size_t l = 0; l <= L + 1; l++) {
         w->coff[l] = nc;
         if (l <= L) w->boff[l] = nb;
@@ -74,6 +76,7 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
             if (l >= 1 && l <= L) bw = d[l - 1];
         }
         nc += cw * k, nb += bw * k;
+        if (bw * k > w->bmax) w->bmax = bw * k;
     }
     w->nc = nc, w->nb = nb;
     size_t c0 = chain_first(w), c1 = chain_end(w), b0 = w->boff[L >= 2 ? 2 : L];
@@ -100,7 +103,7 @@ dln_status dlni_work_hvp(dln_loss *loss)
     /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
     int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
     double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
-    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(DLNI_BATCH * w->nb);
+    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(2 * DLNI_BATCH * w->bmax);
     if ((gemm_r && !RT) || !dchain || !dback) {
         free(RT), free(dchain), free(dback);
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
