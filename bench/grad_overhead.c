@@ -335,8 +335,7 @@ int main(int argc, char **argv)
             per_call(only_d, only_L, hvp, reps, detail, flush);
         printf("\n%%DGEMM of the products (units x t_DGEMM / their summed medians) timed inside "
                "the replayed sequence of a call, alone hot (repeated) and alone cold (after "
-               "reading 64 MB); t_DGEMM: the hot beta = 0 d x d x d DGEMM of bench/grad_hvp; "
-               "%%DGEMM above 100%% for TRMMs (half a GEMM's flops counted)\n");
+               "reading 64 MB); t_DGEMM: the hot beta = 0 d x d x d DGEMM of bench/grad_hvp\n");
         free(flush);
         return 0;
     }
