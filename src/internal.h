@@ -110,8 +110,8 @@ typedef struct dlni_work {
     int back_valid;     /* back valid at theta */
     double value;       /* data part of the value at theta */
     /* tangents of up to DLNI_BATCH directions (allocated by the first HVP):
-     * dchain in the layout of the chain, dback in two slots of DLNI_BATCH
-     * bmax (a back tangent is read by the next level only) */
+     * dchain in the layout of the chain, dback in dlni_back_slots slots of
+     * DLNI_BATCH bmax (a back tangent is read by the next level only) */
     double *dchain, *dback;
     /* effective weights of a residual net (n; allocated by dlni_loss_check
      * for the first residual net) and the plain view on them */
@@ -267,6 +267,10 @@ void dlni_work_free(dlni_work *w);
 /* Allocate the HVP's tangent scratch unless present (after dlni_loss_check);
  * DLN_E_NOMEM leaves the loss unchanged. */
 dln_status dlni_work_hvp(dln_loss *loss);
+/* Slots of the HVP's back tangents at depth L >= 1: 2 (levels alternate),
+ * 1 at L = 2 (dV_1 or dU_2 only), 0 at L = 1 (the only level is the
+ * chain's P1). */
+size_t dlni_back_slots(size_t L);
 void dlni_work_invalidate(dlni_work *w);
 /* The net whose weights the chains multiply: net, or for a residual net the
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.

@@ -29,7 +29,7 @@ static int same_shape(const dlni_work *w, const dln_net *net)
  * A_{L-1} are layers and the product P goes straight into E; back keeps
  * V_2..V_{L-1} or U_2..U_{L-1} (V_L = U_1 = E, the outermost one is never
  * formed). The chain's tangents use the full layout of coff, the back
- * products' tangents two slots of bmax (src/loss_hvp.c, back_tangent). */
+ * products' tangents slots of bmax (src/loss_hvp.c, back_tangent). */
 static size_t chain_first(const dlni_work *w)
 {
     return w->input_side ? w->coff[w->L >= 2 ? 3 : w->L + 1] : w->coff[1];
@@ -41,6 +41,8 @@ static size_t chain_end(const dlni_work *w)
 /* Stored chain entry l (see chain_first) and back entry l. */
 static double *chain_entry(const dlni_work *w, size_t l) { return w->chain + (w->coff[l] - chain_first(w)); }
 static double *back_entry(const dlni_work *w, size_t l) { return w->back + (w->boff[l] - w->boff[2]); }
+
+size_t dlni_back_slots(size_t L) { return L >= 3 ? 2 : L - 1; }
 
 /* Size the scratch for net's shape (only when the shape changes). The HVP's
  * tangents are allocated by its first call (dlni_work_hvp), the residual
@@ -103,7 +105,8 @@ dln_status dlni_work_hvp(dln_loss *loss)
     /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
     int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
     double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
-    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(2 * DLNI_BATCH * w->bmax);
+    double *dchain = dlni_alloc(DLNI_BATCH * w->nc);
+    double *dback = dlni_alloc(dlni_back_slots(w->L) * DLNI_BATCH * w->bmax);
     if ((gemm_r && !RT) || !dchain || !dback) {
         free(RT), free(dchain), free(dback);
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");

@@ -47,12 +47,14 @@ static stack chain_tangent(const dlni_work *w, const dln_net *net, size_t l, siz
 }
 
 /* Tangent level l of the back products: each is read by the next level
- * only, so two slots by parity, which stay in cache (a block per level
- * would be written cold, i.e. cleared from memory by the beta = 0 product). */
+ * only, so slots by parity (dlni_back_slots), which stay in cache (a block
+ * per level would be written cold, i.e. cleared from memory by the beta = 0
+ * product). */
 static stack back_tangent(const dlni_work *w, const dln_net *net, size_t l, size_t rows_or_cols,
                           size_t k)
 {
-    return stacked(w, net, w->dback + (l & 1) * DLNI_BATCH * w->bmax, rows_or_cols, k);
+    size_t slot = dlni_back_slots(net->L) == 2 ? l & 1 : 0;
+    return stacked(w, net, w->dback + slot * DLNI_BATCH * w->bmax, rows_or_cols, k);
 }
 
 /* A (m x d_0, ld lda) <- A R^T R in place: the dE of a tangent P1 = A,
