@@ -282,6 +282,35 @@ START_TEST(long_runs_partial)
 }
 END_TEST
 
+/* n = 1152 > 1024 rows per chunk of the restart product V S (and of the
+ * restart guard's Y'Y, summed over the chunks), a small basis so that the
+ * solve restarts: values and vectors against LAPACK. */
+START_TEST(restarts_over_chunks)
+{
+    tu_rng r;
+    tu_seed(&r, 1152);
+    const size_t d[3] = {24, 24, 24};
+    dln_net *net = tu_net(2, d, 0.6, 12);
+    dln_loss *loss = data_loss(&r, 24, 24, 40);
+    dense_ref ref = ref_make(loss, net);
+    double ev[4], *X = malloc(ref.n * 4 * sizeof *X);
+    for (int vectors = 0; vectors < 2; vectors++)
+        for (int which = 0; which < 2; which++)
+            for (size_t k = 1; k <= 4; k += 3) {
+                dln_eig_report rep;
+                double *V = vectors ? X : NULL;
+                ck_assert_ok(run(loss, net, DLNI_EIG_ITERATIVE, k, 3 * k + 12,
+                                 (dln_eig_which)which, k, TOL, 0, 5, ev, V, ref.n, &rep));
+                ck_assert_uint_gt(rep.iterations, 1);
+                check_pairs(&ref, (dln_eig_which)which, k, ev, V, ref.n, TOL, "chunked restarts");
+            }
+    free(X);
+    ref_free(&ref);
+    dln_loss_free(loss);
+    dln_net_free(net);
+}
+END_TEST
+
 /* ---- points with large null spaces --------------------------------------- */
 
 /* Global minimum of 1/2||W_{L:1} - Phi||^2 (balanced factorization of Phi):
@@ -678,6 +707,7 @@ Suite *suite_spectrum(void)
     tcase_add_test(tc, random_nets_vs_lapack);
     tcase_add_test(tc, larger_default_path);
     tcase_add_test(tc, long_runs_partial);
+    tcase_add_test(tc, restarts_over_chunks);
     tcase_add_test(tc, global_minimum_null_space);
     tcase_add_test(tc, worked_example_full_spectrum);
     tcase_add_test(tc, worked_example_saddles);
