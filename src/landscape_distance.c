@@ -897,36 +897,29 @@ static int cmp_abs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The (k+1)-th smallest modulus of the n ascending values ev (k < n): a walk
- * outwards from the sign change, O(k), instead of a sort by modulus. */
-static double kth_modulus(const double *ev, size_t n, size_t k)
+/* The orbit's dimension, class and value (the summary besides the spectrum). */
+static void orbit_data(dln_landscape *ls, const dlni_comp *comp, size_t r, orbit_spec *o)
 {
-    size_t j = 0;
-    while (j < n && ev[j] < 0.0) j++;
-    size_t i = j; /* ev[i-1] < 0 <= ev[j] */
-    double m = 0.0;
-    for (size_t t = 0; t <= k; t++) {
-        if (j < n && (i == 0 || ev[j] <= -ev[i - 1])) m = ev[j++];
-        else m = -ev[--i];
-    }
-    return m;
-}
-
-/* Block spectrum of comp (ev: n entries, ascending); the dim smallest in modulus
- * are the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
-static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
-                                  dlni_spec_ws *ws, orbit_spec *o)
-{
-    dln_status st = dlni_block_spectrum(ls, comp, r, ev, ws);
-    if (st != DLN_OK) return st;
-    size_t n = ls->n;
     unsigned fl = 0;
-    o->hess_min = ev[0], o->mu_max = ev[n - 1];
     o->dim = dlni_orbit_dim(ls, comp, r);
     o->cls = dlni_reg_class(ls, comp, r, &fl);
     o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
     o->value = dlni_reg_value(ls, comp, r);
-    o->mu_min_pos = o->dim < n ? kth_modulus(ev, n, o->dim) : NAN;
+}
+
+/* Summary of the block spectrum of comp: its extremes and mu_min^+, the
+ * (dim+1)-th smallest modulus (the dim smallest are the tangent eigenvalues,
+ * exactly dim zeros at a Morse-Bott orbit), selected without a sort. ev: n
+ * doubles of scratch. */
+static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
+                                  dlni_spec_ws *ws, orbit_spec *o)
+{
+    dlni_spectrum sp;
+    dln_status st = dlni_block_spectrum(ls, comp, r, ev, ws, &sp);
+    if (st != DLN_OK) return st;
+    orbit_data(ls, comp, r, o);
+    dlni_spectrum_range(&sp, &o->hess_min, &o->mu_max);
+    o->mu_min_pos = o->dim < ls->n ? dlni_spectrum_kth_modulus(&sp, o->dim) : NAN;
     return DLN_OK;
 }
 
@@ -1158,13 +1151,19 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                          "error bounds need the regularized theory (%s)", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     double *ev = dlni_alloc(ls->n);
-    st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    dlni_spec_ws *ws = dlni_spec_ws_new(ls);
+    st = (comp && ev && ws) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     size_t r = 0;
     orbit_spec sp;
+    dlni_spectrum all;
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, NULL, &sp);
+    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, ev, ws, &all);
     if (st == DLN_OK) {
+        orbit_data(ls, comp, r, &sp);
+        dlni_spectrum_sorted(&all);
+        sp.hess_min = ev[0], sp.mu_max = ev[ls->n - 1];
         qsort(ev, ls->n, sizeof *ev, cmp_abs); /* the tangent ones first */
+        sp.mu_min_pos = sp.dim < ls->n ? fabs(ev[sp.dim]) : NAN;
         dln_rate_report o;
         memset(&o, 0, sizeof o);
         o.struct_size = sizeof o;
@@ -1184,6 +1183,6 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
         dlni_report_put(report, &o, sizeof o);
     }
-    free(comp), free(ev);
+    free(comp), free(ev), dlni_spec_ws_free(ws);
     return st;
 }

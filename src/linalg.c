@@ -376,6 +376,48 @@ int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w
     return eig_unscale(info_code(info), e, (size_t)m, w, n, Z, ldz);
 }
 
+/* Householder reduction of the full symmetric A (n >= 2) to tridiagonal
+ * (diagonal d, off-diagonal e), as dsytd2 does; A is overwritten, p: n doubles. */
+static void tridiagonalize(size_t n, double *A, size_t lda, double *d, double *e, double *p)
+{
+    for (size_t k = 0; k + 2 < n; k++) {
+        double *v = A + (k + 1) + k * lda, sigma = 0.0; /* v: column k below the diagonal */
+        size_t m = n - k - 1;
+        for (size_t i = 1; i < m; i++) sigma += v[i] * v[i];
+        if (sigma == 0.0) { /* the column is already reduced */
+            e[k] = v[0];
+            continue;
+        }
+        double nrm = sqrt(v[0] * v[0] + sigma), alpha = v[0] >= 0.0 ? -nrm : nrm;
+        v[0] -= alpha;
+        double tau = 2.0 / (v[0] * v[0] + sigma), vp = 0.0, *B = A + (k + 1) * (lda + 1);
+        for (size_t i = 0; i < m; i++) { /* p = tau B v */
+            double acc = 0.0;
+            for (size_t j = 0; j < m; j++) acc += B[i + j * lda] * v[j];
+            p[i] = tau * acc, vp += v[i] * p[i];
+        }
+        for (size_t i = 0; i < m; i++) p[i] -= 0.5 * tau * vp * v[i]; /* q = p - (tau v^T p / 2) v */
+        for (size_t j = 0; j < m; j++)
+            for (size_t i = 0; i < m; i++) B[i + j * lda] -= v[i] * p[j] + p[i] * v[j];
+        e[k] = alpha;
+    }
+    for (size_t i = 0; i < n; i++) d[i] = A[i + i * lda];
+    e[n - 2] = A[(n - 1) + (n - 2) * lda];
+}
+
+int la_syev_small(size_t n, double *A, size_t lda, double *w, double *work)
+{
+    if (n == 0) return LA_OK;
+    if (!upper_finite(n, A, lda)) return LA_NONFINITE;
+    int e = eig_scale(n, A, lda);
+    for (size_t j = 0; j < n; j++) /* the full matrix from the upper triangle */
+        for (size_t i = j + 1; i < n; i++) A[i + j * lda] = A[j + i * lda];
+    if (n == 1) w[0] = A[0];
+    else tridiagonalize(n, A, lda, w, work, work + n);
+    lapack_int info = n > 1 ? LAPACKE_dsterf_work(BI(n), w, work) : 0;
+    return eig_unscale(info_code(info), e, n, w, n, NULL, 1);
+}
+
 /* ---- landscape analysis ---- */
 void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                          size_t ldb)

@@ -82,6 +82,12 @@ size_t la_syevr_wsize(size_t n);
  * work: la_syevr_wsize(n) doubles. No allocation (for solver loops). */
 int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
                 size_t ldz, double *work);
+/* All eigenvalues (ascending) of a small symmetric A (upper triangle used; A
+ * is overwritten) into w[0..n-1]: Householder tridiagonalization here, the
+ * values by LAPACK's dsterf. For orders below about 10, where dsyevr's fixed
+ * costs (workspace query, ilaenv, BLAS-2 calls of length < n) are most of its
+ * time; the same backward stability. work: 2n doubles. No allocation. */
+int la_syev_small(size_t n, double *A, size_t lda, double *w, double *work);
 
 /* ---- landscape analysis ---- */
 /* B := B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
