@@ -18,18 +18,18 @@ typedef struct spec {
     dlni_spectrum *out;
     size_t cnt, n, np_cap;
     double *M, *w, *work; /* scratch: (2L)^2 matrix, 2L eigenvalues, 4L for la_syev_small */
-    double *tab;          /* 4L: the powers of block_b */
+    double *tab, *N;      /* 4L: the powers of block_b; 2L x (L-1): its null vectors */
 } spec;
 
 struct dlni_spec_ws {
-    double *M, *w, *work, *tab, *sl, *pv;
+    double *M, *w, *work, *tab, *N, *sl, *pv;
     size_t *kb, *pc, np_cap;
 };
 
 void dlni_spec_ws_free(dlni_spec_ws *ws)
 {
     if (!ws) return;
-    free(ws->M), free(ws->w), free(ws->work), free(ws->tab), free(ws->sl), free(ws->pv);
+    free(ws->M), free(ws->w), free(ws->work), free(ws->tab), free(ws->N), free(ws->sl), free(ws->pv);
     free(ws->kb), free(ws->pc), free(ws);
 }
 
@@ -48,9 +48,10 @@ dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls)
     if (!ws) return NULL;
     ws->np_cap = pair_capacity(ls);
     ws->M = dlni_alloc(4 * L * L), ws->w = dlni_alloc(2 * L), ws->work = dlni_alloc(4 * L);
-    ws->tab = dlni_alloc(4 * L), ws->sl = dlni_alloc(L), ws->pv = dlni_alloc(ws->np_cap);
+    ws->tab = dlni_alloc(4 * L), ws->N = dlni_alloc(2 * L * L), ws->sl = dlni_alloc(L);
+    ws->pv = dlni_alloc(ws->np_cap);
     ws->kb = malloc((ls->nb + 1) * sizeof *ws->kb), ws->pc = malloc((ws->np_cap + 1) * sizeof *ws->pc);
-    if (!ws->M || !ws->w || !ws->work || !ws->tab || !ws->sl || !ws->pv || !ws->kb || !ws->pc) {
+    if (!ws->M || !ws->w || !ws->work || !ws->tab || !ws->N || !ws->sl || !ws->pv || !ws->kb || !ws->pc) {
         dlni_spec_ws_free(ws);
         return NULL;
     }
@@ -115,7 +116,18 @@ static int block_b(spec *sp, const dln_landscape *ls, const double *sl, double s
             sp->M[l + (L + m) * k] = g * xz;                       /* x_l z_m */
             sp->M[(L + m) + l * k] = g * xz;
         }
-    return push_sym(sp, k);
+    /* The L-1 hidden rotations are null vectors (3.2): in tilde coordinates
+     * x_l = -s_j, x_{l+1} = s_i, z_l = s_i, z_{l+1} = -s_j; W = Wt / sqrt(lam_l). */
+    double *N = sp->N;
+    memset(N, 0, k * (L - 1) * sizeof *N);
+    for (size_t l = 0; l + 1 < L; l++) {
+        N[l + l * k] = -sj / sl[l], N[(l + 1) + l * k] = si / sl[l + 1];
+        N[(L + l) + l * k] = si / sl[l], N[(L + l + 1) + l * k] = -sj / sl[l + 1];
+    }
+    int rc = la_syev_small_null(k, sp->M, k, L - 1, N, k, sp->w, sp->work);
+    for (size_t i = 0; i < L - 1 && rc == LA_OK; i++) push(sp, 0.0, 1);
+    for (size_t i = 0; i < L + 1 && rc == LA_OK; i++) push(sp, sp->w[i], 1);
+    return rc;
 }
 
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r)
@@ -142,7 +154,7 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
 {
     size_t L = ls->L, *d = ls->d, dY = ls->nv, d0 = d[0], dL = d[L];
     *out = (dlni_spectrum){ev, 0, ws->pv, ws->pc, 0};
-    spec sp = {out, 0, ls->n, ws->np_cap, ws->M, ws->w, ws->work, ws->tab};
+    spec sp = {out, 0, ls->n, ws->np_cap, ws->M, ws->w, ws->work, ws->tab, ws->N};
     double *sl = ws->sl;
     size_t *kb = ws->kb;
     for (size_t l = 0; l < L; l++) sl[l] = sqrt(ls->lamr[l]);
