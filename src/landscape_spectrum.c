@@ -17,6 +17,7 @@
 typedef struct spec {
     dlni_spectrum *out;
     size_t cnt, n, np_cap;
+    size_t zeros, twos;   /* copies of 0 and of 2 mu from the B blocks, pushed at the end */
     double *M, *w, *work; /* scratch: (2L)^2 matrix, 2L eigenvalues, 4L for la_syev_small */
     double *tab, *N;      /* 4L: the powers of block_b; 2L x (L-1): its null vectors */
 } spec;
@@ -34,10 +35,10 @@ void dlni_spec_ws_free(dlni_spec_ws *ws)
 }
 
 /* Room for the repeated values: at most 2 nb + 2L pushes per matched value
- * and 2 nb + L after them, and never more than n (each holds a copy). */
+ * and 2 nb + L + 2 after them, and never more than n (each holds a copy). */
 static size_t pair_capacity(const dln_landscape *ls)
 {
-    double b = (double)ls->dmin * (double)(2 * ls->nb + 2 * ls->L) + (double)(2 * ls->nb + ls->L);
+    double b = (double)ls->dmin * (double)(2 * ls->nb + 2 * ls->L) + (double)(2 * ls->nb + ls->L + 2);
     return b < (double)ls->n ? (size_t)b : ls->n;
 }
 
@@ -125,9 +126,34 @@ static int block_b(spec *sp, const dln_landscape *ls, const double *sl, double s
         N[(L + l) + l * k] = si / sl[l], N[(L + l + 1) + l * k] = -sj / sl[l + 1];
     }
     int rc = la_syev_small_null(k, sp->M, k, L - 1, N, k, sp->w, sp->work);
-    for (size_t i = 0; i < L - 1 && rc == LA_OK; i++) push(sp, 0.0, 1);
+    sp->zeros += L - 1;
     for (size_t i = 0; i < L + 1 && rc == LA_OK; i++) push(sp, sp->w[i], 1);
     return rc;
+}
+
+/* Block B_ij when every lam_l equals mu (W = mu Ht), in closed form: X has
+ * the singular value 1 (L-1 times) and sigma, sigma^2 = ||X||_F^2 - (L-1) =
+ * (L-1) + sum_{k=2}^{L-1} (L-k) (rho^{2k-2} + rho^{2-2k}), rho = s_j/s_i; c
+ * and c' (of norm a) are its singular vectors for sigma. So Ht has 0 and 2
+ * (L-1 times each; 0: the hidden rotations) and 1 + a^2 -+ sigma
+ * (docs/errbound.md 4). Returns 0 when a power could overflow (the caller
+ * takes block_b). */
+static int block_b_equal(spec *sp, const dln_landscape *ls, double mu, double si, double sj)
+{
+    size_t L = ls->L;
+    double li = log(si), lj = log(sj), h = 0.5 * ls->loglam, Ld = (double)L, g = lj - li;
+    if (fabs(g) * Ld > 300.0) return 0;
+    double a2 = 0.0, s2 = Ld - 1.0;
+    for (size_t l = 1; l <= L; l++) {
+        double dl = (double)l, c = exp((Ld - dl) * li + (dl - 1.0) * lj - h);
+        a2 += c * c;
+        if (l >= 2 && l + 1 <= L) s2 += (Ld - dl) * (exp(2.0 * (dl - 1.0) * g) + exp(-2.0 * (dl - 1.0) * g));
+    }
+    double sigma = sqrt(s2);
+    sp->zeros += L - 1, sp->twos += L - 1;
+    push(sp, mu * (1.0 + a2 - sigma), 1);
+    push(sp, mu * (1.0 + a2 + sigma), 1);
+    return 1;
 }
 
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r)
@@ -154,18 +180,20 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
 {
     size_t L = ls->L, *d = ls->d, dY = ls->nv, d0 = d[0], dL = d[L];
     *out = (dlni_spectrum){ev, 0, ws->pv, ws->pc, 0};
-    spec sp = {out, 0, ls->n, ws->np_cap, ws->M, ws->w, ws->work, ws->tab, ws->N};
+    spec sp = {out, 0, ls->n, ws->np_cap, 0, 0, ws->M, ws->w, ws->work, ws->tab, ws->N};
     double *sl = ws->sl;
     size_t *kb = ws->kb;
     for (size_t l = 0; l < L; l++) sl[l] = sqrt(ls->lamr[l]);
     dlni_pattern_counts(ls, comp, r, kb);
-    double rs = exp(-0.5 * ls->loglam);
-    int rc = LA_OK;
+    double rs = exp(-0.5 * ls->loglam), mu = ls->lamr[0];
+    int rc = LA_OK, equal = 1;
+    for (size_t l = 1; l < L; l++) equal &= ls->lamr[l] == mu;
     for (size_t i = 0; i < r && rc == LA_OK; i++) {
         double si = comp[i].s, g = exp(((double)L - 2.0) * log(si)) * rs; /* s^{L-2}/sqrt(lam) */
         double alpha = comp[i].y * g;
         rc = block_a(&sp, ls, sl, si);
-        for (size_t j = i + 1; j < r && rc == LA_OK; j++) rc = block_b(&sp, ls, sl, si, comp[j].s);
+        for (size_t j = i + 1; j < r && rc == LA_OK; j++)
+            if (!equal || !block_b_equal(&sp, ls, mu, si, comp[j].s)) rc = block_b(&sp, ls, sl, si, comp[j].s);
         for (size_t b = 0; b < ls->nb; b++) /* C: paired unmatched copies */
             push2(&sp, ls->lamr[L - 1] * alpha, -sl[L - 1] * sl[0] * ls->blk[b].y * g,
                   ls->lamr[0] * alpha, ls->blk[b].m - kb[b]);
@@ -188,6 +216,8 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
         if (L == 2) nr -= (double)((dY - r) * (d[1] - r));
         push(&sp, ls->lamr[l - 1], nr < 0.0 ? sp.n + 1 : (size_t)nr);
     }
+    push(&sp, 0.0, sp.zeros);
+    push(&sp, 2.0 * mu, sp.twos);
     if (rc != LA_OK) return dlni_la_status(ls->err, rc, "eigenvalues of a Hessian block");
     if (sp.cnt != ls->n)
         return dlni_fail(ls->err, DLN_E_LAPACK, "block spectrum has %zu eigenvalues, expected %zu",
