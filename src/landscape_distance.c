@@ -195,6 +195,12 @@ void dlni_dist_work_sweeps_only(dlni_dist_work *w, int on) { w->sweeps_only = on
 static double orbit_lower(ebw *w);
 
 static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
+/* Frames change buffers by pointer, not by a copy of (L+1) d R doubles. */
+static void swap_frames(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b, *b = t;
+}
 static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l]; }
 
 /* ---- slots: one direction per value, and the layer singular values along it ---- */
@@ -622,7 +628,7 @@ static dln_status gn_refine(ebw *w, double *obj, int *done)
         if (st != DLN_OK) return st;
         double cur = taken ? objective(w, w->U) : INFINITY;
         if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
-            memcpy(w->U, w->Ug, w->nframe * sizeof *w->U);
+            swap_frames(&w->U, &w->Ug);
             *done = cur - *obj <= NEAR_RTOL * *obj;
             return DLN_OK;
         }
@@ -795,7 +801,7 @@ static dln_status nearest_type(ebw *w, double *best, double *second, size_t *nca
         if (obj < *best) {
             *second = *best, *best = obj;
             memcpy(w->bopt, w->opt, nv * sizeof *w->opt);
-            memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+            swap_frames(&w->Ub, &w->U);
         } else if (obj < *second && memcmp(w->opt, w->bopt, nv * sizeof *w->opt) != 0) {
             *second = obj;
         }
@@ -1072,7 +1078,7 @@ dln_status dlni_distance_to(dlni_dist_work *w, const dln_net *net, const int *ch
     dln_status st = chosen_type(w, chosen);
     if (st == DLN_OK) st = read_point(w, net, NULL, vg);
     if (st == DLN_OK) st = project(w, w->bopt, &best);
-    if (st == DLN_OK) memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+    if (st == DLN_OK) swap_frames(&w->Ub, &w->U);
     if (st == DLN_OK) st = best_spectrum(w);
     if (st != DLN_OK) return st;
     return report_out(w, vg, best, INFINITY, 1, rep, NULL, nearest);
