@@ -136,7 +136,7 @@ static int block_b(spec *sp, const dln_landscape *ls, const double *sl, double s
  * (L-1) + sum_{k=2}^{L-1} (L-k) (rho^{2k-2} + rho^{2-2k}), rho = s_j/s_i; c
  * and c' (of norm a) are its singular vectors for sigma. So Ht has 0 and 2
  * (L-1 times each; 0: the hidden rotations) and 1 + a^2 -+ sigma
- * (docs/errbound.md 4). Returns 0 when a power could overflow (the caller
+ * (docs/errbound.md 5). Returns 0 when a power could overflow (the caller
  * takes block_b). */
 static int block_b_equal(spec *sp, const dln_landscape *ls, double mu, double si, double sj)
 {
