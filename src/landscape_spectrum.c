@@ -4,7 +4,10 @@
  * block is given in tilde coordinates Wt_l = sqrt(lam_l) W_l as Ht, and the
  * W-coordinate block is D Ht D with D = diag(sqrt(lam_l)) over the layers of
  * its entries. The eigenvalues of the reduced problem are multiplied by c
- * (data with X X^T = c I). Cost O(r^2 L^3 + n), no dense Hessian. */
+ * (data with X X^T = c I). The spectrum is kept as a multiset (constant
+ * eigenvalues with their multiplicities), never n values sorted unless a
+ * caller asks. Cost O(r^2 L) with equal lam_l (the B blocks in closed form),
+ * O(r^2 L^3) otherwise, plus O(r (L + #blocks)); no dense Hessian. */
 #include "landscape.h"
 #include "linalg.h"
 
@@ -97,7 +100,7 @@ static int block_a(spec *sp, const dln_landscape *ls, const double *sl, double s
 }
 
 /* Block B_ij over x_l = Wt_l(i,j), z_l = Wt_l(j,i) (regularized.md 3.2). The
- * powers are tabulated once per block (2L + 2(L-1) exponentials, not ~6 L^2). */
+ * powers are tabulated once per block (4L exponentials, not ~6 L^2). */
 static int block_b(spec *sp, const dln_landscape *ls, const double *sl, double si, double sj)
 {
     size_t L = ls->L, k = 2 * L;
