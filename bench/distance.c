@@ -12,7 +12,9 @@
  * (seconds, wall clock, the BLAS threads the environment gives); sweeps
  * (Procrustes sweeps and Gauss-Newton steps) of the first / next call,
  * candidates and dist of the first.
- * Usage: distance [dmax [near|random|both [dmin]]] (default 256, both, 32).
+ * Usage: distance [dmax [near|random|both [dmin]]] [--cpu-time] (default 256,
+ * both, 32). --cpu-time: process CPU time instead of wall clock, for a shared
+ * machine (1 BLAS thread: the calls and the unit are timed alike).
  * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "timing.h"
@@ -74,6 +76,7 @@ static double timed_distance(dln_landscape *ls, const dln_net *net, dln_dist_rep
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[argc - 1], "--cpu-time")) bench_use_cpu_time(), argc--;
     size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256, dmin = argc > 3 ? (size_t)atol(argv[3]) : 32;
     const char *kinds = argc > 2 ? argv[2] : "both";
     printf("%6s %8s %11s %11s %10s %10s %7s %5s %19s\n", "d", "point", "gradient_s", "first_s", "first_gr",
