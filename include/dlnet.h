@@ -1619,8 +1619,9 @@ typedef struct dln_dist_report {
  * products d x d x r each, else 1 to a few dozen sweeps of L polar factors
  * (d_l x r; near an orbit first-order updates of a few products instead)
  * and L GEMMs, and
- * the block spectrum O(r^2 L^3 + n log n). The landscape keeps the
- * workspace (about (7L + 20) d^2 doubles for widths d) and the spectrum of
+ * the block spectrum O(r^2 L + n) with equal lam_l, O(r^2 L^3 + n)
+ * otherwise. The landscape keeps the
+ * workspace (about (6L + 20) d^2 doubles for widths d) and the spectrum of
  * the last nearest orbit type: a repeated call allocates nothing unless
  * that type changes.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),

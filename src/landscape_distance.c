@@ -84,11 +84,10 @@ struct dlni_dist_work {
     double *P, *PV;      /* end-to-end matrix d_L x d_0; P V, then the layers along the slots (dmax x nv) */
     double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
-    double *ev;          /* n: the block spectrum of a candidate type */
+    double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
     double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
-    double *grad;        /* n */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
     size_t npw, nsw, nqw;
@@ -111,7 +110,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
-    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
+    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
     free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
@@ -164,7 +163,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
-    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L), w->grad = dlni_alloc(ls->n);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Mc = dlni_alloc(dmax * R);
@@ -176,7 +175,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
-        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
         !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
@@ -1041,9 +1040,9 @@ static void write_pattern(const ebw *w, int *pattern)
 static dln_status value_and_gradient(ebw *w, double *vg)
 {
     dln_landscape *ls = w->ls;
-    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->grad);
+    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->ev); /* ev is free until the spectrum */
     if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
-    vg[1] = la_nrm2(ls->n, w->grad);
+    vg[1] = la_nrm2(ls->n, w->ev);
     return DLN_OK;
 }
 
