@@ -1375,8 +1375,8 @@ DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *patt
  * All n Hessian eigenvalues (ascending) at any critical point of the
  * regularized orbit with @p pattern, from the block structure of
  * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
- * without forming the Hessian: O(r^2 L^3 + n log n) work. @p evals has n =
- * dln_landscape_num_params() entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
+ * without forming the Hessian: O(r^2 L + n log n) work with equal lam_l
+ * (r^2 L^3 otherwise). @p evals has n = dln_landscape_num_params() entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
  * (pattern not admissible), ::DLN_E_UNSUPPORTED unless the theory is
  * regularized, ::DLN_E_NONFINITE (the spectrum overflows; nothing is
  * written on error), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
@@ -1723,7 +1723,7 @@ typedef struct dln_rate_report {
  * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
  * @param eta     step > 0, finite; 0 selects eta*
  * @param report  output (struct_size set by the caller)
- * Cost: the block spectrum, O(r^2 L^3 + n log n).
+ * Cost: the block spectrum, O(r^2 L + n log n) with equal lam_l (r^2 L^3 otherwise).
  * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
  *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
  *         ::DLN_E_NONFINITE (the block spectrum overflows), ::DLN_E_NOMEM,
