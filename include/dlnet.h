@@ -1377,8 +1377,8 @@ DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *patt
  * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
  * without forming the Hessian: O(r^2 L + n log n) work with equal lam_l
  * (r^2 L^3 otherwise). @p evals has n = dln_landscape_num_params()
- * entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible), ::DLN_E_UNSUPPORTED unless the theory is
- * regularized, ::DLN_E_NONFINITE (the spectrum overflows; nothing is
+ * entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible),
+ * ::DLN_E_UNSUPPORTED unless the theory is regularized, ::DLN_E_NONFINITE (the spectrum overflows; nothing is
  * written on error), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
