@@ -1622,8 +1622,8 @@ typedef struct dln_dist_report {
  * and L GEMMs, and
  * the block spectrum O(r^2 L + n) with equal lam_l, O(r^2 L^3 + n)
  * otherwise. The landscape keeps the workspace (about (6L + 20) d^2 doubles
- * for widths d) and the spectrum of the last nearest orbit type: a repeated call allocates nothing unless
- * that type changes.
+ * for widths d) and the spectrum of the last nearest orbit type: a
+ * repeated call allocates nothing unless that type changes.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
  *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
  *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
