@@ -1616,7 +1616,7 @@ typedef struct dln_dist_report {
  *                on the orbit is accurate to about 1e-5 dist (the objective,
  *                quadratic in the frame error, is converged to about 1e-10)
  * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate near an orbit about 2 Gauss-Newton steps of about 7L
+ * per candidate near an orbit 1-2 Gauss-Newton steps of about 7L
  * products d x d x r each, else 1 to a few dozen sweeps of L polar factors
  * (d_l x r; near an orbit first-order updates of a few products instead)
  * and L GEMMs, and
