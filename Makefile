@@ -132,7 +132,7 @@ $(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(TEST_SUITES),"DLN_SUITE($(s))") > $@
 
-$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h) include/dlnet.h $(BUILD)/tests/suites.h | deps
+$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h) include/dlnet.h $(wildcard src/*.h) $(BUILD)/tests/suites.h | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/tests $(PC_CFLAGS) \
 	    $(CHECK_CFLAGS) -c $< -o $@

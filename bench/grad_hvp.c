@@ -31,7 +31,7 @@
  *   --csv   one machine-readable line per problem
  *   --dump  write X, Y, theta, v, grad, hvp and the loss value of each
  *           problem to DIR/d<d>_L<L>.f64 (raw float64) for the peer check
- *   --size  only the problem (d, L)
+ *   --size  only the problem (d, L), any d and 1 <= L <= 50
  *   --serve timing server for bench/peers.py, which interleaves its samples
  *           with the peers' own: after "ready", each input line "TASK ITERS"
  *           (TASK = dgemm, grad, hvp or hvp_cached) is answered by the
@@ -335,10 +335,11 @@ int main(int argc, char **argv)
     if (sweep) {
         for (size_t i = 0; i < 2; i++)
             for (size_t L = 2; L <= DEPTH_MAX; L++) measure(i ? 256 : 128, L, csv, reps, threads, dir);
-    } else
+    } else if (only_d)
+        measure(only_d, only_L, csv, reps, threads, dir);
+    else
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-            if (!only_d || (sizes[s][0] == only_d && sizes[s][1] == only_L))
-                measure(sizes[s][0], sizes[s][1], csv, reps, threads, dir);
+            measure(sizes[s][0], sizes[s][1], csv, reps, threads, dir);
     if (!csv)
         printf("\nratios are medians of per-sample ratios; %%DGEMM = units x t_DGEMM / t (flop "
                "rate relative to DGEMM); t/units = its inverse; t_hvp* = HVP reusing the "

@@ -94,6 +94,7 @@ typedef struct dlni_work {
      * and nb doubles: the tangents use it whole, the primal chain and back
      * only the entries that are formed (src/loss_grad.c, chain_first). */
     size_t *coff, *boff, nc, nb;
+    size_t bmax;        /* doubles of the largest back entry */
     double *chain, *back;
     /* E = G R (d_L x d_0); G = P R^T - C is formed in E (in-place TRMMs)
      * unless the products with R are GEMMs (d_0 < DLNI_R_GEMM_BELOW): then G
@@ -108,8 +109,9 @@ typedef struct dlni_work {
     int fwd_valid;      /* chain, G, E and value valid at theta */
     int back_valid;     /* back valid at theta */
     double value;       /* data part of the value at theta */
-    /* tangents of up to DLNI_BATCH directions, same layout as chain/back
-     * (allocated by the first HVP) */
+    /* tangents of up to DLNI_BATCH directions (allocated by the first HVP):
+     * dchain in the layout of the chain, dback in dlni_back_slots slots of
+     * DLNI_BATCH bmax (a back tangent is read by the next level only) */
     double *dchain, *dback;
     /* effective weights of a residual net (n; allocated by dlni_loss_check
      * for the first residual net) and the plain view on them */
@@ -231,8 +233,9 @@ dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
 /* dlni_forward in steps, for the HVP, which interleaves its tangents:
  * begin returns 1 (and invalidates the chains) unless they are valid at
  * net's weights; then the chain steps l = 2..L (input side) or L-1..1
- * (output side) in that order, end (residual, value, copy of the weights),
- * and value (the full loss and its finiteness, the penalty on params). */
+ * (output side) in that order (each also copies the layers it reads into
+ * the copy of the weights that validates the chains), end (residual,
+ * value) and value (the full loss and its finiteness, the penalty on params). */
 int dlni_forward_begin(dln_loss *loss, const dln_net *net);
 void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l);
 void dlni_forward_end(dln_loss *loss, const dln_net *net);
@@ -264,6 +267,10 @@ void dlni_work_free(dlni_work *w);
 /* Allocate the HVP's tangent scratch unless present (after dlni_loss_check);
  * DLN_E_NOMEM leaves the loss unchanged. */
 dln_status dlni_work_hvp(dln_loss *loss);
+/* Slots of the HVP's back tangents at depth L >= 1: 2 (levels alternate),
+ * 1 at L = 2 (dV_1 or dU_2 only), 0 at L = 1 (the only level is the
+ * chain's P1). */
+size_t dlni_back_slots(size_t L);
 void dlni_work_invalidate(dlni_work *w);
 /* The net whose weights the chains multiply: net, or for a residual net the
  * plain view on its effective weights (W_l = I + A_l) in the loss's scratch.

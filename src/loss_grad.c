@@ -28,7 +28,8 @@ static int same_shape(const dlni_work *w, const dln_net *net)
  * keeps B_3..B_L (input side) or A_1..A_{L-2} (output side), since B_2 and
  * A_{L-1} are layers and the product P goes straight into E; back keeps
  * V_2..V_{L-1} or U_2..U_{L-1} (V_L = U_1 = E, the outermost one is never
- * formed). The tangents use the full layout of coff and boff. */
+ * formed). The chain's tangents use the full layout of coff, the back
+ * products' tangents slots of bmax (src/loss_hvp.c, back_tangent). */
 static size_t chain_first(const dlni_work *w)
 {
     return w->input_side ? w->coff[w->L >= 2 ? 3 : w->L + 1] : w->coff[1];
@@ -40,6 +41,8 @@ static size_t chain_end(const dlni_work *w)
 /* Stored chain entry l (see chain_first) and back entry l. */
 static double *chain_entry(const dlni_work *w, size_t l) { return w->chain + (w->coff[l] - chain_first(w)); }
 static double *back_entry(const dlni_work *w, size_t l) { return w->back + (w->boff[l] - w->boff[2]); }
+
+size_t dlni_back_slots(size_t L) { return L >= 3 ? 2 : L - 1; }
 
 /* Size the scratch for net's shape (only when the shape changes). The HVP's
  * tangents are allocated by its first call (dlni_work_hvp), the residual
@@ -60,6 +63,7 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
     memcpy(w->d, d, (L + 1) * sizeof *w->d);
     /* chain/back entry l holds a (width x k) matrix; widths per side */
     size_t nc = 0, nb = 0;
+    w->bmax = 0;
     for (size_t l = 0; l <= L + 1; l++) {
         w->coff[l] = nc;
         if (l <= L) w->boff[l] = nb;
@@ -74,6 +78,7 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
             if (l >= 1 && l <= L) bw = d[l - 1];
         }
         nc += cw * k, nb += bw * k;
+        if (bw * k > w->bmax) w->bmax = bw * k;
     }
     w->nc = nc, w->nb = nb;
     size_t c0 = chain_first(w), c1 = chain_end(w), b0 = w->boff[L >= 2 ? 2 : L];
@@ -100,7 +105,8 @@ dln_status dlni_work_hvp(dln_loss *loss)
     /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
     int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
     double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
-    double *dchain = dlni_alloc(DLNI_BATCH * w->nc), *dback = dlni_alloc(DLNI_BATCH * w->nb);
+    double *dchain = dlni_alloc(DLNI_BATCH * w->nc);
+    double *dback = dlni_alloc(dlni_back_slots(w->L) * DLNI_BATCH * w->bmax);
     if ((gemm_r && !RT) || !dchain || !dback) {
         free(RT), free(dchain), free(dback);
         return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the HVP's tangents");
@@ -191,11 +197,23 @@ int dlni_forward_begin(dln_loss *loss, const dln_net *net)
     return 1;
 }
 
+/* Layer l into the copy of the weights that validates the chains. */
+static void keep_layer(dlni_work *w, const dln_net *net, size_t l)
+{
+    memcpy(w->theta + net->off[l - 1], dlni_layer(net, l), net->d[l] * net->d[l - 1] * sizeof *w->theta);
+}
+
+/* Each step also copies the layers it reads (W_l, and the layer that is
+ * B_2 or A_{L-1} at the first step) while they are in cache: a separate
+ * pass after the chain would read all the weights once more and evict the
+ * chain entries that the back sweep reads first. */
 void dlni_forward_step(dln_loss *loss, const dln_net *net, size_t l)
 {
     dlni_work *w = &loss->work;
     const size_t L = net->L, *d = net->d;
     size_t ld;
+    keep_layer(w, net, l);
+    if (l == (w->input_side ? 2 : L - 1)) keep_layer(w, net, w->input_side ? 1 : L);
     if (w->input_side) { /* B_{l+1} = W_l B_l, l = 2..L (P = B_{L+1} into E) */
         const double *B = dlni_chain_at(loss, net, l, &ld);
         la_gemm(LA_N, LA_N, d[l], d[0], d[l - 1], 1.0, dlni_layer(net, l), d[l], B, ld, 0.0,
@@ -212,7 +230,7 @@ void dlni_forward_end(dln_loss *loss, const dln_net *net)
     dlni_work *w = &loss->work;
     const double *P = net->L == 1 ? dlni_layer(net, 1) : w->E;
     w->value = residual(loss, P, net->d[net->L]);
-    memcpy(w->theta, net->theta, net->n * sizeof *w->theta);
+    if (net->L == 1) keep_layer(w, net, 1); /* no steps */
     w->fwd_valid = 1;
 }
 

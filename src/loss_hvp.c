@@ -25,18 +25,36 @@ typedef struct stack {
     size_t stride, ld;
 } stack;
 
-/* Tangent level l of the chain (dchain) or of the back products (dback). */
-static stack tangent(const dlni_work *w, const dln_net *net, double *buf, const size_t *off,
-                     size_t l, size_t rows_or_cols, size_t k)
+/* k stacked blocks at base of rows (input side) or columns (output side). */
+static stack stacked(const dlni_work *w, const dln_net *net, double *base, size_t rows_or_cols,
+                     size_t k)
 {
     size_t d0 = net->d[0], dL = net->d[net->L];
     stack s;
-    s.base = buf + DLNI_BATCH * off[l];
+    s.base = base;
     if (w->input_side) /* rows x (k d0): side by side */
         s.stride = rows_or_cols * d0, s.ld = rows_or_cols;
     else /* (k dL) x cols: stacked vertically */
         s.stride = dL, s.ld = k * dL;
     return s;
+}
+
+/* Tangent level l of the chain: every level is kept for the back sweep. */
+static stack chain_tangent(const dlni_work *w, const dln_net *net, size_t l, size_t rows_or_cols,
+                           size_t k)
+{
+    return stacked(w, net, w->dchain + DLNI_BATCH * w->coff[l], rows_or_cols, k);
+}
+
+/* Tangent level l of the back products: each is read by the next level
+ * only, so slots by parity (dlni_back_slots), which stay in cache (a block
+ * per level would be written cold, i.e. cleared from memory by the beta = 0
+ * product). */
+static stack back_tangent(const dlni_work *w, const dln_net *net, size_t l, size_t rows_or_cols,
+                          size_t k)
+{
+    size_t slot = dlni_back_slots(net->L) == 2 ? l & 1 : 0;
+    return stacked(w, net, w->dback + slot * DLNI_BATCH * w->bmax, rows_or_cols, k);
 }
 
 /* A (m x d_0, ld lda) <- A R^T R in place: the dE of a tangent P1 = A,
@@ -71,7 +89,7 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
     int ok = 1;
     /* dB_2 = D_1: one direction is read in place (unless it is P1, which
      * is overwritten by dE below), several are stacked side by side */
-    stack t = tangent(w, net, w->dchain, w->coff, 2, d[1], k);
+    stack t = chain_tangent(w, net, 2, d[1], k);
     const double *db2 = t.base;
     if (k == 1 && L > 1)
         db2 = V;
@@ -80,8 +98,8 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
             la_copy(d[1], d0, V + j * ldv, d[1], t.base + j * t.stride, t.ld);
     for (size_t l = 2; l <= L; l++) {
         if (fwd) dlni_forward_step(loss, net, l);
-        stack tl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
-        stack tn = tangent(w, net, w->dchain, w->coff, l + 1, d[l], k);
+        stack tl = chain_tangent(w, net, l, d[l - 1], k);
+        stack tn = chain_tangent(w, net, l + 1, d[l], k);
         const double *B = dlni_chain_at(loss, net, l, &ldb), *dB = l == 2 ? db2 : tl.base;
         la_gemm(LA_N, LA_N, d[l], k * d0, d[l - 1], 1.0, dlni_layer(net, l), d[l], dB, tl.ld, 0.0,
                 tn.base, tn.ld);
@@ -94,14 +112,14 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
         if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
     /* dV_L = dE = P1 R^T R, formed in the storage of P1 = dB_{L+1} */
-    stack p1 = tangent(w, net, w->dchain, w->coff, L + 1, dL, k);
+    stack p1 = chain_tangent(w, net, L + 1, dL, k);
     for (size_t j = 0; j < k; j++) times_rtr(loss, dL, p1.base + j * p1.stride, p1.ld);
     /* The back sweep: at level l the primal V_{l-1} (unless cached), the
      * tangent dV_{l-1} and the output H_l, while W_l, V_l and dV_l are in cache */
     int fresh = !w->back_valid;
     for (size_t l = L; l >= 2; l--) {
-        stack tl = l == L ? p1 : tangent(w, net, w->dback, w->boff, l, d[l], k);
-        stack tp = tangent(w, net, w->dback, w->boff, l - 1, d[l - 1], k);
+        stack tl = l == L ? p1 : back_tangent(w, net, l, d[l], k);
+        stack tp = back_tangent(w, net, l - 1, d[l - 1], k);
         if (fresh && l >= 3) dlni_backward_step(loss, net, l);
         double beta = 0.0;
         if (l == 2 && k == 1) { /* dV_1 is H_1 - lam_1 D_1: straight into HV */
@@ -111,7 +129,7 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
         const double *Vl = dlni_back_at(loss, net, l, &ld), *B = dlni_chain_at(loss, net, l, &ldb);
         la_gemm(LA_T, LA_N, d[l - 1], k * d0, d[l], 1.0, dlni_layer(net, l), d[l], tl.base, tl.ld,
                 beta, tp.base, tp.ld);
-        stack dbl = tangent(w, net, w->dchain, w->coff, l, d[l - 1], k);
+        stack dbl = chain_tangent(w, net, l, d[l - 1], k);
         for (size_t j = 0; j < k; j++) {
             const double *D = V + j * ldv + net->off[l - 1];
             la_gemm(LA_T, LA_N, d[l - 1], d0, d[l], 1.0, D, d[l], Vl, ld, 1.0,
@@ -128,7 +146,7 @@ static int hvp_input_side(dln_loss *loss, const dln_net *net, size_t k, const do
     }
     w->back_valid = 1;
     /* H_1 = dV_1 + lam_1 D_1 (formed in HV above for one direction) */
-    stack dv1 = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, 1, d[1], k);
+    stack dv1 = L == 1 ? p1 : back_tangent(w, net, 1, d[1], k);
     for (size_t j = 0; j < k; j++) {
         double *h = HV + j * ldhv;
         if (k > 1 || L == 1)
@@ -148,7 +166,7 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
     int ok = 1;
     /* dA_{L-1} = D_L: read in place for one direction (unless it is P1),
      * else stacked vertically */
-    stack t = tangent(w, net, w->dchain, w->coff, L - 1, d[L - 1], k);
+    stack t = chain_tangent(w, net, L - 1, d[L - 1], k);
     const double *dal1 = t.base;
     if (k == 1 && L > 1)
         dal1 = V + net->off[L - 1];
@@ -157,8 +175,8 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
             la_copy(dL, d[L - 1], V + j * ldv + net->off[L - 1], dL, t.base + j * t.stride, t.ld);
     for (size_t l = L - 1; l >= 1; l--) {
         if (fwd) dlni_forward_step(loss, net, l);
-        stack tl = tangent(w, net, w->dchain, w->coff, l, d[l], k);
-        stack tp = tangent(w, net, w->dchain, w->coff, l - 1, d[l - 1], k);
+        stack tl = chain_tangent(w, net, l, d[l], k);
+        stack tp = chain_tangent(w, net, l - 1, d[l - 1], k);
         const double *A = dlni_chain_at(loss, net, l, &lda), *dA = l == L - 1 ? dal1 : tl.base;
         la_gemm(LA_N, LA_N, k * dL, d[l - 1], d[l], 1.0, dA, tl.ld, dlni_layer(net, l), d[l], 0.0,
                 tp.base, tp.ld);
@@ -171,14 +189,14 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
         if (dlni_forward_value(loss, net, NULL) != DLN_OK) return -1;
     }
     /* dU_1 = dE = P1 R^T R for all k at once (stacked vertically), in the storage of P1 = dA_0 */
-    stack p1 = tangent(w, net, w->dchain, w->coff, 0, d0, k);
+    stack p1 = chain_tangent(w, net, 0, d0, k);
     times_rtr(loss, k * dL, p1.base, p1.ld);
     /* The back sweep: at level l the primal U_{l+1} (unless cached), the
      * tangent dU_{l+1} and the output H_l, while W_l, U_l and dU_l are in cache */
     int fresh = !w->back_valid;
     for (size_t l = 1; l < L; l++) {
-        stack tl = l == 1 ? p1 : tangent(w, net, w->dback, w->boff, l, d[l - 1], k);
-        stack tn = tangent(w, net, w->dback, w->boff, l + 1, d[l], k);
+        stack tl = l == 1 ? p1 : back_tangent(w, net, l, d[l - 1], k);
+        stack tn = back_tangent(w, net, l + 1, d[l], k);
         if (fresh && l + 2 <= L) dlni_backward_step(loss, net, l);
         double beta = 0.0;
         if (l == L - 1 && k == 1) { /* dU_L is H_L - lam_L D_L: straight into HV */
@@ -188,7 +206,7 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
         const double *Ul = dlni_back_at(loss, net, l, &ld), *A = dlni_chain_at(loss, net, l, &lda);
         la_gemm(LA_N, LA_T, k * dL, d[l], d[l - 1], 1.0, tl.base, tl.ld, dlni_layer(net, l), d[l],
                 beta, tn.base, tn.ld);
-        stack dal = tangent(w, net, w->dchain, w->coff, l, d[l], k);
+        stack dal = chain_tangent(w, net, l, d[l], k);
         for (size_t j = 0; j < k; j++) {
             const double *D = V + j * ldv + net->off[l - 1];
             la_gemm(LA_N, LA_T, dL, d[l], d[l - 1], 1.0, Ul, ld, D, d[l], 1.0,
@@ -205,7 +223,7 @@ static int hvp_output_side(dln_loss *loss, const dln_net *net, size_t k, const d
     }
     w->back_valid = 1;
     /* H_L = dU_L + lam_L D_L (formed in HV above for one direction) */
-    stack duL = L == 1 ? p1 : tangent(w, net, w->dback, w->boff, L, d[L - 1], k);
+    stack duL = L == 1 ? p1 : back_tangent(w, net, L, d[L - 1], k);
     for (size_t j = 0; j < k; j++) {
         double *h = HV + j * ldhv + net->off[L - 1];
         if (k > 1 || L == 1)

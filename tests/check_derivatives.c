@@ -597,15 +597,18 @@ static void assert_fresh(dln_loss *loss, const dln_net *net, const double *v, co
 
 START_TEST(results_independent_of_call_history)
 {
-    static const size_t shapes[2][4] = {{2, 4, 3, 5}, {5, 3, 4, 2}}; /* both chain sides */
+    /* both chain sides, and depths 1 and 2, where the forward steps that
+     * copy the weights (src/loss_grad.c, keep_layer) are none or one */
+    static const size_t shapes[][5] = {{3, 2, 4, 3, 5}, {3, 5, 3, 4, 2}, {1, 3, 2},
+                                       {2, 2, 3, 4},    {2, 4, 3, 2}};
     tu_rng r;
     tu_seed(&r, 19);
-    for (int s = 0; s < 2; s++) {
-        const size_t *d = shapes[s];
-        double *X = tu_padded(&r, d[0], 9, d[0]), *Y = tu_padded(&r, d[3], 9, d[3]);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t L = shapes[s][0], *d = shapes[s] + 1;
+        double *X = tu_padded(&r, d[0], 9, d[0]), *Y = tu_padded(&r, d[L], 9, d[L]);
         dln_loss *loss = NULL;
-        ck_assert_ok(dln_loss_create_data(&loss, d[0], d[3], 6, X, d[0], Y, d[3]));
-        dln_net *a = tu_net(3, d, 0.8, 1), *b = tu_net(3, d, 0.8, 2);
+        ck_assert_ok(dln_loss_create_data(&loss, d[0], d[L], 6, X, d[0], Y, d[L]));
+        dln_net *a = tu_net(L, d, 0.8, 1), *b = tu_net(L, d, 0.8, 2);
         size_t n = dln_net_num_params(a);
         double *v = unit_direction(&r, n), *th = malloc(n * sizeof *th), f;
         assert_fresh(loss, a, v, "first call");
@@ -617,12 +620,18 @@ START_TEST(results_independent_of_call_history)
             ck_assert_ok(dln_net_set_params(a, th));
             assert_fresh(loss, a, v, "one changed weight");
         }
+        for (size_t l = 0, off = 0; l < L; off += d[l + 1] * d[l], l++) { /* each layer's first entry */
+            ck_assert_ok(dln_net_get_params(a, th));
+            th[off] -= 0.25;
+            ck_assert_ok(dln_net_set_params(a, th));
+            assert_fresh(loss, a, v, "the first weight of a layer changed");
+        }
         ck_assert_ok(dln_loss_value(loss, a, &f));
         ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.4));
         assert_fresh(loss, a, v, "l2 set after a call");
         ck_assert_ok(dln_loss_set_mean(loss, 1));
         assert_fresh(loss, a, v, "mean set after a call");
-        ck_assert_ok(dln_loss_add_samples(loss, 3, X + 6 * d[0], d[0], Y + 6 * d[3], d[3]));
+        ck_assert_ok(dln_loss_add_samples(loss, 3, X + 6 * d[0], d[0], Y + 6 * d[L], d[L]));
         assert_fresh(loss, a, v, "samples added after a call");
         free(X), free(Y), free(v), free(th);
         dln_net_free(a), dln_net_free(b);
