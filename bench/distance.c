@@ -11,8 +11,14 @@
  * as a history row or a repeated call does. Times are the best of a few runs
  * (seconds, wall clock, the BLAS threads the environment gives); sweeps
  * (Procrustes sweeps and Gauss-Newton steps) of the first / next call,
- * candidates and dist of the first.
- * Usage: distance [dmax [near|random|both [dmin]]] (default 256, both, 32).
+ * candidates and dist of the first. The unit is a gradient repeated at the
+ * same weights (gradient_s; the loss keeps the forward products of the last
+ * weights): the unit of the earlier rounds. fresh_s is a gradient at new
+ * weights (two nets alternately, as an optimizer step pays), and
+ * first_fr, next_fr the calls in that unit.
+ * Usage: distance [dmax [near|random|both [dmin]]] [--cpu-time] (default 256,
+ * both, 32). --cpu-time: process CPU time instead of wall clock, for a shared
+ * machine (1 BLAS thread: the calls and the unit are timed alike).
  * Prints measurements, never judges. */
 #define _POSIX_C_SOURCE 199309L
 #include "timing.h"
@@ -64,6 +70,24 @@ static double timed_gradients(dln_loss *loss, const dln_net *net, double *g)
     return best;
 }
 
+/* The best of six gradients at new weights: net and a copy with every
+ * weight moved by 1e-6 relative (the loss reuses products of unchanged
+ * layers), alternately (seconds). */
+static double timed_fresh(dln_loss *loss, const dln_net *net, dln_net *other, double *th, double *g)
+{
+    double best = INFINITY, f;
+    size_t n = dln_net_num_params(net);
+    dln_net_get_params(net, th);
+    for (size_t i = 0; i < n; i++) th[i] *= 1.0 + 1e-6;
+    dln_net_set_params(other, th);
+    for (int k = 0; k < 6; k++) {
+        double t0 = bench_now();
+        if (dln_loss_grad(loss, k % 2 ? net : other, &f, g)) fail("dln_loss_grad"); /* net was last */
+        best = fmin(best, bench_now() - t0);
+    }
+    return best;
+}
+
 static double timed_distance(dln_landscape *ls, const dln_net *net, dln_dist_report *rep)
 {
     rep->struct_size = sizeof *rep;
@@ -74,10 +98,11 @@ static double timed_distance(dln_landscape *ls, const dln_net *net, dln_dist_rep
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[argc - 1], "--cpu-time")) bench_use_cpu_time(), argc--;
     size_t dmax = argc > 1 ? (size_t)atol(argv[1]) : 256, dmin = argc > 3 ? (size_t)atol(argv[3]) : 32;
     const char *kinds = argc > 2 ? argv[2] : "both";
-    printf("%6s %8s %11s %11s %10s %10s %7s %5s %19s\n", "d", "point", "gradient_s", "first_s", "first_gr",
-           "next_gr", "sweeps", "cand", "dist");
+    printf("%6s %8s %11s %11s %10s %10s %7s %5s %19s %11s %8s %8s\n", "d", "point", "gradient_s", "first_s",
+           "first_gr", "next_gr", "sweeps", "cand", "dist", "fresh_s", "first_fr", "next_fr");
     for (size_t d = dmin; d <= dmax; d *= 2) {
         size_t w[4] = {d, d, d, d};
         double *Phi = malloc(d * d * sizeof *Phi);
@@ -90,16 +115,16 @@ int main(int argc, char **argv)
             Phi[i] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
         }
         dln_loss *loss;
-        dln_net *net;
+        dln_net *net, *other;
         if (dln_loss_create_target(&loss, d, d, Phi, d) || dln_loss_set_l2_uniform(loss, 0.05) ||
-            dln_net_create(&net, 3, w))
+            dln_net_create(&net, 3, w) || dln_net_create(&other, 3, w))
             fail("setup");
         size_t n = dln_net_num_params(net);
         double *g = malloc(n * sizeof *g), *th = malloc(n * sizeof *th);
         for (int random = 0; random < 2; random++) {
             if (strcmp(kinds, "both") && strcmp(kinds, random ? "random" : "near")) continue;
             int reps = d >= 512 ? 1 : d >= 256 ? 2 : 3;
-            double tg = INFINITY, t1 = INFINITY, t2 = INFINITY;
+            double tg = INFINITY, tf = INFINITY, t1 = INFINITY, t2 = INFINITY;
             dln_dist_report rep, rep2;
             for (int r = 0; r < reps; r++) {
                 dln_landscape *ls;
@@ -110,14 +135,16 @@ int main(int argc, char **argv)
                 set_point(ls, net, d, random, 1, th);
                 t2 = fmin(t2, timed_distance(ls, net, &rep2));
                 tg = fmin(tg, timed_gradients(loss, net, g)); /* before and after: the unit is the least loaded */
+                tf = fmin(tf, timed_fresh(loss, net, other, th, g));
                 dln_landscape_free(ls);
             }
-            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %3zu/%-3zu %5zu %19.12e\n", d, random ? "random" : "near",
-                   tg, t1, t1 / tg, t2 / tg, rep.sweeps, rep2.sweeps, rep.candidates, rep.dist);
+            printf("%6zu %8s %11.3e %11.3e %10.1f %10.1f %3zu/%-3zu %5zu %19.12e %11.3e %8.1f %8.1f\n", d,
+                   random ? "random" : "near", tg, t1, t1 / tg, t2 / tg, rep.sweeps, rep2.sweeps, rep.candidates,
+                   rep.dist, tf, t1 / tf, t2 / tf);
             fflush(stdout);
         }
         free(th), free(g), free(Phi);
-        dln_net_free(net), dln_loss_free(loss);
+        dln_net_free(net), dln_net_free(other), dln_loss_free(loss);
     }
     return 0;
 }

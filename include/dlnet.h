@@ -1376,11 +1376,12 @@ DLN_API dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *patt
  * All n Hessian eigenvalues (ascending) at any critical point of the
  * regularized orbit with @p pattern, from the block structure of
  * regularized.md 3 (D-congruence for unequal lam_l, times c for data)
- * without forming the Hessian: O(r^2 L^3 + n log n) work. @p evals has n =
- * dln_landscape_num_params() entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE
- * (pattern not admissible), ::DLN_E_UNSUPPORTED unless the theory is
- * regularized, ::DLN_E_NONFINITE (the spectrum overflows; nothing is
- * written on error), ::DLN_E_NOMEM, ::DLN_E_LAPACK.
+ * without forming the Hessian: O(r^2 L + n log n) work with equal lam_l
+ * (r^2 L^3 otherwise). @p evals has n = dln_landscape_num_params()
+ * entries. Errors: ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible),
+ * ::DLN_E_UNSUPPORTED unless the theory is regularized, ::DLN_E_NONFINITE
+ * (the spectrum overflows; nothing is written on error), ::DLN_E_NOMEM,
+ * ::DLN_E_LAPACK.
  */
 DLN_API dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern,
                                                 double *evals);
@@ -1616,14 +1617,14 @@ typedef struct dln_dist_report {
  *                on the orbit is accurate to about 1e-5 dist (the objective,
  *                quadratic in the frame error, is converged to about 1e-10)
  * Cost: the SVDs of the L layers and of the blocks of U^T P V, a gradient,
- * per candidate near an orbit about 2 Gauss-Newton steps of about 7L
+ * per candidate near an orbit 1-2 Gauss-Newton steps of about 7L
  * products d x d x r each, else 1 to a few dozen sweeps of L polar factors
  * (d_l x r; near an orbit first-order updates of a few products instead)
  * and L GEMMs, and
- * the block spectrum O(r^2 L^3 + n log n). The landscape keeps the
- * workspace (about (7L + 20) d^2 doubles for widths d) and the spectrum of
- * the last nearest orbit type: a repeated call allocates nothing unless
- * that type changes.
+ * the block spectrum O(r^2 L + n) with equal lam_l, O(r^2 L^3 + n)
+ * otherwise. The landscape keeps the workspace (about (6L + 20) d^2 doubles
+ * for widths d) and the spectrum of the last nearest orbit type: a
+ * repeated call allocates nothing unless that type changes.
  * @return ::DLN_E_NULL, ::DLN_E_DIM (widths), ::DLN_E_RANGE (struct_size),
  *         ::DLN_E_UNSUPPORTED (the theory is not regularized; the reason in
  *         dln_landscape_errmsg()), ::DLN_E_NONFINITE (F or its gradient
@@ -1723,7 +1724,8 @@ typedef struct dln_rate_report {
  * @param pattern nv entries of ::dln_match (e.g. from dln_landscape_distance())
  * @param eta     step > 0, finite; 0 selects eta*
  * @param report  output (struct_size set by the caller)
- * Cost: the block spectrum, O(r^2 L^3 + n log n).
+ * Cost: the block spectrum, O(r^2 L + n log n) with equal lam_l
+ *       (r^2 L^3 otherwise).
  * @return ::DLN_E_NULL, ::DLN_E_RANGE (pattern not admissible, eta negative
  *         or not finite, struct_size), ::DLN_E_UNSUPPORTED (not regularized),
  *         ::DLN_E_NONFINITE (the block spectrum overflows), ::DLN_E_NOMEM,

@@ -174,8 +174,9 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         return dlni_fail(ls->err, DLN_E_UNSUPPORTED, "no closed-form critical set: %s", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     double *ev = ls->theory == DLN_THEORY_REGULARIZED ? dlni_alloc(ls->n) : NULL;
-    if (!comp || (ls->theory == DLN_THEORY_REGULARIZED && !ev)) {
-        free(comp), free(ev);
+    dlni_spec_ws *ws = ls->theory == DLN_THEORY_REGULARIZED ? dlni_spec_ws_new(ls) : NULL;
+    if (!comp || (ls->theory == DLN_THEORY_REGULARIZED && (!ev || !ws))) {
+        free(comp), free(ev), dlni_spec_ws_free(ws);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     }
     size_t r;
@@ -196,8 +197,10 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         o.value = dlni_reg_value(ls, comp, r);
         o.cls = dlni_reg_class(ls, comp, r, NULL);
         o.dim = dlni_orbit_dim(ls, comp, r);
-        st = dlni_block_spectrum(ls, comp, r, ev, NULL);
+        dlni_spectrum sp;
+        st = dlni_block_spectrum(ls, comp, r, ev, ws, &sp);
         if (st == DLN_OK) {
+            dlni_spectrum_sorted(&sp);
             double mx = fmax(fabs(ev[0]), fabs(ev[ls->n - 1])), zt = 1e-10 * mx;
             o.hess_min = ev[0], o.hess_max = ev[ls->n - 1], o.hess_min_pos = INFINITY;
             for (size_t i = 0; i < ls->n; i++) {
@@ -207,7 +210,7 @@ dln_status dln_landscape_pattern_info(dln_landscape *ls, const int *pattern, dln
         }
     }
     if (st == DLN_OK) dlni_report_put(info, &o, sizeof o);
-    free(comp), free(ev);
+    free(comp), free(ev), dlni_spec_ws_free(ws);
     return st;
 }
 

@@ -76,10 +76,25 @@ double dlni_reg_value(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 typedef struct dlni_spec_ws dlni_spec_ws;
 dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls);
 void dlni_spec_ws_free(dlni_spec_ws *ws);
-/* All n eigenvalues (ascending) at the regularized orbit of comp[0..r-1];
- * ws from dlni_spec_ws_new(), or NULL to allocate one for the call. */
-dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *evals,
-                               dlni_spec_ws *ws);
+/* The block spectrum as a multiset, unordered: v[i] once each (i < nv) and
+ * pv[k] pc[k] times (k < np); nv + sum pc = n. */
+typedef struct dlni_spectrum {
+    double *v;
+    size_t nv;
+    double *pv;
+    size_t *pc, np;
+} dlni_spectrum;
+/* The n eigenvalues at the regularized orbit of comp[0..r-1] into *out, v in
+ * ev (n doubles), the repeated values in ws (from dlni_spec_ws_new()). */
+dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
+                               dlni_spec_ws *ws, dlni_spectrum *out);
+/* All n values, ascending, into sp->v (np becomes 0). */
+void dlni_spectrum_sorted(dlni_spectrum *sp);
+/* Smallest and largest value. */
+void dlni_spectrum_range(const dlni_spectrum *sp, double *lo, double *hi);
+/* The (k+1)-th smallest modulus (NaN if k >= n): a selection, O(nv + np)
+ * expected, no sort. Replaces the values by their moduli and reorders them. */
+double dlni_spectrum_kth_modulus(dlni_spectrum *sp, size_t k);
 /* Orbit dimension (regularized.md 2.5). */
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 

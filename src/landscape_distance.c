@@ -84,11 +84,10 @@ struct dlni_dist_work {
     double *P, *PV;      /* end-to-end matrix d_L x d_0; P V, then the layers along the slots (dmax x nv) */
     double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
     double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
-    double *ev;          /* n: the block spectrum of a candidate type */
+    double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
-    double *q, *u;       /* mmax singular values; dmax + 5 L vector scratch */
-    double *grad;        /* n */
+    double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
     double *rv, *f;      /* roots (s, cap) and the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
     size_t npw, nsw, nqw;
@@ -111,7 +110,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
-    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->grad), free(w->rv), free(w->f);
+    free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
     free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
@@ -164,7 +163,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
-    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 5 * L), w->grad = dlni_alloc(ls->n);
+    w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Mc = dlni_alloc(dmax * R);
@@ -176,7 +175,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
-        !w->Z || !w->ZT || !w->q || !w->u || !w->grad || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
+        !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
         !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
@@ -195,6 +194,12 @@ void dlni_dist_work_sweeps_only(dlni_dist_work *w, int on) { w->sweeps_only = on
 static double orbit_lower(ebw *w);
 
 static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
+/* Frames change buffers by pointer, not by a copy of (L+1) d R doubles. */
+static void swap_frames(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b, *b = t;
+}
 static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l]; }
 
 /* ---- slots: one direction per value, and the layer singular values along it ---- */
@@ -456,12 +461,13 @@ static dln_status initial_frames(ebw *w, double *U)
  * vanishes and z = 0 fixes that gauge. Reads W~_l[i,j], W~_l[j,i] from Wt
  * (layer l at Wt + (l-1) R^2, leading dimension r); writes w_l over
  * W~_l[i,j] (l < L) and z over W~_L[i,j], the negatives over [j,i]; returns
- * the largest |w|. Scratch h: 5 L doubles. */
-static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h)
+ * the largest |w| and adds the decrease the linearized problem predicts,
+ * b^T w with b = -J^T r, to *pred. Scratch h: 6 L doubles. */
+static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h, double *pred)
 {
     size_t L = w->L, r = w->r, n = L - 1, rr = w->R * w->R;
     double si = w->comp[i].s, sj = w->comp[j].s, dz = 0.0, bz = 0.0;
-    double *D = h, *E = D + L, *x = E + L, *e = x + L, *y = e + L;
+    double *D = h, *E = D + L, *x = E + L, *e = x + L, *y = e + L, *b = y + L;
     for (size_t k = 0; k < L; k++) D[k] = E[k] = x[k] = e[k] = 0.0;
     for (size_t l = 1; l <= L; l++) { /* layer l couples frames l and l-1 */
         const double *Wl = w->Wt + (l - 1) * rr;
@@ -477,7 +483,7 @@ static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h)
         else if (hl || hp) e[hl ? l - 1 : l - 2] += off;
         else dz += 2.0 * off; /* L = 1: both ends are z */
     }
-    for (size_t k = 0; k < n; k++) y[k] = e[k];
+    for (size_t k = 0; k < n; k++) y[k] = e[k], b[k] = x[k];
     for (size_t k = 1; k < n; k++) { /* T x = b and T y = e, forward */
         double f = E[k - 1] / D[k - 1];
         D[k] -= f * E[k - 1], x[k] -= f * x[k - 1], y[k] -= f * y[k - 1];
@@ -492,10 +498,12 @@ static double pair_rotations(ebw *w, size_t i, size_t j, int same, double *h)
         for (size_t k = 0; k < n; k++) sc -= e[k] * y[k], rz -= e[k] * x[k];
         if (sc > GAUGE_TOL * dz) z = rz / sc;
     }
+    *pred += bz * z;
     for (size_t l = 1; l <= L; l++) {
         double *Wl = w->Wt + (l - 1) * rr, v = l < L ? x[l - 1] - z * y[l - 1] : z;
         Wl[i + j * r] = v, Wl[j + i * r] = -v;
         big = fmax(big, fabs(v));
+        if (l < L) *pred += b[l - 1] * v;
     }
     return big;
 }
@@ -519,9 +527,41 @@ static void hidden_k(ebw *w, size_t l, double *K)
             K[ii + jj * r] = (w->cl[l] * A[ii + jj * r] + w->cl[l + 1] * B[jj + ii * r]) * w->comp[jj].s;
 }
 
-/* Boundary of block b (components k0..k1-1): Z = U_b^T U_L[:,J], G as in
- * boundary_step, Z <- polar(Z (I + Omega_JJ) + (G - Z Z^T G) / ((c_1^2 + c_L^2) S_J^2)),
- * and U_L[:,J], U_0[:,J] from the new Z. Q_1 = W_1^T U_1 in T, W_L U_{L-1} in Pg. */
+/* Predicted decrease q s_k^2 ||N_k||^2 of the normal steps N_k (columns of
+ * N, n x r, as normal_step leaves them; q = c_l^2 + c_{l+1}^2). */
+static double normal_pred(size_t n, size_t r, const double *N, size_t ldn, double q, const dlni_comp *comp)
+{
+    double acc = 0.0;
+    for (size_t k = 0; k < r; k++) {
+        double f = la_nrm2(n, N + k * ldn) * comp[k].s;
+        acc += q * f * f;
+    }
+    return acc;
+}
+
+/* Boundary of block b (components k0..k1-1), its normal part: Z = U_b^T
+ * U_L[:,J] into Mb, G as in boundary_step made into (G - Z Z^T G) / (q S_J^2),
+ * q = c_1^2 + c_L^2; returns its predicted decrease. Q_1 = W_1^T U_1 in T,
+ * W_L U_{L-1} in Pg. */
+static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1)
+{
+    dln_landscape *ls = w->ls;
+    size_t L = w->L, d0 = w->d[0], dL = w->d[L], kb = k1 - k0;
+    const dlni_block *B = &ls->blk[w->comp[k0].blk];
+    size_t m = B->m;
+    const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
+    double *Z = w->Mb, *G = w->G, *K = w->ZT, q = w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L];
+    la_gemm(LA_T, LA_N, m, kb, dL, 1.0, Ubk, dL, U + w->uoff[L] + k0 * dL, dL, 0.0, Z, m);
+    la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, G, m);
+    la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->Pg + k0 * dL, dL, 1.0, G, m);
+    scale_columns(m, kb, G, m, w->comp + k0);
+    la_gemm(LA_T, LA_N, kb, kb, m, 1.0, Z, m, G, m, 0.0, K, kb);
+    normal_step(m, kb, Z, m, K, kb, q, w->comp + k0, G, m);
+    return normal_pred(m, kb, G, m, q, w->comp + k0);
+}
+
+/* Boundary of block b: Z <- polar(Z (I + Omega_JJ) + the normal part of
+ * boundary_normal), and U_L[:,J], U_0[:,J] from the new Z. */
 static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
 {
     dln_landscape *ls = w->ls;
@@ -529,13 +569,8 @@ static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
     const dlni_block *B = &ls->blk[w->comp[k0].blk];
     size_t m = B->m;
     const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-    double *Z = w->Mb, *G = w->G, *K = w->ZT, *Om = w->Wt + (L - 1) * w->R * w->R + k0 + k0 * r;
-    la_gemm(LA_T, LA_N, m, kb, dL, 1.0, Ubk, dL, frame(U, w, L) + k0 * dL, dL, 0.0, Z, m);
-    la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, G, m);
-    la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->Pg + k0 * dL, dL, 1.0, G, m);
-    scale_columns(m, kb, G, m, w->comp + k0);
-    la_gemm(LA_T, LA_N, kb, kb, m, 1.0, Z, m, G, m, 0.0, K, kb);
-    normal_step(m, kb, Z, m, K, kb, w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L], w->comp + k0, G, m);
+    double *Z = w->Mb, *G = w->G, *Om = w->Wt + (L - 1) * w->R * w->R + k0 + k0 * r;
+    boundary_normal(w, U, k0, k1);
     for (size_t k = 0; k < kb; k++) Om[k + k * r] = 1.0;
     la_gemm(LA_N, LA_N, m, kb, kb, 1.0, Z, m, Om, r, 1.0, G, m);
     dln_status st = polar(w, m, kb, G, m, Z, m);
@@ -572,25 +607,40 @@ static void gn_rotate(ebw *w, double *U)
     }
 }
 
-/* One Gauss-Newton step on every frame (frames in U, changed only when it
- * is taken): *taken = 0 when the step is larger than GN_MAX (too far for the
- * linearization) or a frame does not orthonormalize, U then unusable (the
- * caller restores it). */
-static dln_status gn_step(ebw *w, double *U, int *taken)
+/* One Gauss-Newton step on every frame (w->U; the frames before it in
+ * w->Ug when it is applied): *taken = 0, U untouched, when the step is
+ * larger than GN_MAX (too far for the linearization) or a frame does not
+ * orthonormalize; *converged = 1, U untouched, when the decrease that the
+ * linearized problem predicts is below NEAR_RTOL obj (the step would change
+ * the objective by about that: after a converged step, 5e-12 to 2e-11 of
+ * it in bench/distance), which saves the retraction and the objective. */
+static dln_status gn_step(ebw *w, double obj, int *taken, int *converged)
 {
     size_t L = w->L, r = w->r, rr = w->R * w->R;
-    double big = 0.0;
-    *taken = 0;
+    double big = 0.0, pred = 0.0, *U = w->U;
+    *taken = *converged = 0;
     gn_rotate(w, U);
     for (size_t j = 0; j < r; j++)
         for (size_t i = 0; i < j; i++)
-            big = fmax(big, pair_rotations(w, i, j, w->comp[i].blk == w->comp[j].blk, w->u));
-    for (size_t l = 1; l < L; l++)
+            big = fmax(big, pair_rotations(w, i, j, w->comp[i].blk == w->comp[j].blk, w->u, &pred));
+    for (size_t l = 1; l < L; l++) {
+        double q = w->cl[l] * w->cl[l] + w->cl[l + 1] * w->cl[l + 1];
         for (size_t k = 0; k < r; k++) {
             const double *N = frame(w->Nf, w, l) + k * w->d[l];
             big = fmax(big, la_nrm2(w->d[l], N));
         }
+        pred += normal_pred(w->d[l], r, frame(w->Nf, w, l), w->d[l], q, w->comp);
+    }
     if (!(big <= GN_MAX)) return DLN_OK;
+    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
+        for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
+        pred += boundary_normal(w, U, k0, k1);
+    }
+    if (pred <= NEAR_RTOL * obj) {
+        *converged = 1;
+        return DLN_OK;
+    }
+    memcpy(w->Ug, U, w->nframe * sizeof *U);
     for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
         for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
         dln_status st = gn_boundary(w, U, k0, k1);
@@ -601,7 +651,10 @@ static dln_status gn_step(ebw *w, double *U, int *taken)
         double *Om = w->Wt + (l - 1) * rr, *Y = frame(w->Nf, w, l);
         for (size_t k = 0; k < r; k++) Om[k + k * r] = 1.0;
         la_gemm(LA_N, LA_N, dl, r, r, 1.0, frame(U, w, l), dl, Om, r, 1.0, Y, dl);
-        if (!orthonormalize(w, dl, r, Y, frame(U, w, l))) return DLN_OK;
+        if (!orthonormalize(w, dl, r, Y, frame(U, w, l))) {
+            swap_frames(&w->U, &w->Ug); /* the frames before the step */
+            return DLN_OK;
+        }
     }
     *taken = 1;
     return DLN_OK;
@@ -616,13 +669,15 @@ static dln_status gn_refine(ebw *w, double *obj, int *done)
 {
     double s1 = INFINITY;
     for (int k = 0; k < GN_STEPS; k++) {
-        memcpy(w->Ug, w->U, w->nframe * sizeof *w->U);
-        int taken;
-        dln_status st = gn_step(w, w->U, &taken);
-        if (st != DLN_OK) return st;
-        double cur = taken ? objective(w, w->U) : INFINITY;
+        int taken, converged;
+        dln_status st = gn_step(w, *obj, &taken, &converged);
+        if (st != DLN_OK || !taken) {
+            *done = converged;
+            return st;
+        }
+        double cur = objective(w, w->U);
         if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
-            memcpy(w->U, w->Ug, w->nframe * sizeof *w->U);
+            swap_frames(&w->U, &w->Ug);
             *done = cur - *obj <= NEAR_RTOL * *obj;
             return DLN_OK;
         }
@@ -795,7 +850,7 @@ static dln_status nearest_type(ebw *w, double *best, double *second, size_t *nca
         if (obj < *best) {
             *second = *best, *best = obj;
             memcpy(w->bopt, w->opt, nv * sizeof *w->opt);
-            memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+            swap_frames(&w->Ub, &w->U);
         } else if (obj < *second && memcmp(w->opt, w->bopt, nv * sizeof *w->opt) != 0) {
             *second = obj;
         }
@@ -897,36 +952,29 @@ static int cmp_abs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The (k+1)-th smallest modulus of the n ascending values ev (k < n): a walk
- * outwards from the sign change, O(k), instead of a sort by modulus. */
-static double kth_modulus(const double *ev, size_t n, size_t k)
+/* The orbit's dimension, class and value (the summary besides the spectrum). */
+static void orbit_data(dln_landscape *ls, const dlni_comp *comp, size_t r, orbit_spec *o)
 {
-    size_t j = 0;
-    while (j < n && ev[j] < 0.0) j++;
-    size_t i = j; /* ev[i-1] < 0 <= ev[j] */
-    double m = 0.0;
-    for (size_t t = 0; t <= k; t++) {
-        if (j < n && (i == 0 || ev[j] <= -ev[i - 1])) m = ev[j++];
-        else m = -ev[--i];
-    }
-    return m;
-}
-
-/* Block spectrum of comp (ev: n entries, ascending); the dim smallest in modulus
- * are the tangent eigenvalues (exactly dim zeros at a Morse-Bott orbit). */
-static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
-                                  dlni_spec_ws *ws, orbit_spec *o)
-{
-    dln_status st = dlni_block_spectrum(ls, comp, r, ev, ws);
-    if (st != DLN_OK) return st;
-    size_t n = ls->n;
     unsigned fl = 0;
-    o->hess_min = ev[0], o->mu_max = ev[n - 1];
     o->dim = dlni_orbit_dim(ls, comp, r);
     o->cls = dlni_reg_class(ls, comp, r, &fl);
     o->degenerate = (fl & DLN_CF_DEGENERATE) != 0;
     o->value = dlni_reg_value(ls, comp, r);
-    o->mu_min_pos = o->dim < n ? kth_modulus(ev, n, o->dim) : NAN;
+}
+
+/* Summary of the block spectrum of comp: its extremes and mu_min^+, the
+ * (dim+1)-th smallest modulus (the dim smallest are the tangent eigenvalues,
+ * exactly dim zeros at a Morse-Bott orbit), selected without a sort. ev: n
+ * doubles of scratch. */
+static dln_status normal_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t r, double *ev,
+                                  dlni_spec_ws *ws, orbit_spec *o)
+{
+    dlni_spectrum sp;
+    dln_status st = dlni_block_spectrum(ls, comp, r, ev, ws, &sp);
+    if (st != DLN_OK) return st;
+    orbit_data(ls, comp, r, o);
+    dlni_spectrum_range(&sp, &o->hess_min, &o->mu_max);
+    o->mu_min_pos = o->dim < ls->n ? dlni_spectrum_kth_modulus(&sp, o->dim) : NAN;
     return DLN_OK;
 }
 
@@ -992,9 +1040,9 @@ static void write_pattern(const ebw *w, int *pattern)
 static dln_status value_and_gradient(ebw *w, double *vg)
 {
     dln_landscape *ls = w->ls;
-    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->grad);
+    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->ev); /* ev is free until the spectrum */
     if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
-    vg[1] = la_nrm2(ls->n, w->grad);
+    vg[1] = la_nrm2(ls->n, w->ev);
     return DLN_OK;
 }
 
@@ -1079,7 +1127,7 @@ dln_status dlni_distance_to(dlni_dist_work *w, const dln_net *net, const int *ch
     dln_status st = chosen_type(w, chosen);
     if (st == DLN_OK) st = read_point(w, net, NULL, vg);
     if (st == DLN_OK) st = project(w, w->bopt, &best);
-    if (st == DLN_OK) memcpy(w->Ub, w->U, w->nframe * sizeof *w->U);
+    if (st == DLN_OK) swap_frames(&w->Ub, &w->U);
     if (st == DLN_OK) st = best_spectrum(w);
     if (st != DLN_OK) return st;
     return report_out(w, vg, best, INFINITY, 1, rep, NULL, nearest);
@@ -1158,13 +1206,19 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
                          "error bounds need the regularized theory (%s)", ls->reason);
     dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
     double *ev = dlni_alloc(ls->n);
-    st = (comp && ev) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    dlni_spec_ws *ws = dlni_spec_ws_new(ls);
+    st = (comp && ev && ws) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     size_t r = 0;
     orbit_spec sp;
+    dlni_spectrum all;
     if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = normal_spectrum(ls, comp, r, ev, NULL, &sp);
+    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, ev, ws, &all);
     if (st == DLN_OK) {
+        orbit_data(ls, comp, r, &sp);
+        dlni_spectrum_sorted(&all);
+        sp.hess_min = ev[0], sp.mu_max = ev[ls->n - 1];
         qsort(ev, ls->n, sizeof *ev, cmp_abs); /* the tangent ones first */
+        sp.mu_min_pos = sp.dim < ls->n ? fabs(ev[sp.dim]) : NAN;
         dln_rate_report o;
         memset(&o, 0, sizeof o);
         o.struct_size = sizeof o;
@@ -1184,6 +1238,6 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
         dlni_report_put(report, &o, sizeof o);
     }
-    free(comp), free(ev);
+    free(comp), free(ev), dlni_spec_ws_free(ws);
     return st;
 }

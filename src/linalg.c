@@ -376,6 +376,98 @@ int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w
     return eig_unscale(info_code(info), e, (size_t)m, w, n, Z, ldz);
 }
 
+/* Householder vector of x (length m): x := v with H x = alpha e_1 for
+ * H = I - tau v v^T; returns tau (0: x is already alpha e_1, H = I). */
+static double householder(size_t m, double *x, double *alpha)
+{
+    double sigma = 0.0;
+    for (size_t i = 1; i < m; i++) sigma += x[i] * x[i];
+    if (sigma == 0.0) {
+        *alpha = x[0];
+        return 0.0;
+    }
+    double nrm = sqrt(x[0] * x[0] + sigma);
+    *alpha = x[0] >= 0.0 ? -nrm : nrm;
+    x[0] -= *alpha;
+    return 2.0 / (x[0] * x[0] + sigma);
+}
+
+/* B := H B H for the full symmetric m x m B and H = I - tau v v^T (p: m doubles). */
+static void reflect_both(size_t m, double *B, size_t ldb, const double *v, double tau, double *p)
+{
+    double vp = 0.0;
+    for (size_t i = 0; i < m; i++) { /* p = tau B v */
+        double acc = 0.0;
+        for (size_t j = 0; j < m; j++) acc += B[i + j * ldb] * v[j];
+        p[i] = tau * acc, vp += v[i] * p[i];
+    }
+    for (size_t i = 0; i < m; i++) p[i] -= 0.5 * tau * vp * v[i]; /* q = p - (tau v^T p / 2) v */
+    for (size_t j = 0; j < m; j++)
+        for (size_t i = 0; i < m; i++) B[i + j * ldb] -= v[i] * p[j] + p[i] * v[j];
+}
+
+/* Householder reduction of the full symmetric A (n >= 2) to tridiagonal
+ * (diagonal d, off-diagonal e), as dsytd2 does; A is overwritten, p: n doubles. */
+static void tridiagonalize(size_t n, double *A, size_t lda, double *d, double *e, double *p)
+{
+    for (size_t k = 0; k + 2 < n; k++) {
+        double *v = A + (k + 1) + k * lda; /* column k below the diagonal */
+        double tau = householder(n - k - 1, v, &e[k]);
+        if (tau != 0.0) reflect_both(n - k - 1, A + (k + 1) * (lda + 1), lda, v, tau, p);
+    }
+    for (size_t i = 0; i < n; i++) d[i] = A[i + i * lda];
+    e[n - 2] = A[(n - 1) + (n - 2) * lda];
+}
+
+/* Checks and scales the full symmetric A like eig_scale (which scales the
+ * upper triangle only); returns LA_OK or LA_NONFINITE, the exponent in *e. */
+static int small_prepare(size_t n, double *A, size_t lda, int *e)
+{
+    if (!la_all_finite(n, n, A, lda)) return LA_NONFINITE;
+    *e = eig_scale(n, A, lda);
+    if (*e) /* the lower triangle from the scaled upper one */
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = j + 1; i < n; i++) A[i + j * lda] = A[j + i * lda];
+    return LA_OK;
+}
+
+/* Eigenvalues of the full symmetric A (scaled by eig_scale) into w, ascending. */
+static int values_small(size_t n, double *A, size_t lda, double *w, double *work)
+{
+    if (n == 1) w[0] = A[0];
+    else tridiagonalize(n, A, lda, w, work, work + n);
+    lapack_int info = n > 1 ? LAPACKE_dsterf_work(BI(n), w, work) : 0;
+    return info_code(info);
+}
+
+int la_syev_small(size_t n, double *A, size_t lda, double *w, double *work)
+{
+    int e = 0;
+    if (n == 0) return LA_OK;
+    if (small_prepare(n, A, lda, &e) != LA_OK) return LA_NONFINITE;
+    return eig_unscale(values_small(n, A, lda, w, work), e, n, w, n, NULL, 1);
+}
+
+int la_syev_small_null(size_t n, double *A, size_t lda, size_t k, double *N, size_t ldn, double *w,
+                       double *work)
+{
+    int e = 0;
+    if (n == k) return LA_OK;
+    if (!la_all_finite(n, k, N, ldn) || small_prepare(n, A, lda, &e) != LA_OK) return LA_NONFINITE;
+    for (size_t c = 0; c < k; c++) { /* A := Q^T A Q with N = Q R, one reflector per column */
+        double *v = N + c + c * ldn, alpha, tau = householder(n - c, v, &alpha);
+        if (tau == 0.0) continue;
+        for (size_t j = c + 1; j < k; j++) { /* the later columns of N */
+            double *x = N + c + j * ldn, dot = 0.0;
+            for (size_t i = 0; i < n - c; i++) dot += v[i] * x[i];
+            for (size_t i = 0; i < n - c; i++) x[i] -= tau * dot * v[i];
+        }
+        reflect_both(n - c, A + c * (lda + 1), lda, v, tau, work);
+    }
+    double *B = A + k * (lda + 1); /* the complement of range(N) */
+    return eig_unscale(values_small(n - k, B, lda, w, work), e, n - k, w, n - k, NULL, 1);
+}
+
 /* ---- landscape analysis ---- */
 void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
                          size_t ldb)

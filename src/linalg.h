@@ -82,6 +82,19 @@ size_t la_syevr_wsize(size_t n);
  * work: la_syevr_wsize(n) doubles. No allocation (for solver loops). */
 int la_syevr_ws(size_t n, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
                 size_t ldz, double *work);
+/* All eigenvalues (ascending) of a small symmetric A (both triangles read;
+ * A is overwritten) into w[0..n-1]: Householder tridiagonalization here, the
+ * values by LAPACK's dsterf. For orders below about 10, where dsyevr's fixed
+ * costs (workspace query, ilaenv, BLAS-2 calls of length < n) are most of its
+ * time; the same backward stability. work: 2n doubles. No allocation. */
+int la_syev_small(size_t n, double *A, size_t lda, double *w, double *work);
+/* The same on the orthogonal complement of the k independent columns of N
+ * (n x k, k <= n; A N = 0 to rounding, e.g. known null vectors): the n - k
+ * eigenvalues of Q2^T A Q2 with range(Q2) = range(N)^perp into w[0..n-k-1]
+ * (ascending; the k zeros are the caller's). A and N are overwritten;
+ * work: 2n doubles. No allocation. */
+int la_syev_small_null(size_t n, double *A, size_t lda, size_t k, double *N, size_t ldn, double *w,
+                       double *work);
 
 /* ---- landscape analysis ---- */
 /* B := B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
