@@ -234,6 +234,23 @@ START_TEST(larger_default_path)
 }
 END_TEST
 
+/* The iterative path with block width k and basis m, checked against
+ * LAPACK (with the vectors when X is not NULL); returns the outer
+ * iterations (restarts + 1). */
+static size_t solve_check(const dense_ref *ref, dln_loss *loss, const dln_net *net,
+                          dln_eig_which which, size_t k, size_t m, double tol, double *X,
+                          uint64_t seed, const char *what)
+{
+    dln_eig_report rep;
+    double ev[8];
+    dln_status st = run(loss, net, DLNI_EIG_ITERATIVE, k, m, which, k, tol, 0, seed, ev, X,
+                        ref->n, &rep);
+    ck_assert_msg(st == DLN_OK, "%s: which %d k %zu vectors %d: status %d after %zu HVPs", what,
+                  (int)which, k, X != NULL, (int)st, rep.hvps);
+    check_pairs(ref, which, k, ev, X, ref->n, tol, what);
+    return rep.iterations;
+}
+
 /* Long Lanczos runs (basis up to 160, no restart for most cases): plain
  * Lanczos would lose orthogonality there and return ghost copies or stall;
  * partial reorthogonalization must give the LAPACK values, and with vectors
@@ -259,21 +276,14 @@ START_TEST(long_runs_partial)
             loss = data_loss(&r, 12, 12, 30);
         }
         dense_ref ref = ref_make(loss, net);
-        double ev[4], *X = malloc(ref.n * 4 * sizeof *X);
+        double *X = malloc(ref.n * 4 * sizeof *X);
         /* vectors = 2: a loose tolerance, so a loose reorthogonalization
          * threshold; the vectors must still be orthonormal to 1e-12 */
         for (int vectors = 0; vectors < 3; vectors++)
             for (int which = 0; which < 2; which++)
-                for (size_t k = 1; k <= 4; k += 3) {
-                    dln_eig_report rep;
-                    size_t basis = c < 4 ? 160 : 40; /* 40: restarts as well */
-                    double *V = vectors ? X : NULL, tol = vectors == 2 ? 1e-4 : TOL;
-                    dln_status st = run(loss, net, DLNI_EIG_ITERATIVE, k, basis,
-                                        (dln_eig_which)which, k, tol, 0, 17, ev, V, ref.n, &rep);
-                    ck_assert_msg(st == DLN_OK, "case %d which %d k %zu vectors %d: status %d "
-                                  "after %zu HVPs", c, which, k, vectors, (int)st, rep.hvps);
-                    check_pairs(&ref, (dln_eig_which)which, k, ev, V, ref.n, tol, "long run");
-                }
+                for (size_t k = 1; k <= 4; k += 3) /* basis 40: restarts as well */
+                    solve_check(&ref, loss, net, (dln_eig_which)which, k, c < 4 ? 160 : 40,
+                                vectors == 2 ? 1e-4 : TOL, vectors ? X : NULL, 17, "long run");
         free(X);
         ref_free(&ref);
         dln_loss_free(loss);
@@ -293,17 +303,14 @@ START_TEST(restarts_over_chunks)
     dln_net *net = tu_net(2, d, 0.6, 12);
     dln_loss *loss = data_loss(&r, 24, 24, 40);
     dense_ref ref = ref_make(loss, net);
-    double ev[4], *X = malloc(ref.n * 4 * sizeof *X);
+    double *X = malloc(ref.n * 4 * sizeof *X);
     for (int vectors = 0; vectors < 2; vectors++)
         for (int which = 0; which < 2; which++)
-            for (size_t k = 1; k <= 4; k += 3) {
-                dln_eig_report rep;
-                double *V = vectors ? X : NULL;
-                ck_assert_ok(run(loss, net, DLNI_EIG_ITERATIVE, k, 3 * k + 12,
-                                 (dln_eig_which)which, k, TOL, 0, 5, ev, V, ref.n, &rep));
-                ck_assert_uint_gt(rep.iterations, 1);
-                check_pairs(&ref, (dln_eig_which)which, k, ev, V, ref.n, TOL, "chunked restarts");
-            }
+            for (size_t k = 1; k <= 4; k += 3)
+                ck_assert_uint_gt(solve_check(&ref, loss, net, (dln_eig_which)which, k,
+                                              3 * k + 12, TOL, vectors ? X : NULL, 5,
+                                              "chunked restarts"),
+                                  1);
     free(X);
     ref_free(&ref);
     dln_loss_free(loss);
