@@ -178,18 +178,13 @@ static void remember(dln_opt *opt, double t)
     const size_t n = opt->n, s = opt->o.memory + 1, h = lb->head;
     double *sv = lb->d, *y = lb->Y + h * n, sy = 0.0, ss = 0.0, yy = 0.0;
     const double *gn = lb->gt, *g = opt->g;
-    if (t == 1.0) /* s = d: nothing to write (the usual L-BFGS step) */
-        for (size_t i = 0; i < n; i++) {
-            double si = sv[i], yi = gn[i] - g[i];
-            y[i] = yi;
-            sy += si * yi, ss += si * si, yy += yi * yi;
-        }
-    else
-        for (size_t i = 0; i < n; i++) {
-            double si = t * sv[i], yi = gn[i] - g[i];
-            sv[i] = si, y[i] = yi;
-            sy += si * yi, ss += si * si, yy += yi * yi;
-        }
+    const int scale = t != 1.0; /* at t = 1 (the usual step) s = d: nothing to write */
+    for (size_t i = 0; i < n; i++) {
+        double si = t * sv[i], yi = gn[i] - g[i];
+        if (scale) sv[i] = si;
+        y[i] = yi;
+        sy += si * yi, ss += si * si, yy += yi * yi;
+    }
     if (!(sy > DBL_EPSILON * sqrt(ss) * sqrt(yy))) return;
     lb->SY[h + h * s] = sy, lb->YY[h + h * s] = yy;
     lb->head = (h + 1) % s;
