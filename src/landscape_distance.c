@@ -291,21 +291,76 @@ static dln_status polar(ebw *w, size_t m, size_t k, double *A, size_t lda, doubl
     return dlni_la_status(w->ls->err, la_polar_ws(m, k, A, lda, U, ldu, w->pw, w->npw), "polar factor");
 }
 
-/* sum_l ||W_l - c_l U_l S U_{l-1}^T||_F^2, differences formed explicitly (no cancellation). */
+/* ||W_l - c_l U_l S U_{l-1}^T||_F^2, the difference formed explicitly (no cancellation). */
+static double layer_objective(ebw *w, const double *U, size_t l)
+{
+    size_t m = w->d[l], n = w->d[l - 1], r = w->r;
+    la_copy(m, n, layer(w, l), m, w->E, m);
+    la_copy(n, r, U + w->uoff[l - 1], n, w->M, n);
+    scale_columns(n, r, w->M, n, w->comp);
+    la_gemm(LA_N, LA_T, m, n, r, -w->cl[l], U + w->uoff[l], m, w->M, n, 1.0, w->E, m);
+    double f = la_fro(m, n, w->E, m);
+    return f * f;
+}
+
+/* sum_l ||W_l - c_l U_l S U_{l-1}^T||_F^2. */
 static double objective(ebw *w, double *U)
 {
     double acc = 0.0;
-    size_t r = w->r;
-    for (size_t l = 1; l <= w->L; l++) {
-        size_t m = w->d[l], n = w->d[l - 1];
-        la_copy(m, n, layer(w, l), m, w->E, m);
-        la_copy(n, r, frame(U, w, l - 1), n, w->M, n);
-        scale_columns(n, r, w->M, n, w->comp);
-        la_gemm(LA_N, LA_T, m, n, r, -w->cl[l], frame(U, w, l), m, w->M, n, 1.0, w->E, m);
-        double f = la_fro(m, n, w->E, m);
-        acc += f * f;
-    }
+    for (size_t l = 1; l <= w->L; l++) acc += layer_objective(w, U, l);
     return acc;
+}
+
+/* ||W_l Q||_F^2 for an orthonormal basis Q of the complement of the frame
+ * U_{l-1} (n x r, p = n - r columns), into *out; returns 0 when that is not
+ * cheaper than the explicit difference (8 p > r) or Q is not found
+ * orthogonal to the frame. Q comes from a fixed Gaussian block projected out
+ * of the frame twice (Gram-Schmidt twice: orthogonal to rounding) and a QR,
+ * and is accepted only when ||U^T Q||_F <= ORTHO_TOL eps r, the frames' own
+ * tolerance. Scratch: Mc (n x p), E (max(r, d_l) x p), u. */
+static int complement_term(ebw *w, const double *U, size_t l, double *out)
+{
+    size_t n = w->d[l - 1], r = w->r, p = n - r, m = w->d[l];
+    const double *F = U + w->uoff[l - 1];
+    double *Q = w->Mc, *Y = w->E;
+    *out = 0.0;
+    if (p == 0) return 1;
+    if (8 * p > r) return 0;
+    dlni_rng rng;
+    dlni_rng_seed(&rng, 0x5eed + n);
+    dlni_rng_fill_normal(&rng, n * p, 1.0, Q);
+    for (int pass = 0; pass < 2; pass++) {
+        la_gemm(LA_T, LA_N, r, p, n, 1.0, F, n, Q, n, 0.0, Y, r);
+        la_gemm(LA_N, LA_N, n, p, r, -1.0, F, n, Y, r, 1.0, Q, n);
+    }
+    if (la_qr_q_ws(n, p, Q, n, w->u, w->qw, w->nqw) != LA_OK) return 0;
+    la_gemm(LA_T, LA_N, r, p, n, 1.0, F, n, Q, n, 0.0, Y, r);
+    if (!(la_fro(r, p, Y, r) <= ORTHO_TOL * DBL_EPSILON * (double)r)) return 0;
+    la_gemm(LA_N, LA_N, m, p, n, 1.0, layer(w, l), m, Q, n, 0.0, Y, m);
+    double f = la_fro(m, p, Y, m);
+    *out = f * f;
+    return 1;
+}
+
+/* ||W_l - c_l U_l S U_{l-1}^T||_F^2 from P = W_l U_{l-1} (d_l x r): the part
+ * along the frame, ||P - c_l U_l S||_F^2 (a difference of small entries, no
+ * cancellation), plus the complement's ||W_l Q||_F^2 (complement_term); the
+ * explicit difference when that is not available. */
+static double layer_objective_from(ebw *w, const double *U, size_t l, const double *P)
+{
+    size_t m = w->d[l], r = w->r;
+    const double *Ul = U + w->uoff[l];
+    double rest;
+    if (!complement_term(w, U, l, &rest)) return layer_objective(w, U, l);
+    double acc = 0.0;
+    for (size_t k = 0; k < r; k++) {
+        double c = w->cl[l] * w->comp[k].s;
+        for (size_t i = 0; i < m; i++) {
+            double e = P[i + k * m] - c * Ul[i + k * m];
+            acc += e * e;
+        }
+    }
+    return acc + rest;
 }
 
 /* Z_b <- polar(c_1 V_b^T W_1^T U_1[:,J] S_J + c_L U_b^T W_L U_{L-1}[:,J] S_J) for every block
@@ -583,14 +638,18 @@ static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
 /* The rotated layers W~_l = U_l^T W_l U_{l-1} into Wt, and the hidden
  * frames' M_l = c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S made into
  * their normal steps in Nf; W_1^T U_1 in T and W_L U_{L-1} in Pg for the
- * boundary. 2L products d_l x d_{l-1} x r and L + (L - 1) of d_l x r x r. */
-static void gn_rotate(ebw *w, double *U)
+ * boundary. 2L products d_l x d_{l-1} x r and L + (L - 1) of d_l x r x r.
+ * Returns the objective at U, from the products W_l U_{l-1} (which the
+ * explicit objective would form again). */
+static double gn_rotate(ebw *w, double *U)
 {
     size_t L = w->L, r = w->r, rr = w->R * w->R;
+    double obj = 0.0;
     for (size_t l = 1; l <= L; l++) {
         size_t dl = w->d[l], dp = w->d[l - 1];
         double *P = l < L ? frame(w->Nf, w, l) : w->Pg, *Wl = w->Wt + (l - 1) * rr;
         la_gemm(LA_N, LA_N, dl, r, dp, 1.0, layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, P, dl);
+        obj += layer_objective_from(w, U, l, P);
         la_gemm(LA_T, LA_N, r, r, dl, 1.0, frame(U, w, l), dl, P, dl, 0.0, Wl, r);
         if (l < L) la_scal(dl * r, w->cl[l], P);
     }
@@ -605,10 +664,12 @@ static void gn_rotate(ebw *w, double *U)
         normal_step(dl, r, frame(U, w, l), dl, w->E, r, w->cl[l] * w->cl[l] + w->cl[l + 1] * w->cl[l + 1],
                     w->comp, N, dl);
     }
+    return obj;
 }
 
-/* One Gauss-Newton step on every frame (w->U; the frames before it in
- * w->Ug when it is applied): *taken = 0, U untouched, when the step is
+/* One Gauss-Newton step on every frame (w->U, objective obj, gn_rotate's
+ * data at U in place; the frames before it in w->Ug when it is applied):
+ * *taken = 0, U untouched, when the step is
  * larger than GN_MAX (too far for the linearization) or a frame does not
  * orthonormalize; *converged = 1, U untouched, when the decrease that the
  * linearized problem predicts is below NEAR_RTOL obj (the step would change
@@ -619,7 +680,6 @@ static dln_status gn_step(ebw *w, double obj, int *taken, int *converged)
     size_t L = w->L, r = w->r, rr = w->R * w->R;
     double big = 0.0, pred = 0.0, *U = w->U;
     *taken = *converged = 0;
-    gn_rotate(w, U);
     for (size_t j = 0; j < r; j++)
         for (size_t i = 0; i < j; i++)
             big = fmax(big, pair_rotations(w, i, j, w->comp[i].blk == w->comp[j].blk, w->u, &pred));
@@ -660,32 +720,38 @@ static dln_status gn_step(ebw *w, double obj, int *taken, int *converged)
     return DLN_OK;
 }
 
-/* Gauss-Newton steps from the current frames (objective *obj) while each
- * lowers the objective; a step that is not taken or does not lower it is
- * undone. The error contracts by a factor q of the order of the residual
- * per step, so after two decreases s_1, s_2 the rest is about s_2 q/(1 - q),
- * q = s_2/s_1; *done when that (or s_2 itself) is below NEAR_RTOL. */
+/* Gauss-Newton steps from the current frames while each lowers the
+ * objective (*obj: the objective at the frames left in w->U); a step that is
+ * not taken or does not lower it is undone. Each step's products give the
+ * objective of the frames they start from (gn_rotate), so the frames that
+ * are more than LOOSE_FACTOR ||W|| away return at once, to the sweeps. The
+ * error contracts by a factor q of the order of the residual per step, so
+ * after two decreases s_1, s_2 the rest is about s_2 q/(1 - q), q = s_2/s_1;
+ * *done when that (or s_2 itself) is below NEAR_RTOL. */
 static dln_status gn_refine(ebw *w, double *obj, int *done)
 {
     double s1 = INFINITY;
-    for (int k = 0; k < GN_STEPS; k++) {
+    *done = 0;
+    for (int k = 0; k <= GN_STEPS; k++) {
+        double cur = gn_rotate(w, w->U);
+        if (k == 0) {
+            *obj = cur, *done = !(cur > 0.0);
+            if (*done || cur > w->loose2) return DLN_OK;
+        } else if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
+            swap_frames(&w->U, &w->Ug);
+            *done = cur - *obj <= NEAR_RTOL * *obj;
+            return DLN_OK;
+        } else {
+            double s2 = *obj - cur, q = k > 1 ? s2 / s1 : 1.0;
+            *obj = cur, s1 = s2, w->sweeps++;
+            *done = s2 <= NEAR_RTOL * cur || (q < 1.0 && s2 * q / (1.0 - q) <= NEAR_RTOL * cur);
+            if (*done || k == GN_STEPS) return DLN_OK;
+        }
         int taken, converged;
         dln_status st = gn_step(w, *obj, &taken, &converged);
         if (st != DLN_OK || !taken) {
             *done = converged;
             return st;
-        }
-        double cur = objective(w, w->U);
-        if (!(cur <= *obj)) { /* undone; a rise below the tolerance is rounding: converged */
-            swap_frames(&w->U, &w->Ug);
-            *done = cur - *obj <= NEAR_RTOL * *obj;
-            return DLN_OK;
-        }
-        double s2 = *obj - cur, q = k > 0 ? s2 / s1 : 1.0;
-        *obj = cur, s1 = s2, w->sweeps++;
-        if (s2 <= NEAR_RTOL * cur || (q < 1.0 && s2 * q / (1.0 - q) <= NEAR_RTOL * cur)) {
-            *done = 1;
-            return DLN_OK;
         }
     }
     return DLN_OK;
@@ -719,10 +785,12 @@ static dln_status project(ebw *w, const int *opt, double *obj)
     }
     w->umax = UPDATE_MAX;
     dln_status st = initial_frames(w, w->U);
-    double prev = st == DLN_OK ? objective(w, w->U) : 0.0, s[3] = {INFINITY, INFINITY, INFINITY};
-    int converged = !(prev > 0.0);
-    if (st == DLN_OK && !converged && prev <= w->loose2 && !w->sweeps_only)
+    double low = orbit_lower(w), prev = 0.0, s[3] = {INFINITY, INFINITY, INFINITY};
+    int converged = 0;
+    if (st == DLN_OK && low * low <= w->loose2 && !w->sweeps_only) /* maybe near: Gauss-Newton steps */
         st = gn_refine(w, &prev, &converged);
+    else if (st == DLN_OK) /* far (the bound is below the objective): the sweeps alone */
+        prev = objective(w, w->U), converged = !(prev > 0.0);
     double cur = prev;
     for (size_t it = 0; it < MAX_SWEEPS && st == DLN_OK && !converged; it++) {
         w->umax = prev > w->loose2 ? UPDATE_FAR : UPDATE_MAX;

@@ -367,6 +367,68 @@ START_TEST(gauss_newton_matches_sweeps)
 }
 END_TEST
 
+/* Near orbits of rank d - 4 .. d - 1 at widths d = 24: the Gauss-Newton
+ * steps take the objective from their own products, with a basis of the
+ * frames' complement when it has at most r/8 columns (ranks 22, 23) and the
+ * explicit difference otherwise (ranks 20, 21). dist as the sweeps' (explicit
+ * objectives only) to 1e-10, ||W - W*|| = dist to 1e-10, the rank kept. */
+START_TEST(objective_with_complements)
+{
+    enum { E = 24 };
+    const size_t w[4] = {E, E, E, E};
+    tu_rng rng;
+    tu_seed(&rng, 4242);
+    double phi[E * E];
+    tu_fill(&rng, E * E, phi);
+    dln_loss *loss = NULL;
+    dln_landscape *ls = NULL;
+    ck_assert_ok(dln_loss_create_target(&loss, E, E, phi, E));
+    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.05));
+    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    ck_assert_uint_eq(dln_landscape_num_values(ls), E);
+    dln_net *net = NULL, *near = NULL;
+    ck_assert_ok(dln_net_create(&net, 3, w));
+    ck_assert_ok(dln_net_create(&near, 3, w));
+    size_t n = dln_net_num_params(net);
+    double *th = malloc(n * sizeof *th), *xg = malloc(n * sizeof *xg), *xs = malloc(n * sizeof *xs);
+    dlni_dist_work *gw = NULL, *sw = NULL;
+    ck_assert_ok(dlni_dist_work_new(ls, &gw));
+    ck_assert_ok(dlni_dist_work_new(ls, &sw));
+    dlni_dist_work_sweeps_only(sw, 1);
+    int has[E];
+    size_t m = 0;
+    for (size_t k = 0; k < E; k++) {
+        dln_root_info ri = {.struct_size = sizeof ri};
+        ck_assert_ok(dln_landscape_roots(ls, k, &ri));
+        has[k] = ri.count > 0, m += ri.count > 0;
+    }
+    ck_assert_uint_ge(m, E - 1); /* ranks m - 3 .. m: both ways of the objective */
+    for (size_t p = E - m; p <= E - m + 3; p++) {
+        int pat[E];
+        for (size_t k = 0, j = 0; k < E; k++) /* the values with roots, the smallest p - (E - m) unmatched */
+            pat[k] = has[k] && j++ < E - p ? DLN_MATCH_PLUS : DLN_MATCH_NONE;
+        ck_assert_ok(dln_landscape_build(ls, pat, NULL, DLN_FRAMES_RANDOM, 80 + (uint64_t)p, net));
+        ck_assert_ok(dln_net_get_params(net, th));
+        for (size_t i = 0; i < n; i++) th[i] *= 1.0 + 1e-6 * tu_normal(&rng);
+        ck_assert_ok(dln_net_set_params(net, th));
+        dln_dist_report rg = eu_report(), rs = eu_report();
+        ck_assert_ok(dlni_distance(gw, net, NULL, &rg, NULL, xg));
+        ck_assert_ok(dlni_distance(sw, net, NULL, &rs, NULL, xs));
+        ck_assert_uint_eq(rg.rank, E - p);
+        ck_assert_uint_eq(rs.rank, E - p);
+        ck_assert_msg(rg.sweeps < rs.sweeps, "rank %zu: %zu steps, %zu sweeps", E - p, rg.sweeps, rs.sweeps);
+        ck_assert_msg(fabs(rg.dist - rs.dist) <= 1e-10 * rs.dist, "rank %zu: dist %.17g (Gauss-Newton) vs %.17g",
+                      E - p, rg.dist, rs.dist);
+        ck_assert_ok(dln_net_set_params(near, xg));
+        ck_assert_msg(fabs(eu_dist(near, net) - rg.dist) <= 1e-10 * rg.dist, "rank %zu: ||W - W*|| %.17g, dist %.17g",
+                      E - p, eu_dist(near, net), rg.dist);
+    }
+    free(th), free(xg), free(xs);
+    dlni_dist_work_free(gw), dlni_dist_work_free(sw);
+    dln_net_free(net), dln_net_free(near), dln_landscape_free(ls), dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_distance(void)
 {
     Suite *s = suite_create("distance");
@@ -376,6 +438,7 @@ Suite *suite_distance(void)
     tcase_add_test(tc, kept_workspace);
     tcase_add_test(tc, projection_is_local_optimum);
     tcase_add_test(tc, gauss_newton_matches_sweeps);
+    tcase_add_test(tc, objective_with_complements);
     suite_add_tcase(s, tc);
     return s;
 }
