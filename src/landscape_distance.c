@@ -77,7 +77,6 @@ struct dlni_dist_work {
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
-    double *Mc;          /* scratch dmax x R of the first-order polar update */
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
     double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
@@ -111,7 +110,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
     free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
-    free(w->pw), free(w->sw), free(w->qw), free(w->Mc), free(w->si), free(w->opt), free(w->prim);
+    free(w->pw), free(w->sw), free(w->qw), free(w->si), free(w->opt), free(w->prim);
     free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
@@ -166,7 +165,6 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
-    w->Mc = dlni_alloc(dmax * R);
     w->Nf = dlni_alloc(w->nframe), w->Ug = dlni_alloc(w->nframe);
     w->Wt = dlni_alloc(L * R * R), w->Pg = dlni_alloc(dL * R);
     w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
@@ -176,7 +174,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Mc || !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
+        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -317,12 +315,12 @@ static double objective(ebw *w, double *U)
  * orthogonal to the frame. Q comes from a fixed Gaussian block projected out
  * of the frame twice (Gram-Schmidt twice: orthogonal to rounding) and a QR,
  * and is accepted only when ||U^T Q||_F <= ORTHO_TOL eps r, the frames' own
- * tolerance. Scratch: Mc (n x p), E (max(r, d_l) x p), u. */
+ * tolerance. Scratch: T (n x p), E (max(r, d_l) x p), u. */
 static int complement_term(ebw *w, const double *U, size_t l, double *out)
 {
     size_t n = w->d[l - 1], r = w->r, p = n - r, m = w->d[l];
     const double *F = U + w->uoff[l - 1];
-    double *Q = w->Mc, *Y = w->E;
+    double *Q = w->T, *Y = w->E;
     *out = 0.0;
     if (p == 0) return 1;
     if (8 * p > r) return 0;
@@ -394,10 +392,10 @@ static dln_status boundary_step(ebw *w, double *U)
  * Omega_ij = (K_ij - K_ji) / (K_ii + K_jj), i.e. Y = M H^{-1} + Q C with
  * C = Omega - (K - H) H^{-1} (one product; ||B_j||^2 = ||M_j||^2 - ||K_j||^2
  * only sizes the update). Newton-Schulz steps make Y orthonormal to rounding.
- * Returns 0 (Q and M untouched) when the update is too large to be accurate
- * or does not orthonormalize: the caller then takes the SVD. keep_q: a small
- * update is not applied (returns 1, Q untouched).
- * Scratch: E (r x r), T and Mc (n x r), u (r). */
+ * Returns 0 when the update is too large to be accurate (Q untouched) or
+ * does not orthonormalize (Q overwritten): the caller then takes the SVD of
+ * M (untouched). keep_q: a small update is not applied (returns 1, Q
+ * untouched). Scratch: E (r x r), T (n x r), u (r). */
 static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q);
 
 static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
@@ -429,13 +427,15 @@ static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, 
 }
 
 /* Q <- Y made orthonormal by Newton-Schulz steps (Y, n x r, within O(|Y^T Y - I|)
- * of a frame: the step leaves about its square). Returns 0 (Q untouched) when
- * NS_STEPS do not reach ||Y^T Y - I||_F <= ORTHO_TOL eps r. Scratch: E, Mc. */
+ * of a frame: the step leaves about its square). Returns 0 when NS_STEPS do
+ * not reach ||Y^T Y - I||_F <= ORTHO_TOL eps r. Y and Q (distinct) take the
+ * steps in turn, so that a step is one product and no copy; both are
+ * overwritten. Scratch: E. */
 static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q)
 {
-    double *K = w->E, tol = ORTHO_TOL * DBL_EPSILON * (double)r;
-    for (int it = 0; it < NS_STEPS; it++) { /* Y <- Y (3 I - Y^T Y) / 2 */
-        la_syrk_t(r, n, Y, n, K, r);
+    double *K = w->E, tol = ORTHO_TOL * DBL_EPSILON * (double)r, *src = Y, *dst = Q;
+    for (int it = 0; it < NS_STEPS; it++) { /* dst <- src (3 I - src^T src) / 2 */
+        la_syrk_t(r, n, src, n, K, r);
         double off = 0.0;
         for (size_t j = 0; j < r; j++) {
             K[j + j * r] -= 1.0;
@@ -444,11 +444,16 @@ static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q)
         }
         int last = off * off <= tol; /* the step leaves about off^2: no second check */
         if (off > tol) {
-            la_copy(n, r, Y, n, w->Mc, n);
-            la_gemm(LA_N, LA_N, n, r, r, -0.5, w->Mc, n, K, r, 1.0, Y, n); /* Y - Y (Y^T Y - I) / 2 */
+            for (size_t j = 0; j < r; j++) {
+                la_scal(r, -0.5, K + j * r);
+                K[j + j * r] += 1.0;
+            }
+            la_gemm(LA_N, LA_N, n, r, r, 1.0, src, n, K, r, 0.0, dst, n);
+            double *t = src;
+            src = dst, dst = t;
         }
         if (off <= tol || last) {
-            la_copy(n, r, Y, n, Q, n);
+            if (src != Q) la_copy(n, r, src, n, Q, n);
             return 1;
         }
     }
@@ -616,8 +621,8 @@ static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1)
 }
 
 /* Boundary of block b: Z <- polar(Z (I + Omega_JJ) + the normal part of
- * boundary_normal), and U_L[:,J], U_0[:,J] from the new Z. */
-static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
+ * boundary_normal), and V_L[:,J], V_0[:,J] (the new frames) from the new Z. */
+static dln_status gn_boundary(ebw *w, const double *U, double *V, size_t k0, size_t k1)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], dL = w->d[L], r = w->r, kb = k1 - k0;
@@ -630,8 +635,8 @@ static dln_status gn_boundary(ebw *w, double *U, size_t k0, size_t k1)
     la_gemm(LA_N, LA_N, m, kb, kb, 1.0, Z, m, Om, r, 1.0, G, m);
     dln_status st = polar(w, m, kb, G, m, Z, m);
     if (st != DLN_OK) return st;
-    la_gemm(LA_N, LA_N, d0, kb, m, 1.0, Vbk, d0, Z, m, 0.0, frame(U, w, 0) + k0 * d0, d0);
-    la_gemm(LA_N, LA_N, dL, kb, m, 1.0, Ubk, dL, Z, m, 0.0, frame(U, w, L) + k0 * dL, dL);
+    la_gemm(LA_N, LA_N, d0, kb, m, 1.0, Vbk, d0, Z, m, 0.0, frame(V, w, 0) + k0 * d0, d0);
+    la_gemm(LA_N, LA_N, dL, kb, m, 1.0, Ubk, dL, Z, m, 0.0, frame(V, w, L) + k0 * dL, dL);
     return DLN_OK;
 }
 
@@ -668,8 +673,9 @@ static double gn_rotate(ebw *w, double *U)
 }
 
 /* One Gauss-Newton step on every frame (w->U, objective obj, gn_rotate's
- * data at U in place; the frames before it in w->Ug when it is applied):
- * *taken = 0, U untouched, when the step is
+ * data at U in place): the new frames are written into w->Ug, which then
+ * changes place with w->U (so Ug keeps the frames before the step). *taken
+ * = 0, U untouched, when the step is
  * larger than GN_MAX (too far for the linearization) or a frame does not
  * orthonormalize; *converged = 1, U untouched, when the decrease that the
  * linearized problem predicts is below NEAR_RTOL obj (the step would change
@@ -700,22 +706,19 @@ static dln_status gn_step(ebw *w, double obj, int *taken, int *converged)
         *converged = 1;
         return DLN_OK;
     }
-    memcpy(w->Ug, U, w->nframe * sizeof *U);
     for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
         for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
-        dln_status st = gn_boundary(w, U, k0, k1);
+        dln_status st = gn_boundary(w, U, w->Ug, k0, k1);
         if (st != DLN_OK) return st;
     }
-    for (size_t l = 1; l < L; l++) { /* U_l <- orthonormalized U_l (I + Omega_l) + N_l */
+    for (size_t l = 1; l < L; l++) { /* V_l <- orthonormalized U_l (I + Omega_l) + N_l */
         size_t dl = w->d[l];
         double *Om = w->Wt + (l - 1) * rr, *Y = frame(w->Nf, w, l);
         for (size_t k = 0; k < r; k++) Om[k + k * r] = 1.0;
         la_gemm(LA_N, LA_N, dl, r, r, 1.0, frame(U, w, l), dl, Om, r, 1.0, Y, dl);
-        if (!orthonormalize(w, dl, r, Y, frame(U, w, l))) {
-            swap_frames(&w->U, &w->Ug); /* the frames before the step */
-            return DLN_OK;
-        }
+        if (!orthonormalize(w, dl, r, Y, frame(w->Ug, w, l))) return DLN_OK;
     }
+    swap_frames(&w->U, &w->Ug);
     *taken = 1;
     return DLN_OK;
 }
