@@ -398,10 +398,10 @@ static dln_status boundary_step(ebw *w, double *U)
  * untouched). Scratch: E (r x r), T (n x r), u (r). */
 static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q);
 
-static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
+/* polar_update with K = Q^T M (r x r) already in E. */
+static int polar_update_k(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
 {
     double *K = w->E, *Y = w->T, *h = w->u, big = 0.0;
-    la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, K, r);
     for (size_t i = 0; i < r; i++) {
         h[i] = K[i + i * r];
         if (!(h[i] > 0.0)) return 0;
@@ -424,6 +424,12 @@ static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, 
     }
     la_gemm(LA_N, LA_N, n, r, r, 1.0, Q, n, K, r, 1.0, Y, n);
     return orthonormalize(w, n, r, Y, Q);
+}
+
+static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, int keep_q)
+{
+    la_gemm(LA_T, LA_N, r, r, n, 1.0, Q, n, M, n, 0.0, w->E, r);
+    return polar_update_k(w, n, r, M, Q, keep_q);
 }
 
 /* Q <- Y made orthonormal by Newton-Schulz steps (Y, n x r, within O(|Y^T Y - I|)
@@ -474,16 +480,20 @@ static dln_status hidden_step(ebw *w, double *U, size_t l)
 
 /* U (n x r) <- polar(M) (M spent): near an orbit M = Q R has R nearly
  * diagonal, and the first-order update of Q (R's diagonal made positive)
- * gives polar(M) to rounding for a QR instead of an SVD; else the SVD. */
+ * gives polar(M) to rounding for a QR instead of an SVD; else the SVD.
+ * Q^T M is the QR's R (no product). */
 static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
 {
-    double *rd = w->u;
+    double *R = w->E;
     la_copy(n, r, M, n, U, n);
-    dln_status st = dlni_la_status(w->ls->err, la_qr_q_ws(n, r, U, n, rd, w->qw, w->nqw), "QR of a frame");
+    dln_status st = dlni_la_status(w->ls->err, la_qr_r_ws(n, r, U, n, R, r, w->qw, w->nqw), "QR of a frame");
     if (st != DLN_OK) return st;
     for (size_t k = 0; k < r; k++)
-        if (rd[k] < 0.0) la_scal(n, -1.0, U + k * n);
-    if (polar_update(w, n, r, M, U, !w->sweeps_only)) return DLN_OK;
+        if (R[k + k * r] < 0.0) {
+            la_scal(n, -1.0, U + k * n);
+            for (size_t j = k; j < r; j++) R[k + j * r] = -R[k + j * r];
+        }
+    if (polar_update_k(w, n, r, M, U, !w->sweeps_only)) return DLN_OK;
     return polar(w, n, r, M, n, U, n);
 }
 

@@ -284,7 +284,9 @@ size_t la_qr_q_wsize(size_t m, size_t n)
     return info == 0 ? n + (size_t)(q1 > q2 ? q1 : q2) + 1 : 0;
 }
 
-int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *work, size_t lwork)
+/* Q into A; the diagonal of R into rdiag and/or R (upper, zeros below) into R when not NULL. */
+static int qr_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *R, size_t ldr, double *work,
+                 size_t lwork)
 {
     if (n == 0) return LA_OK;
     if (!la_all_finite(m, n, A, lda)) return LA_NONFINITE;
@@ -294,8 +296,21 @@ int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double 
     lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, BI(m), BI(n), A, LDX(lda), tau, w, lw);
     if (info == 0 && rdiag)
         for (size_t i = 0; i < n; i++) rdiag[i] = A[i + i * lda];
+    if (info == 0 && R)
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < n; i++) R[i + j * ldr] = i <= j ? A[i + j * lda] : 0.0;
     if (info == 0) info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, BI(m), BI(n), BI(n), A, LDX(lda), tau, w, lw);
     return info_code(info);
+}
+
+int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *work, size_t lwork)
+{
+    return qr_ws(m, n, A, lda, rdiag, NULL, 1, work, lwork);
+}
+
+int la_qr_r_ws(size_t m, size_t n, double *A, size_t lda, double *R, size_t ldr, double *work, size_t lwork)
+{
+    return qr_ws(m, n, A, lda, NULL, R, ldr, work, lwork);
 }
 
 int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag)

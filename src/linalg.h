@@ -63,6 +63,9 @@ int la_qr_q(size_t m, size_t n, double *A, size_t lda, double *rdiag);
  * query failed). No allocation (for repeated use). */
 size_t la_qr_q_wsize(size_t m, size_t n);
 int la_qr_q_ws(size_t m, size_t n, double *A, size_t lda, double *rdiag, double *work, size_t lwork);
+/* The same with all of R (n x n, upper triangular, zeros below) into R
+ * (leading dimension ldr); the workspace of la_qr_q_wsize(m, n). */
+int la_qr_r_ws(size_t m, size_t n, double *A, size_t lda, double *R, size_t ldr, double *work, size_t lwork);
 /* TSQR step: triangular A (n x n) and B (m x n) -> A := R of [A; B]
  * (B is overwritten). work: >= nb*n + nb*n doubles with nb = la_tpqrt_nb(n). */
 size_t la_tpqrt_nb(size_t n);

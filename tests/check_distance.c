@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- la_qr_q_ws ---- */
+/* ---- la_qr_q_ws, la_qr_r_ws ---- */
 
 START_TEST(qr_with_workspace)
 {
@@ -54,6 +54,19 @@ START_TEST(qr_with_workspace)
                 ck_assert_msg(fabs(K[i + j * n]) <= 20.0 * (double)m * DBL_EPSILON * an,
                               "shape %zu: R(%zu, %zu) = %g", c, i, j, K[i + j * n]);
         }
+        double *R = malloc(n * n * sizeof *R), *QR = malloc(m * n * sizeof *QR);
+        memcpy(Q, A, m * n * sizeof *A);
+        for (size_t i = 0; i < n * n; i++) R[i] = NAN; /* every entry is written */
+        ck_assert_int_eq(la_qr_r_ws(m, n, Q, m, R, n, work, lw), LA_OK); /* all of R: Q R = A, R upper */
+        la_gemm(LA_N, LA_N, m, n, n, 1.0, Q, m, R, n, 0.0, QR, m);
+        for (size_t j = 0; j < n; j++) {
+            ck_assert(fabs(R[j + j * n] - rd[j]) <= 20.0 * (double)m * DBL_EPSILON * an);
+            for (size_t i = j + 1; i < n; i++) ck_assert(R[i + j * n] == 0.0);
+            for (size_t i = 0; i < m; i++)
+                ck_assert_msg(fabs(QR[i + j * m] - A[i + j * m]) <= 20.0 * (double)m * DBL_EPSILON * an,
+                              "shape %zu: (QR - A)(%zu, %zu) = %g", c, i, j, QR[i + j * m] - A[i + j * m]);
+        }
+        free(R), free(QR);
         memcpy(Q, A, m * n * sizeof *A);
         ck_assert_int_eq(la_qr_q_ws(m, n, Q, m, rd, work, n), LA_NOMEM); /* no room beyond tau */
         Q[m * n - 1] = NAN;
