@@ -80,9 +80,9 @@ struct dlni_dist_work {
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
     double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
-    double *P, *PV;      /* end-to-end matrix d_L x d_0; P V, then the layers along the slots (dmax x nv) */
+    double *PV;          /* P V (P = W_L .. W_1, the end-to-end matrix), then W_1 V_b z' (dmax x nv) */
+    double *WU;          /* W_L^T U_b z (d_{L-1} x nv): also the first starting frame's product */
     double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
-    double *chs;         /* chain scratch of P: 2 dmax min(d_0, d_L) (no allocation per row) */
     double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
@@ -107,8 +107,8 @@ void dlni_dist_work_free(dlni_dist_work *w)
 {
     if (!w) return;
     free(w->uoff), free(w->bof), free(w->cl), free(w->zs), free(w->sig), free(w->lsv);
-    free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->P), free(w->PV);
-    free(w->chs), free(w->ev), dlni_spec_ws_free(w->spws);
+    free(w->U), free(w->Ub), free(w->M), free(w->T), free(w->G), free(w->E), free(w->PV), free(w->WU);
+    free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->si), free(w->opt), free(w->prim);
     free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
@@ -157,9 +157,8 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
-    w->E = dlni_alloc(dmax * dmax), w->P = dlni_alloc(dL * d0), w->PV = dlni_alloc(dmax * nv);
+    w->E = dlni_alloc(dmax * dmax), w->PV = dlni_alloc(dmax * nv), w->WU = dlni_alloc(dmax * nv);
     w->Sb = dlni_alloc((dL + d0) * nv);
-    w->chs = dlni_alloc(2 * dmax * (d0 < dL ? d0 : dL));
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
@@ -172,7 +171,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->P || !w->PV || !w->chs || !w->ev || !w->spws || !w->Mb ||
+        !w->T || !w->G || !w->E || !w->PV || !w->WU || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
         !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
@@ -212,13 +211,17 @@ static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax, nv = w->nv;
-    size_t sz = dlni_chain_scratch(w->net, L, 1);
-    dlni_chain_product(w->net, L, 1, w->P, dL, w->chs, w->chs + sz);
-    if (!la_all_finite(dL, d0, w->P, dL))
+    /* P V = W_L (.. (W_1 V)): L products with nv columns, E and PV in turn (P itself is not needed) */
+    const double *X = ls->V;
+    for (size_t l = 1; l <= L; l++) {
+        double *Y = (L - l) % 2 ? w->E : w->PV; /* the last one in PV */
+        la_gemm(LA_N, LA_N, w->d[l], nv, w->d[l - 1], 1.0, layer(w, l), w->d[l], X, w->d[l - 1], 0.0, Y, w->d[l]);
+        X = Y;
+    }
+    if (!la_all_finite(dL, nv, w->PV, dL))
         return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
     /* every block and slot at once by GEMMs (per value they would be GEMVs of whole layers) */
     double *UZ = w->Sb, *VZ = UZ + dL * nv;
-    la_gemm(LA_N, LA_N, dL, nv, d0, 1.0, w->P, dL, ls->V, d0, 0.0, w->PV, dL); /* P V */
     for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
         size_t m = B->m, i0 = B->start;
@@ -231,8 +234,8 @@ static dln_status read_slots(ebw *w)
         la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, UZ + i0 * dL, dL);  /* U_b z */
         la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, VZ + i0 * d0, d0); /* V_b z' */
     }
-    la_gemm(LA_T, LA_N, dh, nv, dL, 1.0, layer(w, L), dL, UZ, dL, 0.0, w->PV, dh);
-    for (size_t i = 0; i < nv; i++) w->sig[2 * i] = la_nrm2(dh, w->PV + i * dh);
+    la_gemm(LA_T, LA_N, dh, nv, dL, 1.0, layer(w, L), dL, UZ, dL, 0.0, w->WU, dh);
+    for (size_t i = 0; i < nv; i++) w->sig[2 * i] = la_nrm2(dh, w->WU + i * dh);
     la_gemm(LA_N, LA_N, d1, nv, d0, 1.0, layer(w, 1), d1, VZ, d0, 0.0, w->PV, d1);
     for (size_t i = 0; i < nv; i++) w->sig[2 * i + 1] = la_nrm2(d1, w->PV + i * d1);
     return DLN_OK;
@@ -497,20 +500,22 @@ static dln_status start_frame(ebw *w, size_t n, size_t r, double *M, double *U)
     return polar(w, n, r, M, n, U, n);
 }
 
-/* Initial frames: boundary from the slots, then U_{l-1} near polar(W_l^T U_l S), l = L..2. */
+/* Initial frames: boundary from the slots (U_b z from the slots' UZ, V_b z),
+ * then U_{l-1} near polar(W_l^T U_l S), l = L..2 (W_L^T U_L from WU). */
 static dln_status initial_frames(ebw *w, double *U)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], dL = w->d[L], r = w->r;
     for (size_t k = 0; k < r; k++) {
         const dlni_block *B = &ls->blk[w->comp[k].blk];
-        const double *z = w->zs + w->slot[k] * w->mmax;
-        la_gemv(LA_N, dL, B->m, 1.0, ls->U + B->start * dL, dL, z, 0.0, frame(U, w, L) + k * dL);
-        la_gemv(LA_N, d0, B->m, 1.0, ls->V + B->start * d0, d0, z, 0.0, frame(U, w, 0) + k * d0);
+        size_t i = w->slot[k];
+        memcpy(frame(U, w, L) + k * dL, w->Sb + i * dL, dL * sizeof *U);
+        la_gemv(LA_N, d0, B->m, 1.0, ls->V + B->start * d0, d0, w->zs + i * w->mmax, 0.0, frame(U, w, 0) + k * d0);
+        if (L >= 2) memcpy(w->M + k * w->d[L - 1], w->WU + i * w->d[L - 1], w->d[L - 1] * sizeof *U);
     }
     for (size_t l = L; l >= 2; l--) {
         size_t dl = w->d[l], dp = w->d[l - 1];
-        la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
+        if (l < L) la_gemm(LA_T, LA_N, dp, r, dl, 1.0, layer(w, l), dl, frame(U, w, l), dl, 0.0, w->M, dp);
         scale_columns(dp, r, w->M, dp, w->comp);
         dln_status st = start_frame(w, dp, r, w->M, frame(U, w, l - 1));
         if (st != DLN_OK) return st;
