@@ -82,12 +82,12 @@ struct dlni_dist_work {
     double *E;           /* scratch dmax x dmax */
     double *PV;          /* P V (P = W_L .. W_1, the end-to-end matrix), then W_1 V_b z' (dmax x nv) */
     double *WU;          /* W_L^T U_b z (d_{L-1} x nv): also the first starting frame's product */
-    double *Sb;          /* the slots' boundary vectors U_b z (d_L x nv), V_b z' (d_0 x nv) */
+    double *UZ;          /* the slots' boundary vectors U_b z (d_L x nv) */
     double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
     double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
-    double *rv, *f;      /* roots (s, cap) and the table of all_lower */
+    double *rv, *f;      /* roots (s, cap) and two rows of the table of all_lower */
     double *pw, *sw, *qw; /* polar, SVD and QR workspaces */
     size_t npw, nsw, nqw;
     slotinfo *si;
@@ -111,7 +111,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->si), free(w->opt), free(w->prim);
-    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->Sb);
+    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->UZ);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -148,7 +148,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     }
     w->mmax = 1;
     for (size_t b = 0; b < nb; b++) w->mmax = ls->blk[b].m > w->mmax ? ls->blk[b].m : w->mmax;
-    size_t R = w->R, nv = w->nv, mmax = w->mmax, dmax = w->dmax, d0 = ls->d[0], dL = ls->d[L];
+    size_t R = w->R, nv = w->nv, mmax = w->mmax, dmax = w->dmax, dL = ls->d[L];
     lapack_sizes(w);
     w->nframe = sd * R;
     w->uoff = malloc((L + 1) * sizeof *w->uoff), w->bof = malloc((nv + 1) * sizeof *w->bof);
@@ -158,11 +158,11 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->PV = dlni_alloc(dmax * nv), w->WU = dlni_alloc(dmax * nv);
-    w->Sb = dlni_alloc((dL + d0) * nv);
+    w->UZ = dlni_alloc(dL * nv);
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
-    w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc((2 * nb + 1) * (R + 1));
+    w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc(2 * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Nf = dlni_alloc(w->nframe), w->Ug = dlni_alloc(w->nframe);
     w->Wt = dlni_alloc(L * R * R), w->Pg = dlni_alloc(dL * R);
@@ -173,7 +173,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->PV || !w->WU || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->Sb ||
+        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->UZ ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -221,11 +221,16 @@ static dln_status read_slots(ebw *w)
     if (!la_all_finite(dL, nv, w->PV, dL))
         return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
     /* every block and slot at once by GEMMs (per value they would be GEMVs of whole layers) */
-    double *UZ = w->Sb, *VZ = UZ + dL * nv;
+    double *UZ = w->UZ, *VZ = w->E; /* V_b z' (d_0 x nv) only for the norms below */
     for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
         size_t m = B->m, i0 = B->start;
         const double *Ubk = ls->U + i0 * dL, *Vbk = ls->V + i0 * d0;
+        if (m == 1) { /* a simple value: z = 1 (z' = +-1 only signs the norms) */
+            w->zs[i0 * mmax] = 1.0;
+            memcpy(UZ + i0 * dL, Ubk, dL * sizeof *UZ), memcpy(VZ + i0 * d0, Vbk, d0 * sizeof *VZ);
+            continue;
+        }
         la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV + i0 * dL, dL, 0.0, w->Mb, m);
         dln_status st = dlni_la_status(
             ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw), "SVD of a projected block");
@@ -509,7 +514,7 @@ static dln_status initial_frames(ebw *w, double *U)
     for (size_t k = 0; k < r; k++) {
         const dlni_block *B = &ls->blk[w->comp[k].blk];
         size_t i = w->slot[k];
-        memcpy(frame(U, w, L) + k * dL, w->Sb + i * dL, dL * sizeof *U);
+        memcpy(frame(U, w, L) + k * dL, w->UZ + i * dL, dL * sizeof *U);
         la_gemv(LA_N, d0, B->m, 1.0, ls->V + B->start * d0, d0, w->zs + i * w->mmax, 0.0, frame(U, w, 0) + k * d0);
         if (L >= 2) memcpy(w->M + k * w->d[L - 1], w->WU + i * w->d[L - 1], w->d[L - 1] * sizeof *U);
     }
@@ -1008,26 +1013,29 @@ static size_t root_list(const dln_landscape *ls, double *rv)
 /* min over all orbit types of the Mirsky bound, relaxed: each root value may be
  * used up to m_b times (s_+ and s_- of one block independently), so every type
  * is included and the minimum is a lower bound. DP over the sorted roots j and
- * positions i: f(j, i) = min_t sum_{q=i}^{i+t-1} g_q(s_j) + f(j+1, i+t). */
+ * positions i: f(j, i) = min_t sum_{q=i}^{i+t-1} g_q(s_j) + f(j+1, i+t).
+ * Row j needs only row j + 1: two rows of R + 1 in turn. */
 static double all_lower(ebw *w)
 {
     size_t R = w->R, nr = root_list(w->ls, w->rv), W = R + 1;
-    double *f = w->f, *rv = w->rv, tail = 0.0;
+    double *rv = w->rv, tail = 0.0, *next = w->f + (nr % 2) * W;
     for (size_t q = R; q < w->kmax; q++) tail += position_cost(w, q, 0.0);
-    f[nr * W + R] = 0.0;
-    for (size_t i = R; i-- > 0;) f[nr * W + i] = f[nr * W + i + 1] + position_cost(w, i, 0.0);
+    next[R] = 0.0;
+    for (size_t i = R; i-- > 0;) next[i] = next[i + 1] + position_cost(w, i, 0.0);
     for (size_t j = nr; j-- > 0;) {
         size_t cap = (size_t)rv[2 * j + 1];
+        double *f = w->f + (j % 2) * W;
         for (size_t i = 0; i <= R; i++) {
-            double best = f[(j + 1) * W + i], run = 0.0;
+            double best = next[i], run = 0.0;
             for (size_t t = 1; t <= cap && i + t <= R; t++) {
                 run += position_cost(w, i + t - 1, rv[2 * j]);
-                best = fmin(best, run + f[(j + 1) * W + i + t]);
+                best = fmin(best, run + next[i + t]);
             }
-            f[j * W + i] = best;
+            f[i] = best;
         }
+        next = f;
     }
-    return sqrt(f[0] + tail);
+    return sqrt(next[0] + tail);
 }
 
 /* ---- orbit spectrum: tangent eigenvalues left out ---- */
