@@ -210,25 +210,27 @@ static double *frame(double *U, const ebw *w, size_t l) { return U + w->uoff[l];
 static dln_status read_slots(ebw *w)
 {
     dln_landscape *ls = w->ls;
-    size_t L = w->L, d0 = w->d[0], d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax, nv = w->nv;
-    /* P V = W_L (.. (W_1 V)): L products with nv columns, E and PV in turn (P itself is not needed) */
-    const double *X = ls->V;
+    size_t L = w->L, d1 = w->d[1], dL = w->d[L], dh = w->d[L - 1], mmax = w->mmax, nv = w->nv;
+    /* P V = W_L (.. (W_1 V)): L products with nv columns (P itself is not needed); W_1 V
+     * kept in WU (for W_1 V_b z'), the others in E and PV in turn, the last in PV */
+    const double *X = ls->V, *WV = L == 1 ? w->PV : w->WU;
     for (size_t l = 1; l <= L; l++) {
-        double *Y = (L - l) % 2 ? w->E : w->PV; /* the last one in PV */
+        double *Y = l == 1 ? (double *)WV : (L - l) % 2 ? w->E : w->PV;
         la_gemm(LA_N, LA_N, w->d[l], nv, w->d[l - 1], 1.0, layer(w, l), w->d[l], X, w->d[l - 1], 0.0, Y, w->d[l]);
         X = Y;
     }
     if (!la_all_finite(dL, nv, w->PV, dL))
         return dlni_fail(ls->err, DLN_E_NONFINITE, "the end-to-end matrix overflowed");
     /* every block and slot at once by GEMMs (per value they would be GEMVs of whole layers) */
-    double *UZ = w->UZ, *VZ = w->E; /* V_b z' (d_0 x nv) only for the norms below */
+    double *UZ = w->UZ;
     for (size_t b = 0; b < ls->nb; b++) {
         const dlni_block *B = &ls->blk[b];
         size_t m = B->m, i0 = B->start;
-        const double *Ubk = ls->U + i0 * dL, *Vbk = ls->V + i0 * d0;
-        if (m == 1) { /* a simple value: z = 1 (z' = +-1 only signs the norms) */
+        const double *Ubk = ls->U + i0 * dL;
+        if (m == 1) { /* a simple value: z = 1 (z' = +-1 only signs the norm) */
             w->zs[i0 * mmax] = 1.0;
-            memcpy(UZ + i0 * dL, Ubk, dL * sizeof *UZ), memcpy(VZ + i0 * d0, Vbk, d0 * sizeof *VZ);
+            memcpy(UZ + i0 * dL, Ubk, dL * sizeof *UZ);
+            w->sig[2 * i0 + 1] = la_nrm2(d1, WV + i0 * d1);
             continue;
         }
         la_gemm(LA_T, LA_N, m, m, dL, 1.0, Ubk, dL, w->PV + i0 * dL, dL, 0.0, w->Mb, m);
@@ -236,13 +238,12 @@ static dln_status read_slots(ebw *w)
             ls->err, la_svd_ws(m, m, w->Mb, m, w->q, w->Z, m, w->ZT, m, w->sw, w->nsw), "SVD of a projected block");
         if (st != DLN_OK) return st;
         for (size_t j = 0; j < m; j++) memcpy(w->zs + (i0 + j) * mmax, w->Z + j * m, m * sizeof *w->Z);
-        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, UZ + i0 * dL, dL);  /* U_b z */
-        la_gemm(LA_N, LA_T, d0, m, m, 1.0, Vbk, d0, w->ZT, m, 0.0, VZ + i0 * d0, d0); /* V_b z' */
+        la_gemm(LA_N, LA_N, dL, m, m, 1.0, Ubk, dL, w->Z, m, 0.0, UZ + i0 * dL, dL); /* U_b z */
+        la_gemm(LA_N, LA_T, d1, m, m, 1.0, WV + i0 * d1, d1, w->ZT, m, 0.0, w->E, d1); /* W_1 V_b z' */
+        for (size_t j = 0; j < m; j++) w->sig[2 * (i0 + j) + 1] = la_nrm2(d1, w->E + j * d1);
     }
     la_gemm(LA_T, LA_N, dh, nv, dL, 1.0, layer(w, L), dL, UZ, dL, 0.0, w->WU, dh);
     for (size_t i = 0; i < nv; i++) w->sig[2 * i] = la_nrm2(dh, w->WU + i * dh);
-    la_gemm(LA_N, LA_N, d1, nv, d0, 1.0, layer(w, 1), d1, VZ, d0, 0.0, w->PV, d1);
-    for (size_t i = 0; i < nv; i++) w->sig[2 * i + 1] = la_nrm2(d1, w->PV + i * d1);
     return DLN_OK;
 }
 
