@@ -444,8 +444,8 @@ static int polar_update(ebw *w, size_t n, size_t r, const double *M, double *Q, 
 /* Q <- Y made orthonormal by Newton-Schulz steps (Y, n x r, within O(|Y^T Y - I|)
  * of a frame: the step leaves about its square). Returns 0 when NS_STEPS do
  * not reach ||Y^T Y - I||_F <= ORTHO_TOL eps r. Y and Q (distinct) take the
- * steps in turn, so that a step is one product and no copy; both are
- * overwritten. Scratch: E. */
+ * steps in turn (a step: one copy and one product); both are overwritten.
+ * Scratch: E. */
 static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q)
 {
     double *K = w->E, tol = ORTHO_TOL * DBL_EPSILON * (double)r, *src = Y, *dst = Q;
@@ -459,11 +459,8 @@ static int orthonormalize(ebw *w, size_t n, size_t r, double *Y, double *Q)
         }
         int last = off * off <= tol; /* the step leaves about off^2: no second check */
         if (off > tol) {
-            for (size_t j = 0; j < r; j++) {
-                la_scal(r, -0.5, K + j * r);
-                K[j + j * r] += 1.0;
-            }
-            la_gemm(LA_N, LA_N, n, r, r, 1.0, src, n, K, r, 0.0, dst, n);
+            la_copy(n, r, src, n, dst, n);
+            la_gemm(LA_N, LA_N, n, r, r, -0.5, src, n, K, r, 1.0, dst, n); /* src - src (src^T src - I) / 2 */
             double *t = src;
             src = dst, dst = t;
         }
