@@ -23,10 +23,11 @@ typedef struct spec {
     size_t zeros, twos;   /* copies of 0 and of 2 mu from the B blocks, pushed at the end */
     double *M, *w, *work; /* scratch: (2L)^2 matrix, 2L eigenvalues, 4L for la_syev_small */
     double *tab, *N;      /* 4L: the powers of block_b; 2L x (L-1): its null vectors */
+    double qlim;          /* block_b_equal: (s_j/s_i)^2 within [1/qlim, qlim], no overflow */
 } spec;
 
 struct dlni_spec_ws {
-    double *M, *w, *work, *tab, *N, *sl, *pv;
+    double *M, *w, *work, *tab, *N, *sl, *pv, *pa;
     size_t *kb, *pc, np_cap;
 };
 
@@ -34,7 +35,7 @@ void dlni_spec_ws_free(dlni_spec_ws *ws)
 {
     if (!ws) return;
     free(ws->M), free(ws->w), free(ws->work), free(ws->tab), free(ws->N), free(ws->sl), free(ws->pv);
-    free(ws->kb), free(ws->pc), free(ws);
+    free(ws->pa), free(ws->kb), free(ws->pc), free(ws);
 }
 
 /* Room for the repeated values: at most 2 nb + 2L pushes per matched value
@@ -53,9 +54,9 @@ dlni_spec_ws *dlni_spec_ws_new(const dln_landscape *ls)
     ws->np_cap = pair_capacity(ls);
     ws->M = dlni_alloc(4 * L * L), ws->w = dlni_alloc(2 * L), ws->work = dlni_alloc(4 * L);
     ws->tab = dlni_alloc(4 * L), ws->N = dlni_alloc(2 * L * L), ws->sl = dlni_alloc(L);
-    ws->pv = dlni_alloc(ws->np_cap);
+    ws->pv = dlni_alloc(ws->np_cap), ws->pa = dlni_alloc(ls->dmin + 1);
     ws->kb = malloc((ls->nb + 1) * sizeof *ws->kb), ws->pc = malloc((ws->np_cap + 1) * sizeof *ws->pc);
-    if (!ws->M || !ws->w || !ws->work || !ws->tab || !ws->N || !ws->sl || !ws->pv || !ws->kb || !ws->pc) {
+    if (!ws->M || !ws->w || !ws->work || !ws->tab || !ws->N || !ws->sl || !ws->pv || !ws->pa || !ws->kb || !ws->pc) {
         dlni_spec_ws_free(ws);
         return NULL;
     }
@@ -139,19 +140,17 @@ static int block_b(spec *sp, const dln_landscape *ls, const double *sl, double s
  * (L-1) + sum_{k=2}^{L-1} (L-k) (rho^{2k-2} + rho^{2-2k}), rho = s_j/s_i; c
  * and c' (of norm a) are its singular vectors for sigma. So Ht has 0 and 2
  * (L-1 times each; 0: the hidden rotations) and 1 + a^2 -+ sigma
- * (docs/errbound.md 5). Returns 0 when a power could overflow (the caller
- * takes block_b). */
-static int block_b_equal(spec *sp, const dln_landscape *ls, double mu, double si, double sj)
+ * (docs/errbound.md 5). With q = rho^2 and pa = s_i^{2L-2}/lam (per i),
+ * a^2 = pa sum_{t<L} q^t: powers by products, no exponential per block.
+ * Returns 0 when a power could overflow (the caller takes block_b). */
+static int block_b_equal(spec *sp, const dln_landscape *ls, double mu, double si, double sj, double pa)
 {
     size_t L = ls->L;
-    double li = log(si), lj = log(sj), h = 0.5 * ls->loglam, Ld = (double)L, g = lj - li;
-    if (fabs(g) * Ld > 300.0) return 0;
-    double a2 = 0.0, s2 = Ld - 1.0;
-    for (size_t l = 1; l <= L; l++) {
-        double dl = (double)l, c = exp((Ld - dl) * li + (dl - 1.0) * lj - h);
-        a2 += c * c;
-        if (l >= 2 && l + 1 <= L) s2 += (Ld - dl) * (exp(2.0 * (dl - 1.0) * g) + exp(-2.0 * (dl - 1.0) * g));
-    }
+    double rho = sj / si, q = rho * rho, qi = 1.0 / q, a2 = 0.0, s2 = (double)L - 1.0, pk = q, pm = qi;
+    if (!(q <= sp->qlim && qi <= sp->qlim)) return 0;
+    for (size_t t = 0; t < L; t++) a2 = a2 * q + 1.0; /* sum_{t<L} q^t by Horner */
+    a2 *= pa;
+    for (size_t k = 2; k + 1 <= L; k++, pk *= q, pm *= qi) s2 += (double)(L - k) * (pk + pm);
     double sigma = sqrt(s2);
     sp->zeros += L - 1, sp->twos += L - 1;
     push(sp, mu * (1.0 + a2 - sigma), 1);
@@ -183,7 +182,7 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
 {
     size_t L = ls->L, *d = ls->d, dY = ls->nv, d0 = d[0], dL = d[L];
     *out = (dlni_spectrum){ev, 0, ws->pv, ws->pc, 0};
-    spec sp = {out, 0, ls->n, ws->np_cap, 0, 0, ws->M, ws->w, ws->work, ws->tab, ws->N};
+    spec sp = {out, 0, ls->n, ws->np_cap, 0, 0, ws->M, ws->w, ws->work, ws->tab, ws->N, exp(600.0 / (double)L)};
     double *sl = ws->sl;
     size_t *kb = ws->kb;
     for (size_t l = 0; l < L; l++) sl[l] = sqrt(ls->lamr[l]);
@@ -191,12 +190,14 @@ dln_status dlni_block_spectrum(dln_landscape *ls, const dlni_comp *comp, size_t 
     double rs = exp(-0.5 * ls->loglam), mu = ls->lamr[0];
     int rc = LA_OK, equal = 1;
     for (size_t l = 1; l < L; l++) equal &= ls->lamr[l] == mu;
+    for (size_t i = 0; i < r && equal; i++) ws->pa[i] = exp((2.0 * (double)L - 2.0) * log(comp[i].s) - ls->loglam);
     for (size_t i = 0; i < r && rc == LA_OK; i++) {
         double si = comp[i].s, g = exp(((double)L - 2.0) * log(si)) * rs; /* s^{L-2}/sqrt(lam) */
         double alpha = comp[i].y * g;
         rc = block_a(&sp, ls, sl, si);
         for (size_t j = i + 1; j < r && rc == LA_OK; j++)
-            if (!equal || !block_b_equal(&sp, ls, mu, si, comp[j].s)) rc = block_b(&sp, ls, sl, si, comp[j].s);
+            if (!equal || !block_b_equal(&sp, ls, mu, si, comp[j].s, ws->pa[i]))
+                rc = block_b(&sp, ls, sl, si, comp[j].s);
         for (size_t b = 0; b < ls->nb; b++) /* C: paired unmatched copies */
             push2(&sp, ls->lamr[L - 1] * alpha, -sl[L - 1] * sl[0] * ls->blk[b].y * g,
                   ls->lamr[0] * alpha, ls->blk[b].m - kb[b]);
