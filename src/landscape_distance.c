@@ -77,6 +77,7 @@ struct dlni_dist_work {
     double *lsv;         /* layer l: its singular values at lsv + (l-1) * kmax (zero padded) */
     double *U, *Ub;      /* frames: current candidate, best candidate */
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
+    double *Zb;          /* Gauss-Newton: the boundary blocks' Z, block after block (mmax x R) */
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
     double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
     double *E;           /* scratch dmax x dmax */
@@ -111,7 +112,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->si), free(w->opt), free(w->prim);
-    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->UZ);
+    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->UZ), free(w->Zb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -156,7 +157,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->lsv = dlni_alloc(L * w->kmax), w->U = dlni_alloc(w->nframe), w->Ub = dlni_alloc(w->nframe);
     /* M also holds orbit_lower's R (value, payload) pairs: 2R doubles even when dmax = 1 */
     w->M = dlni_alloc((dmax < 2 ? 2 : dmax) * R);
-    w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R);
+    w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R), w->Zb = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->PV = dlni_alloc(dmax * nv), w->WU = dlni_alloc(dmax * nv);
     w->UZ = dlni_alloc(dL * nv);
     w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
@@ -173,7 +174,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->PV || !w->WU || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->UZ ||
+        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->UZ || !w->Zb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -618,17 +619,17 @@ static double normal_pred(size_t n, size_t r, const double *N, size_t ldn, doubl
 }
 
 /* Boundary of block b (components k0..k1-1), its normal part: Z = U_b^T
- * U_L[:,J] into Mb, G as in boundary_step made into (G - Z Z^T G) / (q S_J^2),
- * q = c_1^2 + c_L^2; returns its predicted decrease. Q_1 = W_1^T U_1 in T,
- * W_L U_{L-1} in Pg. */
-static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1)
+ * U_L[:,J] (m x kb) into Z, G as in boundary_step made into (G - Z Z^T G) /
+ * (q S_J^2), q = c_1^2 + c_L^2, into G; returns its predicted decrease. Q_1 =
+ * W_1^T U_1 in T, W_L U_{L-1} in Pg. */
+static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1, double *Z, double *G)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], dL = w->d[L], kb = k1 - k0;
     const dlni_block *B = &ls->blk[w->comp[k0].blk];
     size_t m = B->m;
     const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-    double *Z = w->Mb, *G = w->G, *K = w->ZT, q = w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L];
+    double *K = w->ZT, q = w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L];
     la_gemm(LA_T, LA_N, m, kb, dL, 1.0, Ubk, dL, U + w->uoff[L] + k0 * dL, dL, 0.0, Z, m);
     la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, G, m);
     la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->Pg + k0 * dL, dL, 1.0, G, m);
@@ -638,19 +639,19 @@ static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1)
     return normal_pred(m, kb, G, m, q, w->comp + k0);
 }
 
-/* Boundary of block b: Z <- polar(Z (I + Omega_JJ) + the normal part of
- * boundary_normal), and V_L[:,J], V_0[:,J] (the new frames) from the new Z. */
-static dln_status gn_boundary(ebw *w, const double *U, double *V, size_t k0, size_t k1)
+/* Boundary of block b: Z <- polar(Z (I + Omega_JJ) + G) from Z and G of
+ * boundary_normal (G spent), and V_L[:,J], V_0[:,J] (the new frames) from
+ * the new Z (in Mb). */
+static dln_status gn_boundary(ebw *w, double *V, size_t k0, size_t k1, const double *Zo, double *G)
 {
     dln_landscape *ls = w->ls;
     size_t L = w->L, d0 = w->d[0], dL = w->d[L], r = w->r, kb = k1 - k0;
     const dlni_block *B = &ls->blk[w->comp[k0].blk];
     size_t m = B->m;
     const double *Ubk = ls->U + B->start * dL, *Vbk = ls->V + B->start * d0;
-    double *Z = w->Mb, *G = w->G, *Om = w->Wt + (L - 1) * w->R * w->R + k0 + k0 * r;
-    boundary_normal(w, U, k0, k1);
+    double *Z = w->Mb, *Om = w->Wt + (L - 1) * w->R * w->R + k0 + k0 * r;
     for (size_t k = 0; k < kb; k++) Om[k + k * r] = 1.0;
-    la_gemm(LA_N, LA_N, m, kb, kb, 1.0, Z, m, Om, r, 1.0, G, m);
+    la_gemm(LA_N, LA_N, m, kb, kb, 1.0, Zo, m, Om, r, 1.0, G, m);
     dln_status st = polar(w, m, kb, G, m, Z, m);
     if (st != DLN_OK) return st;
     la_gemm(LA_N, LA_N, d0, kb, m, 1.0, Vbk, d0, Z, m, 0.0, frame(V, w, 0) + k0 * d0, d0);
@@ -707,26 +708,26 @@ static dln_status gn_step(ebw *w, double obj, int *taken, int *converged)
     for (size_t j = 0; j < r; j++)
         for (size_t i = 0; i < j; i++)
             big = fmax(big, pair_rotations(w, i, j, w->comp[i].blk == w->comp[j].blk, w->u, &pred));
-    for (size_t l = 1; l < L; l++) {
+    for (size_t l = 1; l < L; l++) { /* the normal steps: their sizes and predicted decrease */
         double q = w->cl[l] * w->cl[l] + w->cl[l + 1] * w->cl[l + 1];
         for (size_t k = 0; k < r; k++) {
-            const double *N = frame(w->Nf, w, l) + k * w->d[l];
-            big = fmax(big, la_nrm2(w->d[l], N));
+            double nk = la_nrm2(w->d[l], frame(w->Nf, w, l) + k * w->d[l]), f = nk * w->comp[k].s;
+            big = fmax(big, nk), pred += q * f * f;
         }
-        pred += normal_pred(w->d[l], r, frame(w->Nf, w, l), w->d[l], q, w->comp);
     }
     if (!(big <= GN_MAX)) return DLN_OK;
-    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
+    /* the boundary blocks' Z and normal parts, kept block after block for the step */
+    for (size_t k0 = 0, k1, off = 0; k0 < r; off += w->ls->blk[w->comp[k0].blk].m * (k1 - k0), k0 = k1) {
         for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
-        pred += boundary_normal(w, U, k0, k1);
+        pred += boundary_normal(w, U, k0, k1, w->Zb + off, w->G + off);
     }
     if (pred <= NEAR_RTOL * obj) {
         *converged = 1;
         return DLN_OK;
     }
-    for (size_t k0 = 0, k1; k0 < r; k0 = k1) {
+    for (size_t k0 = 0, k1, off = 0; k0 < r; off += w->ls->blk[w->comp[k0].blk].m * (k1 - k0), k0 = k1) {
         for (k1 = k0; k1 < r && w->comp[k1].blk == w->comp[k0].blk; k1++) continue;
-        dln_status st = gn_boundary(w, U, w->Ug, k0, k1);
+        dln_status st = gn_boundary(w, w->Ug, k0, k1, w->Zb + off, w->G + off);
         if (st != DLN_OK) return st;
     }
     for (size_t l = 1; l < L; l++) { /* V_l <- orthonormalized U_l (I + Omega_l) + N_l */
