@@ -15,6 +15,7 @@
  *    points near every orbit type of every small problem.
  * Other certificates of the distance are in check_errbound.c. */
 #include "errbound_util.h"
+#include "landscape_util.h"
 #include "landscape_distance.h" /* the sweeps alone, to compare */
 #include "linalg.h" /* la_qr_q_ws under test; la_gemm and la_qr_q as oracles (BLAS, LAPACK) */
 
@@ -442,6 +443,50 @@ START_TEST(objective_with_complements)
 }
 END_TEST
 
+/* A repeated value after a simple one (y = 2.5, 2, 2): the Gauss-Newton step
+ * keeps each boundary block's normal part from its prediction to its step
+ * (block after block). Near every orbit type (t = 1e-6) the steps give the
+ * sweeps' dist, and for rank >= 2 they converge without the sweeps (at most
+ * 2 steps). */
+START_TEST(gauss_newton_repeated_block_second)
+{
+    const size_t w[4] = {3, 3, 3, 3};
+    const double y[3] = {2.5, 2.0, 2.0}, lam[3] = {0.3, 0.3, 0.3};
+    tu_rng rng;
+    tu_seed(&rng, 77);
+    double Phi[9];
+    lu_matrix_with_sv(&rng, 3, 3, y, Phi);
+    dln_loss *loss = lu_target_loss(3, 3, Phi, 3, lam);
+    dln_net *net = NULL;
+    dln_landscape *ls = lu_landscape(loss, 3, w, &net);
+    size_t n = dln_net_num_params(net), tried = 0;
+    double *th = malloc(n * sizeof *th), *g = malloc(n * sizeof *g);
+    dlni_dist_work *gw = NULL, *sw = NULL;
+    ck_assert_ok(dlni_dist_work_new(ls, &gw));
+    ck_assert_ok(dlni_dist_work_new(ls, &sw));
+    dlni_dist_work_sweeps_only(sw, 1);
+    dln_landscape_info info = {.struct_size = sizeof info};
+    ck_assert_ok(dln_landscape_get_info(ls, &info));
+    for (size_t o = 0; o < info.num_orbits; o++) {
+        near_orbit(ls, o, 1e-6, 4100 + (uint64_t)o, net, th, g);
+        dln_dist_report rg = eu_report(), rs = eu_report();
+        ck_assert_ok(dlni_distance(gw, net, NULL, &rg, NULL, NULL));
+        ck_assert_ok(dlni_distance(sw, net, NULL, &rs, NULL, NULL));
+        /* both stop with up to about 1e-10 of the objective still to come (the sweeps a few
+         * times that after their tail estimate): dist to 1e-9 */
+        ck_assert_msg(fabs(rg.dist - rs.dist) <= 1e-9 * rs.dist, "orbit %zu: dist %.17g vs %.17g", o, rg.dist,
+                      rs.dist);
+        if (rs.rank < 2) continue;
+        ck_assert_msg(rg.sweeps <= 2, "orbit %zu (rank %zu): %zu steps", o, rg.rank, rg.sweeps);
+        tried++;
+    }
+    ck_assert_uint_gt(tried, 0);
+    free(th), free(g);
+    dlni_dist_work_free(gw), dlni_dist_work_free(sw);
+    dln_net_free(net), dln_landscape_free(ls), dln_loss_free(loss);
+}
+END_TEST
+
 Suite *suite_distance(void)
 {
     Suite *s = suite_create("distance");
@@ -452,6 +497,7 @@ Suite *suite_distance(void)
     tcase_add_test(tc, projection_is_local_optimum);
     tcase_add_test(tc, gauss_newton_matches_sweeps);
     tcase_add_test(tc, objective_with_complements);
+    tcase_add_test(tc, gauss_newton_repeated_block_second);
     suite_add_tcase(s, tc);
     return s;
 }
