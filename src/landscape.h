@@ -95,6 +95,19 @@ void dlni_spectrum_range(const dlni_spectrum *sp, double *lo, double *hi);
 /* The (k+1)-th smallest modulus (NaN if k >= n): a selection, O(nv + np)
  * expected, no sort. Replaces the values by their moduli and reorders them. */
 double dlni_spectrum_kth_modulus(dlni_spectrum *sp, size_t k);
+/* The block spectrum of a public pattern, with its own allocations (for the
+ * one-off calls dln_landscape_orbit_spectrum and dln_landscape_rate): comp
+ * (r components), ev and ws hold sp. Free with dlni_pattern_spec_free, also
+ * after a failure. */
+typedef struct dlni_pattern_spec {
+    dlni_comp *comp;
+    size_t r;
+    double *ev;
+    dlni_spec_ws *ws;
+    dlni_spectrum sp;
+} dlni_pattern_spec;
+dln_status dlni_pattern_spectrum(dln_landscape *ls, const int *pattern, dlni_pattern_spec *ps);
+void dlni_pattern_spec_free(dlni_pattern_spec *ps);
 /* Orbit dimension (regularized.md 2.5). */
 size_t dlni_orbit_dim(const dln_landscape *ls, const dlni_comp *comp, size_t r);
 

@@ -1039,12 +1039,6 @@ static double all_lower(ebw *w)
 
 /* ---- orbit spectrum: tangent eigenvalues left out ---- */
 
-static int cmp_abs(const void *a, const void *b)
-{
-    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
-    return (x > y) - (x < y);
-}
-
 /* The orbit's dimension, class and value (the summary besides the spectrum). */
 static void orbit_data(dln_landscape *ls, const dlni_comp *comp, size_t r, orbit_spec *o)
 {
@@ -1286,6 +1280,21 @@ dln_status dln_landscape_distance_to(dln_landscape *ls, const dln_net *net, cons
     return distance(ls, net, pattern, report, NULL, nearest);
 }
 
+/* rho = max |1 - eta mu| over the normal eigenvalues (all but the tangent
+ * ones, the dim smallest moduli: those of modulus t = mu_min^+ and above)
+ * and its mu, the one of smallest modulus among equal rho (the first in
+ * the order of moduli); the values x[0..n) once each (copies change
+ * neither). */
+static void slowest(const double *x, size_t n, double t, double eta, double *rho, double *mu)
+{
+    *rho = 0.0, *mu = NAN;
+    for (size_t i = 0; i < n; i++) {
+        double c = fabs(1.0 - eta * x[i]);
+        if (!(fabs(x[i]) >= t)) continue;
+        if (c > *rho || (c == *rho && fabs(x[i]) < fabs(*mu))) *rho = c, *mu = x[i];
+    }
+}
+
 dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta, dln_rate_report *report)
 {
     if (!ls) return DLN_E_NULL;
@@ -1297,21 +1306,18 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
     if (ls->theory != DLN_THEORY_REGULARIZED)
         return dlni_fail(ls->err, DLN_E_UNSUPPORTED,
                          "error bounds need the regularized theory (%s)", ls->reason);
-    dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
-    double *ev = dlni_alloc(ls->n);
-    dlni_spec_ws *ws = dlni_spec_ws_new(ls);
-    st = (comp && ev && ws) ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    size_t r = 0;
-    orbit_spec sp;
-    dlni_spectrum all;
-    if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, ev, ws, &all);
+    dlni_pattern_spec ps;
+    st = dlni_pattern_spectrum(ls, pattern, &ps);
+    size_t n = ls->n, nd = st == DLN_OK ? ps.sp.nv + ps.sp.np : 0;
+    double *vals = st == DLN_OK ? dlni_alloc(nd ? nd : 1) : NULL; /* signed, before the selection */
+    if (st == DLN_OK && !vals) st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     if (st == DLN_OK) {
-        orbit_data(ls, comp, r, &sp);
-        dlni_spectrum_sorted(&all);
-        sp.hess_min = ev[0], sp.mu_max = ev[ls->n - 1];
-        qsort(ev, ls->n, sizeof *ev, cmp_abs); /* the tangent ones first */
-        sp.mu_min_pos = sp.dim < ls->n ? fabs(ev[sp.dim]) : NAN;
+        orbit_spec sp;
+        orbit_data(ls, ps.comp, ps.r, &sp);
+        dlni_spectrum_range(&ps.sp, &sp.hess_min, &sp.mu_max);
+        memcpy(vals, ps.sp.v, ps.sp.nv * sizeof *vals);
+        memcpy(vals + ps.sp.nv, ps.sp.pv, ps.sp.np * sizeof *vals);
+        sp.mu_min_pos = sp.dim < n ? dlni_spectrum_kth_modulus(&ps.sp, sp.dim) : NAN; /* the tangent ones below */
         dln_rate_report o;
         memset(&o, 0, sizeof o);
         o.struct_size = sizeof o;
@@ -1321,16 +1327,12 @@ dln_status dln_landscape_rate(dln_landscape *ls, const int *pattern, double eta,
         o.rho_opt = (sp.mu_max - sp.mu_min_pos) / (sp.mu_max + sp.mu_min_pos);
         o.eta_max = sp.mu_max > 0.0 ? 2.0 / sp.mu_max : INFINITY;
         o.eta = eta > 0.0 ? eta : o.eta_opt;
-        o.rho = 0.0, o.mu_slowest = NAN;
-        for (size_t k = sp.dim; k < ls->n; k++) {
-            double c = fabs(1.0 - o.eta * ev[k]);
-            if (c > o.rho) o.rho = c, o.mu_slowest = ev[k];
-        }
+        slowest(vals, nd, sp.mu_min_pos, o.eta, &o.rho, &o.mu_slowest);
         if (sp.degenerate) o.flags |= DLN_EB_DEGENERATE;
         if (sp.cls == DLN_CLASS_STRICT_SADDLE) o.flags |= DLN_EB_SADDLE;
         if (!(o.eta < o.eta_max)) o.flags |= DLN_EB_UNSTABLE;
         dlni_report_put(report, &o, sizeof o);
     }
-    free(comp), free(ev), dlni_spec_ws_free(ws);
+    free(vals), dlni_pattern_spec_free(&ps);
     return st;
 }

@@ -312,24 +312,35 @@ double dlni_spectrum_kth_modulus(dlni_spectrum *sp, size_t k)
     return NAN; /* k >= the count */
 }
 
+dln_status dlni_pattern_spectrum(dln_landscape *ls, const int *pattern, dlni_pattern_spec *ps)
+{
+    ps->comp = malloc((ls->dmin + 1) * sizeof *ps->comp);
+    ps->ev = dlni_alloc(ls->n);
+    ps->ws = dlni_spec_ws_new(ls);
+    ps->r = 0;
+    dln_status st = ps->comp && ps->ev && ps->ws ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, ps->comp, &ps->r);
+    if (st == DLN_OK) st = dlni_block_spectrum(ls, ps->comp, ps->r, ps->ev, ps->ws, &ps->sp);
+    return st;
+}
+
+void dlni_pattern_spec_free(dlni_pattern_spec *ps)
+{
+    free(ps->comp), free(ps->ev), dlni_spec_ws_free(ps->ws);
+}
+
 dln_status dln_landscape_orbit_spectrum(dln_landscape *ls, const int *pattern, double *evals)
 {
     if (!ls) return DLN_E_NULL;
     if (!pattern || !evals) return dlni_fail(ls->err, DLN_E_NULL, "pattern or evals is NULL");
     if (ls->theory != DLN_THEORY_REGULARIZED)
         return dlni_fail(ls->err, DLN_E_UNSUPPORTED, "the block spectrum needs the regularized theory");
-    dlni_comp *comp = malloc((ls->dmin + 1) * sizeof *comp);
-    double *ev = dlni_alloc(ls->n); /* the caller's buffer is written only on success */
-    dlni_spec_ws *ws = dlni_spec_ws_new(ls);
-    dln_status st = comp && ev && ws ? DLN_OK : dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
-    size_t r;
-    dlni_spectrum sp;
-    if (st == DLN_OK) st = dlni_pattern_parse(ls, pattern, comp, &r);
-    if (st == DLN_OK) st = dlni_block_spectrum(ls, comp, r, ev, ws, &sp);
-    if (st == DLN_OK) {
-        dlni_spectrum_sorted(&sp);
-        memcpy(evals, ev, ls->n * sizeof *ev);
+    dlni_pattern_spec ps;
+    dln_status st = dlni_pattern_spectrum(ls, pattern, &ps);
+    if (st == DLN_OK) { /* the caller's buffer is written only on success */
+        dlni_spectrum_sorted(&ps.sp);
+        memcpy(evals, ps.ev, ls->n * sizeof *ps.ev);
     }
-    free(comp), free(ev), dlni_spec_ws_free(ws);
+    dlni_pattern_spec_free(&ps);
     return st;
 }

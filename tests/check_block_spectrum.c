@@ -151,9 +151,43 @@ START_TEST(selection_against_sort)
 }
 END_TEST
 
+static int cmp_modulus(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+/* The rate report's selections against a sort of the n values ev by modulus:
+ * mu_min^+ = |ev| at index dim, rho and mu_slowest = the first maximizer of
+ * |1 - eta mu| from there on (eta = 0: eta_opt). */
+static void rate_against_sort(dln_landscape *ls, const int *pat, size_t n, size_t dim, const double *ev)
+{
+    double *m = malloc(n * sizeof *m);
+    memcpy(m, ev, n * sizeof *m);
+    qsort(m, n, sizeof *m, cmp_modulus);
+    double eta = 0.0;
+    for (int k = 0; k < 2; k++) {
+        dln_rate_report rr = {.struct_size = sizeof rr};
+        ck_assert_ok(dln_landscape_rate(ls, pat, eta, &rr));
+        double mu_min = dim < n ? fabs(m[dim]) : NAN, rho = 0.0, slow = NAN;
+        for (size_t i = dim; i < n; i++) {
+            double c = fabs(1.0 - rr.eta * m[i]);
+            if (c > rho) rho = c, slow = m[i];
+        }
+        ck_assert(rr.mu_min_pos == mu_min || (isnan(rr.mu_min_pos) && isnan(mu_min)));
+        ck_assert_msg(rr.rho == rho, "rho %.17g vs %.17g", rr.rho, rho);
+        ck_assert_msg(rr.mu_slowest == slow || (isnan(rr.mu_slowest) && isnan(slow)), "mu_slowest %.17g vs %.17g",
+                      rr.mu_slowest, slow);
+        if (!(rr.eta_max < INFINITY)) break;
+        eta = 0.7 * rr.eta_max; /* then a step of its own */
+    }
+    free(m);
+}
+
 /* Every orbit type of target landscapes of depth 1-5 (widths 1-5: bottlenecks,
  * repeated values, s_- roots): the block spectrum against the dense Hessian,
- * and the distance's selected mu_min^+ against dln_landscape_rate's (a sort). */
+ * the distance's selected mu_min^+ against dln_landscape_rate's, and the
+ * rate's selections against a sort (rate_against_sort). */
 static void blocks_against_dense(int equal)
 {
     tu_rng r;
@@ -195,6 +229,7 @@ static void blocks_against_dense(int equal)
             ck_assert(dr.hess_min == ev[0] && dr.mu_max == ev[n - 1]);
             ck_assert(dr.hess_min == rr.hess_min && dr.mu_max == rr.mu_max);
             ck_assert(dr.mu_min_pos == rr.mu_min_pos || (isnan(dr.mu_min_pos) && isnan(rr.mu_min_pos)));
+            rate_against_sort(ls, pat, n, rr.orbit_dim, ev);
             checked++;
         }
         free(ev), free(dev), free(Phi);
