@@ -74,9 +74,11 @@ static void push(spec *sp, double v, size_t copies)
     sp->cnt += copies;
 }
 
-/* Eigenvalues of the symmetric 2x2 [[a, b], [b, d]] (copies times). */
+/* Eigenvalues of the symmetric 2x2 [[a, b], [b, d]] (copies times; none:
+ * nothing computed, the common case of a matched block). */
 static void push2(spec *sp, double a, double b, double d, size_t copies)
 {
+    if (copies == 0) return;
     double m = 0.5 * (a + d), h = hypot(0.5 * (a - d), b);
     push(sp, m - h, copies);
     push(sp, m + h, copies);
