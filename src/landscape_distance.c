@@ -79,9 +79,10 @@ struct dlni_dist_work {
     double *M, *T, *G;   /* scratch max(dmax, 2) x R (M, also R pairs), dmax x (R+1), mmax x R */
     double *Zb;          /* Gauss-Newton: the boundary blocks' Z, block after block (mmax x R) */
     double *Nf, *Ug;     /* Gauss-Newton: normal parts and new frames (as U), frames before the step */
-    double *Wt, *Pg;     /* U_l^T W_l U_{l-1} (L of R x R, then the rotations), W_L U_{L-1} (d_L x R) */
+    double *Wt;          /* U_l^T W_l U_{l-1} (L of R x R, then the rotations) */
     double *E;           /* scratch dmax x dmax */
-    double *PV;          /* P V (P = W_L .. W_1, the end-to-end matrix), then W_1 V_b z' (dmax x nv) */
+    double *PV;          /* P V (P = W_L .. W_1, the end-to-end matrix; dmax x nv), then W_L U_{L-1}
+                            of the Gauss-Newton steps (d_L x R, R <= nv): one buffer, fewer pages */
     double *WU;          /* W_L^T U_b z (d_{L-1} x nv): also the first starting frame's product */
     double *UZ;          /* the slots' boundary vectors U_b z (d_L x nv) */
     double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
@@ -112,7 +113,7 @@ void dlni_dist_work_free(dlni_dist_work *w)
     free(w->ev), dlni_spec_ws_free(w->spws);
     free(w->Mb), free(w->Z), free(w->ZT), free(w->q), free(w->u), free(w->rv), free(w->f);
     free(w->pw), free(w->sw), free(w->qw), free(w->si), free(w->opt), free(w->prim);
-    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->Pg), free(w->UZ), free(w->Zb);
+    free(w->bopt), free(w->copt), free(w->Nf), free(w->Ug), free(w->Wt), free(w->UZ), free(w->Zb);
     free(w->alt), free(w->comp), free(w->slot), free(w);
 }
 
@@ -166,7 +167,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc(2 * (R + 1));
     w->pw = dlni_alloc(w->npw), w->sw = dlni_alloc(w->nsw), w->qw = dlni_alloc(w->nqw);
     w->Nf = dlni_alloc(w->nframe), w->Ug = dlni_alloc(w->nframe);
-    w->Wt = dlni_alloc(L * R * R), w->Pg = dlni_alloc(dL * R);
+    w->Wt = dlni_alloc(L * R * R);
     w->si = malloc((nv + 1) * sizeof *w->si), w->alt = malloc((nv + 1) * sizeof *w->alt);
     w->opt = malloc((nv + 1) * sizeof *w->opt), w->prim = malloc((nv + 1) * sizeof *w->prim);
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
@@ -174,7 +175,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
         !w->T || !w->G || !w->E || !w->PV || !w->WU || !w->ev || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
-        !w->Nf || !w->Ug || !w->Wt || !w->Pg || !w->UZ || !w->Zb ||
+        !w->Nf || !w->Ug || !w->Wt || !w->UZ || !w->Zb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
         dlni_dist_work_free(w);
         return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
@@ -621,7 +622,7 @@ static double normal_pred(size_t n, size_t r, const double *N, size_t ldn, doubl
 /* Boundary of block b (components k0..k1-1), its normal part: Z = U_b^T
  * U_L[:,J] (m x kb) into Z, G as in boundary_step made into (G - Z Z^T G) /
  * (q S_J^2), q = c_1^2 + c_L^2, into G; returns its predicted decrease. Q_1 =
- * W_1^T U_1 in T, W_L U_{L-1} in Pg. */
+ * W_1^T U_1 in T, W_L U_{L-1} in PV. */
 static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1, double *Z, double *G)
 {
     dln_landscape *ls = w->ls;
@@ -632,7 +633,7 @@ static double boundary_normal(ebw *w, const double *U, size_t k0, size_t k1, dou
     double *K = w->ZT, q = w->cl[1] * w->cl[1] + w->cl[L] * w->cl[L];
     la_gemm(LA_T, LA_N, m, kb, dL, 1.0, Ubk, dL, U + w->uoff[L] + k0 * dL, dL, 0.0, Z, m);
     la_gemm(LA_T, LA_N, m, kb, d0, w->cl[1], Vbk, d0, w->T + k0 * d0, d0, 0.0, G, m);
-    la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->Pg + k0 * dL, dL, 1.0, G, m);
+    la_gemm(LA_T, LA_N, m, kb, dL, w->cl[L], Ubk, dL, w->PV + k0 * dL, dL, 1.0, G, m);
     scale_columns(m, kb, G, m, w->comp + k0);
     la_gemm(LA_T, LA_N, kb, kb, m, 1.0, Z, m, G, m, 0.0, K, kb);
     normal_step(m, kb, Z, m, K, kb, q, w->comp + k0, G, m);
@@ -661,7 +662,7 @@ static dln_status gn_boundary(ebw *w, double *V, size_t k0, size_t k1, const dou
 
 /* The rotated layers W~_l = U_l^T W_l U_{l-1} into Wt, and the hidden
  * frames' M_l = c_l W_l U_{l-1} S + c_{l+1} W_{l+1}^T U_{l+1} S made into
- * their normal steps in Nf; W_1^T U_1 in T and W_L U_{L-1} in Pg for the
+ * their normal steps in Nf; W_1^T U_1 in T and W_L U_{L-1} in PV for the
  * boundary. 2L products d_l x d_{l-1} x r and L + (L - 1) of d_l x r x r.
  * Returns the objective at U, from the products W_l U_{l-1} (which the
  * explicit objective would form again). */
@@ -671,7 +672,7 @@ static double gn_rotate(ebw *w, double *U)
     double obj = 0.0;
     for (size_t l = 1; l <= L; l++) {
         size_t dl = w->d[l], dp = w->d[l - 1];
-        double *P = l < L ? frame(w->Nf, w, l) : w->Pg, *Wl = w->Wt + (l - 1) * rr;
+        double *P = l < L ? frame(w->Nf, w, l) : w->PV, *Wl = w->Wt + (l - 1) * rr;
         la_gemm(LA_N, LA_N, dl, r, dp, 1.0, layer(w, l), dl, frame(U, w, l - 1), dp, 0.0, P, dl);
         obj += layer_objective_from(w, U, l, P);
         la_gemm(LA_T, LA_N, r, r, dl, 1.0, frame(U, w, l), dl, P, dl, 0.0, Wl, r);
@@ -1123,13 +1124,17 @@ static void write_pattern(const ebw *w, int *pattern)
         for (size_t pos = ls->blk[b].start; k < w->r && w->comp[k].blk == b; k++) pattern[pos++] = w->comp[k].label;
 }
 
-/* F(W) and ||grad F(W)|| with the landscape's loss. */
+/* F(W) and ||grad F(W)|| with the landscape's loss. The gradient goes to
+ * scratch that a first call touches anyway: the spare frames Ug when they
+ * hold n doubles (square widths), else ev (free until the spectrum, which
+ * writes only its values pushed once). */
 static dln_status value_and_gradient(ebw *w, double *vg)
 {
     dln_landscape *ls = w->ls;
-    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], w->ev); /* ev is free until the spectrum */
+    double *g = w->nframe >= ls->n ? w->Ug : w->ev;
+    dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], g);
     if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
-    vg[1] = la_nrm2(ls->n, w->ev);
+    vg[1] = la_nrm2(ls->n, g);
     return DLN_OK;
 }
 
