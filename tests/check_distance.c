@@ -81,16 +81,19 @@ END_TEST
 
 enum { D = 16 };
 
-/* A regularized target problem of widths D, D, D, D with Gaussian Phi. */
-static void wide_problem(dln_loss **loss, dln_landscape **ls, const size_t *w)
+/* A regularized target problem of widths w (d, d, d, d) with Gaussian Phi
+ * of seed `seed`, weight decay 0.05. */
+static void wide_problem(dln_loss **loss, dln_landscape **ls, const size_t *w, uint64_t seed)
 {
+    size_t d = w[0];
     tu_rng rng;
-    tu_seed(&rng, 2024);
-    double phi[D * D];
-    tu_fill(&rng, D * D, phi);
-    ck_assert_ok(dln_loss_create_target(loss, D, D, phi, D));
+    tu_seed(&rng, seed);
+    double *phi = malloc(d * d * sizeof *phi);
+    tu_fill(&rng, d * d, phi);
+    ck_assert_ok(dln_loss_create_target(loss, d, d, phi, d));
     ck_assert_ok(dln_loss_set_l2_uniform(*loss, 0.05));
     ck_assert_ok(dln_landscape_create(ls, *loss, 3, w));
+    free(phi);
 }
 
 /* The point of case k: near a random orbit type (t = 1e-6 or 1e-3), random
@@ -154,7 +157,7 @@ START_TEST(kept_workspace)
     const size_t w[4] = {D, D, D, D};
     dln_loss *loss = NULL;
     dln_landscape *ls = NULL;
-    wide_problem(&loss, &ls, w);
+    wide_problem(&loss, &ls, w, 2024);
     dln_net *net = NULL;
     ck_assert_ok(dln_net_create(&net, 3, w));
     double *th = malloc(dln_net_num_params(net) * sizeof *th);
@@ -277,7 +280,7 @@ START_TEST(projection_is_local_optimum)
     const size_t w[4] = {D, D, D, D};
     dln_loss *loss = NULL;
     dln_landscape *ls = NULL;
-    wide_problem(&loss, &ls, w);
+    wide_problem(&loss, &ls, w, 2024);
     dln_net *net = NULL, *near = NULL, *rot = NULL;
     ck_assert_ok(dln_net_create(&net, 3, w));
     ck_assert_ok(dln_net_create(&near, 3, w));
@@ -390,15 +393,11 @@ START_TEST(objective_with_complements)
 {
     enum { E = 24 };
     const size_t w[4] = {E, E, E, E};
-    tu_rng rng;
-    tu_seed(&rng, 4242);
-    double phi[E * E];
-    tu_fill(&rng, E * E, phi);
+    tu_rng rng; /* the perturbations */
+    tu_seed(&rng, 4243);
     dln_loss *loss = NULL;
     dln_landscape *ls = NULL;
-    ck_assert_ok(dln_loss_create_target(&loss, E, E, phi, E));
-    ck_assert_ok(dln_loss_set_l2_uniform(loss, 0.05));
-    ck_assert_ok(dln_landscape_create(&ls, loss, 3, w));
+    wide_problem(&loss, &ls, w, 4242);
     ck_assert_uint_eq(dln_landscape_num_values(ls), E);
     dln_net *net = NULL, *near = NULL;
     ck_assert_ok(dln_net_create(&net, 3, w));
