@@ -122,13 +122,30 @@ typedef struct dlni_work {
 
 #define DLNI_BATCH 8
 
+/* The effective summary F = 1/2 ||P (rs R)^T - C||^2 + r0/2 of a loss:
+ * R is the sum-form triangle (unscaled: the mean form's sqrt(1/m) is rs,
+ * which the products apply as their alpha), C the effective C. Both are
+ * views with leading dimensions into the loss's one copy of the summary. */
+typedef struct dlni_summ {
+    const double *R;    /* d0 x d0 upper (zeros below), ld ldr; NULL for a target loss (R = I) */
+    size_t ldr;
+    double rs;          /* scale of R: sqrt(1/m) in the mean form, else 1 */
+    const double *C;    /* dL x d0, ld ldc */
+    size_t ldc;
+} dlni_summ;
+
 struct dln_loss {
     dln_loss_kind kind;
     size_t d0, dL, m;
     size_t na;          /* d0 + dL: order of the augmented triangular factor */
-    double *raug;       /* na x na, upper triangle: R of [X^T Y^T] (data form) */
-    double *R;          /* d0 x d0 effective R (scaled for the mean form); NULL for target */
-    double *C;          /* dL x d0 effective C (Phi for target) */
+    /* Data form: na x na. Upper triangle: the factor [[R, S], [0, T]] of
+     * [X^T Y^T] in the sum form (read by absorb, merge and the summary file);
+     * strict lower triangles of the diagonal blocks: zeros (the GEMM path
+     * multiplies R as a square); lower-left dL x d0 block: the effective C
+     * (dlni_loss_refresh). Held once: R and C are read in place (eff). */
+    double *raug;
+    double *phi;        /* target form: Phi (dL x d0), the effective C */
+    dlni_summ eff;      /* the effective summary: views into raug or phi */
     double r0;          /* effective r0 */
     int mean;
     size_t threads;     /* library threads for the summary (dln_loss_set_threads) */
@@ -200,13 +217,17 @@ int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 /* The data summary kernel (src/loss_summary.c). */
 /* Samples per block of the summary for na = d_0 + d_L: max(512, 16 na). */
 size_t dlni_summary_block(size_t na);
-/* Fold m samples into the factor raug (na x na upper, zeros below, m_prev
- * samples so far) with up to nthreads threads. raug is unchanged on failure
+/* Fold m samples into the factor raug (the upper triangle of na x na; m_prev
+ * samples so far) with up to nthreads threads; on success raug is the new
+ * factor with zeros below. raug is unchanged on failure
  * (DLN_E_NONFINITE for a NaN or Inf sample or a factor whose sums of squares
  * overflow, DLN_E_NOMEM, DLN_E_LAPACK; the detail goes to err). */
 dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
                                const double *X, size_t ldx, const double *Y, size_t ldy,
                                size_t nthreads, char *err);
+/* out (na x na) = the upper triangle of raug, zeros below: the factor alone
+ * (a loss keeps its effective C below the diagonal of raug). */
+void dlni_summary_upper(size_t na, const double *raug, double *out);
 /* ||T||^2 of the bottom-right dL x dL block T of raug: r0 before the
  * normalization (Inf when the residual sum of squares exceeds the double range). */
 double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
@@ -218,6 +239,7 @@ double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
  * (docs/performance.md). */
 #define DLNI_R_GEMM_BELOW 128
+/* In these, R is the effective R, rs eff.R (src/loss_kernels.c). */
 /* out (ld ldo) = A op(R) for an m x d_0 block A (ld lda), out != A; a copy
  * of A for a target loss (R = I). */
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
@@ -227,6 +249,12 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
  * than from the right on the transposed block (docs/performance.md). */
 void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
                   double *out, size_t ldo);
+/* A (m x d_0, ld lda) = A op(R) in place (a TRMM); nothing for a target loss. */
+void dlni_times_r_inplace(const dln_loss *loss, int trans, size_t m, double *A, size_t lda);
+/* W (m x d_0, ld ldw) = W R^{-T} in place (a TRSM); nothing for a target loss. */
+void dlni_solve_r(const dln_loss *loss, size_t m, double *W, size_t ldw);
+/* out (d_0 x d_0, ld ldo) = op(R), zeros in the other triangle; I for a target loss. */
+void dlni_loss_r_copy(const dln_loss *loss, int trans, double *out, size_t ldo);
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
@@ -283,9 +311,10 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
  * in cache; it is also the finiteness test (DLN_E_NONFINITE): a finite sum
  * has finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss);
-/* G -= C (n entries) and return the new ||G||^2, in one pass over G
- * (unscaled: Inf iff the sum overflows, and then the value would too). */
-double dlni_minus_sumsq(size_t n, const double *C, double *G);
+/* G -= C (m x n, G with ld m, C with ld ldc) and return the new ||G||^2, in
+ * one pass over G (unscaled: Inf iff the sum overflows, and then the value
+ * would too). */
+double dlni_minus_sumsq(size_t m, size_t n, const double *C, size_t ldc, double *G);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
  * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path

@@ -62,14 +62,14 @@ static stack back_tangent(const dlni_work *w, const dln_net *net, size_t l, size
  * path (d_0 < DLNI_R_GEMM_BELOW) goes through the scratch RT. */
 static void times_rtr(const dln_loss *loss, size_t m, double *A, size_t lda)
 {
-    if (!loss->R) return;
+    if (!loss->eff.R) return;
     double *RT = loss->work.RT;
     if (RT) {
         dlni_times_r(loss, LA_T, m, A, lda, RT, m);
         dlni_times_r(loss, LA_N, m, RT, m, A, lda);
     } else {
-        la_trmm_right_upper(LA_T, m, loss->d0, loss->R, loss->d0, A, lda);
-        la_trmm_right_upper(LA_N, m, loss->d0, loss->R, loss->d0, A, lda);
+        dlni_times_r_inplace(loss, LA_T, m, A, lda);
+        dlni_times_r_inplace(loss, LA_N, m, A, lda);
     }
 }
 

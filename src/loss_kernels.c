@@ -37,45 +37,76 @@ dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, doub
     return DLN_OK;
 }
 
-double dlni_minus_sumsq(size_t n, const double *C, double *G)
+double dlni_minus_sumsq(size_t m, size_t n, const double *C, size_t ldc, double *G)
 {
+    if (ldc == m) m *= n, n = 1; /* one run: the 4 sums see the same terms as in a column */
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
-        double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
-        G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
-        s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
-    }
-    for (; i < n; i++) {
-        double g = G[i] - C[i];
-        G[i] = g, s0 += g * g;
+    for (size_t j = 0; j < n; j++, G += m, C += ldc) {
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) {
+            double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
+            double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
+            G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+            s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
+        }
+        for (; i < m; i++) {
+            double g = G[i] - C[i];
+            G[i] = g, s0 += g * g;
+        }
     }
     return (s0 + s1) + (s2 + s3);
 }
 
+/* The products with R: BLAS-3 on the view eff.R with the scale rs as alpha
+ * (the mean form's R is never formed). */
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
                   double *out, size_t ldo)
 {
-    size_t d0 = loss->d0;
-    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
-        la_gemm(LA_N, trans, m, d0, d0, 1.0, A, lda, loss->R, d0, 0.0, out, ldo);
+    const dlni_summ *e = &loss->eff;
+    if (e->R && loss->d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(LA_N, trans, m, loss->d0, loss->d0, e->rs, A, lda, e->R, e->ldr, 0.0, out, ldo);
         return;
     }
-    la_copy(m, d0, A, lda, out, ldo);
-    if (loss->R) la_trmm_right_upper(trans, m, d0, loss->R, d0, out, ldo);
+    la_copy(m, loss->d0, A, lda, out, ldo);
+    dlni_times_r_inplace(loss, trans, m, out, ldo);
+}
+
+void dlni_times_r_inplace(const dln_loss *loss, int trans, size_t m, double *A, size_t lda)
+{
+    const dlni_summ *e = &loss->eff;
+    if (e->R) la_trmm_right_upper(trans, m, loss->d0, e->rs, e->R, e->ldr, A, lda);
 }
 
 void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
                   double *out, size_t ldo)
 {
+    const dlni_summ *e = &loss->eff;
     size_t d0 = loss->d0;
-    if (loss->R && d0 < DLNI_R_GEMM_BELOW) {
-        la_gemm(trans, LA_N, d0, n, d0, 1.0, loss->R, d0, B, ldb, 0.0, out, ldo);
+    if (e->R && d0 < DLNI_R_GEMM_BELOW) {
+        la_gemm(trans, LA_N, d0, n, d0, e->rs, e->R, e->ldr, B, ldb, 0.0, out, ldo);
         return;
     }
     la_copy(d0, n, B, ldb, out, ldo);
-    if (loss->R) la_trmm_left_upper(trans, d0, n, loss->R, d0, out, ldo);
+    if (e->R) la_trmm_left_upper(trans, d0, n, e->rs, e->R, e->ldr, out, ldo);
+}
+
+void dlni_solve_r(const dln_loss *loss, size_t m, double *W, size_t ldw)
+{
+    const dlni_summ *e = &loss->eff;
+    if (e->R) la_trsm_right_upper(LA_T, m, loss->d0, 1.0 / e->rs, e->R, e->ldr, W, ldw);
+}
+
+void dlni_loss_r_copy(const dln_loss *loss, int trans, double *out, size_t ldo)
+{
+    const dlni_summ *e = &loss->eff;
+    size_t d0 = loss->d0;
+    la_set_identity(d0, d0, out, ldo);
+    if (!e->R) return;
+    for (size_t j = 0; j < d0; j++)
+        for (size_t i = 0; i <= j; i++) {
+            double r = e->rs * e->R[i + j * e->ldr];
+            out[trans == LA_N ? i + j * ldo : j + i * ldo] = r;
+        }
 }
 
 double dlni_start_lam(double lam, size_t n, const double *x, double *out)

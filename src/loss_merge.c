@@ -2,7 +2,7 @@
  * merge of two summaries, and long summaries in chunks with progress.
  *
  * A data loss holds raug = [[R, C^T], [0, T]], the triangular factor of
- * [X^T Y^T] in the sum form (src/loss_handle.c). Two such factors stacked
+ * [X^T Y^T] in the sum form, in its upper triangle (src/loss_handle.c). Two such factors stacked
  * are the factor of the union of the samples up to an orthogonal map, so
  * one dtpqrt of the pair (B triangular, l = n_a) is the summary of the
  * union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
@@ -87,8 +87,8 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
     if (!A || !B || !work) {
         st = dlni_fail(dst->err, DLN_E_NOMEM, "out of memory");
     } else {
-        memcpy(A, dst->raug, na * na * sizeof *A);
-        memcpy(B, src->raug, na * na * sizeof *B);
+        dlni_summary_upper(na, dst->raug, A);
+        dlni_summary_upper(na, src->raug, B);
         st = dlni_la_status(dst->err, la_tpqrt_tri(na, A, na, B, na, work),
                             "QR merge of the summaries");
     }
@@ -104,11 +104,9 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
 /* Put back the summary of snap (a copy taken before the call) into loss. */
 static void restore(dln_loss *loss, dln_loss *snap)
 {
-    double *t;
-    t = loss->raug, loss->raug = snap->raug, snap->raug = t;
-    t = loss->R, loss->R = snap->R, snap->R = t;
-    t = loss->C, loss->C = snap->C, snap->C = t;
-    loss->r0 = snap->r0, loss->m = snap->m;
+    size_t na = loss->na;
+    memcpy(loss->raug, snap->raug, na * na * sizeof *loss->raug);
+    loss->r0 = snap->r0, loss->m = snap->m, loss->eff.rs = snap->eff.rs;
     dlni_work_invalidate(&loss->work);
 }
 

@@ -101,14 +101,14 @@ static int fast_update(worker *w, size_t s, size_t bb)
         pb = s + bb - p < w->panel ? s + bb - p : w->panel;
         la_copy(w->d0, pb, w->X + p * w->ldx, w->ldx, w->a, na);
         la_copy(w->dL, pb, w->Y + p * w->ldy, w->ldy, w->a + w->d0, na);
-        la_trmm_left_upper(LA_T, na, pb, w->inv, na, w->a, na); /* Z of the panel */
+        la_trmm_left_upper(LA_T, na, pb, 1.0, w->inv, na, w->a, na); /* Z of the panel */
         la_syrk(na, pb, w->a, na, 1.0, w->s, na);
     }
     double growth = 0.0;
     for (size_t j = 0; j < na; j++) growth += w->s[j + j * na] - 1.0;
     if (!(growth <= FAST_GROWTH_MAX * (double)na)) return 0;
     if (la_potrf_upper(na, w->s, na) != LA_OK) return 0;
-    la_trmm_left_upper(LA_N, na, na, w->s, na, w->ra, na); /* U R_aug */
+    la_trmm_left_upper(LA_N, na, na, 1.0, w->s, na, w->ra, na); /* U R_aug */
     return 1;
 }
 
@@ -187,11 +187,19 @@ static int workers_init(worker *ws, size_t nt, const worker *proto, const double
         w->inv = mem, w->s = mem + na * na, w->ra = mem + 2 * na * na, w->a = mem + 3 * na * na;
         w->work = w->a + na * panel;
         if (t == 0)
-            memcpy(w->ra, raug, na * na * sizeof *raug);
+            dlni_summary_upper(na, raug, w->ra);
         else
             memset(w->ra, 0, na * na * sizeof *raug);
     }
     return 1;
+}
+
+void dlni_summary_upper(size_t na, const double *raug, double *out)
+{
+    for (size_t j = 0; j < na; j++) {
+        memcpy(out + j * na, raug + j * na, (j + 1) * sizeof *out);
+        memset(out + j * na + j + 1, 0, (na - j - 1) * sizeof *out);
+    }
 }
 
 /* Run workers 1.. in threads and worker 0 here; a worker whose thread could
