@@ -87,8 +87,9 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
     if (!A || !B || !work) {
         st = dlni_fail(dst->err, DLN_E_NOMEM, "out of memory");
     } else {
-        dlni_summary_upper(na, dst->raug, A);
-        dlni_summary_upper(na, src->raug, B);
+        /* dtpqrt reads the upper triangles only: C below them is left alone */
+        memcpy(A, dst->raug, na * na * sizeof *A);
+        memcpy(B, src->raug, na * na * sizeof *B);
         st = dlni_la_status(dst->err, la_tpqrt_tri(na, A, na, B, na, work),
                             "QR merge of the summaries");
     }
