@@ -311,10 +311,12 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
  * in cache; it is also the finiteness test (DLN_E_NONFINITE): a finite sum
  * has finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss);
-/* G -= C (m x n, G with ld m, C with ld ldc) and return the new ||G||^2, in
- * one pass over G (unscaled: Inf iff the sum overflows, and then the value
- * would too). */
-double dlni_minus_sumsq(size_t m, size_t n, const double *C, size_t ldc, double *G);
+/* G = s (s G - C) (m x n, G with ld m, C with ld ldc) and return
+ * ||s G - C||^2 (of G on entry), in one pass over G (unscaled: Inf iff the
+ * sum overflows, and then the value would too). s is the scale of R that
+ * the in-place TRMMs of the residual leave out (a TRMM's alpha would cost a
+ * pass of its own); s = 1: G -= C. */
+double dlni_minus_sumsq(size_t m, size_t n, double s, const double *C, size_t ldc, double *G);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
  * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path

@@ -37,21 +37,21 @@ dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, doub
     return DLN_OK;
 }
 
-double dlni_minus_sumsq(size_t m, size_t n, const double *C, size_t ldc, double *G)
+double dlni_minus_sumsq(size_t m, size_t n, double s, const double *C, size_t ldc, double *G)
 {
     if (ldc == m) m *= n, n = 1; /* one run: the 4 sums see the same terms as in a column */
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
     for (size_t j = 0; j < n; j++, G += m, C += ldc) {
         size_t i = 0;
         for (; i + 4 <= m; i += 4) {
-            double g0 = G[i] - C[i], g1 = G[i + 1] - C[i + 1];
-            double g2 = G[i + 2] - C[i + 2], g3 = G[i + 3] - C[i + 3];
-            G[i] = g0, G[i + 1] = g1, G[i + 2] = g2, G[i + 3] = g3;
+            double g0 = s * G[i] - C[i], g1 = s * G[i + 1] - C[i + 1];
+            double g2 = s * G[i + 2] - C[i + 2], g3 = s * G[i + 3] - C[i + 3];
+            G[i] = s * g0, G[i + 1] = s * g1, G[i + 2] = s * g2, G[i + 3] = s * g3;
             s0 += g0 * g0, s1 += g1 * g1, s2 += g2 * g2, s3 += g3 * g3;
         }
         for (; i < m; i++) {
-            double g = G[i] - C[i];
-            G[i] = g, s0 += g * g;
+            double g = s * G[i] - C[i];
+            G[i] = s * g, s0 += g * g;
         }
     }
     return (s0 + s1) + (s2 + s3);
