@@ -164,20 +164,19 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     f->rank_x = d0, f->sigma_min_r = 1.0;
     double *s = dlni_alloc(d0 > k ? d0 : k), *CP = dlni_alloc(dL * d0);
     dln_status st = (s && CP) ? DLN_OK : DLN_E_NOMEM;
-    const dlni_summ *e = &loss->eff;
-    if (st == DLN_OK && e->R) {
+    if (st == DLN_OK && loss->eff.R) {
         f->rank_x = 0;
         st = range_of_r(loss, f, s);
     }
-    double perp2 = 0.0;
+    double perp2 = 0.0, cn = 0.0;
     if (st == DLN_OK) {
-        la_copy(dL, d0, e->C, e->ldc, CP, dL);
+        dlni_loss_c_copy(loss, CP, dL);
+        cn = la_nrm2(dL * d0, CP);
         if (f->nperp) { /* CP = Yw Pi_R = Yw - (Yw Uperp) Uperp^T */
             f->CU = dlni_alloc(dL * f->nperp);
             if (!f->CU) st = DLN_E_NOMEM;
             else {
-                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, e->C, e->ldc, f->Uperp, d0, 0.0, f->CU,
-                        dL);
+                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, CP, dL, f->Uperp, d0, 0.0, f->CU, dL);
                 la_gemm(LA_N, LA_T, dL, d0, f->nperp, -1.0, f->CU, dL, f->Uperp, d0, 1.0, CP, dL);
                 perp2 = la_nrm2(dL * f->nperp, f->CU);
                 perp2 *= perp2;
@@ -191,10 +190,9 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     if (st == DLN_OK) {
         double tail = 0.0;
         for (size_t i = k; i > r_max; i--) tail += s[i - 1] * s[i - 1]; /* smallest first */
-        double c = la_fro(dL, d0, e->C, e->ldc);
         f->tail = 0.5 * tail;
         f->fstar = 0.5 * loss->r0 + 0.5 * perp2 + f->tail;
-        f->scale = c * c;
+        f->scale = cn * cn;
     }
     free(s), free(CP);
     if (st != DLN_OK) {
@@ -215,7 +213,7 @@ static dln_status excess_at(dln_loss *loss, const dln_net *net, const fit *f, do
         return dlni_fail(loss->err, st, "end-to-end product failed");
     }
     dlni_times_r_inplace(loss, LA_T, dL, Z, dL);
-    la_add(dL, d0, -1.0, loss->eff.C, loss->eff.ldc, Z, dL); /* Z = P R^T - Yw */
+    la_add(dL, d0, -loss->eff.rs, loss->eff.C, dL, Z, dL); /* Z = P R^T - Yw */
     if (f->nperp) la_gemm(LA_N, LA_T, dL, d0, f->nperp, 1.0, f->CU, dL, f->Uperp, d0, 1.0, Z, dL);
     double z = la_nrm2(dL * d0, Z), t = sqrt(2.0 * f->tail);
     free(Z);
@@ -449,7 +447,7 @@ static dln_status whitened_scale(dln_loss *loss, double *s)
     if (!e->R) return DLN_OK;
     size_t d0 = loss->d0;
     double *sv = dlni_alloc(d0);
-    dln_status st = sv ? singular_values(d0, d0, e->R, e->ldr, sv) : DLN_E_NOMEM;
+    dln_status st = sv ? singular_values(d0, d0, e->R, d0, sv) : DLN_E_NOMEM;
     if (st != DLN_OK) {
         free(sv);
         return dlni_fail(loss->err, st, "SVD of R failed");
@@ -461,7 +459,7 @@ static dln_status whitened_scale(dln_loss *loss, double *s)
         return dlni_fail(loss->err, DLN_E_UNSUPPORTED,
                          "data are not whitened: the eigenvalues of Sxx span [%g, %g]; Arora et "
                          "al.'s theorem needs Sxx = s I", lo, hi);
-    double fr = e->rs * la_fro(d0, d0, e->R, e->ldr);
+    double fr = e->rs * la_nrm2(d0 * d0, e->R);
     *s = fr * fr / (double)d0;
     return DLN_OK;
 }
@@ -474,7 +472,7 @@ static dln_status target_geometry(dln_loss *loss, const dln_net *net, double s,
     double *Phi = dlni_alloc(dL * d0), *P = dlni_alloc(dL * d0), *sv = dlni_alloc(k);
     dln_status st = (Phi && P && sv) ? DLN_OK : DLN_E_NOMEM;
     if (st == DLN_OK) {
-        la_copy(dL, d0, loss->eff.C, loss->eff.ldc, Phi, dL);
+        dlni_loss_c_copy(loss, Phi, dL);
         if (loss->eff.R) {
             dlni_times_r_inplace(loss, LA_N, dL, Phi, dL);
             la_scal(dL * d0, 1.0 / s, Phi);

@@ -426,9 +426,8 @@ static dln_status analyse_summary(dln_landscape *ls, const double *R, const doub
     return DLN_OK;
 }
 
-/* The theory reads the effective R (NULL: a target loss) and C as plain
- * d_0 x d_0 and d_L x d_0 blocks: copies of the loss's views (the loss holds
- * R unscaled and C with the leading dimension of its summary). */
+/* The theory reads the effective R (NULL: a target loss) and C: copies, as
+ * the loss holds them in the sum form (src/internal.h, dlni_summ). */
 static dln_status analyse_kinds(dln_landscape *ls)
 {
     free_analysis(ls);
@@ -440,7 +439,7 @@ static dln_status analyse_kinds(dln_landscape *ls)
         st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     } else {
         if (R) dlni_loss_r_copy(loss, LA_N, R, d0);
-        la_copy(dL, d0, loss->eff.C, loss->eff.ldc, C, dL);
+        dlni_loss_c_copy(loss, C, dL);
         st = analyse_summary(ls, R, C);
     }
     free(R), free(C);

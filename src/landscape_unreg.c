@@ -136,7 +136,7 @@ static int sweep_setup(sweep *s, const int *inS)
             la_scal(ls->d[l] * ls->d[l - 1], f, dlni_layer(s->x, l));
             s->nw[l] *= f;
         }
-    la_copy(dL, d0, ls->loss->eff.C, ls->loss->eff.ldc, s->T, dL);
+    dlni_loss_c_copy(ls->loss, s->T, dL);
     for (size_t i = 0; i < ls->nv; i++)
         if (inS[i]) { /* T -= sqrt(gamma_i) u_i v_i^T */
             double g = sqrt(ls->y[i]);
@@ -185,7 +185,7 @@ static unsigned index_set(dlni_cls *c, sweep *s, int *inS, size_t *r, int *top)
         } else
             cval += 0.5 * ls->y[i];
     }
-    double res = la_fro(dL, d0, P, dL) / la_fro(dL, d0, ls->loss->eff.C, ls->loss->eff.ldc);
+    double res = la_fro(dL, d0, P, dL) / (ls->loss->eff.rs * la_fro(dL, d0, ls->loss->eff.C, dL));
     double gv = fabs(rep->value - cval) / fmax(ls->fzero, DBL_MIN);
     rep->rank = *r;
     rep->critical_value = cval;

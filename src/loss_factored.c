@@ -187,7 +187,7 @@ static double residual(const dln_loss *loss, const dln_net *net)
         size_t nb = d0 - j < b ? d0 - j : b;
         double *G = f->G + j * dL;
         la_gemm(LA_N, LA_T, dL, nb, r, 1.0, chain(f, net, L + 1), dL, f->Mt + j, d0, 0.0, G, dL);
-        ss += dlni_minus_sumsq(dL, nb, 1.0, loss->eff.C + j * loss->eff.ldc, loss->eff.ldc, G);
+        ss += dlni_minus_sumsq(dL * nb, 1.0, loss->eff.rs, loss->eff.C + j * dL, G);
     }
     return ss;
 }

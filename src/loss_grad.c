@@ -166,8 +166,8 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
  * P (ld ldp) may be E itself: G is formed in E wherever the products with R
  * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three.
- * The in-place TRMMs multiply by the unscaled R: the pass that subtracts C
- * applies the scale of both. */
+ * The in-place TRMMs multiply by the stored R: the pass that subtracts C
+ * applies the scale rs of both (and that of the stored C). */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
     dlni_work *w = &loss->work;
@@ -178,13 +178,13 @@ static double residual(dln_loss *loss, const double *P, size_t ldp)
         dlni_times_r(loss, LA_T, dL, P, ldp, G, dL);
     else {
         if (P != G) la_copy(dL, d0, P, ldp, G, dL);
-        if (e->R) la_trmm_right_upper(LA_T, dL, d0, 1.0, e->R, e->ldr, G, dL);
+        if (e->R) la_trmm_right_upper(LA_T, dL, d0, 1.0, e->R, d0, G, dL);
     }
-    double gg = dlni_minus_sumsq(dL, d0, w->G ? 1.0 : e->rs, e->C, e->ldc, G);
+    double gg = dlni_minus_sumsq(dL * d0, w->G ? 1.0 : e->rs, e->rs, e->C, G);
     if (w->G)
         dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
     else if (e->R)
-        la_trmm_right_upper(LA_N, dL, d0, 1.0, e->R, e->ldr, w->E, dL);
+        la_trmm_right_upper(LA_N, dL, d0, 1.0, e->R, d0, w->E, dL);
     return 0.5 * gg + 0.5 * loss->r0; /* Inf iff ||G||^2 overflows: the value would too */
 }
 

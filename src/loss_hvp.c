@@ -70,8 +70,8 @@ static void times_rtr(const dln_loss *loss, size_t m, double *A, size_t lda)
         dlni_times_r(loss, LA_T, m, A, lda, RT, m);
         dlni_times_r(loss, LA_N, m, RT, m, A, lda);
     } else {
-        la_trmm_right_upper(LA_T, m, loss->d0, 1.0, e->R, e->ldr, A, lda);
-        la_trmm_right_upper(LA_N, m, loss->d0, e->rs * e->rs, e->R, e->ldr, A, lda);
+        la_trmm_right_upper(LA_T, m, loss->d0, 1.0, e->R, loss->d0, A, lda);
+        la_trmm_right_upper(LA_N, m, loss->d0, e->rs * e->rs, e->R, loss->d0, A, lda);
     }
 }
 

@@ -117,12 +117,13 @@ START_TEST(both_paths_mean)
 }
 END_TEST
 
-/* The summary updated after a gradient: the loss keeps its effective C in
- * raug below the diagonal, which the samples' QR update, the merge and the
- * summary file must not read (tests in both forms and on both paths). Each
- * half of the samples has 3 (d_0 + d_L), so that the first half's factor is
- * well conditioned and the update by the second half takes the summary's
- * fast path (a TRMM by the factor, which would mix in the block below). */
+/* The summary updated after a gradient: the loss holds the factor as its
+ * blocks R, C, T in the sum form (src/internal.h), which the samples' QR
+ * update, the merge and the summary file convert to and from the square
+ * factor (tests in both forms and on both paths). Each half of the samples
+ * has 3 (d_0 + d_L), so that the first half's factor is well conditioned
+ * and the update by the second half takes the summary's fast path (a TRMM
+ * by the whole factor). */
 START_TEST(summary_updates_after_a_gradient)
 {
     size_t d0 = DLNI_R_GEMM_BELOW - ((_i & 2) ? 0 : 1);
