@@ -144,7 +144,8 @@ dln_status dln_loss_copy(dln_loss **out, const dln_loss *src)
     dln_loss *c = dlni_loss_alloc(src->kind, src->d0, src->dL);
     if (!c) return DLN_E_NOMEM;
     memcpy(c->sum, src->sum, dlni_loss_sum_size(src) * sizeof *c->sum);
-    c->eff.rs = src->eff.rs, c->r0 = src->r0, c->m = src->m, c->mean = src->mean, c->threads = src->threads;
+    c->eff.rs = src->eff.rs, c->r0 = src->r0, c->m = src->m, c->mean = src->mean;
+    c->threads = src->threads;
     c->lam_uniform = src->lam_uniform, c->lam_depth = src->lam_depth;
     if (src->lam_depth) {
         c->lam = dlni_alloc(src->lam_depth);
