@@ -37,7 +37,9 @@ dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, doub
     return DLN_OK;
 }
 
-double dlni_minus_sumsq(size_t n, double s, double c, const double *C, double *G)
+/* The pass of dlni_minus_sumsq, inlined twice: with s = c = 1 (the sum and
+ * target forms) the compiler drops the multiplications. */
+static inline double minus_sumsq(size_t n, double s, double c, const double *C, double *G)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; /* named: kept in registers */
     size_t i = 0;
@@ -52,6 +54,11 @@ double dlni_minus_sumsq(size_t n, double s, double c, const double *C, double *G
         G[i] = s * g, s0 += g * g;
     }
     return (s0 + s1) + (s2 + s3);
+}
+
+double dlni_minus_sumsq(size_t n, double s, double c, const double *C, double *G)
+{
+    return s == 1.0 && c == 1.0 ? minus_sumsq(n, 1.0, 1.0, C, G) : minus_sumsq(n, s, c, C, G);
 }
 
 /* The products with R: BLAS-3 on the stored (sum-form) R with the scale rs
