@@ -2,10 +2,10 @@
  * merge of two summaries, and long summaries in chunks with progress.
  *
  * A data loss holds R_aug = [[R, C^T], [0, T]], the triangular factor of
- * [X^T Y^T] in the sum form, as its blocks (src/internal.h). Two such factors stacked
- * are the factor of the union of the samples up to an orthogonal map, so
- * one dtpqrt of the pair (B triangular, l = n_a) is the summary of the
- * union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
+ * [X^T Y^T] in the sum form, as its blocks (src/internal.h). Two such
+ * factors stacked are the factor of the union of the samples up to an
+ * orthogonal map, so one dtpqrt of the pair (B triangular, l = n_a) is the
+ * summary of the union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
  * that norm exactly in arithmetic (orthogonal maps preserve the trailing
  * block's Frobenius norm), so a summary given as (R, C, r0) stores
  * T = sqrt(r0) e_1 e_1^T. */

@@ -4,9 +4,9 @@
  * The summary is the upper triangular R_aug (na x na, na = d_0 + d_L) with
  * R_aug^T R_aug = sum over samples of a a^T, a = [x; y]; the loss holds
  * it as its blocks (dlni_summary_pack), the workers in the na x na form.
- * Samples are columns of X and Y, so a block of
- * b samples packed as A = [X_b; Y_b] (na x b) is a column copy; it is packed
- * one cache-sized panel at a time. Each block takes one of two paths:
+ * Samples are columns of X and Y, so a block of b samples packed as
+ * A = [X_b; Y_b] (na x b) is a column copy; it is packed one cache-sized
+ * panel at a time. Each block takes one of two paths:
  *
  * Fast path: a Cholesky update preconditioned by the factor so far. With
  * Z = R_aug^{-T} A,  R_aug^T R_aug + A A^T = R_aug^T (I + Z Z^T) R_aug, and
