@@ -11,9 +11,11 @@
  *   what = grad: a gradient at new weights every call (the two sets alternate)
  *          hvp:  an HVP at new weights every call
  *          hvp*: an HVP after an untimed gradient at the same weights
+ * With "mean" after the sample count, both losses take the mean form
+ * (dln_loss_set_mean): the products with R then carry the scale sqrt(1/m).
  * Samples in process CPU time (one BLAS thread: set OPENBLAS_NUM_THREADS=1).
  *
- * Usage: grad_ab LIB_A LIB_B d L [grad|hvp|hvp*] [samples]
+ * Usage: grad_ab LIB_A LIB_B d L [grad|hvp|hvp*] [samples] [mean]
  * e.g.   grad_ab main/lib/libdlnet.so.0.1.0 lib/libdlnet.so.0.1.0 128 20 hvp 15
  * Without arguments it prints the usage and exits 0 (make bench runs it so). */
 #define _GNU_SOURCE
@@ -31,6 +33,7 @@ typedef dln_status (*net_init_fn)(dln_net *, double, uint64_t);
 typedef size_t (*num_params_fn)(const dln_net *);
 typedef dln_status (*grad_fn)(dln_loss *, const dln_net *, double *, double *);
 typedef dln_status (*hvp_fn)(dln_loss *, const dln_net *, const double *, double *);
+typedef dln_status (*set_mean_fn)(dln_loss *, int);
 
 typedef struct build {
     grad_fn grad;
@@ -58,7 +61,8 @@ static void *sym(void *h, const char *name)
         memcpy(&(var), &p_, sizeof p_);                                                           \
     } while (0)
 
-static void load(build *b, const char *path, size_t d, size_t L, const double *X, const double *Y)
+static void load(build *b, const char *path, size_t d, size_t L, const double *X, const double *Y,
+                 int mean)
 {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (!h) {
@@ -69,7 +73,9 @@ static void load(build *b, const char *path, size_t d, size_t L, const double *X
     net_create_fn net_create;
     net_init_fn init;
     num_params_fn num_params;
+    set_mean_fn set_mean;
     LOAD(h, create, "dln_loss_create_data");
+    LOAD(h, set_mean, "dln_loss_set_mean");
     LOAD(h, net_create, "dln_net_create");
     LOAD(h, init, "dln_net_init_gaussian");
     LOAD(h, num_params, "dln_net_num_params");
@@ -78,6 +84,7 @@ static void load(build *b, const char *path, size_t d, size_t L, const double *X
     size_t widths[MAX_DEPTH + 1];
     for (size_t l = 0; l <= L; l++) widths[l] = d;
     bench_ok(create(&b->loss, d, d, 8 * d, X, d, Y, d), "dln_loss_create_data");
+    bench_ok(set_mean(b->loss, mean), "dln_loss_set_mean");
     for (int k = 0; k < 2; k++) {
         bench_ok(net_create(&b->net[k], L, widths), "dln_net_create");
         bench_ok(init(b->net[k], 1.0 / sqrt((double)d), 10 + (uint64_t)k), "dln_net_init_gaussian");
@@ -104,13 +111,13 @@ static double sample(build *b, int what, const double *v, long iters)
 int main(int argc, char **argv)
 {
     static const char *const names[] = {"grad", "hvp", "hvp*"};
-    const char *usage = "usage: grad_ab LIB_A LIB_B d L [grad|hvp|hvp*] [samples]\n";
+    const char *usage = "usage: grad_ab LIB_A LIB_B d L [grad|hvp|hvp*] [samples] [mean]\n";
     if (argc < 5) {
         printf("%s", usage);
         return 0;
     }
     size_t d = (size_t)atol(argv[3]), L = (size_t)atol(argv[4]);
-    int what = 0, reps = argc > 6 ? atoi(argv[6]) : 15;
+    int what = 0, reps = argc > 6 ? atoi(argv[6]) : 15, mean = argc > 7 && !strcmp(argv[7], "mean");
     while (argc > 5 && what < 3 && strcmp(argv[5], names[what]) != 0) what++;
     if (d < 1 || L < 1 || L > MAX_DEPTH || what == 3 || reps < 3 || reps > MAX_SAMPLES) {
         fprintf(stderr, "%s", usage);
@@ -122,7 +129,7 @@ int main(int argc, char **argv)
     bench_fill(2, 8 * d * d, Y);
     build b[2];
     memset(b, 0, sizeof b);
-    for (int k = 0; k < 2; k++) load(&b[k], argv[1 + k], d, L, X, Y);
+    for (int k = 0; k < 2; k++) load(&b[k], argv[1 + k], d, L, X, Y, mean);
     size_t n = L * d * d;
     double *v = bench_alloc(n), r[MAX_SAMPLES], t[2][MAX_SAMPLES];
     bench_fill(3, n, v);
@@ -140,8 +147,8 @@ int main(int argc, char **argv)
     double ta = bench_median_of(t[0], reps), tb = bench_median_of(t[1], reps);
     double rm = bench_median_of(r, reps); /* sorts r */
     printf("d %zu L %zu %-4s | A %10.1f us  B %10.1f us | B/A %.4f [quartiles %.4f %.4f] | "
-           "max |B - A| %.2e | load %.2f\n",
+           "max |B - A| %.2e | load %.2f%s\n",
            d, L, names[what], ta * 1e6, tb * 1e6, rm, r[reps / 4], r[3 * reps / 4], diff,
-           bench_load());
+           bench_load(), mean ? " | mean form" : "");
     return 0;
 }

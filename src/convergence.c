@@ -139,7 +139,7 @@ static dln_status range_of_r(const dln_loss *loss, fit *f, double *s)
     double *Rc = dlni_alloc(d0 * d0), *U = dlni_alloc(d0 * d0);
     dln_status st = (Rc && U) ? DLN_OK : DLN_E_NOMEM;
     if (st == DLN_OK) {
-        la_copy(d0, d0, loss->R, d0, Rc, d0);
+        dlni_loss_r_copy(loss, LA_N, Rc, d0);
         int rc = la_svd(d0, d0, Rc, d0, s, U, d0, NULL, 1);
         st = dlni_la_status(NULL, rc, "SVD");
     }
@@ -164,19 +164,19 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     f->rank_x = d0, f->sigma_min_r = 1.0;
     double *s = dlni_alloc(d0 > k ? d0 : k), *CP = dlni_alloc(dL * d0);
     dln_status st = (s && CP) ? DLN_OK : DLN_E_NOMEM;
-    if (st == DLN_OK && loss->R) {
+    if (st == DLN_OK && loss->eff.R) {
         f->rank_x = 0;
         st = range_of_r(loss, f, s);
     }
-    double perp2 = 0.0;
+    double perp2 = 0.0, cn = 0.0;
     if (st == DLN_OK) {
-        la_copy(dL, d0, loss->C, dL, CP, dL);
+        dlni_loss_c_copy(loss, CP, dL);
+        cn = la_nrm2(dL * d0, CP);
         if (f->nperp) { /* CP = Yw Pi_R = Yw - (Yw Uperp) Uperp^T */
             f->CU = dlni_alloc(dL * f->nperp);
             if (!f->CU) st = DLN_E_NOMEM;
             else {
-                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, loss->C, dL, f->Uperp, d0, 0.0, f->CU,
-                        dL);
+                la_gemm(LA_N, LA_N, dL, f->nperp, d0, 1.0, CP, dL, f->Uperp, d0, 0.0, f->CU, dL);
                 la_gemm(LA_N, LA_T, dL, d0, f->nperp, -1.0, f->CU, dL, f->Uperp, d0, 1.0, CP, dL);
                 perp2 = la_nrm2(dL * f->nperp, f->CU);
                 perp2 *= perp2;
@@ -190,10 +190,9 @@ static dln_status fit_summary(dln_loss *loss, size_t r_max, fit *f)
     if (st == DLN_OK) {
         double tail = 0.0;
         for (size_t i = k; i > r_max; i--) tail += s[i - 1] * s[i - 1]; /* smallest first */
-        double c = la_nrm2(dL * d0, loss->C);
         f->tail = 0.5 * tail;
         f->fstar = 0.5 * loss->r0 + 0.5 * perp2 + f->tail;
-        f->scale = c * c;
+        f->scale = cn * cn;
     }
     free(s), free(CP);
     if (st != DLN_OK) {
@@ -213,8 +212,8 @@ static dln_status excess_at(dln_loss *loss, const dln_net *net, const fit *f, do
         free(Z);
         return dlni_fail(loss->err, st, "end-to-end product failed");
     }
-    if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, Z, dL);
-    la_add(dL, d0, -1.0, loss->C, dL, Z, dL); /* Z = P R^T - Yw */
+    dlni_times_r_inplace(loss, LA_T, dL, Z, dL);
+    la_add(dL, d0, -loss->eff.rs, loss->eff.C, dL, Z, dL); /* Z = P R^T - Yw */
     if (f->nperp) la_gemm(LA_N, LA_T, dL, d0, f->nperp, 1.0, f->CU, dL, f->Uperp, d0, 1.0, Z, dL);
     double z = la_nrm2(dL * d0, Z), t = sqrt(2.0 * f->tail);
     free(Z);
@@ -444,21 +443,23 @@ dln_status dln_loss_zhou_liang(dln_loss *loss, const dln_net *net, const dln_net
 static dln_status whitened_scale(dln_loss *loss, double *s)
 {
     *s = 1.0;
-    if (!loss->R) return DLN_OK;
+    const dlni_summ *e = &loss->eff;
+    if (!e->R) return DLN_OK;
     size_t d0 = loss->d0;
     double *sv = dlni_alloc(d0);
-    dln_status st = sv ? singular_values(d0, d0, loss->R, d0, sv) : DLN_E_NOMEM;
+    dln_status st = sv ? singular_values(d0, d0, e->R, d0, sv) : DLN_E_NOMEM;
     if (st != DLN_OK) {
         free(sv);
         return dlni_fail(loss->err, st, "SVD of R failed");
     }
-    double hi = sv[0] * sv[0], lo = sv[d0 - 1] * sv[d0 - 1];
+    double hi = e->rs * sv[0], lo = e->rs * sv[d0 - 1]; /* of the effective R */
+    hi *= hi, lo *= lo;
     free(sv);
     if (!(hi > 0.0 && hi - lo <= DLN_WHITEN_RTOL * hi))
         return dlni_fail(loss->err, DLN_E_UNSUPPORTED,
                          "data are not whitened: the eigenvalues of Sxx span [%g, %g]; Arora et "
                          "al.'s theorem needs Sxx = s I", lo, hi);
-    double fr = la_nrm2(d0 * d0, loss->R);
+    double fr = e->rs * la_nrm2(d0 * d0, e->R);
     *s = fr * fr / (double)d0;
     return DLN_OK;
 }
@@ -471,9 +472,9 @@ static dln_status target_geometry(dln_loss *loss, const dln_net *net, double s,
     double *Phi = dlni_alloc(dL * d0), *P = dlni_alloc(dL * d0), *sv = dlni_alloc(k);
     dln_status st = (Phi && P && sv) ? DLN_OK : DLN_E_NOMEM;
     if (st == DLN_OK) {
-        la_copy(dL, d0, loss->C, dL, Phi, dL);
-        if (loss->R) {
-            la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, Phi, dL);
+        dlni_loss_c_copy(loss, Phi, dL);
+        if (loss->eff.R) {
+            dlni_times_r_inplace(loss, LA_N, dL, Phi, dL);
             la_scal(dL * d0, 1.0 / s, Phi);
         }
         st = dln_net_end_to_end(net, P, dL);

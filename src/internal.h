@@ -122,13 +122,36 @@ typedef struct dlni_work {
 
 #define DLNI_BATCH 8
 
+/* The effective summary F = 1/2 ||P (rs R)^T - rs C||^2 + r0/2 of a loss:
+ * R and C are the loss's one copy of the summary in the sum form (views
+ * into loss->sum); the mean form's scale rs = sqrt(1/m) is applied by the
+ * products (src/loss_kernels.c), never stored. */
+typedef struct dlni_summ {
+    const double *R;    /* d0 x d0 upper (zeros below); NULL for a target loss (R = I) */
+    const double *C;    /* dL x d0 */
+    double rs;          /* sqrt(1/m) in the mean form, else 1 */
+} dlni_summ;
+
+/* Offset of entry (i, j), i <= j, of the factor [[R, C^T], [0, T]] (order
+ * d0 + dL) in the blocks R (d0 x d0), C (dL x d0), T (dL x dL) of loss->sum. */
+static inline size_t dlni_summary_index(size_t d0, size_t dL, size_t i, size_t j)
+{
+    if (j < d0) return i + j * d0;
+    if (i < d0) return d0 * d0 + (j - d0) + i * dL;
+    return d0 * d0 + dL * d0 + (i - d0) + (j - d0) * dL;
+}
+
 struct dln_loss {
     dln_loss_kind kind;
     size_t d0, dL, m;
     size_t na;          /* d0 + dL: order of the augmented triangular factor */
-    double *raug;       /* na x na, upper triangle: R of [X^T Y^T] (data form) */
-    double *R;          /* d0 x d0 effective R (scaled for the mean form); NULL for target */
-    double *C;          /* dL x d0 effective C (Phi for target) */
+    /* Data form: the upper triangular factor [[R, C^T], [0, T]] of
+     * [X^T Y^T] in the sum form (src/loss_handle.c) as its blocks R
+     * (d0 x d0), C (dL x d0), T (dL x dL), zeros below the diagonals of R
+     * (the GEMM path multiplies R as a square) and T (dlni_summary_index).
+     * Target form: Phi (dL x d0). Held once: eff views it. */
+    double *sum;
+    dlni_summ eff;
     double r0;          /* effective r0 */
     int mean;
     size_t threads;     /* library threads for the summary (dln_loss_set_threads) */
@@ -141,11 +164,13 @@ struct dln_loss {
 };
 
 /* Summary internals of src/loss_handle.c for src/loss_merge.c and src/loss_summary_io.c. */
-/* A loss of the given kind with zeroed raug and unset summary (NULL on NOMEM). */
+/* Doubles of loss->sum (the blocks of the factor, or Phi). */
+size_t dlni_loss_sum_size(const dln_loss *loss);
+/* A loss of the given kind with a zeroed summary, unset (NULL on NOMEM). */
 dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL);
 /* DLN_E_DIM or DLN_E_OVERFLOW unless d0, dL (and the summary's blocks) fit. */
 dln_status dlni_loss_check_shape(size_t d0, size_t dL);
-/* Effective R, C, r0 from raug, m and the mean flag; invalidates the scratch. */
+/* The scale rs and r0 from the summary, m and the mean flag; invalidates the scratch. */
 void dlni_loss_refresh(dln_loss *loss);
 
 /* Record a failure in an error buffer and return the status. */
@@ -200,16 +225,20 @@ int dlni_rng_stiefel(dlni_rng *r, size_t m, size_t n, double *Q);
 /* The data summary kernel (src/loss_summary.c). */
 /* Samples per block of the summary for na = d_0 + d_L: max(512, 16 na). */
 size_t dlni_summary_block(size_t na);
-/* Fold m samples into the factor raug (na x na upper, zeros below, m_prev
- * samples so far) with up to nthreads threads. raug is unchanged on failure
+/* Fold m samples into the factor held as the blocks of loss->sum (m_prev
+ * samples so far) with up to nthreads threads. sum is unchanged on failure
  * (DLN_E_NONFINITE for a NaN or Inf sample or a factor whose sums of squares
  * overflow, DLN_E_NOMEM, DLN_E_LAPACK; the detail goes to err). */
-dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
+dln_status dlni_summary_absorb(double *sum, size_t m_prev, size_t d0, size_t dL, size_t m,
                                const double *X, size_t ldx, const double *Y, size_t ldy,
                                size_t nthreads, char *err);
-/* ||T||^2 of the bottom-right dL x dL block T of raug: r0 before the
+/* The factor from the blocks of loss->sum into raug (na x na, zeros below)
+ * and back (its upper triangle). */
+void dlni_summary_unpack(size_t d0, size_t dL, const double *sum, double *raug);
+void dlni_summary_pack(size_t d0, size_t dL, const double *raug, double *sum);
+/* ||T||^2 of the upper triangle of T (dL x dL, ld ldt): r0 before the
  * normalization (Inf when the residual sum of squares exceeds the double range). */
-double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
+double dlni_summary_tail_sumsq(const double *T, size_t ldt, size_t dL);
 
 /* Loss internals (src/loss_grad.c, src/loss_hvp.c; the steps both derivative
  * paths share are in src/loss_kernels.c). */
@@ -218,6 +247,7 @@ double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL);
  * TRMM, but threaded OpenBLAS TRMMs are 2-3x slower than GEMMs there
  * (docs/performance.md). */
 #define DLNI_R_GEMM_BELOW 128
+/* In these, R is the effective R, rs eff.R, and C the effective C (src/loss_kernels.c). */
 /* out (ld ldo) = A op(R) for an m x d_0 block A (ld lda), out != A; a copy
  * of A for a target loss (R = I). */
 void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, size_t lda,
@@ -227,6 +257,14 @@ void dlni_times_r(const dln_loss *loss, int trans, size_t m, const double *A, si
  * than from the right on the transposed block (docs/performance.md). */
 void dlni_r_times(const dln_loss *loss, int trans, size_t n, const double *B, size_t ldb,
                   double *out, size_t ldo);
+/* A (m x d_0, ld lda) = A op(R) in place (a TRMM); nothing for a target loss. */
+void dlni_times_r_inplace(const dln_loss *loss, int trans, size_t m, double *A, size_t lda);
+/* W (m x d_0, ld ldw) = W R^{-T} in place (a TRSM); nothing for a target loss. */
+void dlni_solve_r(const dln_loss *loss, size_t m, double *W, size_t ldw);
+/* out (d_0 x d_0, ld ldo) = op(R), zeros in the other triangle; I for a target loss. */
+void dlni_loss_r_copy(const dln_loss *loss, int trans, double *out, size_t ldo);
+/* out (d_L x d_0, ld ldo) = C. */
+void dlni_loss_c_copy(const dln_loss *loss, double *out, size_t ldo);
 dln_status dlni_loss_check(dln_loss *loss, const dln_net *net);
 /* Forward chain + residual at net (reused when valid); value = full loss. */
 dln_status dlni_forward(dln_loss *loss, const dln_net *net, double *value);
@@ -283,9 +321,12 @@ dln_status dlni_total_value(dln_loss *loss, const dln_net *params, double data, 
  * in cache; it is also the finiteness test (DLN_E_NONFINITE): a finite sum
  * has finite terms, and only a non-finite sum needs an explicit scan. */
 dln_status dlni_grad_block_sumsq(dln_loss *loss, size_t n, const double *g, double *ss);
-/* G -= C (n entries) and return the new ||G||^2, in one pass over G
- * (unscaled: Inf iff the sum overflows, and then the value would too). */
-double dlni_minus_sumsq(size_t n, const double *C, double *G);
+/* g = s G - c C, G = s g (n entries) and return ||g||^2, in one pass over G
+ * (unscaled: Inf iff the sum overflows, and then the value would too). c is
+ * the scale of the stored C (eff.rs), s the scale of R that the in-place
+ * TRMMs of the residual leave out (a TRMM's alpha would cost a pass of its
+ * own), 1 where the products apply it; s = c = 1: G -= C. */
+double dlni_minus_sumsq(size_t n, double s, double c, const double *C, double *G);
 
 /* The factored path for bottleneck nets (src/loss_factored.c, derivatives.md
  * §4a). dlni_loss_check calls dlni_factored_prepare, which chooses the path

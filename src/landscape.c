@@ -282,7 +282,7 @@ static dln_status analyse_regularized(dln_landscape *ls, const double *R, const 
     if (!A) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     la_copy(dL, d0, C, dL, A, dL);
     if (R) {
-        la_trmm_right_upper(LA_N, dL, d0, R, d0, A, dL);
+        la_trmm_right_upper(LA_N, dL, d0, 1.0, R, d0, A, dL);
         la_scal(dL * d0, 1.0 / c, A);
     }
     ls->nv = ls->k = d0 < dL ? d0 : dL;
@@ -374,13 +374,11 @@ static dln_status analyse_unregularized(dln_landscape *ls, const double *R, cons
     return count_orbits(ls);
 }
 
-/* (Re)compute everything that depends on the loss and DLN_TOL_VALUE. */
-static dln_status analyse_kinds(dln_landscape *ls)
+/* Everything that depends on the loss and DLN_TOL_VALUE, from its effective R and C. */
+static dln_status analyse_summary(dln_landscape *ls, const double *R, const double *C)
 {
-    free_analysis(ls);
     const dln_loss *loss = ls->loss;
     size_t L = ls->L, d0 = ls->d[0], dL = ls->d[L], npos = 0;
-    const double *R = loss->R, *C = loss->C;
     ls->theory = DLN_THEORY_NONE;
     ls->limits = 0;
     ls->c = 1.0, ls->offset = 0.5 * loss->r0, ls->lamp = ls->loglam = NAN;
@@ -393,7 +391,7 @@ static dln_status analyse_kinds(dln_landscape *ls)
     double *CR = dlni_alloc(dL * d0);
     if (!CR) return dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
     la_copy(dL, d0, C, dL, CR, dL);
-    if (R) la_trmm_right_upper(LA_N, dL, d0, R, d0, CR, dL);
+    if (R) la_trmm_right_upper(LA_N, dL, d0, 1.0, R, d0, CR, dL);
     double rn = 1.0;
     dln_status st = dlni_norm2(ls->err, dL, d0, CR, dL, &ls->syx);
     if (st == DLN_OK && R) st = dlni_norm2(ls->err, d0, d0, R, d0, &rn);
@@ -426,6 +424,26 @@ static dln_status analyse_kinds(dln_landscape *ls)
              "both theories); classification is numerical",
              z, p, ls->lam[p - 1]);
     return DLN_OK;
+}
+
+/* The theory reads the effective R (NULL: a target loss) and C: copies, as
+ * the loss holds them in the sum form (src/internal.h, dlni_summ). */
+static dln_status analyse_kinds(dln_landscape *ls)
+{
+    free_analysis(ls);
+    const dln_loss *loss = ls->loss;
+    size_t d0 = ls->d[0], dL = ls->d[ls->L];
+    double *R = loss->eff.R ? dlni_alloc(d0 * d0) : NULL, *C = dlni_alloc(dL * d0);
+    dln_status st;
+    if ((loss->eff.R && !R) || !C) {
+        st = dlni_fail(ls->err, DLN_E_NOMEM, "out of memory");
+    } else {
+        if (R) dlni_loss_r_copy(loss, LA_N, R, d0);
+        dlni_loss_c_copy(loss, C, dL);
+        st = analyse_summary(ls, R, C);
+    }
+    free(R), free(C);
+    return st;
 }
 
 /* The analysis, refused when the data's scale overflows it: F(0) or a value

@@ -159,7 +159,7 @@ static dln_status build_unreg(dln_landscape *ls, const int *pattern, const int *
                 for (size_t j = 0; j < d0; j++)
                     W[i + j * rows] = sqrt(ls->y[comp[i].blk]) * ls->V[j + comp[i].blk * d0];
             st = extra_block(ls, 1, kind, pattern, rng, rows - r, cols, W + r, rows);
-            if (st == DLN_OK && ls->loss->R) la_trsm_right_upper(LA_T, rows, d0, ls->loss->R, d0, W, rows);
+            if (st == DLN_OK) dlni_solve_r(ls->loss, rows, W, rows);
         } else if (l == L) { /* signal columns u_i, extra columns to the right */
             for (size_t i = 0; i < r; i++) la_copy(dL, 1, ls->U + comp[i].blk * dL, dL, W + i * rows, rows);
             st = extra_block(ls, L, kind, pattern, rng, rows, cols - r, W + r * rows, rows);

@@ -136,7 +136,7 @@ static int sweep_setup(sweep *s, const int *inS)
             la_scal(ls->d[l] * ls->d[l - 1], f, dlni_layer(s->x, l));
             s->nw[l] *= f;
         }
-    la_copy(dL, d0, ls->loss->C, dL, s->T, dL);
+    dlni_loss_c_copy(ls->loss, s->T, dL);
     for (size_t i = 0; i < ls->nv; i++)
         if (inS[i]) { /* T -= sqrt(gamma_i) u_i v_i^T */
             double g = sqrt(ls->y[i]);
@@ -185,7 +185,7 @@ static unsigned index_set(dlni_cls *c, sweep *s, int *inS, size_t *r, int *top)
         } else
             cval += 0.5 * ls->y[i];
     }
-    double res = la_fro(dL, d0, P, dL) / la_fro(dL, d0, ls->loss->C, dL);
+    double res = la_fro(dL, d0, P, dL) / (ls->loss->eff.rs * la_fro(dL, d0, ls->loss->eff.C, dL));
     double gv = fabs(rep->value - cval) / fmax(ls->fzero, DBL_MIN);
     rep->rank = *r;
     rep->critical_value = cval;
@@ -208,8 +208,8 @@ dln_class dlni_classify_unreg(dlni_cls *c)
     int *inS = calloc(ls->nv, sizeof *inS), top = 0;
     dln_class cls = DLN_CLASS_UNDETERMINED;
     if (!inS ? dlni_cls_nomem(c) : dlni_cls_failed(c, dln_net_copy(&s.x, c->net))) goto out;
-    if (ls->loss->R) /* whitening W_1' = W_1 R^T */
-        la_trmm_right_upper(LA_T, ls->d[1], ls->d[0], ls->loss->R, ls->d[0], dlni_layer(s.x, 1), ls->d[1]);
+    /* whitening W_1' = W_1 R^T */
+    dlni_times_r_inplace(ls->loss, LA_T, ls->d[1], dlni_layer(s.x, 1), ls->d[1]);
     unsigned bad = index_set(c, &s, inS, &r, &top);
     rep->flags |= bad;
     if (bad) goto out;

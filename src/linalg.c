@@ -28,12 +28,12 @@ void la_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const d
                 beta, C, LDX(ldc));
 }
 
-void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                         size_t ldb)
+void la_trmm_right_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                         double *B, size_t ldb)
 {
     if (m == 0 || n == 0) return;
-    cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
-                R, LDX(ldr), B, LDX(ldb));
+    cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n),
+                alpha, R, LDX(ldr), B, LDX(ldb));
 }
 
 double la_dot(size_t n, const double *x, const double *y)
@@ -484,12 +484,12 @@ int la_syev_small_null(size_t n, double *A, size_t lda, size_t k, double *N, siz
 }
 
 /* ---- landscape analysis ---- */
-void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                         size_t ldb)
+void la_trsm_right_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                         double *B, size_t ldb)
 {
     if (m == 0 || n == 0) return;
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
-                R, LDX(ldr), B, LDX(ldb));
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n),
+                alpha, R, LDX(ldr), B, LDX(ldb));
 }
 
 /* ---- error bounds ---- */
@@ -592,12 +592,12 @@ void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, BI(n), BI(k), 1.0, A, LDX(lda), 0.0, C, LDX(ldc));
 }
 
-void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                        size_t ldb)
+void la_trmm_left_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                        double *B, size_t ldb)
 {
     if (m == 0 || n == 0) return;
-    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n), 1.0,
-                R, LDX(ldr), B, LDX(ldb));
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, tr(trans), CblasNonUnit, BI(m), BI(n),
+                alpha, R, LDX(ldr), B, LDX(ldb));
 }
 
 int la_trtri_upper(size_t n, double *R, size_t ldr)

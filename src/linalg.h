@@ -24,9 +24,9 @@ int la_fits(size_t x);
 /* C := alpha op(A) op(B) + beta C, op(A) m x k, op(B) k x n. */
 void la_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const double *A,
              size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
-/* B := B op(R) with R upper triangular n x n, B m x n. */
-void la_trmm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                         size_t ldb);
+/* B := alpha B op(R) with R upper triangular n x n, B m x n. */
+void la_trmm_right_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                         double *B, size_t ldb);
 double la_dot(size_t n, const double *x, const double *y);
 double la_nrm2(size_t n, const double *x);
 void la_axpy(size_t n, double alpha, const double *x, double *y);
@@ -100,9 +100,9 @@ int la_syev_small_null(size_t n, double *A, size_t lda, size_t k, double *N, siz
                        double *work);
 
 /* ---- landscape analysis ---- */
-/* B := B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
-void la_trsm_right_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                         size_t ldb);
+/* B := alpha B op(R)^{-1} with R upper triangular n x n (nonsingular), B m x n. */
+void la_trsm_right_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                         double *B, size_t ldb);
 
 /* ---- error bounds ---- */
 /* Doubles of workspace that la_polar_ws() needs for an m x k matrix (m >= k);
@@ -133,9 +133,9 @@ double la_sumsq(size_t n, const double *x);
 void la_syrk(size_t n, size_t k, const double *A, size_t lda, double beta, double *C, size_t ldc);
 /* C := A^T A (upper triangle), A k x n. */
 void la_syrk_t(size_t n, size_t k, const double *A, size_t lda, double *C, size_t ldc);
-/* B := op(R) B with R upper triangular m x m, B m x n. */
-void la_trmm_left_upper(int trans, size_t m, size_t n, const double *R, size_t ldr, double *B,
-                        size_t ldb);
+/* B := alpha op(R) B with R upper triangular m x m, B m x n. */
+void la_trmm_left_upper(int trans, size_t m, size_t n, double alpha, const double *R, size_t ldr,
+                        double *B, size_t ldb);
 /* R := R^{-1} for upper triangular R (in place); positive info if singular. */
 int la_trtri_upper(size_t n, double *R, size_t ldr);
 /* Doubles of workspace la_trcon_upper() needs for order n. */

@@ -49,7 +49,7 @@ static size_t bottleneck(const dln_net *net)
 static double r_cost(const dln_loss *loss, double m)
 {
     double d0 = (double)loss->d0;
-    if (!loss->R) return 0.0;
+    if (!loss->eff.R) return 0.0;
     return loss->d0 < DLNI_R_GEMM_BELOW ? m * d0 * d0 : 0.5 * m * d0 * d0;
 }
 
@@ -187,7 +187,7 @@ static double residual(const dln_loss *loss, const dln_net *net)
         size_t nb = d0 - j < b ? d0 - j : b;
         double *G = f->G + j * dL;
         la_gemm(LA_N, LA_T, dL, nb, r, 1.0, chain(f, net, L + 1), dL, f->Mt + j, d0, 0.0, G, dL);
-        ss += dlni_minus_sumsq(dL * nb, loss->C + j * dL, G);
+        ss += dlni_minus_sumsq(dL * nb, 1.0, loss->eff.rs, loss->eff.C + j * dL, G);
     }
     return ss;
 }

@@ -85,11 +85,12 @@ static dln_status work_resize(dln_loss *loss, const dln_net *net)
     w->chain = dlni_alloc(c1 > c0 ? c1 - c0 : 0);
     w->back = dlni_alloc(w->boff[L] - b0);
     /* G apart from E only where E = G R is a GEMM (out != in) */
-    if (loss->R && d0 < DLNI_R_GEMM_BELOW) w->G = dlni_alloc(dL * d0);
+    int gemm_r = loss->eff.R && d0 < DLNI_R_GEMM_BELOW;
+    if (gemm_r) w->G = dlni_alloc(dL * d0);
     w->E = dlni_alloc(dL * d0);
     w->lam = dlni_alloc(L);
     w->theta = dlni_alloc(net->n);
-    if (!w->chain || !w->back || (loss->R && d0 < DLNI_R_GEMM_BELOW && !w->G) || !w->E ||
+    if (!w->chain || !w->back || (gemm_r && !w->G) || !w->E ||
         !w->lam || !w->theta)
         goto nomem;
     return DLN_OK;
@@ -103,7 +104,7 @@ dln_status dlni_work_hvp(dln_loss *loss)
     dlni_work *w = &loss->work;
     if (w->dchain) return DLN_OK;
     /* dE = P1 R^T R runs in place (TRMMs) except on the GEMM path */
-    int gemm_r = loss->R && loss->d0 < DLNI_R_GEMM_BELOW;
+    int gemm_r = loss->eff.R && loss->d0 < DLNI_R_GEMM_BELOW;
     double *RT = gemm_r ? dlni_alloc((w->input_side ? 1 : DLNI_BATCH) * loss->dL * loss->d0) : NULL;
     double *dchain = dlni_alloc(DLNI_BATCH * w->nc);
     double *dback = dlni_alloc(dlni_back_slots(w->L) * DLNI_BATCH * w->bmax);
@@ -164,23 +165,26 @@ const double *dlni_back_at(const dln_loss *loss, const dln_net *net, size_t l, s
 
 /* G = P R^T - C and E = G R (data) or E = G (target); returns 1/2||G||^2 + r0/2.
  * P (ld ldp) may be E itself: G is formed in E wherever the products with R
- * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three. */
+ * are TRMMs (in place), so that the loss holds one d_L x d_0 block, not three.
+ * The in-place TRMMs multiply by the stored R: the pass that subtracts C
+ * applies the scale rs of both (and that of the stored C). */
 static double residual(dln_loss *loss, const double *P, size_t ldp)
 {
     dlni_work *w = &loss->work;
+    const dlni_summ *e = &loss->eff;
     size_t d0 = loss->d0, dL = loss->dL;
     double *G = w->G ? w->G : w->E;
     if (w->G)
         dlni_times_r(loss, LA_T, dL, P, ldp, G, dL);
     else {
         if (P != G) la_copy(dL, d0, P, ldp, G, dL);
-        if (loss->R) la_trmm_right_upper(LA_T, dL, d0, loss->R, d0, G, dL);
+        if (e->R) la_trmm_right_upper(LA_T, dL, d0, 1.0, e->R, d0, G, dL);
     }
-    double gg = dlni_minus_sumsq(dL * d0, loss->C, G);
+    double gg = dlni_minus_sumsq(dL * d0, w->G ? 1.0 : e->rs, e->rs, e->C, G);
     if (w->G)
         dlni_times_r(loss, LA_N, dL, G, dL, w->E, dL);
-    else if (loss->R)
-        la_trmm_right_upper(LA_N, dL, d0, loss->R, d0, w->E, dL);
+    else if (e->R)
+        la_trmm_right_upper(LA_N, dL, d0, 1.0, e->R, d0, w->E, dL);
     return 0.5 * gg + 0.5 * loss->r0; /* Inf iff ||G||^2 overflows: the value would too */
 }
 

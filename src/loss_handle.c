@@ -13,6 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t dlni_loss_sum_size(const dln_loss *loss)
+{
+    size_t d0 = loss->d0, dL = loss->dL;
+    return loss->kind == DLN_LOSS_DATA ? d0 * d0 + dL * d0 + dL * dL : dL * d0;
+}
+
 dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL)
 {
     dln_loss *loss = calloc(1, sizeof *loss);
@@ -20,15 +26,13 @@ dln_loss *dlni_loss_alloc(dln_loss_kind kind, size_t d0, size_t dL)
     loss->kind = kind;
     loss->threads = 1;
     loss->d0 = d0, loss->dL = dL, loss->na = d0 + dL;
-    loss->C = dlni_alloc(dL * d0);
-    if (kind == DLN_LOSS_DATA) {
-        loss->R = dlni_alloc(d0 * d0);
-        loss->raug = calloc(loss->na * loss->na, sizeof *loss->raug);
-    }
-    if (!loss->C || (kind == DLN_LOSS_DATA && (!loss->R || !loss->raug))) {
+    loss->sum = calloc(dlni_loss_sum_size(loss), sizeof *loss->sum);
+    if (!loss->sum) {
         dln_loss_free(loss);
         return NULL;
     }
+    int data = kind == DLN_LOSS_DATA;
+    loss->eff = (dlni_summ){data ? loss->sum : NULL, loss->sum + (data ? d0 * d0 : 0), 1.0};
     return loss;
 }
 
@@ -36,7 +40,7 @@ void dln_loss_free(dln_loss *loss)
 {
     if (!loss) return;
     dlni_work_free(&loss->work);
-    free(loss->raug), free(loss->R), free(loss->C), free(loss->lam), free(loss);
+    free(loss->sum), free(loss->lam), free(loss);
 }
 
 /* Validate the sizes shared by the constructors; na*na and the summary's block must fit. */
@@ -63,24 +67,21 @@ static dln_status check_samples(size_t d0, size_t dL, size_t m, const double *X,
     return DLN_OK;
 }
 
-/* Recompute the effective (R, C, r0) from raug and the normalization. */
+/* The effective summary's scale and r0 from the factor and the normalization. */
 void dlni_loss_refresh(dln_loss *loss)
 {
-    size_t d0 = loss->d0, dL = loss->dL, na = loss->na;
-    double w = loss->mean ? 1.0 / (double)loss->m : 1.0, sw = sqrt(w);
-    for (size_t j = 0; j < d0; j++)
-        for (size_t i = 0; i < d0; i++) loss->R[i + j * d0] = i <= j ? sw * loss->raug[i + j * na] : 0.0;
-    for (size_t j = 0; j < d0; j++) /* C = (top-right block)^T */
-        for (size_t i = 0; i < dL; i++) loss->C[i + j * dL] = sw * loss->raug[j + (d0 + i) * na];
-    loss->r0 = w * dlni_summary_tail_sumsq(loss->raug, loss->d0, loss->dL);
+    size_t d0 = loss->d0, dL = loss->dL;
+    double w = loss->mean ? 1.0 / (double)loss->m : 1.0;
+    loss->eff.rs = sqrt(w);
+    loss->r0 = w * dlni_summary_tail_sumsq(loss->sum + d0 * d0 + dL * d0, dL, dL);
     dlni_work_invalidate(&loss->work);
 }
 
-/* Fold m samples into raug (src/loss_summary.c). Nothing in loss changes on failure. */
+/* Fold m samples into the summary (src/loss_summary.c). Nothing in loss changes on failure. */
 static dln_status absorb(dln_loss *loss, size_t m, const double *X, size_t ldx, const double *Y,
                          size_t ldy)
 {
-    dln_status st = dlni_summary_absorb(loss->raug, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
+    dln_status st = dlni_summary_absorb(loss->sum, loss->m, loss->d0, loss->dL, m, X, ldx, Y, ldy,
                                         loss->threads, loss->err);
     if (st == DLN_OK) {
         loss->m += m;
@@ -131,7 +132,7 @@ dln_status dln_loss_create_target(dln_loss **out, size_t dL, size_t d0, const do
     if (!la_all_finite(dL, d0, Phi, ldphi)) return DLN_E_NONFINITE;
     dln_loss *loss = dlni_loss_alloc(DLN_LOSS_TARGET, d0, dL);
     if (!loss) return DLN_E_NOMEM;
-    la_copy(dL, d0, Phi, ldphi, loss->C, dL);
+    la_copy(dL, d0, Phi, ldphi, loss->sum, dL);
     loss->m = d0;
     *out = loss;
     return DLN_OK;
@@ -142,13 +143,9 @@ dln_status dln_loss_copy(dln_loss **out, const dln_loss *src)
     if (!out || !src) return DLN_E_NULL;
     dln_loss *c = dlni_loss_alloc(src->kind, src->d0, src->dL);
     if (!c) return DLN_E_NOMEM;
-    size_t d0 = src->d0, dL = src->dL, na = src->na;
-    memcpy(c->C, src->C, dL * d0 * sizeof *c->C);
-    if (src->kind == DLN_LOSS_DATA) {
-        memcpy(c->R, src->R, d0 * d0 * sizeof *c->R);
-        memcpy(c->raug, src->raug, na * na * sizeof *c->raug);
-    }
-    c->r0 = src->r0, c->m = src->m, c->mean = src->mean, c->threads = src->threads;
+    memcpy(c->sum, src->sum, dlni_loss_sum_size(src) * sizeof *c->sum);
+    c->eff.rs = src->eff.rs, c->r0 = src->r0, c->m = src->m, c->mean = src->mean;
+    c->threads = src->threads;
     c->lam_uniform = src->lam_uniform, c->lam_depth = src->lam_depth;
     if (src->lam_depth) {
         c->lam = dlni_alloc(src->lam_depth);
@@ -225,13 +222,8 @@ dln_status dln_loss_summary(const dln_loss *loss, double *R, size_t ldr, double 
     if ((R && (!la_fits(ldr) || !dlni_span_fits(ldr, d0))) ||
         (C && (!la_fits(ldc) || !dlni_span_fits(ldc, d0))))
         return DLN_E_OVERFLOW;
-    if (R) {
-        if (loss->R)
-            la_copy(d0, d0, loss->R, d0, R, ldr);
-        else
-            la_set_identity(d0, d0, R, ldr);
-    }
-    if (C) la_copy(dL, d0, loss->C, dL, C, ldc);
+    if (R) dlni_loss_r_copy(loss, LA_N, R, ldr);
+    if (C) dlni_loss_c_copy(loss, C, ldc);
     if (r0) *r0 = loss->r0;
     return DLN_OK;
 }

@@ -59,17 +59,19 @@ static stack back_tangent(const dlni_work *w, const dln_net *net, size_t l, size
 
 /* A (m x d_0, ld lda) <- A R^T R in place: the dE of a tangent P1 = A,
  * which then serves as dV_L (dU_1); nothing for a target loss. The GEMM
- * path (d_0 < DLNI_R_GEMM_BELOW) goes through the scratch RT. */
+ * path (d_0 < DLNI_R_GEMM_BELOW) goes through the scratch RT; on the TRMM
+ * path the scale rs^2 of R^T R is one TRMM's alpha (one scaling pass). */
 static void times_rtr(const dln_loss *loss, size_t m, double *A, size_t lda)
 {
-    if (!loss->R) return;
+    const dlni_summ *e = &loss->eff;
+    if (!e->R) return;
     double *RT = loss->work.RT;
     if (RT) {
         dlni_times_r(loss, LA_T, m, A, lda, RT, m);
         dlni_times_r(loss, LA_N, m, RT, m, A, lda);
     } else {
-        la_trmm_right_upper(LA_T, m, loss->d0, loss->R, loss->d0, A, lda);
-        la_trmm_right_upper(LA_N, m, loss->d0, loss->R, loss->d0, A, lda);
+        la_trmm_right_upper(LA_T, m, loss->d0, 1.0, e->R, loss->d0, A, lda);
+        la_trmm_right_upper(LA_N, m, loss->d0, e->rs * e->rs, e->R, loss->d0, A, lda);
     }
 }
 

@@ -1,11 +1,11 @@
 /* loss_merge.c - summaries as values: a loss from (R, C, r0, m), the
  * merge of two summaries, and long summaries in chunks with progress.
  *
- * A data loss holds raug = [[R, C^T], [0, T]], the triangular factor of
- * [X^T Y^T] in the sum form (src/loss_handle.c). Two such factors stacked
- * are the factor of the union of the samples up to an orthogonal map, so
- * one dtpqrt of the pair (B triangular, l = n_a) is the summary of the
- * union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
+ * A data loss holds R_aug = [[R, C^T], [0, T]], the triangular factor of
+ * [X^T Y^T] in the sum form, as its blocks (src/internal.h). Two such
+ * factors stacked are the factor of the union of the samples up to an
+ * orthogonal map, so one dtpqrt of the pair (B triangular, l = n_a) is the
+ * summary of the union (TSQR). F uses T only through r0 = ||T||^2, and a QR update keeps
  * that norm exactly in arithmetic (orthogonal maps preserve the trailing
  * block's Frobenius norm), so a summary given as (R, C, r0) stores
  * T = sqrt(r0) e_1 e_1^T. */
@@ -51,19 +51,19 @@ dln_status dln_loss_create_summary(dln_loss **out, size_t d0, size_t dL, size_t 
     if (st != DLN_OK) return st;
     dln_loss *loss = dlni_loss_alloc(DLN_LOSS_DATA, d0, dL);
     if (!loss) return DLN_E_NOMEM;
-    size_t na = loss->na;
-    double s = mean ? sqrt((double)m) : 1.0; /* effective -> sum form */
+    double s = mean ? sqrt((double)m) : 1.0, *sum = loss->sum; /* effective -> sum form */
+    size_t ns = dlni_loss_sum_size(loss);
     for (size_t j = 0; j < d0; j++) {
-        for (size_t i = 0; i <= j; i++) loss->raug[i + j * na] = s * R[i + j * ldr];
-        for (size_t i = 0; i < dL; i++) loss->raug[j + (d0 + i) * na] = s * C[i + j * ldc];
+        for (size_t i = 0; i <= j; i++) sum[i + j * d0] = s * R[i + j * ldr];
+        for (size_t i = 0; i < dL; i++) sum[d0 * d0 + i + j * dL] = s * C[i + j * ldc];
     }
-    loss->raug[d0 + d0 * na] = s * sqrt(r0);
-    if (!la_all_finite(na, na, loss->raug, na)) { /* s * entry overflowed */
+    sum[dlni_summary_index(d0, dL, d0, d0)] = s * sqrt(r0);
+    if (!la_all_finite(ns, 1, sum, ns)) { /* s * entry overflowed */
         dln_loss_free(loss);
         return DLN_E_NONFINITE;
     }
-    /* The effective summary is read from raug like that of any data loss, so
-     * that copies, merges and encodings see one consistent state. */
+    /* The effective summary is read from the factor like that of any data
+     * loss, so that copies, merges and encodings see one consistent state. */
     loss->m = m, loss->mean = mean;
     dlni_loss_refresh(loss);
     *out = loss;
@@ -87,13 +87,13 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
     if (!A || !B || !work) {
         st = dlni_fail(dst->err, DLN_E_NOMEM, "out of memory");
     } else {
-        memcpy(A, dst->raug, na * na * sizeof *A);
-        memcpy(B, src->raug, na * na * sizeof *B);
+        dlni_summary_unpack(dst->d0, dst->dL, dst->sum, A);
+        dlni_summary_unpack(src->d0, src->dL, src->sum, B);
         st = dlni_la_status(dst->err, la_tpqrt_tri(na, A, na, B, na, work),
                             "QR merge of the summaries");
     }
     if (st == DLN_OK) {
-        memcpy(dst->raug, A, na * na * sizeof *A);
+        dlni_summary_pack(dst->d0, dst->dL, A, dst->sum);
         dst->m += src->m;
         dlni_loss_refresh(dst);
     }
@@ -104,11 +104,8 @@ dln_status dln_loss_merge(dln_loss *dst, const dln_loss *src)
 /* Put back the summary of snap (a copy taken before the call) into loss. */
 static void restore(dln_loss *loss, dln_loss *snap)
 {
-    double *t;
-    t = loss->raug, loss->raug = snap->raug, snap->raug = t;
-    t = loss->R, loss->R = snap->R, snap->R = t;
-    t = loss->C, loss->C = snap->C, snap->C = t;
-    loss->r0 = snap->r0, loss->m = snap->m;
+    memcpy(loss->sum, snap->sum, dlni_loss_sum_size(loss) * sizeof *loss->sum);
+    loss->r0 = snap->r0, loss->m = snap->m, loss->eff.rs = snap->eff.rs;
     dlni_work_invalidate(&loss->work);
 }
 

@@ -78,7 +78,7 @@ dln_status dln_loss_line_coeffs(dln_loss *loss, const dln_net *net, const double
     chain_coeffs(dlni_loss_effective(loss, net), dir, Q, Q + tot); /* W_l = I + A_l if residual */
     size_t md = dL * d0;
     for (size_t k = 0; k <= L; k++) dlni_times_r(loss, LA_T, dL, Q + k * bs, dL, N + k * md, dL);
-    la_add(dL, d0, -1.0, loss->C, dL, N, dL);
+    la_add(dL, d0, -loss->eff.rs, loss->eff.C, dL, N, dL);
     double *a = Q; /* free now, and 2 tot >= 2L + 2 */
     for (size_t s = 0; s <= 2 * L; s++) a[s] = 0.0;
     for (size_t j = 0; j <= L; j++)

@@ -2,10 +2,11 @@
  * blocks, in the library's own threads.
  *
  * The summary is the upper triangular R_aug (na x na, na = d_0 + d_L) with
- * R_aug^T R_aug = sum over samples of a a^T, a = [x; y] (loss_handle.c
- * reads R, C and r0 from it). Samples are columns of X and Y, so a block of
- * b samples packed as A = [X_b; Y_b] (na x b) is a column copy; it is packed
- * one cache-sized panel at a time. Each block takes one of two paths:
+ * R_aug^T R_aug = sum over samples of a a^T, a = [x; y]; the loss holds
+ * it as its blocks (dlni_summary_pack), the workers in the na x na form.
+ * Samples are columns of X and Y, so a block of b samples packed as
+ * A = [X_b; Y_b] (na x b) is a column copy; it is packed one cache-sized
+ * panel at a time. Each block takes one of two paths:
  *
  * Fast path: a Cholesky update preconditioned by the factor so far. With
  * Z = R_aug^{-T} A,  R_aug^T R_aug + A A^T = R_aug^T (I + Z Z^T) R_aug, and
@@ -101,14 +102,14 @@ static int fast_update(worker *w, size_t s, size_t bb)
         pb = s + bb - p < w->panel ? s + bb - p : w->panel;
         la_copy(w->d0, pb, w->X + p * w->ldx, w->ldx, w->a, na);
         la_copy(w->dL, pb, w->Y + p * w->ldy, w->ldy, w->a + w->d0, na);
-        la_trmm_left_upper(LA_T, na, pb, w->inv, na, w->a, na); /* Z of the panel */
+        la_trmm_left_upper(LA_T, na, pb, 1.0, w->inv, na, w->a, na); /* Z of the panel */
         la_syrk(na, pb, w->a, na, 1.0, w->s, na);
     }
     double growth = 0.0;
     for (size_t j = 0; j < na; j++) growth += w->s[j + j * na] - 1.0;
     if (!(growth <= FAST_GROWTH_MAX * (double)na)) return 0;
     if (la_potrf_upper(na, w->s, na) != LA_OK) return 0;
-    la_trmm_left_upper(LA_N, na, na, w->s, na, w->ra, na); /* U R_aug */
+    la_trmm_left_upper(LA_N, na, na, 1.0, w->s, na, w->ra, na); /* U R_aug */
     return 1;
 }
 
@@ -169,8 +170,8 @@ static size_t thread_count(size_t nthreads, size_t m, size_t b)
 }
 
 /* Workers for m samples: ranges of whole blocks, one allocation each; worker
- * 0 continues raug (m_prev samples). 0 on allocation failure. */
-static int workers_init(worker *ws, size_t nt, const worker *proto, const double *raug,
+ * 0 continues the factor in sum (m_prev samples). 0 on allocation failure. */
+static int workers_init(worker *ws, size_t nt, const worker *proto, const double *sum,
                         size_t m_prev)
 {
     size_t na = proto->na, m = proto->m, b = proto->b, panel = proto->panel;
@@ -187,11 +188,26 @@ static int workers_init(worker *ws, size_t nt, const worker *proto, const double
         w->inv = mem, w->s = mem + na * na, w->ra = mem + 2 * na * na, w->a = mem + 3 * na * na;
         w->work = w->a + na * panel;
         if (t == 0)
-            memcpy(w->ra, raug, na * na * sizeof *raug);
+            dlni_summary_unpack(proto->d0, proto->dL, sum, w->ra);
         else
-            memset(w->ra, 0, na * na * sizeof *raug);
+            memset(w->ra, 0, na * na * sizeof *w->ra);
     }
     return 1;
+}
+
+void dlni_summary_unpack(size_t d0, size_t dL, const double *sum, double *raug)
+{
+    size_t na = d0 + dL;
+    memset(raug, 0, na * na * sizeof *raug);
+    for (size_t j = 0; j < na; j++)
+        for (size_t i = 0; i <= j; i++) raug[i + j * na] = sum[dlni_summary_index(d0, dL, i, j)];
+}
+
+void dlni_summary_pack(size_t d0, size_t dL, const double *raug, double *sum)
+{
+    size_t na = d0 + dL;
+    for (size_t j = 0; j < na; j++)
+        for (size_t i = 0; i <= j; i++) sum[dlni_summary_index(d0, dL, i, j)] = raug[i + j * na];
 }
 
 /* Run workers 1.. in threads and worker 0 here; a worker whose thread could
@@ -208,21 +224,20 @@ static void workers_run(worker *ws, size_t nt, pthread_t *tid, int *started)
     }
 }
 
-/* The first failure of the workers, or their factors merged into raug. */
-double dlni_summary_tail_sumsq(const double *raug, size_t d0, size_t dL)
+double dlni_summary_tail_sumsq(const double *T, size_t ldt, size_t dL)
 {
-    size_t na = d0 + dL;
     double ss = 0.0;
-    for (size_t j = 0; j < dL; j++) { /* T: upper triangle of the bottom-right block */
-        double c = la_nrm2(j + 1, raug + d0 + (d0 + j) * na);
+    for (size_t j = 0; j < dL; j++) {
+        double c = la_nrm2(j + 1, T + j * ldt);
         ss += c * c;
     }
     return ss;
 }
 
-static dln_status workers_finish(worker *ws, size_t nt, double *raug, char *err)
+/* The first failure of the workers, or their factors merged into sum. */
+static dln_status workers_finish(worker *ws, size_t nt, double *sum, char *err)
 {
-    size_t na = ws[0].na, bad = SIZE_MAX, last = 0;
+    size_t na = ws[0].na, d0 = ws[0].d0, bad = SIZE_MAX, last = 0;
     int rc = LA_OK;
     for (size_t t = 0; t < nt; t++) {
         if (ws[t].bad < bad) bad = ws[t].bad, last = ws[t].bad_last;
@@ -236,14 +251,14 @@ static dln_status workers_finish(worker *ws, size_t nt, double *raug, char *err)
     dln_status st = dlni_la_status(err, rc, "QR update of the data summary");
     const double *ra = ws[0].ra;
     if (st == DLN_OK && !(la_all_finite(na, na, ra, na) &&
-                          isfinite(dlni_summary_tail_sumsq(ra, ws[0].d0, ws[0].dL))))
+                          isfinite(dlni_summary_tail_sumsq(ra + d0 + d0 * na, na, ws[0].dL))))
         st = dlni_fail(err, DLN_E_NONFINITE,
                        "the data summary overflows: sums of squares beyond the double range");
-    if (st == DLN_OK) memcpy(raug, ra, na * na * sizeof *raug);
+    if (st == DLN_OK) dlni_summary_pack(d0, ws[0].dL, ra, sum);
     return st;
 }
 
-dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL, size_t m,
+dln_status dlni_summary_absorb(double *sum, size_t m_prev, size_t d0, size_t dL, size_t m,
                                const double *X, size_t ldx, const double *Y, size_t ldy,
                                size_t nthreads, char *err)
 {
@@ -254,9 +269,9 @@ dln_status dlni_summary_absorb(double *raug, size_t m_prev, size_t d0, size_t dL
     pthread_t *tid = calloc(nt, sizeof *tid);
     int *started = calloc(nt, sizeof *started);
     dln_status st;
-    if (ws && tid && started && workers_init(ws, nt, &proto, raug, m_prev)) {
+    if (ws && tid && started && workers_init(ws, nt, &proto, sum, m_prev)) {
         workers_run(ws, nt, tid, started);
-        st = workers_finish(ws, nt, raug, err);
+        st = workers_finish(ws, nt, sum, err);
     } else {
         st = dlni_fail(err, DLN_E_NOMEM, "out of memory");
     }

@@ -98,7 +98,7 @@ static int emit(sink *s, const unsigned char *p, size_t n)
     return s->put(s, p, n);
 }
 
-/* Header, columns of raug (col: scratch of 8 na bytes), CRC. 0 if the sink failed. */
+/* Header, columns of the factor (col: scratch of 8 na bytes), CRC. 0 if the sink failed. */
 static int encode(const dln_loss *loss, sink *s, unsigned char *col)
 {
     size_t na = loss->na;
@@ -115,7 +115,7 @@ static int encode(const dln_loss *loss, sink *s, unsigned char *col)
     for (size_t j = 0; j < na; j++) {
         for (size_t i = 0; i <= j; i++) {
             uint64_t bits;
-            memcpy(&bits, &loss->raug[i + j * na], 8);
+            memcpy(&bits, &loss->sum[dlni_summary_index(loss->d0, loss->dL, i, j)], 8);
             put_u64(col + 8 * i, bits);
         }
         if (!emit(s, col, 8 * (j + 1))) return 0;
@@ -196,7 +196,7 @@ static dln_status decode(dln_loss **out, const unsigned char *p, size_t size, ch
     for (size_t j = 0; j < na; j++)
         for (size_t i = 0; i <= j; i++, q += 8) {
             uint64_t bits = get_u64(q);
-            double *e = &loss->raug[i + j * na];
+            double *e = &loss->sum[dlni_summary_index(loss->d0, loss->dL, i, j)];
             memcpy(e, &bits, 8);
             if (!isfinite(*e)) {
                 dln_loss_free(loss);

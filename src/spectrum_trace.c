@@ -52,10 +52,7 @@ dln_status dlni_gram_factors(dln_loss *loss, const dln_net *net, size_t sel, dou
     if (!buf) return dlni_fail(loss->err, DLN_E_NOMEM, "out of memory for the chains");
     double *X = buf, *Y = buf + t1, *tmp;
     /* input side: M_1 = R^T, M_{l+1} = W_l M_l */
-    if (loss->R)
-        la_copy_t(d0, d0, loss->R, d0, X, d0);
-    else
-        la_set_identity(d0, d0, X, d0);
+    dlni_loss_r_copy(loss, LA_T, X, d0);
     for (size_t l = 1, off = 0; l <= L; off += d[l - 1], l++) {
         if (b) sq_norms(1, d[l - 1], d0, X, d[l - 1], b + off);
         if (gm && l == sel)
