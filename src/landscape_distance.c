@@ -85,7 +85,8 @@ struct dlni_dist_work {
                             of the Gauss-Newton steps (d_L x R, R <= nv): one buffer, fewer pages */
     double *WU;          /* W_L^T U_b z (d_{L-1} x nv): also the first starting frame's product */
     double *UZ;          /* the slots' boundary vectors U_b z (d_L x nv) */
-    double *ev;          /* n: the gradient, then the block spectrum of a candidate type */
+    double *ev;          /* n: the gradient, then the block spectrum of a candidate type; NULL
+                            when the spare frames Ug hold n doubles (square widths): they serve */
     dlni_spec_ws *spws;  /* its workspace */
     double *Mb, *Z, *ZT; /* projected block and its singular vectors (mmax x mmax) */
     double *q, *u;       /* mmax singular values; dmax + 6 L vector scratch */
@@ -161,7 +162,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->T = dlni_alloc(dmax * (R + 1)), w->G = dlni_alloc(mmax * R), w->Zb = dlni_alloc(mmax * R);
     w->E = dlni_alloc(dmax * dmax), w->PV = dlni_alloc(dmax * nv), w->WU = dlni_alloc(dmax * nv);
     w->UZ = dlni_alloc(dL * nv);
-    w->ev = dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
+    w->ev = w->nframe >= ls->n ? NULL : dlni_alloc(ls->n), w->spws = dlni_spec_ws_new(ls);
     w->Mb = dlni_alloc(mmax * mmax), w->Z = dlni_alloc(mmax * mmax), w->ZT = dlni_alloc(mmax * mmax);
     w->q = dlni_alloc(mmax), w->u = dlni_alloc(dmax + 6 * L);
     w->rv = dlni_alloc(4 * nb + 2), w->f = dlni_alloc(2 * (R + 1));
@@ -173,7 +174,7 @@ dln_status dlni_dist_work_new(dln_landscape *ls, dlni_dist_work **out)
     w->bopt = malloc((nv + 1) * sizeof *w->bopt), w->copt = malloc((nv + 1) * sizeof *w->copt);
     w->comp = malloc((R + 1) * sizeof *w->comp), w->slot = malloc((R + 1) * sizeof *w->slot);
     if (!w->uoff || !w->bof || !w->cl || !w->zs || !w->sig || !w->lsv || !w->U || !w->Ub || !w->M ||
-        !w->T || !w->G || !w->E || !w->PV || !w->WU || !w->ev || !w->spws || !w->Mb ||
+        !w->T || !w->G || !w->E || !w->PV || !w->WU || (!w->ev && w->nframe < ls->n) || !w->spws || !w->Mb ||
         !w->Z || !w->ZT || !w->q || !w->u || !w->rv || !w->f || !w->pw || !w->sw || !w->qw ||
         !w->Nf || !w->Ug || !w->Wt || !w->UZ || !w->Zb ||
         !w->si || !w->alt || !w->opt || !w->prim || !w->bopt || !w->copt || !w->comp || !w->slot) {
@@ -193,6 +194,10 @@ void dlni_dist_work_sweeps_only(dlni_dist_work *w, int on) { w->sweeps_only = on
 static double orbit_lower(ebw *w);
 
 static const double *layer(const ebw *w, size_t l) { return dlni_layer(w->net, l); }
+/* n doubles of scratch for the gradient and the block spectrum (each used
+ * only within read_point and best_spectrum): the spare frames Ug when they
+ * hold n (no pages of its own for a first call to touch), else ev. */
+static double *scratch_n(ebw *w) { return w->ev ? w->ev : w->Ug; }
 /* Frames change buffers by pointer, not by a copy of (L+1) d R doubles. */
 static void swap_frames(double **a, double **b)
 {
@@ -1071,7 +1076,7 @@ static dln_status best_spectrum(ebw *w)
 {
     set_components(w, w->bopt);
     if (w->cached && memcmp(w->bopt, w->copt, w->nv * sizeof *w->copt) == 0) return DLN_OK;
-    dln_status st = normal_spectrum(w->ls, w->comp, w->r, w->ev, w->spws, &w->cache);
+    dln_status st = normal_spectrum(w->ls, w->comp, w->r, scratch_n(w), w->spws, &w->cache);
     w->cached = st == DLN_OK;
     if (st == DLN_OK) memcpy(w->copt, w->bopt, w->nv * sizeof *w->copt);
     return st;
@@ -1124,14 +1129,11 @@ static void write_pattern(const ebw *w, int *pattern)
         for (size_t pos = ls->blk[b].start; k < w->r && w->comp[k].blk == b; k++) pattern[pos++] = w->comp[k].label;
 }
 
-/* F(W) and ||grad F(W)|| with the landscape's loss. The gradient goes to
- * scratch that a first call touches anyway: the spare frames Ug when they
- * hold n doubles (square widths), else ev (free until the spectrum, which
- * writes only its values pushed once). */
+/* F(W) and ||grad F(W)|| with the landscape's loss (the gradient in scratch_n). */
 static dln_status value_and_gradient(ebw *w, double *vg)
 {
     dln_landscape *ls = w->ls;
-    double *g = w->nframe >= ls->n ? w->Ug : w->ev;
+    double *g = scratch_n(w);
     dln_status st = dln_loss_grad(ls->loss, w->net, &vg[0], g);
     if (st != DLN_OK) return dlni_fail(ls->err, st, "%s", ls->loss->err);
     vg[1] = la_nrm2(ls->n, g);
