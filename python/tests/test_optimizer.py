@@ -145,6 +145,12 @@ def test_ctrl_c_during_a_run_with_a_callback_stops_it(problem):
             signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came during the C iteration
     opt = dlnet.Optimizer(dlnet.OptKind.GD, step_size=0.1, max_iter=1000)
     opt.set_callback(cb)
-    with pytest.raises(KeyboardInterrupt):
-        opt.run(loss, net)
+    # a shell ignores SIGINT in jobs it starts in the background, and Python
+    # then keeps it ignored: install Python's own handler for this test
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            opt.run(loss, net)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert opt.report().stop == dlnet.Stop.CALLBACK and opt.report().iterations == 4
